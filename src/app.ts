@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { createHttpServer } from './http/server.js';
+import type { Services } from './services.js';
+import { registerAuditRoutes } from './modules/audit/index.js';
+import { registerVaultRoutes } from './modules/vault/index.js';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly services: Services;
+  /** PEM certificate and key; undefined only in tests that exercise plain HTTP. */
+  readonly tls: { readonly cert: string; readonly key: string } | undefined;
+}
+
+/** The Fastify instance with every endpoint registered; it does not listen. */
+export function buildApp({ config, services, tls }: AppDeps): FastifyInstance {
+  const { app, router } = createHttpServer({
+    tls,
+    maxBodyBytes: config.maxBodyBytes,
+    maxFileBytes: config.maxFileBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+    connectionTimeoutMs: config.connectionTimeoutMs,
+    logLevel: config.logLevel,
+    authenticator: services.identity,
+  });
+  registerVaultRoutes(router, { vault: services.vault, time: services.time });
+  registerAuditRoutes(router, { audit: services.audit, time: services.time });
+  return app;
+}

@@ -1,0 +1,105 @@
+import path from 'node:path';
+
+/**
+ * The one place that reads the environment. Everything else receives a frozen Config.
+ * CLI flags override environment variables, which override defaults.
+ */
+export interface Config {
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  /** postgres://… when set; otherwise the embedded SQLite file in the data directory. */
+  readonly databaseUrl: string | undefined;
+  readonly sqliteFile: string;
+  readonly masterKeyFile: string;
+  readonly tlsCertFile: string;
+  readonly tlsKeyFile: string;
+  /** Largest request body accepted, multipart overhead included. */
+  readonly maxBodyBytes: number;
+  /** Largest single uploaded file (File Store / License Store / Key Store). */
+  readonly maxFileBytes: number;
+  readonly logLevel: string;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly connectionTimeoutMs: number;
+  /** Time zone used to render PMP-style timestamps ("Sep 10, 2013 3:33 PM"). */
+  readonly timeZone: string;
+}
+
+export interface ConfigOverrides {
+  dataDir?: string | undefined;
+  host?: string | undefined;
+  port?: number | string | undefined;
+  databaseUrl?: string | undefined;
+}
+
+export class ConfigError extends Error {}
+
+const MiB = 1024 * 1024;
+
+function intFrom(name: string, raw: string | number | undefined, fallback: number, min: number, max: number) {
+  if (raw === undefined || raw === '') return fallback;
+  const value = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${String(raw)}"`);
+  }
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = {}): Config {
+  const dataDir = path.resolve(overrides.dataDir ?? env.BULWARK_DATA_DIR ?? './data');
+  const databaseUrl = overrides.databaseUrl ?? (env.BULWARK_DATABASE_URL || undefined);
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+    throw new ConfigError('BULWARK_DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  const maxFileBytes = intFrom(
+    'BULWARK_MAX_FILE_BYTES',
+    env.BULWARK_MAX_FILE_BYTES,
+    10 * MiB,
+    1024,
+    1024 * MiB,
+  );
+  // Room for INPUT_DATA and multipart framing on top of the largest file.
+  const maxBodyBytes = intFrom(
+    'BULWARK_MAX_BODY_BYTES',
+    env.BULWARK_MAX_BODY_BYTES,
+    maxFileBytes + MiB,
+    1024,
+    2048 * MiB,
+  );
+  return Object.freeze({
+    dataDir,
+    host: overrides.host ?? env.BULWARK_HOST ?? '0.0.0.0',
+    port: intFrom('port', overrides.port ?? env.BULWARK_PORT, 7272, 0, 65535),
+    databaseUrl,
+    sqliteFile: path.join(dataDir, 'bulwark.db'),
+    masterKeyFile: path.resolve(env.BULWARK_MASTER_KEY_FILE ?? path.join(dataDir, 'master.key')),
+    tlsCertFile: path.resolve(env.BULWARK_TLS_CERT_FILE ?? path.join(dataDir, 'tls', 'cert.pem')),
+    tlsKeyFile: path.resolve(env.BULWARK_TLS_KEY_FILE ?? path.join(dataDir, 'tls', 'key.pem')),
+    maxBodyBytes,
+    maxFileBytes,
+    logLevel: env.BULWARK_LOG_LEVEL ?? 'info',
+    requestTimeoutMs: intFrom(
+      'BULWARK_REQUEST_TIMEOUT_MS',
+      env.BULWARK_REQUEST_TIMEOUT_MS,
+      120_000,
+      1000,
+      3_600_000,
+    ),
+    keepAliveTimeoutMs: intFrom(
+      'BULWARK_KEEPALIVE_TIMEOUT_MS',
+      env.BULWARK_KEEPALIVE_TIMEOUT_MS,
+      65_000,
+      1000,
+      600_000,
+    ),
+    connectionTimeoutMs: intFrom(
+      'BULWARK_CONNECTION_TIMEOUT_MS',
+      env.BULWARK_CONNECTION_TIMEOUT_MS,
+      300_000,
+      1000,
+      3_600_000,
+    ),
+    timeZone: env.BULWARK_TIMEZONE ?? env.TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+  });
+}

@@ -1,0 +1,37 @@
+import type { DomainError } from '../platform/errors.js';
+
+/**
+ * The PMP response envelope, byte-compatible with what clients parse:
+ * `{"operation":{"name":…,"result":{"status":"Success","message":…,"statusCode":20000},"Details":…,"totalRows":N}}`
+ * compact (some clients search the raw text for `"status":"Success"`), `Details` omitted when
+ * there is nothing to show (an empty list has only `"totalRows":0`), and a numeric
+ * `statusCode` inside `result` so errors can be told apart without matching message text.
+ */
+export const PMP_CONTENT_TYPE = 'application/json;charset=UTF-8';
+export const SUCCESS_CODE = 20000;
+
+export interface EnvelopeParts {
+  readonly name: string;
+  readonly status: 'Success' | 'Failed';
+  readonly message: string;
+  readonly statusCode: number;
+  readonly details?: unknown;
+  readonly totalRows?: number;
+}
+
+export function envelope(parts: EnvelopeParts): string {
+  const operation: Record<string, unknown> = {
+    name: parts.name,
+    result: { status: parts.status, message: parts.message, statusCode: parts.statusCode },
+  };
+  const emptyList = Array.isArray(parts.details) && parts.details.length === 0;
+  if (parts.details !== undefined && !emptyList) operation.Details = parts.details;
+  if (parts.totalRows !== undefined) operation.totalRows = parts.totalRows;
+  return JSON.stringify({ operation });
+}
+
+export function failureEnvelope(name: string, error: DomainError): string {
+  return envelope({ name, status: 'Failed', message: error.message, statusCode: error.code });
+}
+
+export const AUTHENTICATION_OPERATION = 'Authentication';

@@ -1,0 +1,12 @@
+import { InvalidInputError } from '../platform/errors.js';
+
+/** A numeric object ID from a path or INPUT_DATA. Junk is refused before any lookup. */
+export function parseId(value: unknown, what: string): number {
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+  if (/^\d{1,15}$/.test(text)) {
+    const id = Number(text);
+    if (id > 0) return id;
+  }
+  const shown = typeof value === 'string' ? value.slice(0, 40) : String(value);
+  throw new InvalidInputError(`"${shown}" is not a valid ${what} ID`, 40005);
+}

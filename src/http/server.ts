@@ -1,0 +1,311 @@
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Caller, CallOrigin, Principal } from '../platform/principal.js';
+import {
+  AuthenticationError,
+  DomainError,
+  InvalidInputError,
+  MethodNotAllowedError,
+  UnknownEndpointError,
+} from '../platform/errors.js';
+import { readBody } from './body.js';
+import {
+  AUTHENTICATION_OPERATION,
+  envelope,
+  failureEnvelope,
+  PMP_CONTENT_TYPE,
+  SUCCESS_CODE,
+} from './envelope.js';
+import { readRequestInput, type PmpInput } from './input.js';
+import { extractToken } from './token.js';
+
+export interface Authenticator {
+  /** Resolves the caller or throws AuthenticationError with the message the client sees. */
+  authenticate(token: string | undefined, origin: CallOrigin): Promise<Principal>;
+}
+
+export interface HttpServerOptions {
+  readonly tls: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
+  readonly maxBodyBytes: number;
+  readonly maxFileBytes: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly connectionTimeoutMs: number;
+  readonly logLevel: string;
+  readonly authenticator: Authenticator;
+}
+
+export interface PmpRequestContext {
+  readonly caller: Caller;
+  readonly input: PmpInput;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+export interface PmpSuccess {
+  readonly message: string;
+  readonly details?: unknown;
+  readonly totalRows?: number;
+  /**
+   * Some answers carry per-item outcomes (ADD ACCOUNTS): the operation as a whole may fail
+   * while still listing what happened to each item.
+   */
+  readonly status?: 'Success' | 'Failed';
+  readonly statusCode?: number;
+}
+
+export interface PmpFile {
+  readonly file: { readonly fileName: string; readonly contentType: string; readonly content: Buffer };
+}
+
+export type PmpResponse = PmpSuccess | PmpFile;
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface PmpRouteSpec {
+  readonly method: HttpMethod;
+  readonly url: string;
+  /** The PMP operation name answered in the envelope, success or failure. */
+  readonly operation: string;
+  handle(context: PmpRequestContext): Promise<PmpResponse>;
+}
+
+export interface PmpRouter {
+  add(spec: PmpRouteSpec): void;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody: Buffer;
+    rawContentType: string | undefined;
+  }
+}
+
+const REST_CLIENT = 'REST API';
+
+/**
+ * The HTTPS server and the PMP envelope around every endpoint. Each route is registered
+ * through {@link PmpRouter.add}, which authenticates the caller, reads INPUT_DATA in all its
+ * shapes, calls the handler and shapes the answer; a handler never sees an unauthenticated
+ * request and never builds an envelope itself.
+ *
+ * Failure rules (compat.md): logical errors are HTTP 200 with "status":"Failed"; an
+ * authentication failure is operation "Authentication" without Details; an unknown path, a
+ * wrong method, an oversized or unreadable body all still get the JSON envelope.
+ */
+export function createHttpServer(options: HttpServerOptions): { app: FastifyInstance; router: PmpRouter } {
+  const app = Fastify({
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
+    logger: {
+      level: options.logLevel,
+      redact: {
+        paths: [
+          'req.headers.authtoken',
+          'req.headers.app_authtoken',
+          'req.headers.authorization',
+          'req.headers.cookie',
+        ],
+        censor: '[redacted]',
+      },
+      serializers: {
+        // The query string may hold AUTHTOKEN or INPUT_DATA with a password: never logged.
+        req: (req: FastifyRequest) => ({ method: req.method, path: pathOf(req.url), remoteAddress: req.ip }),
+      },
+    },
+    // Per-request logs are off: the audit trail records every access, and a log line per
+    // retrieval would cost more than the retrieval. Access logging is the onResponse debug hook.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID(),
+    // Odd spellings of one path (case, doubled or trailing slashes) reach the same route,
+    // and therefore the same authentication, rather than falling through unauthenticated.
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    requestTimeout: options.requestTimeoutMs,
+    keepAliveTimeout: options.keepAliveTimeoutMs,
+    connectionTimeout: options.connectionTimeoutMs,
+    bodyLimit: options.maxBodyBytes,
+    return503OnClosing: false,
+    frameworkErrors: (error, _request, reply) => {
+      void sendText(
+        reply,
+        failureEnvelope('Unknown', new InvalidInputError(`the request cannot be read: ${error.message}`)),
+      );
+    },
+  });
+
+  app.decorateRequest('rawBody', null as unknown as Buffer);
+  app.decorateRequest('rawContentType', undefined);
+
+  // Bodies are read here, for every method, before Fastify's content-type machinery: PMP
+  // clients label urlencoded bodies text/json, send raw JSON with no Content-Type, and put
+  // INPUT_DATA in GET bodies. Once read, the headers that would make Fastify parse again are
+  // removed; handlers see only request.rawBody and request.rawContentType.
+  app.addHook('onRequest', async (request, reply) => {
+    try {
+      request.rawBody = await readBody(request.raw, options.maxBodyBytes);
+    } catch (err) {
+      // The rest of the body is unread: close the connection after answering.
+      reply.header('connection', 'close');
+      const error =
+        err instanceof DomainError ? err : new InvalidInputError('the request body could not be read');
+      return sendText(reply, failureEnvelope(operationOf(request), error));
+    }
+    const headers = request.raw.headers;
+    request.rawContentType = headers['content-type'];
+    delete headers['content-type'];
+    delete headers['transfer-encoding'];
+    headers['content-length'] = '0';
+    return undefined;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug(
+      { path: pathOf(request.url), status: reply.statusCode, ms: reply.elapsedTime },
+      'request',
+    );
+  });
+
+  const patterns: { method: HttpMethod; regex: RegExp }[] = [];
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = pathOf(request.url).replace(/\/{2,}/g, '/');
+    const allowed = patterns.filter((p) => p.regex.test(path)).map((p) => p.method);
+    const error =
+      allowed.length > 0
+        ? new MethodNotAllowedError(
+            `${request.method} is not allowed on ${path}; use ${[...new Set(allowed)].join(' or ')}`,
+          )
+        : new UnknownEndpointError(`there is no API endpoint at ${path}`);
+    return sendText(reply, failureEnvelope('Unknown', error));
+  });
+
+  app.setErrorHandler(async (error: Error, request, reply) => {
+    if (error instanceof DomainError) return sendText(reply, failureEnvelope(operationOf(request), error));
+    const code = (error as { code?: string }).code;
+    if (typeof code === 'string' && code.startsWith('FST_')) {
+      return sendText(reply, failureEnvelope(operationOf(request), new InvalidInputError(error.message)));
+    }
+    return sendInternalError(request, reply, error);
+  });
+
+  const router: PmpRouter = {
+    add(spec) {
+      patterns.push({ method: spec.method, regex: patternOf(spec.url) });
+      app.route({
+        method: spec.method,
+        url: spec.url,
+        config: { operation: spec.operation },
+        handler: async (request, reply) => {
+          const origin: CallOrigin = { clientIp: clientIpOf(request), client: REST_CLIENT };
+          const input = await readRequestInput(
+            { url: request.url, contentType: request.rawContentType, body: request.rawBody },
+            { maxFileBytes: options.maxFileBytes },
+          );
+          let principal: Principal;
+          try {
+            principal = await options.authenticator.authenticate(
+              extractToken(request.headers, input),
+              origin,
+            );
+          } catch (err) {
+            if (err instanceof AuthenticationError) {
+              return sendText(
+                reply,
+                envelope({
+                  name: AUTHENTICATION_OPERATION,
+                  status: 'Failed',
+                  message: err.message,
+                  statusCode: err.code,
+                }),
+              );
+            }
+            throw err;
+          }
+          try {
+            if (input.failure) throw input.failure;
+            const response = await spec.handle({
+              caller: { ...origin, principal },
+              input,
+              params: request.params as Record<string, string>,
+            });
+            if ('file' in response) {
+              return reply
+                .header('content-type', response.file.contentType)
+                .header('content-disposition', contentDisposition(response.file.fileName))
+                .header('x-content-type-options', 'nosniff')
+                .send(response.file.content);
+            }
+            return sendText(
+              reply,
+              envelope({
+                name: spec.operation,
+                status: response.status ?? 'Success',
+                message: response.message,
+                statusCode: response.statusCode ?? SUCCESS_CODE,
+                details: response.details,
+                totalRows: response.totalRows,
+              }),
+            );
+          } catch (err) {
+            if (err instanceof DomainError) return sendText(reply, failureEnvelope(spec.operation, err));
+            return sendInternalError(request, reply, err);
+          }
+        },
+      });
+    },
+  };
+
+  return { app, router };
+}
+
+
+function sendText(reply: FastifyReply, body: string): FastifyReply {
+  return reply.code(200).header('content-type', PMP_CONTENT_TYPE).send(body);
+}
+
+function sendInternalError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  // Messages of unexpected errors may quote SQL or values; only the class and a reference are logged.
+  request.log.error({ err: { type: (err as Error)?.name, stack: (err as Error)?.stack } }, 'internal error');
+  return reply
+    .code(500)
+    .header('content-type', PMP_CONTENT_TYPE)
+    .send(
+      envelope({
+        name: operationOf(request),
+        status: 'Failed',
+        message: `Internal server error; nothing was changed. Reference ${request.id}`,
+        statusCode: 50000,
+      }),
+    );
+}
+
+function operationOf(request: FastifyRequest): string {
+  const config = request.routeOptions?.config as { operation?: string } | undefined;
+  return config?.operation ?? 'Unknown';
+}
+
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+export function clientIpOf(request: FastifyRequest): string {
+  const ip = request.socket.remoteAddress ?? 'unknown';
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+function patternOf(url: string): RegExp {
+  const body = url
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${body}/?$`, 'i');
+}
+
+function contentDisposition(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}

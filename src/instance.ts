@@ -1,0 +1,155 @@
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from './config.js';
+import type { Clock } from './platform/clock.js';
+import { openDatabase, type Database } from './platform/db/database.js';
+import { migrateToLatest } from './platform/db/migrator.js';
+import { ensureDataKeys, loadKeyring, type Keyring } from './platform/crypto/keyring.js';
+import {
+  generateMasterKey,
+  MasterKeySet,
+  readMasterKeyFile,
+  writeMasterKeyFile,
+} from './platform/crypto/master-key.js';
+import { writeFileDurably } from './platform/fs.js';
+import { createSelfSignedCertificate } from './platform/tls.js';
+import type { CallOrigin } from './platform/principal.js';
+import { createServices, type Services } from './services.js';
+import type { BootstrapCredentials } from './modules/identity/index.js';
+
+/**
+ * A Bulwark instance on disk: the data directory (master key, TLS certificate, marker file
+ * and, by default, the SQLite database) plus the database it names.
+ */
+export interface OpenInstance {
+  readonly config: Config;
+  readonly database: Database;
+  readonly keyring: Keyring;
+  readonly services: Services;
+  readonly tls: { cert: string; key: string };
+  close(): Promise<void>;
+}
+
+export class InstanceError extends Error {}
+
+const MARKER = 'bulwark.json';
+
+export function isInitialised(config: Config): Promise<boolean> {
+  return stat(path.join(config.dataDir, MARKER)).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * `bulwark init`: creates the data directory and everything in it, the schema, the data keys
+ * and the `admin` user. Refuses a directory that is not empty and a database that already
+ * holds an instance. The master key is written before anything it wraps reaches the database.
+ */
+export async function initInstance(
+  config: Config,
+  clock: Clock,
+  origin: CallOrigin,
+): Promise<BootstrapCredentials> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const entries = await readdir(config.dataDir);
+  if (entries.length > 0) {
+    throw new InstanceError(
+      (await isInitialised(config))
+        ? `${config.dataDir} already holds a Bulwark instance; refusing to initialise it twice`
+        : `${config.dataDir} is not empty (if an earlier init stopped part-way, remove the directory and run init again); initialise into a new or empty directory`,
+    );
+  }
+  const now = new Date(clock.now());
+  const masterKeys = await openOrCreateMasterKeys(config.masterKeyFile, now);
+  const certificate = await createSelfSignedCertificate(now);
+  await mkdir(path.dirname(config.tlsCertFile), { recursive: true, mode: 0o700 });
+  await mkdir(path.dirname(config.tlsKeyFile), { recursive: true, mode: 0o700 });
+  await writeFileDurably(config.tlsKeyFile, certificate.keyPem, 0o600);
+  await writeFileDurably(config.tlsCertFile, certificate.certPem, 0o644);
+
+  const database = openDatabase(config);
+  try {
+    await migrateToLatest(database);
+    const existing = await database.db
+      .selectFrom('instance')
+      .select('value')
+      .where('key', '=', 'initialised_at')
+      .executeTakeFirst();
+    if (existing) {
+      throw new InstanceError(
+        `the database already holds a Bulwark instance (initialised ${existing.value}); refusing to initialise it twice`,
+      );
+    }
+    await ensureDataKeys(database.db, masterKeys, clock.now());
+    const keyring = await loadKeyring(database.db, masterKeys, () => readMasterKeyFile(config.masterKeyFile));
+    const services = createServices({ database, keyring, clock, timeZone: config.timeZone });
+    const credentials = await services.identity.bootstrapAdmin(origin);
+    await database.db
+      .insertInto('instance')
+      .values({ key: 'initialised_at', value: now.toISOString() })
+      .execute();
+    await writeFileDurably(
+      path.join(config.dataDir, MARKER),
+      JSON.stringify(
+        { format: 'bulwark-instance', version: 1, createdAt: now.toISOString(), database: database.dialect },
+        null,
+        2,
+      ) + '\n',
+      0o600,
+    );
+    return credentials;
+  } finally {
+    await database.close();
+  }
+}
+
+async function openOrCreateMasterKeys(file: string, now: Date): Promise<MasterKeySet> {
+  // A master key supplied outside the data directory (BULWARK_MASTER_KEY_FILE) is used as is.
+  if (
+    await stat(file).then(
+      () => true,
+      () => false,
+    )
+  )
+    return readMasterKeyFile(file);
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const key = generateMasterKey(now);
+  const set = new MasterKeySet([key], key.id);
+  await writeMasterKeyFile(file, set, now);
+  return set;
+}
+
+/** Opens an initialised instance: reads the keys, migrates the schema, wires the services. */
+export async function openInstance(config: Config, clock: Clock): Promise<OpenInstance> {
+  if (!(await isInitialised(config))) {
+    throw new InstanceError(
+      `${config.dataDir} is not an initialised Bulwark data directory; run \`bulwark init --data-dir ${config.dataDir}\` first`,
+    );
+  }
+  const masterKeys = await readMasterKeyFile(config.masterKeyFile);
+  const database = openDatabase(config);
+  try {
+    await migrateToLatest(database);
+    const keyring = await loadKeyring(database.db, masterKeys, () => readMasterKeyFile(config.masterKeyFile));
+    const services = createServices({ database, keyring, clock, timeZone: config.timeZone });
+    const tls = {
+      cert: await readFile(config.tlsCertFile, 'utf8'),
+      key: await readFile(config.tlsKeyFile, 'utf8'),
+    };
+    return {
+      config,
+      database,
+      keyring,
+      services,
+      tls,
+      async close() {
+        await services.audit.flush();
+        await database.close();
+      },
+    };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}

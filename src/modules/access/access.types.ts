@@ -1,0 +1,20 @@
+/**
+ * What a caller may do with one object. Ordered: each level includes the ones before it.
+ * - view: see it and read its password;
+ * - modify: also change the password;
+ * - full: also edit, delete and share it.
+ */
+export type Permission = 'none' | 'view' | 'modify' | 'full';
+
+const RANK: Record<Permission, number> = { none: 0, view: 1, modify: 2, full: 3 };
+
+export function allows(granted: Permission, needed: Permission): boolean {
+  return RANK[granted] >= RANK[needed];
+}
+
+export function broadest(...permissions: Permission[]): Permission {
+  return permissions.reduce((a, b) => (RANK[b] > RANK[a] ? b : a), 'none');
+}
+
+/** Which resources a listing may show. */
+export type ResourceScope = { readonly kind: 'all' } | { readonly kind: 'user'; readonly userId: number };

@@ -1,0 +1,155 @@
+import type { DialectName, Executor } from '../../platform/db/database.js';
+import type { AuditRecordsTable } from '../../platform/db/schema.js';
+import type { AuditRecord, AuditType } from './audit.types.js';
+
+export interface ChainHead {
+  readonly lastSeq: number;
+  readonly lastHash: string;
+}
+
+export interface AuditFilter {
+  readonly auditType: AuditType;
+  readonly since: number | undefined;
+  readonly until: number | undefined;
+}
+
+export type StoredAuditRecord = AuditRecord & { readonly prevHash: string; readonly hash: string };
+
+export type AuditRepository = ReturnType<typeof createAuditRepository>;
+
+export function createAuditRepository(dialect: DialectName) {
+  return {
+    /**
+     * Reads the chain head inside a write transaction. On PostgreSQL the row lock serialises
+     * appenders across processes; SQLite transactions here begin IMMEDIATE, which already
+     * holds the database's single write lock.
+     */
+    async lockHead(trx: Executor): Promise<ChainHead> {
+      let query = trx.selectFrom('audit_chain').select(['last_seq', 'last_hash']).where('id', '=', 1);
+      if (dialect === 'postgres') query = query.forUpdate();
+      const row = await query.executeTakeFirstOrThrow();
+      return { lastSeq: row.last_seq, lastHash: row.last_hash };
+    },
+
+    async readHead(db: Executor): Promise<ChainHead> {
+      const row = await db
+        .selectFrom('audit_chain')
+        .select(['last_seq', 'last_hash'])
+        .where('id', '=', 1)
+        .executeTakeFirstOrThrow();
+      return { lastSeq: row.last_seq, lastHash: row.last_hash };
+    },
+
+    async append(trx: Executor, records: StoredAuditRecord[], head: ChainHead): Promise<void> {
+      await trx.insertInto('audit_records').values(records.map(toRow)).execute();
+      await trx
+        .updateTable('audit_chain')
+        .set({ last_seq: head.lastSeq, last_hash: head.lastHash })
+        .where('id', '=', 1)
+        .execute();
+    },
+
+    /** Records with seq > afterSeq in chain order, for verification. */
+    async chainPage(db: Executor, afterSeq: number, limit: number): Promise<StoredAuditRecord[]> {
+      const rows = await db
+        .selectFrom('audit_records')
+        .selectAll()
+        .where('seq', '>', afterSeq)
+        .orderBy('seq')
+        .limit(limit)
+        .execute();
+      return rows.map(fromRow);
+    },
+
+    async count(db: Executor, filter: AuditFilter): Promise<number> {
+      const row = await filtered(db, filter)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    /** Newest first. */
+    async list(
+      db: Executor,
+      filter: AuditFilter,
+      offset: number,
+      limit: number,
+    ): Promise<StoredAuditRecord[]> {
+      const rows = await filtered(db, filter)
+        .selectAll()
+        .orderBy('seq', 'desc')
+        .offset(offset)
+        .limit(limit)
+        .execute();
+      return rows.map(fromRow);
+    },
+
+    /** The time of the latest record of one of `operations` for the account. */
+    async lastOperationAt(
+      db: Executor,
+      accountId: number,
+      operations: readonly string[],
+    ): Promise<number | undefined> {
+      const row = await db
+        .selectFrom('audit_records')
+        .select('at')
+        .where('account_id', '=', accountId)
+        .where('operation', 'in', operations)
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row?.at;
+    },
+  };
+}
+
+function filtered(db: Executor, filter: AuditFilter) {
+  let query = db.selectFrom('audit_records').where('audit_type', '=', filter.auditType);
+  if (filter.since !== undefined) query = query.where('at', '>=', filter.since);
+  if (filter.until !== undefined) query = query.where('at', '<', filter.until);
+  return query;
+}
+
+function toRow(r: StoredAuditRecord): AuditRecordsTable {
+  return {
+    seq: r.seq,
+    at: r.at,
+    audit_type: r.auditType,
+    operation: r.operation,
+    operator_id: r.operatorId,
+    operator_name: r.operatorName,
+    client_ip: r.clientIp,
+    client: r.client,
+    resource_id: r.resourceId,
+    resource_name: r.resourceName,
+    account_id: r.accountId,
+    account_name: r.accountName,
+    target_user: r.targetUser,
+    reason: r.reason,
+    ticket_id: r.ticketId,
+    prev_hash: r.prevHash,
+    hash: r.hash,
+  };
+}
+
+function fromRow(r: AuditRecordsTable): StoredAuditRecord {
+  return {
+    seq: r.seq,
+    at: r.at,
+    auditType: r.audit_type,
+    operation: r.operation,
+    operatorId: r.operator_id,
+    operatorName: r.operator_name,
+    clientIp: r.client_ip,
+    client: r.client,
+    resourceId: r.resource_id,
+    resourceName: r.resource_name,
+    accountId: r.account_id,
+    accountName: r.account_name,
+    targetUser: r.target_user,
+    reason: r.reason,
+    ticketId: r.ticket_id,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}

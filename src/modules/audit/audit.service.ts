@@ -1,0 +1,233 @@
+import type { Clock } from '../../platform/clock.js';
+import type { Database, Executor } from '../../platform/db/database.js';
+import type { Keyring } from '../../platform/crypto/keyring.js';
+import { NotPermittedError } from '../../platform/errors.js';
+import type { Caller, Principal } from '../../platform/principal.js';
+import type { TimeFormatter } from '../../platform/time.js';
+import { chainHash, GENESIS_HASH } from './audit-chain.js';
+import { createAuditRepository, type AuditFilter, type StoredAuditRecord } from './audit.repository.js';
+import type { AuditActor, AuditEvent, AuditQuery, AuditRecord, ChainVerification } from './audit.types.js';
+
+export interface AuditService {
+  /**
+   * Appends records inside the caller's transaction, so the act and its record commit
+   * together or not at all.
+   */
+  append(trx: Executor, actor: AuditActor, ...events: AuditEvent[]): Promise<void>;
+  /**
+   * Records a read (a password, a file). Resolves once the record is durable; the caller
+   * releases the secret only then. Concurrent calls share one transaction (group commit),
+   * which keeps one fsync per batch instead of one per retrieval.
+   */
+  recordAccess(actor: AuditActor, event: AuditEvent): Promise<void>;
+  list(principal: Principal, query: AuditQuery): Promise<{ total: number; records: AuditRecord[] }>;
+  lastOperationAt(accountId: number, operations: readonly string[]): Promise<number | undefined>;
+  verify(onProgress?: (checked: number) => void): Promise<ChainVerification>;
+  /** Waits for pending access records to be written. */
+  flush(): Promise<void>;
+}
+
+export interface AuditServiceDeps {
+  readonly database: Database;
+  readonly keyring: Keyring;
+  readonly clock: Clock;
+  readonly time: TimeFormatter;
+}
+
+export function actorOf(caller: Caller): AuditActor {
+  return {
+    userId: caller.principal.userId,
+    username: caller.principal.username,
+    clientIp: caller.clientIp,
+    client: caller.client,
+  };
+}
+
+const MAX_BATCH = 512;
+const AUDIT_READER_ROLES = new Set(['administrator', 'password auditor']);
+
+interface PendingAccess {
+  readonly record: Omit<AuditRecord, 'seq'>;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+export function createAuditService({ database, keyring, clock, time }: AuditServiceDeps): AuditService {
+  const repo = createAuditRepository(database.dialect);
+  const macKey = keyring.auditMacKey();
+  let pending: PendingAccess[] = [];
+  let flushing: Promise<void> | undefined;
+
+  const toRecord = (actor: AuditActor, event: AuditEvent, at: number): Omit<AuditRecord, 'seq'> => ({
+    at,
+    auditType: event.auditType,
+    operation: event.operation,
+    operatorId: actor.userId,
+    operatorName: actor.username,
+    clientIp: actor.clientIp,
+    client: actor.client,
+    resourceId: event.resourceId ?? null,
+    resourceName: event.resourceName ?? null,
+    accountId: event.accountId ?? null,
+    accountName: event.accountName ?? null,
+    targetUser: event.targetUser ?? null,
+    reason: event.reason ?? null,
+    ticketId: event.ticketId ?? null,
+  });
+
+  async function appendRecords(trx: Executor, records: Omit<AuditRecord, 'seq'>[]): Promise<void> {
+    let head = await repo.lockHead(trx);
+    const stored: StoredAuditRecord[] = [];
+    for (const partial of records) {
+      const record: AuditRecord = { ...partial, seq: head.lastSeq + 1 };
+      const hash = chainHash(macKey, head.lastHash, record);
+      stored.push({ ...record, prevHash: head.lastHash, hash });
+      head = { lastSeq: record.seq, lastHash: hash };
+    }
+    await repo.append(trx, stored, head);
+  }
+
+  async function drain(): Promise<void> {
+    while (pending.length > 0) {
+      const batch = pending.slice(0, MAX_BATCH);
+      pending = pending.slice(batch.length);
+      try {
+        await database.db.transaction().execute((trx) =>
+          appendRecords(
+            trx,
+            batch.map((p) => p.record),
+          ),
+        );
+        for (const p of batch) p.resolve();
+      } catch (err) {
+        for (const p of batch) p.reject(err);
+      }
+    }
+  }
+
+  function scheduleDrain(): void {
+    if (flushing) return;
+    // setImmediate lets every request that arrived in this turn of the event loop join the batch.
+    flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(drain).finally(() => {
+      flushing = undefined;
+      if (pending.length > 0) scheduleDrain();
+    });
+  }
+
+  return {
+    async append(trx, actor, ...events) {
+      const at = clock.now();
+      await appendRecords(
+        trx,
+        events.map((e) => toRecord(actor, e, at)),
+      );
+    },
+
+    recordAccess(actor, event) {
+      return new Promise<void>((resolve, reject) => {
+        pending.push({ record: toRecord(actor, event, clock.now()), resolve, reject });
+        scheduleDrain();
+      });
+    },
+
+    async list(principal, query) {
+      if (!principal.isSuperAdmin && !AUDIT_READER_ROLES.has(principal.role.toLowerCase())) {
+        throw new NotPermittedError('Only administrators and password auditors may read the audit trail');
+      }
+      const filter: AuditFilter = {
+        auditType: query.auditType,
+        ...durationRange(query.duration, clock.now(), time),
+      };
+      const total = await repo.count(database.db, filter);
+      const records = await repo.list(database.db, filter, query.startIndex - 1, query.limit);
+      return { total, records };
+    },
+
+    lastOperationAt(accountId, operations) {
+      return repo.lastOperationAt(database.db, accountId, operations);
+    },
+
+    async verify(onProgress) {
+      let expectedSeq = 1;
+      let prevHash = GENESIS_HASH;
+      let checked = 0;
+      for (;;) {
+        const page = await repo.chainPage(database.db, expectedSeq - 1, 2000);
+        if (page.length === 0) break;
+        for (const record of page) {
+          if (record.seq !== expectedSeq) {
+            return {
+              ok: false,
+              checked,
+              lastSeq: expectedSeq - 1,
+              problem: {
+                seq: expectedSeq,
+                kind: 'missing',
+                message:
+                  record.seq - expectedSeq === 1
+                    ? `audit record ${expectedSeq} was removed (the chain jumps from ${expectedSeq - 1} to ${record.seq})`
+                    : `audit records ${expectedSeq} to ${record.seq - 1} were removed (the chain jumps from ${expectedSeq - 1} to ${record.seq})`,
+              },
+            };
+          }
+          if (record.prevHash !== prevHash || chainHash(macKey, prevHash, record) !== record.hash) {
+            return {
+              ok: false,
+              checked,
+              lastSeq: expectedSeq - 1,
+              problem: {
+                seq: record.seq,
+                kind: 'altered',
+                message: `audit record ${record.seq} was altered (its hash does not match its content and predecessor)`,
+              },
+            };
+          }
+          prevHash = record.hash;
+          expectedSeq++;
+          checked++;
+        }
+        onProgress?.(checked);
+      }
+      const head = await repo.readHead(database.db);
+      if (head.lastSeq !== expectedSeq - 1 || head.lastHash !== prevHash) {
+        return {
+          ok: false,
+          checked,
+          lastSeq: expectedSeq - 1,
+          problem: {
+            seq: expectedSeq,
+            kind: 'truncated',
+            message:
+              head.lastSeq > expectedSeq - 1
+                ? `audit records ${expectedSeq} to ${head.lastSeq} were removed from the end of the trail`
+                : `the audit chain head (record ${head.lastSeq}) does not match the last record (${expectedSeq - 1})`,
+          },
+        };
+      }
+      return { ok: true, checked, lastSeq: expectedSeq - 1 };
+    },
+
+    async flush() {
+      while (flushing) await flushing;
+    },
+  };
+}
+
+function durationRange(
+  duration: AuditQuery['duration'],
+  now: number,
+  time: TimeFormatter,
+): { since: number | undefined; until: number | undefined } {
+  switch (duration) {
+    case 'TODAY':
+      return { since: time.startOfDay(now), until: undefined };
+    case 'YESTERDAY':
+      return { since: time.startOfDay(now, -1), until: time.startOfDay(now) };
+    case 'LAST_7_DAYS':
+      return { since: time.startOfDay(now, -6), until: undefined };
+    case 'LAST_30_DAYS':
+      return { since: time.startOfDay(now, -29), until: undefined };
+    case 'ALL':
+      return { since: undefined, until: undefined };
+  }
+}

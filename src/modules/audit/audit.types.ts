@@ -1,0 +1,77 @@
+import type { CallOrigin } from '../../platform/principal.js';
+
+export type AuditType = 'Resource' | 'User';
+
+/** What happened, to what; who did it comes from the caller. */
+export interface AuditEvent {
+  readonly auditType: AuditType;
+  readonly operation: string;
+  readonly resourceId?: number | null;
+  readonly resourceName?: string | null;
+  readonly accountId?: number | null;
+  readonly accountName?: string | null;
+  /** The user an operation was about (user audits: created, locked, …). */
+  readonly targetUser?: string | null;
+  readonly reason?: string | null;
+  readonly ticketId?: string | null;
+}
+
+/** Who acted: a user (through some client) or the system itself. */
+export interface AuditActor extends CallOrigin {
+  readonly userId: number | null;
+  readonly username: string;
+}
+
+export interface AuditRecord {
+  readonly seq: number;
+  readonly at: number;
+  readonly auditType: string;
+  readonly operation: string;
+  readonly operatorId: number | null;
+  readonly operatorName: string;
+  readonly clientIp: string;
+  readonly client: string;
+  readonly resourceId: number | null;
+  readonly resourceName: string | null;
+  readonly accountId: number | null;
+  readonly accountName: string | null;
+  readonly targetUser: string | null;
+  readonly reason: string | null;
+  readonly ticketId: string | null;
+}
+
+export type AuditDuration = 'TODAY' | 'YESTERDAY' | 'LAST_7_DAYS' | 'LAST_30_DAYS' | 'ALL';
+
+export interface AuditQuery {
+  readonly auditType: AuditType;
+  readonly duration: AuditDuration;
+  /** 1-based index of the first record to return, newest first. */
+  readonly startIndex: number;
+  readonly limit: number;
+}
+
+export type ChainProblemKind = 'altered' | 'missing' | 'truncated' | 'out-of-order';
+
+export interface ChainVerification {
+  readonly ok: boolean;
+  readonly checked: number;
+  readonly lastSeq: number;
+  readonly problem?: { readonly seq: number; readonly kind: ChainProblemKind; readonly message: string };
+}
+
+/** Operation names as they appear in the audit trail (OPERATIONTYPE). */
+export const AuditOperation = {
+  resourceAdded: 'Resource Added',
+  resourceModified: 'Resource Modified',
+  resourceDeleted: 'Resource Deleted',
+  accountAdded: 'Account Added',
+  accountModified: 'Account Modified',
+  accountDeleted: 'Account Deleted',
+  passwordRetrieved: 'Password Retrieved',
+  passwordChanged: 'Password Changed',
+  fileDownloaded: 'File Downloaded',
+  customFieldRetrieved: 'Password Custom Field Retrieved',
+  userAdded: 'User Added',
+  apiTokenIssued: 'API Token Generated',
+  masterKeyRotated: 'Master Key Rotated',
+} as const;

@@ -1,0 +1,1 @@
+export { createPolicyCatalog, type PolicyCatalog } from './policies.service.js';

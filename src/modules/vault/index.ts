@@ -1,0 +1,3 @@
+export { createVaultService, type VaultService, type AccountDraft } from './vault.service.js';
+export { registerVaultRoutes } from './vault.routes.js';
+export { RESOURCE_TYPES, findResourceType } from './resource-types.js';

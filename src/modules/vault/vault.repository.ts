@@ -1,0 +1,323 @@
+import type { Executor } from '../../platform/db/database.js';
+import type { AccountsTable, CustomFieldsTable, ResourcesTable } from '../../platform/db/schema.js';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import type { ResourceScope } from '../access/index.js';
+
+export type ResourceRow = Selectable<ResourcesTable> & { owner_name: string };
+export type AccountRow = Selectable<AccountsTable> & { owner_name: string };
+export type CustomFieldRow = Selectable<CustomFieldsTable>;
+
+/** What a password retrieval needs, in one indexed lookup. */
+export interface SecretLocation {
+  readonly accountId: number;
+  readonly accountName: string;
+  readonly accountOwnerId: number;
+  readonly sealed: Buffer | null;
+  readonly resourceId: number;
+  readonly resourceName: string;
+  readonly resourceOwnerId: number;
+}
+
+export interface SearchFilter {
+  readonly column: 'name' | 'description' | 'dns_name' | 'resource_type' | 'department' | 'location' | 'url';
+  readonly value: string;
+}
+
+/** Data access for resources, accounts and what hangs off them. Never authorises. */
+export const vaultRepository = {
+  // ---- resources ----------------------------------------------------------------------
+
+  async insertResource(trx: Executor, row: Insertable<ResourcesTable>): Promise<number> {
+    const inserted = await trx.insertInto('resources').values(row).returning('id').executeTakeFirstOrThrow();
+    return inserted.id;
+  },
+
+  async findResource(db: Executor, id: number): Promise<ResourceRow | undefined> {
+    return db
+      .selectFrom('resources')
+      .innerJoin('users', 'users.id', 'resources.owner_id')
+      .selectAll('resources')
+      .select('users.username as owner_name')
+      .where('resources.id', '=', id)
+      .executeTakeFirst();
+  },
+
+  async findResourceByName(db: Executor, key: string): Promise<ResourceRow | undefined> {
+    return db
+      .selectFrom('resources')
+      .innerJoin('users', 'users.id', 'resources.owner_id')
+      .selectAll('resources')
+      .select('users.username as owner_name')
+      .where('resources.name_key', '=', key)
+      .executeTakeFirst();
+  },
+
+  async resourceNameTaken(db: Executor, key: string, exceptId?: number): Promise<boolean> {
+    let query = db.selectFrom('resources').select('id').where('name_key', '=', key);
+    if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
+    return (await query.executeTakeFirst()) !== undefined;
+  },
+
+  async listResources(db: Executor, scope: ResourceScope, search: SearchFilter | undefined) {
+    let query = db
+      .selectFrom('resources')
+      .leftJoin('accounts', 'accounts.resource_id', 'resources.id')
+      .select([
+        'resources.id',
+        'resources.name',
+        'resources.resource_type',
+        'resources.description',
+        'resources.dns_name',
+      ])
+      .select((eb) => eb.fn.count<number>('accounts.id').as('account_count'))
+      .groupBy([
+        'resources.id',
+        'resources.name',
+        'resources.resource_type',
+        'resources.description',
+        'resources.dns_name',
+      ])
+      .orderBy('resources.name');
+    if (scope.kind === 'user') query = query.where('resources.owner_id', '=', scope.userId);
+    if (search) {
+      const pattern = `%${escapeLike(search.value.toLowerCase())}%`;
+      query = query.where(
+        sql<boolean>`lower(${sql.ref(`resources.${search.column}`)}) like ${pattern} escape '\\'`,
+      );
+    }
+    return query.execute();
+  },
+
+  async updateResource(trx: Executor, id: number, patch: Updateable<ResourcesTable>): Promise<void> {
+    await trx.updateTable('resources').set(patch).where('id', '=', id).execute();
+  },
+
+  async deleteResource(trx: Executor, id: number): Promise<void> {
+    const accountIds = (
+      await trx.selectFrom('accounts').select('id').where('resource_id', '=', id).execute()
+    ).map((a) => a.id);
+    await vaultRepository.deleteCustomFields(trx, 'account', accountIds);
+    await vaultRepository.deleteCustomFields(trx, 'resource', [id]);
+    // accounts, their history and files go by ON DELETE CASCADE
+    await trx.deleteFrom('resources').where('id', '=', id).execute();
+  },
+
+  // ---- accounts -----------------------------------------------------------------------
+
+  async insertAccount(trx: Executor, row: Insertable<AccountsTable>): Promise<number> {
+    const inserted = await trx.insertInto('accounts').values(row).returning('id').executeTakeFirstOrThrow();
+    return inserted.id;
+  },
+
+  async findAccount(db: Executor, resourceId: number, accountId: number): Promise<AccountRow | undefined> {
+    return db
+      .selectFrom('accounts')
+      .innerJoin('users', 'users.id', 'accounts.owner_id')
+      .selectAll('accounts')
+      .select('users.username as owner_name')
+      .where('accounts.id', '=', accountId)
+      .where('accounts.resource_id', '=', resourceId)
+      .executeTakeFirst();
+  },
+
+  async findAccountIdByName(db: Executor, resourceId: number, key: string): Promise<number | undefined> {
+    const row = await db
+      .selectFrom('accounts')
+      .select('id')
+      .where('resource_id', '=', resourceId)
+      .where('name_key', '=', key)
+      .executeTakeFirst();
+    return row?.id;
+  },
+
+  async accountNameTaken(db: Executor, resourceId: number, key: string, exceptId?: number): Promise<boolean> {
+    let query = db
+      .selectFrom('accounts')
+      .select('id')
+      .where('resource_id', '=', resourceId)
+      .where('name_key', '=', key);
+    if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
+    return (await query.executeTakeFirst()) !== undefined;
+  },
+
+  async listAccounts(db: Executor, resourceId: number) {
+    return db
+      .selectFrom('accounts')
+      .select(['id', 'name', 'owner_id'])
+      .where('resource_id', '=', resourceId)
+      .orderBy('name')
+      .execute();
+  },
+
+  /** The retrieval hot path: one primary-key lookup joined to its resource. */
+  async findSecretLocation(
+    db: Executor,
+    resourceId: number,
+    accountId: number,
+  ): Promise<SecretLocation | undefined> {
+    const row = await db
+      .selectFrom('accounts')
+      .innerJoin('resources', 'resources.id', 'accounts.resource_id')
+      .select([
+        'accounts.id as account_id',
+        'accounts.name as account_name',
+        'accounts.owner_id as account_owner_id',
+        'accounts.password_sealed',
+        'resources.id as resource_id',
+        'resources.name as resource_name',
+        'resources.owner_id as resource_owner_id',
+      ])
+      .where('accounts.id', '=', accountId)
+      .where('accounts.resource_id', '=', resourceId)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      accountId: row.account_id,
+      accountName: row.account_name,
+      accountOwnerId: row.account_owner_id,
+      sealed: row.password_sealed,
+      resourceId: row.resource_id,
+      resourceName: row.resource_name,
+      resourceOwnerId: row.resource_owner_id,
+    };
+  },
+
+  async setAccountPassword(trx: Executor, accountId: number, sealed: Buffer, at: number): Promise<void> {
+    await trx
+      .updateTable('accounts')
+      .set({ password_sealed: sealed, password_changed_at: at, modified_at: at })
+      .where('id', '=', accountId)
+      .execute();
+  },
+
+  async updateAccount(trx: Executor, accountId: number, patch: Updateable<AccountsTable>): Promise<void> {
+    await trx.updateTable('accounts').set(patch).where('id', '=', accountId).execute();
+  },
+
+  async deleteAccount(trx: Executor, accountId: number): Promise<void> {
+    await vaultRepository.deleteCustomFields(trx, 'account', [accountId]);
+    await trx.deleteFrom('accounts').where('id', '=', accountId).execute();
+  },
+
+  // ---- password history ---------------------------------------------------------------
+
+  /** Inserts an empty history row; the caller seals the old password bound to its id. */
+  async insertHistory(
+    trx: Executor,
+    accountId: number,
+    replacedAt: number,
+    replacedBy: number,
+  ): Promise<number> {
+    const row = await trx
+      .insertInto('password_history')
+      .values({
+        account_id: accountId,
+        password_sealed: null,
+        replaced_at: replacedAt,
+        replaced_by: replacedBy,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  },
+
+  async setHistoryPassword(trx: Executor, historyId: number, sealed: Buffer): Promise<void> {
+    await trx
+      .updateTable('password_history')
+      .set({ password_sealed: sealed })
+      .where('id', '=', historyId)
+      .execute();
+  },
+
+  async listHistory(db: Executor, accountId: number) {
+    return db
+      .selectFrom('password_history')
+      .select(['id', 'password_sealed', 'replaced_at', 'replaced_by'])
+      .where('account_id', '=', accountId)
+      .orderBy('id', 'desc')
+      .execute();
+  },
+
+  // ---- custom fields ------------------------------------------------------------------
+
+  async listCustomFields(
+    db: Executor,
+    kind: 'resource' | 'account',
+    ownerId: number,
+  ): Promise<CustomFieldRow[]> {
+    return db
+      .selectFrom('custom_fields')
+      .selectAll()
+      .where('owner_kind', '=', kind)
+      .where('owner_id', '=', ownerId)
+      .orderBy('position')
+      .execute();
+  },
+
+  async insertCustomField(trx: Executor, row: Insertable<CustomFieldsTable>): Promise<number> {
+    const inserted = await trx
+      .insertInto('custom_fields')
+      .values(row)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return inserted.id;
+  },
+
+  async updateCustomField(trx: Executor, id: number, patch: Updateable<CustomFieldsTable>): Promise<void> {
+    await trx.updateTable('custom_fields').set(patch).where('id', '=', id).execute();
+  },
+
+  async deleteCustomFields(trx: Executor, kind: 'resource' | 'account', ownerIds: number[]): Promise<void> {
+    if (ownerIds.length === 0) return;
+    await trx
+      .deleteFrom('custom_fields')
+      .where('owner_kind', '=', kind)
+      .where('owner_id', 'in', ownerIds)
+      .execute();
+  },
+
+  // ---- files --------------------------------------------------------------------------
+
+  async insertFile(
+    trx: Executor,
+    row: {
+      accountId: number;
+      fileName: string;
+      contentType: string;
+      size: number;
+      sealed: Buffer;
+      at: number;
+    },
+  ): Promise<void> {
+    await trx
+      .insertInto('account_files')
+      .values({
+        account_id: row.accountId,
+        file_name: row.fileName,
+        content_type: row.contentType,
+        size: row.size,
+        content_sealed: row.sealed,
+        uploaded_at: row.at,
+      })
+      .execute();
+  },
+
+  async findFile(db: Executor, accountId: number) {
+    return db.selectFrom('account_files').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+  },
+
+  async hasFile(db: Executor, accountId: number): Promise<boolean> {
+    return (
+      (await db
+        .selectFrom('account_files')
+        .select('account_id')
+        .where('account_id', '=', accountId)
+        .executeTakeFirst()) !== undefined
+    );
+  },
+};
+
+/** Search text is matched literally: LIKE wildcards in it are escaped (ESCAPE '\\' in the query). */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,423 @@
+import { parseId } from '../../http/ids.js';
+import type { PmpRouter } from '../../http/server.js';
+import { InvalidInputError } from '../../platform/errors.js';
+import type { TimeFormatter } from '../../platform/time.js';
+import { resourceTypesContaining, type ResourceTypeDefinition } from './resource-types.js';
+import {
+  readAccountList,
+  readAccountPatch,
+  readCreateResource,
+  readJustification,
+  readResourcePatch,
+  readResourceSearch,
+} from './vault.input.js';
+import type { ResetType, VaultService } from './vault.service.js';
+import {
+  ACCOUNT_FLAGS,
+  LIMITS,
+  type AccountFlagName,
+  type AccountView,
+  type CustomFieldValue,
+  type ResourceView,
+} from './vault.types.js';
+
+const V1 = '/restapi/json/v1';
+const NA = 'N/A';
+const MASKED = '*****';
+
+export interface VaultRouteDeps {
+  readonly vault: VaultService;
+  readonly time: TimeFormatter;
+}
+
+/**
+ * Endpoints 1–9, 18–22 and 78 of the PMP API, plus the lookups clients use beyond the
+ * document (compat.md). Names, messages and answer shapes are those clients match on.
+ */
+export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRouteDeps): void {
+  const ids = (params: Readonly<Record<string, string>>) => ({
+    resourceId: parseId(params.resourceId, 'resource'),
+    accountId: params.accountId === undefined ? 0 : parseId(params.accountId, 'account'),
+  });
+
+  // 1 (and resource search)
+  router.add({
+    method: 'GET',
+    url: `${V1}/resources`,
+    operation: 'GET RESOURCES',
+    async handle({ caller, input }) {
+      const resources = await vault.listResources(caller, readResourceSearch(input));
+      return {
+        message: 'Resources fetched successfully',
+        details: resources.map((r) => ({
+          'RESOURCE DESCRIPTION': r.description ?? NA,
+          'RESOURCE NAME': r.name,
+          'RESOURCE ID': String(r.id),
+          'RESOURCE TYPE': r.type,
+          'DNS NAME': r.dnsName ?? NA,
+          NOOFACCOUNTS: String(r.accountCount),
+        })),
+        totalRows: resources.length,
+      };
+    },
+  });
+
+  // 2
+  router.add({
+    method: 'GET',
+    url: `${V1}/resources/:resourceId/accounts`,
+    operation: 'GET RESOURCE ACCOUNTLIST',
+    async handle({ caller, params }) {
+      const { resource, accounts } = await vault.getResource(caller, ids(params).resourceId);
+      return {
+        message: 'Resource details with account list fetched successfully',
+        details: {
+          ...presentResource(resource),
+          'ACCOUNT LIST': accounts.map((a) => ({
+            ISFAVPASS: 'false',
+            'ACCOUNT NAME': a.name,
+            PASSWDID: String(a.id),
+            'PASSWORD STATUS': MASKED,
+            'ACCOUNT ID': String(a.id),
+          })),
+        },
+        totalRows: accounts.length,
+      };
+    },
+  });
+
+  // 3
+  router.add({
+    method: 'GET',
+    url: `${V1}/resources/:resourceId/accounts/:accountId`,
+    operation: 'GET RESOURCE ACCOUNT DETAILS',
+    async handle({ caller, params }) {
+      const { resourceId, accountId } = ids(params);
+      const { account } = await vault.getAccount(caller, resourceId, accountId);
+      return { message: 'Account details fetched successfully', details: presentAccount(account, time) };
+    },
+  });
+
+  // 4
+  router.add({
+    method: 'GET',
+    url: `${V1}/resources/:resourceId/accounts/:accountId/password`,
+    operation: 'GET PASSWORD',
+    async handle({ caller, params, input }) {
+      const { resourceId, accountId } = ids(params);
+      const password = await vault.retrievePassword(caller, resourceId, accountId, readJustification(input));
+      return { message: 'Password fetched successfully', details: { PASSWORD: password.reveal() } };
+    },
+  });
+
+  // 5
+  router.add({
+    method: 'PUT',
+    url: `${V1}/resources/:resourceId/accounts/:accountId/password`,
+    operation: 'CHANGE PASSWORD',
+    async handle({ caller, params, input }) {
+      const { resourceId, accountId } = ids(params);
+      const details = input.details();
+      const newPassword = details.secret('NEWPASSWORD', { required: true, maxLength: LIMITS.password })!;
+      const resetType: ResetType = details.choice('RESETTYPE', ['LOCAL', 'REMOTE'] as const) ?? 'LOCAL';
+      await vault.changePassword(
+        caller,
+        resourceId,
+        accountId,
+        newPassword,
+        resetType,
+        readJustification(input),
+      );
+      return { message: 'Password changed successfully' };
+    },
+  });
+
+  // 6
+  router.add({
+    method: 'POST',
+    url: `${V1}/resources`,
+    operation: 'CREATE RESOURCE',
+    async handle({ caller, input }) {
+      const { resource, account, ownerName } = readCreateResource(input);
+      const created = await vault.createResource(caller, resource, account, ownerName);
+      return {
+        message: `Resource ${resource.name} has been added successfully`,
+        details: { RESOURCEID: String(created.resourceId), ACCOUNTID: String(created.accountId) },
+      };
+    },
+  });
+
+  // 7, and the path form clients use: resourcename/{r}/accounts/accountname/{a}
+  const idsByName = {
+    operation: 'GET_RESOURCEACCOUNTID',
+    message: 'Resource ID and account ID fetched successfully for the given resource name and account name.',
+  };
+  router.add({
+    method: 'GET',
+    url: `${V1}/resources/getResourceIdAccountId`,
+    operation: idsByName.operation,
+    async handle({ caller, input }) {
+      const resourceName = requiredName(input.value('RESOURCENAME', LIMITS.name), 'RESOURCENAME');
+      const accountName = requiredName(input.value('ACCOUNTNAME', LIMITS.name), 'ACCOUNTNAME');
+      const found = await vault.accountIdsByName(caller, resourceName, accountName);
+      return {
+        message: idsByName.message,
+        details: { RESOURCEID: String(found.resourceId), ACCOUNTID: String(found.accountId) },
+      };
+    },
+  });
+  router.add({
+    method: 'GET',
+    url: `${V1}/resources/resourcename/:resourceName/accounts/accountname/:accountName`,
+    operation: idsByName.operation,
+    async handle({ caller, params }) {
+      const found = await vault.accountIdsByName(
+        caller,
+        requiredName(params.resourceName, 'resource name'),
+        requiredName(params.accountName, 'account name'),
+      );
+      return {
+        message: idsByName.message,
+        details: { RESOURCEID: String(found.resourceId), ACCOUNTID: String(found.accountId) },
+      };
+    },
+  });
+
+  // 8
+  router.add({
+    method: 'GET',
+    url: `${V1}/resources/resourcename/:resourceName`,
+    operation: 'GET_RESOURCEID',
+    async handle({ caller, params }) {
+      const resourceId = await vault.resourceIdByName(
+        caller,
+        requiredName(params.resourceName, 'resource name'),
+      );
+      return {
+        message: 'Resource ID fetched successfully for the given resource name.',
+        details: { RESOURCEID: String(resourceId) },
+      };
+    },
+  });
+
+  // getResourceAccountDetails (Ansible): resource details and a JSON *string* of account details with the password
+  router.add({
+    method: 'GET',
+    url: `${V1}/resources/getResourceAccountDetails`,
+    operation: 'GET RESOURCE ACCOUNT DETAILS',
+    async handle({ caller, input }) {
+      let resourceId: number;
+      let accountId: number;
+      const rawResourceId = input.value('RESOURCEID', 40);
+      const rawAccountId = input.value('ACCOUNTID', 40);
+      if (rawResourceId || rawAccountId) {
+        resourceId = parseId(rawResourceId ?? '', 'resource');
+        accountId = parseId(rawAccountId ?? '', 'account');
+      } else {
+        const found = await vault.accountIdsByName(
+          caller,
+          requiredName(input.value('RESOURCENAME', LIMITS.name), 'RESOURCEID or RESOURCENAME'),
+          requiredName(input.value('ACCOUNTNAME', LIMITS.name), 'ACCOUNTID or ACCOUNTNAME'),
+        );
+        ({ resourceId, accountId } = found);
+      }
+      const { resource, account, password } = await vault.retrieveAccountWithPassword(
+        caller,
+        resourceId,
+        accountId,
+        readJustification(input),
+      );
+      return {
+        message: 'Resource and account details fetched successfully',
+        details: {
+          RESOURCEDETAILS: presentResource(resource),
+          ACCOUNTDETAILS: JSON.stringify({ ...presentAccount(account, time), PASSWORD: password.reveal() }),
+        },
+      };
+    },
+  });
+
+  // 9
+  router.add({
+    method: 'DELETE',
+    url: `${V1}/resources/:resourceId`,
+    operation: 'DELETE RESOURCE',
+    async handle({ caller, params }) {
+      const name = await vault.deleteResource(caller, ids(params).resourceId);
+      return { message: 'Resources deleted successfully.', details: { RESOURCENAME: name } };
+    },
+  });
+
+  // 18
+  router.add({
+    method: 'PUT',
+    url: `${V1}/resources/:resourceId`,
+    operation: 'EDIT RESOURCE',
+    async handle({ caller, params, input }) {
+      const name = await vault.editResource(caller, ids(params).resourceId, readResourcePatch(input));
+      return { message: `Resource ${name} modified successfully.` };
+    },
+  });
+
+  // 19
+  router.add({
+    method: 'DELETE',
+    url: `${V1}/resources/:resourceId/accounts/:accountId`,
+    operation: 'DELETE ACCOUNT',
+    async handle({ caller, params }) {
+      const { resourceId, accountId } = ids(params);
+      const name = await vault.deleteAccount(caller, resourceId, accountId);
+      return { message: `Account ${name} deleted successfully.` };
+    },
+  });
+
+  // 20
+  router.add({
+    method: 'GET',
+    url: `${V1}/resources/:resourceId/accounts/:accountId/downloadfile`,
+    operation: 'DOWNLOAD FILE',
+    async handle({ caller, params, input }) {
+      const { resourceId, accountId } = ids(params);
+      if (input.details().boolean('ISCUSTOMFIELD')) {
+        throw new InvalidInputError(
+          'this vault stores files on the account itself, not in additional fields; omit ISCUSTOMFIELD',
+        );
+      }
+      return { file: await vault.downloadFile(caller, resourceId, accountId, readJustification(input)) };
+    },
+  });
+
+  // 21
+  router.add({
+    method: 'POST',
+    url: `${V1}/resources/:resourceId/accounts`,
+    operation: 'ADD ACCOUNTS',
+    async handle({ caller, params, input }) {
+      const outcomes = await vault.addAccounts(caller, ids(params).resourceId, readAccountList(input));
+      const perAccount: Record<string, unknown> = {};
+      for (const outcome of outcomes) {
+        perAccount[outcome.name] = outcome.added
+          ? { STATUS: 'Account added successfully', ACCOUNTID: String(outcome.accountId) }
+          : { STATUS: outcome.reason };
+      }
+      const added = outcomes.filter((o) => o.added).length;
+      if (added === 0) {
+        return {
+          status: 'Failed',
+          statusCode: 40900,
+          message: 'No account was added; see Details for the reason of each',
+          details: [perAccount],
+        };
+      }
+      return {
+        message:
+          added === outcomes.length
+            ? 'Account added successfully'
+            : `${added} of ${outcomes.length} accounts added; see Details`,
+        details: [perAccount],
+      };
+    },
+  });
+
+  // 22
+  router.add({
+    method: 'PUT',
+    url: `${V1}/resources/:resourceId/accounts/:accountId`,
+    operation: 'EDIT ACCOUNT',
+    async handle({ caller, params, input }) {
+      const { resourceId, accountId } = ids(params);
+      const name = await vault.editAccount(caller, resourceId, accountId, readAccountPatch(input));
+      return { message: `Account ${name} modified successfully` };
+    },
+  });
+
+  // 78; also the health check of several clients (Details must be non-empty)
+  router.add({
+    method: 'GET',
+    url: `${V1}/resources/resourcetypes`,
+    operation: 'GET RESOURCE TYPES',
+    async handle({ input }) {
+      const raw = input.details().raw('RESOURCETYPE_CONTAINING');
+      const filters = (Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw]).map((v) => {
+        if (typeof v === 'object' && v !== null)
+          throw new InvalidInputError('RESOURCETYPE_CONTAINING must be a list of text');
+        return String(v);
+      });
+      const types = resourceTypesContaining(filters);
+      return {
+        message: 'Resource Types fetched successfully',
+        details: { RESOURCETYPES: types.map(presentResourceType) },
+        totalRows: types.length,
+      };
+    },
+  });
+}
+
+function requiredName(value: string | undefined, what: string): string {
+  const name = value?.trim();
+  if (!name) throw new InvalidInputError(`${what} is mandatory and was not given`, 40002);
+  return name;
+}
+
+function presentCustomFields(fields: readonly CustomFieldValue[]) {
+  return fields.map((f) => ({
+    CUSTOMFIELDVALUE: f.value,
+    CUSTOMFIELDTYPE: f.type,
+    CUSTOMFIELDLABEL: f.label,
+    CUSTOMFIELDCOLUMNNAME: f.columnName,
+  }));
+}
+
+function presentResource(r: ResourceView) {
+  return {
+    'RESOURCE ID': String(r.id),
+    'RESOURCE NAME': r.name,
+    'RESOURCE DESCRIPTION': r.description ?? NA,
+    'RESOURCE TYPE': r.type,
+    'DNS NAME': r.dnsName ?? NA,
+    'PASSWORD POLICY': r.passwordPolicy,
+    DEPARTMENT: r.department ?? NA,
+    LOCATION: r.location ?? NA,
+    'RESOURCE URL': r.url ?? NA,
+    'RESOURCE OWNER': r.ownerName,
+    ...(r.customFields.length > 0 ? { 'CUSTOM FIELD': presentCustomFields(r.customFields) } : {}),
+  };
+}
+
+function presentAccount(a: AccountView, time: TimeFormatter) {
+  const flags: Record<string, string> = {};
+  for (const name of Object.keys(ACCOUNT_FLAGS) as AccountFlagName[]) flags[name] = String(a.flags[name]);
+  return {
+    'ACCOUNT ID': String(a.id),
+    'ACCOUNT NAME': a.name,
+    'RESOURCE ID': String(a.resourceId),
+    DESCRIPTION: a.description ?? NA,
+    NOTES: a.notes ?? NA,
+    'LAST ACCESSED TIME': a.lastAccessedAt === undefined ? NA : time.pmpDateTime(a.lastAccessedAt),
+    'LAST MODIFIED TIME': time.pmpDateTime(a.modifiedAt),
+    'PASSWORD STATUS': MASKED,
+    PASSWDID: String(a.id),
+    'PASSWORD POLICY': a.passwordPolicy,
+    'ACCOUNT OWNER': a.ownerName,
+    'HAS FILE': String(a.hasFile),
+    ...flags,
+    ...(a.customFields.length > 0 ? { 'CUSTOM FIELD': presentCustomFields(a.customFields) } : {}),
+  };
+}
+
+function presentResourceType(t: ResourceTypeDefinition) {
+  return {
+    COMMAND_SET: t.commandSet,
+    ISSYNCSUPPORTED: String(t.syncSupported),
+    CUSTOMRESOURCETYPE: t.customResourceTypeOf,
+    ISCERTIFICATE: String(t.isCertificate),
+    CATEGORY: t.category,
+    SYNCTYPE: t.syncType,
+    ISDEFAULT_SUPPORTED_RESOURCETYPE: 'true',
+    OSID: String(t.osId),
+    RESOURCE_ATTRIBUTES: t.resourceAttributes,
+    ACCOUNT_ATTRIBUTES: t.accountAttributes,
+    RESOURCETYPE: t.name,
+    DEFAULTRESOURCETYPE: 'false',
+  };
+}

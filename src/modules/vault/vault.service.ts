@@ -1,0 +1,888 @@
+import type { Clock } from '../../platform/clock.js';
+import type { Database, Executor } from '../../platform/db/database.js';
+import { isUniqueViolation } from '../../platform/db/errors.js';
+import type { Keyring, SealContext } from '../../platform/crypto/keyring.js';
+import { Secret } from '../../platform/crypto/secret.js';
+import {
+  ConflictError,
+  InvalidInputError,
+  MissingFieldError,
+  NotFoundError,
+  NotPermittedError,
+  OperationNotAvailableError,
+} from '../../platform/errors.js';
+import type { Caller } from '../../platform/principal.js';
+import { allows, type AccessPolicy, type Permission } from '../access/index.js';
+import { actorOf, AuditOperation, type AuditEvent, type AuditService } from '../audit/index.js';
+import type { UserDirectory } from '../identity/index.js';
+import type { PolicyCatalog } from '../policies/index.js';
+import { findResourceType, type ResourceTypeDefinition } from './resource-types.js';
+import {
+  vaultRepository as repo,
+  type AccountRow,
+  type CustomFieldRow,
+  type ResourceRow,
+  type SearchFilter,
+} from './vault.repository.js';
+import {
+  ACCOUNT_FLAGS,
+  CUSTOM_FIELD_COLUMN_PREFIX,
+  LIMITS,
+  nameKey,
+  type AccessJustification,
+  type AccountFlagName,
+  type AccountPatch,
+  type AccountSummary,
+  type AccountView,
+  type AddAccountOutcome,
+  type CustomFieldInput,
+  type CustomFieldType,
+  type CustomFieldValue,
+  type NewAccount,
+  type ResourceFields,
+  type ResourcePatch,
+  type ResourceSummary,
+  type ResourceView,
+  type UploadedSecretFile,
+} from './vault.types.js';
+
+export interface VaultServiceDeps {
+  readonly database: Database;
+  readonly keyring: Keyring;
+  readonly audit: AuditService;
+  readonly access: AccessPolicy;
+  readonly policies: PolicyCatalog;
+  readonly users: UserDirectory;
+  readonly clock: Clock;
+}
+
+/** An entry of an ADD ACCOUNTS request: readable, or refused with the reason. */
+export type AccountDraft =
+  | { readonly ok: true; readonly account: NewAccount }
+  | { readonly ok: false; readonly name: string; readonly reason: string };
+
+export type ResetType = 'LOCAL' | 'REMOTE';
+
+export type VaultService = ReturnType<typeof createVaultService>;
+
+const PASSWORD_COLUMN = 'password_sealed';
+const ACCESS_OPERATIONS = [AuditOperation.passwordRetrieved, AuditOperation.fileDownloaded] as const;
+const OWNER_ASSIGNING_ROLES = new Set([
+  'administrator',
+  'password administrator',
+  'privileged administrator',
+]);
+
+/**
+ * Resources, their accounts, passwords, files and additional fields. Every operation
+ * authorises the caller on the object first (an object the caller may not see answers exactly
+ * like one that does not exist), then acts in one transaction that also writes the audit
+ * record. Reads of secrets are audited before the secret is returned.
+ */
+export function createVaultService(deps: VaultServiceDeps) {
+  const { database, keyring, audit, access, policies, users, clock } = deps;
+  const db = database.db;
+
+  const accountPasswordContext = (accountId: number): SealContext => ({
+    table: 'accounts',
+    rowId: accountId,
+    column: PASSWORD_COLUMN,
+  });
+
+  // ---- authorisation helpers -----------------------------------------------------------
+
+  function resourceNotFound(resourceId: number | string): NotFoundError {
+    return new NotFoundError(`Resource with ID ${resourceId} does not exist or is not accessible to you`);
+  }
+
+  function accountNotFound(accountId: number | string): NotFoundError {
+    return new NotFoundError(
+      `Account with ID ${accountId} does not exist in this resource or is not accessible to you`,
+    );
+  }
+
+  async function authorizedResource(
+    executor: Executor,
+    caller: Caller,
+    resourceId: number,
+    needed: Permission,
+  ) {
+    const resource = await repo.findResource(executor, resourceId);
+    if (!resource) throw resourceNotFound(resourceId);
+    const permission = await access.resourcePermission(executor, caller.principal, {
+      id: resource.id,
+      ownerId: resource.owner_id,
+    });
+    if (permission === 'none') throw resourceNotFound(resourceId);
+    if (!allows(permission, needed)) {
+      throw new NotPermittedError(`You are not allowed to ${describe(needed)} resource ${resource.name}`);
+    }
+    return resource;
+  }
+
+  async function authorizedAccount(
+    executor: Executor,
+    caller: Caller,
+    resourceId: number,
+    accountId: number,
+    needed: Permission,
+  ) {
+    const resource = await repo.findResource(executor, resourceId);
+    if (!resource) throw resourceNotFound(resourceId);
+    const account = await repo.findAccount(executor, resourceId, accountId);
+    const permission = account
+      ? await access.accountPermission(executor, caller.principal, {
+          id: account.id,
+          ownerId: account.owner_id,
+          resource: { id: resource.id, ownerId: resource.owner_id },
+        })
+      : 'none';
+    if (!account || permission === 'none') {
+      // Whether the resource itself is visible decides which of the two answers is given.
+      const resourcePermission = await access.resourcePermission(executor, caller.principal, {
+        id: resource.id,
+        ownerId: resource.owner_id,
+      });
+      throw resourcePermission === 'none' ? resourceNotFound(resourceId) : accountNotFound(accountId);
+    }
+    if (!allows(permission, needed)) {
+      throw new NotPermittedError(`You are not allowed to ${describe(needed)} account ${account.name}`);
+    }
+    return { resource, account };
+  }
+
+  // ---- views ---------------------------------------------------------------------------
+
+  async function customFieldValues(executor: Executor, kind: 'resource' | 'account', ownerId: number) {
+    const rows = await repo.listCustomFields(executor, kind, ownerId);
+    return presentCustomFields(rows, (row) =>
+      keyring
+        .open(row.value_sealed!, { table: 'custom_fields', rowId: row.id, column: 'value_sealed' })
+        .toString('utf8'),
+    );
+  }
+
+  async function resourceView(executor: Executor, row: ResourceRow): Promise<ResourceView> {
+    return {
+      id: row.id,
+      name: row.name,
+      type: row.resource_type,
+      dnsName: row.dns_name,
+      description: row.description,
+      department: row.department,
+      location: row.location,
+      url: row.url,
+      passwordPolicy: row.password_policy ?? policies.defaultPolicy,
+      ownerName: row.owner_name,
+      createdAt: row.created_at,
+      modifiedAt: row.modified_at,
+      customFields: await customFieldValues(executor, 'resource', row.id),
+    };
+  }
+
+  async function accountView(
+    executor: Executor,
+    row: AccountRow,
+    resource: ResourceRow,
+  ): Promise<AccountView> {
+    const flags = {} as Record<AccountFlagName, boolean>;
+    for (const [name, column] of Object.entries(ACCOUNT_FLAGS) as [
+      AccountFlagName,
+      (typeof ACCOUNT_FLAGS)[AccountFlagName],
+    ][]) {
+      flags[name] = row[column] === 1;
+    }
+    return {
+      id: row.id,
+      resourceId: row.resource_id,
+      name: row.name,
+      description: row.description,
+      notes: row.notes,
+      passwordPolicy: row.password_policy ?? resource.password_policy ?? policies.defaultPolicy,
+      ownerName: row.owner_name,
+      flags,
+      createdAt: row.created_at,
+      modifiedAt: row.modified_at,
+      passwordChangedAt: row.password_changed_at,
+      lastAccessedAt: await audit.lastOperationAt(row.id, ACCESS_OPERATIONS),
+      hasFile: await repo.hasFile(executor, row.id),
+      customFields: await customFieldValues(executor, 'account', row.id),
+    };
+  }
+
+  /** Password-type additional fields are secrets: showing them is an audited access. */
+  async function auditRevealedFields(
+    caller: Caller,
+    fields: readonly CustomFieldValue[],
+    event: Omit<AuditEvent, 'auditType' | 'operation'>,
+  ) {
+    const revealed = fields.filter((f) => f.type === 'Password').map((f) => f.label);
+    if (revealed.length === 0) return;
+    await audit.recordAccess(actorOf(caller), {
+      auditType: 'Resource',
+      operation: AuditOperation.customFieldRetrieved,
+      ...event,
+      reason: `Fields: ${revealed.join(', ')}`.slice(0, LIMITS.reason),
+    });
+  }
+
+  // ---- writes: shared pieces -----------------------------------------------------------
+
+  async function canonicalPolicy(executor: Executor, name: string, field: string): Promise<string> {
+    const policy = await policies.resolve(executor, name);
+    if (policy === undefined)
+      throw new InvalidInputError(`${field}: there is no password policy named "${name}"`);
+    return policy;
+  }
+
+  function resourceType(name: string): ResourceTypeDefinition {
+    const type = findResourceType(name);
+    if (!type) {
+      throw new InvalidInputError(
+        `RESOURCETYPE "${name}" is not a known resource type; GET /restapi/json/v1/resources/resourcetypes lists them`,
+      );
+    }
+    return type;
+  }
+
+  /** Adds or updates additional fields by label (case-insensitive), keeping the others. */
+  async function applyCustomFields(
+    trx: Executor,
+    kind: 'resource' | 'account',
+    ownerId: number,
+    inputs: readonly CustomFieldInput[],
+  ) {
+    if (inputs.length === 0) return;
+    const existing = await repo.listCustomFields(trx, kind, ownerId);
+    const byLabel = new Map(existing.map((row) => [row.label_key, row]));
+    let nextPosition = existing.reduce((max, row) => Math.max(max, row.position), 0) + 1;
+    const seen = new Set<string>();
+    for (const input of inputs) {
+      const labelKey = nameKey(input.label);
+      if (seen.has(labelKey))
+        throw new InvalidInputError(`the additional field "${input.label}" is given twice`);
+      seen.add(labelKey);
+      const current = byLabel.get(labelKey);
+      const type = input.type ?? (current?.field_type as CustomFieldType | undefined) ?? 'Character';
+      validateCustomValue(input.label, type, input.value.reveal());
+      let rowId = current?.id;
+      if (rowId === undefined) {
+        if (byLabel.size + 1 > LIMITS.customFieldsPerObject) {
+          throw new InvalidInputError(
+            `a ${kind} can have at most ${LIMITS.customFieldsPerObject} additional fields`,
+          );
+        }
+        rowId = await repo.insertCustomField(trx, {
+          owner_kind: kind,
+          owner_id: ownerId,
+          position: nextPosition++,
+          label: input.label,
+          label_key: labelKey,
+          field_type: type,
+          value_text: null,
+          value_sealed: null,
+        });
+        byLabel.set(labelKey, { id: rowId } as CustomFieldRow);
+      }
+      const secretType = type === 'Password';
+      await repo.updateCustomField(trx, rowId, {
+        field_type: type,
+        value_text: secretType ? null : input.value.reveal(),
+        value_sealed: secretType
+          ? keyring.seal(input.value.reveal(), { table: 'custom_fields', rowId, column: 'value_sealed' })
+          : null,
+      });
+    }
+  }
+
+  async function insertAccount(
+    trx: Executor,
+    caller: Caller,
+    resource: { id: number; name: string },
+    account: NewAccount,
+    now: number,
+  ): Promise<number> {
+    const flags = flagColumns(account.flags);
+    const accountId = await repo.insertAccount(trx, {
+      resource_id: resource.id,
+      name: account.name,
+      name_key: nameKey(account.name),
+      password_sealed: null,
+      password_policy:
+        account.passwordPolicy === null
+          ? null
+          : await canonicalPolicy(trx, account.passwordPolicy, 'ACCOUNTPASSWORDPOLICY'),
+      description: account.description,
+      notes: account.notes,
+      owner_id: caller.principal.userId,
+      ...flags,
+      created_at: now,
+      modified_at: now,
+      password_changed_at: now,
+    });
+    // The password is sealed bound to the new row's id, known only after the insert.
+    await repo.setAccountPassword(
+      trx,
+      accountId,
+      keyring.seal(account.password.reveal(), accountPasswordContext(accountId)),
+      now,
+    );
+    await applyCustomFields(trx, 'account', accountId, account.customFields);
+    if (account.file) {
+      await repo.insertFile(trx, {
+        accountId,
+        fileName: account.file.fileName,
+        contentType: account.file.contentType,
+        size: account.file.content.length,
+        sealed: keyring.seal(account.file.content, {
+          table: 'account_files',
+          rowId: accountId,
+          column: 'content_sealed',
+        }),
+        at: now,
+      });
+    }
+    await audit.append(trx, actorOf(caller), {
+      auditType: 'Resource',
+      operation: AuditOperation.accountAdded,
+      resourceId: resource.id,
+      resourceName: resource.name,
+      accountId,
+      accountName: account.name,
+    });
+    return accountId;
+  }
+
+  async function transaction<T>(work: (trx: Executor) => Promise<T>, conflictMessage: string): Promise<T> {
+    try {
+      return await db.transaction().execute(work);
+    } catch (err) {
+      // Two writers racing for one name on PostgreSQL: the constraint decides, the loser hears why.
+      if (isUniqueViolation(err)) throw new ConflictError(conflictMessage);
+      throw err;
+    }
+  }
+
+  async function findByName<T>(
+    lookup: (name: string) => Promise<T | undefined>,
+    name: string,
+  ): Promise<T | undefined> {
+    // Names arrive with spaces as %20 or as +; a literal + in a name is tried first.
+    const exact = await lookup(name);
+    if (exact !== undefined || !name.includes('+')) return exact;
+    return lookup(name.replaceAll('+', ' '));
+  }
+
+  // ---- the service ----------------------------------------------------------------------
+
+  return {
+    async listResources(caller: Caller, search?: SearchFilter): Promise<ResourceSummary[]> {
+      const rows = await repo.listResources(db, access.resourceScope(caller.principal), search);
+      return rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        type: r.resource_type,
+        description: r.description,
+        dnsName: r.dns_name,
+        accountCount: Number(r.account_count),
+      }));
+    },
+
+    async getResource(
+      caller: Caller,
+      resourceId: number,
+    ): Promise<{ resource: ResourceView; accounts: AccountSummary[] }> {
+      const row = await authorizedResource(db, caller, resourceId, 'view');
+      const resource = await resourceView(db, row);
+      const accounts = (await repo.listAccounts(db, resourceId)).map((a) => ({ id: a.id, name: a.name }));
+      await auditRevealedFields(caller, resource.customFields, { resourceId, resourceName: resource.name });
+      return { resource, accounts };
+    },
+
+    async getAccount(
+      caller: Caller,
+      resourceId: number,
+      accountId: number,
+    ): Promise<{ resource: ResourceView; account: AccountView }> {
+      const { resource: resourceRow, account: accountRow } = await authorizedAccount(
+        db,
+        caller,
+        resourceId,
+        accountId,
+        'view',
+      );
+      const account = await accountView(db, accountRow, resourceRow);
+      const resource = await resourceView(db, resourceRow);
+      await auditRevealedFields(caller, account.customFields, {
+        resourceId,
+        resourceName: resource.name,
+        accountId,
+        accountName: account.name,
+      });
+      return { resource, account };
+    },
+
+    /** The hot path: one lookup, an in-memory decrypt, one (group-committed) audit record. */
+    async retrievePassword(
+      caller: Caller,
+      resourceId: number,
+      accountId: number,
+      why: AccessJustification,
+    ): Promise<Secret> {
+      const location = await repo.findSecretLocation(db, resourceId, accountId);
+      if (location === undefined) {
+        const resource = await repo.findResource(db, resourceId);
+        const visible =
+          resource &&
+          (await access.resourcePermission(db, caller.principal, {
+            id: resource.id,
+            ownerId: resource.owner_id,
+          })) !== 'none';
+        throw visible ? accountNotFound(accountId) : resourceNotFound(resourceId);
+      }
+      const permission = await access.accountPermission(db, caller.principal, {
+        id: location.accountId,
+        ownerId: location.accountOwnerId,
+        resource: { id: location.resourceId, ownerId: location.resourceOwnerId },
+      });
+      if (permission === 'none') {
+        const resourcePermission = await access.resourcePermission(db, caller.principal, {
+          id: location.resourceId,
+          ownerId: location.resourceOwnerId,
+        });
+        throw resourcePermission === 'none' ? resourceNotFound(resourceId) : accountNotFound(accountId);
+      }
+      if (location.sealed === null)
+        throw new OperationNotAvailableError(`Account ${location.accountName} has no password stored`);
+      const password = new Secret(
+        keyring.open(location.sealed, accountPasswordContext(location.accountId)).toString('utf8'),
+      );
+      await audit.recordAccess(actorOf(caller), {
+        auditType: 'Resource',
+        operation: AuditOperation.passwordRetrieved,
+        resourceId: location.resourceId,
+        resourceName: location.resourceName,
+        accountId: location.accountId,
+        accountName: location.accountName,
+        reason: why.reason,
+        ticketId: why.ticketId,
+      });
+      return password;
+    },
+
+    /** Account details with the password (getResourceAccountDetails): audited as a retrieval. */
+    async retrieveAccountWithPassword(
+      caller: Caller,
+      resourceId: number,
+      accountId: number,
+      why: AccessJustification,
+    ) {
+      const { resource, account } = await this.getAccount(caller, resourceId, accountId);
+      const password = await this.retrievePassword(caller, resourceId, accountId, why);
+      return { resource, account, password };
+    },
+
+    async changePassword(
+      caller: Caller,
+      resourceId: number,
+      accountId: number,
+      newPassword: Secret,
+      resetType: ResetType,
+      why: AccessJustification,
+    ): Promise<void> {
+      await transaction(async (trx) => {
+        const { resource, account } = await authorizedAccount(trx, caller, resourceId, accountId, 'modify');
+        if (resetType === 'REMOTE') {
+          throw new OperationNotAvailableError(
+            `Remote password reset is not configured for resource ${resource.name}; use RESETTYPE LOCAL to change the password stored in the vault`,
+          );
+        }
+        const now = clock.now();
+        if (account.password_sealed !== null) {
+          const old = keyring.open(account.password_sealed, accountPasswordContext(account.id));
+          const historyId = await repo.insertHistory(trx, account.id, now, caller.principal.userId);
+          await repo.setHistoryPassword(
+            trx,
+            historyId,
+            keyring.seal(old, { table: 'password_history', rowId: historyId, column: PASSWORD_COLUMN }),
+          );
+        }
+        await repo.setAccountPassword(
+          trx,
+          account.id,
+          keyring.seal(newPassword.reveal(), accountPasswordContext(account.id)),
+          now,
+        );
+        await audit.append(trx, actorOf(caller), {
+          auditType: 'Resource',
+          operation: AuditOperation.passwordChanged,
+          resourceId: resource.id,
+          resourceName: resource.name,
+          accountId: account.id,
+          accountName: account.name,
+          reason: why.reason,
+          ticketId: why.ticketId,
+        });
+      }, 'the password was changed concurrently; try again');
+    },
+
+    /** Earlier passwords of an account, newest first (sealed at rest like the current one). */
+    async passwordHistory(caller: Caller, resourceId: number, accountId: number) {
+      await authorizedAccount(db, caller, resourceId, accountId, 'full');
+      const rows = await repo.listHistory(db, accountId);
+      return rows.map((row) => ({
+        replacedAt: row.replaced_at,
+        password:
+          row.password_sealed === null
+            ? null
+            : new Secret(
+                keyring
+                  .open(row.password_sealed, {
+                    table: 'password_history',
+                    rowId: row.id,
+                    column: PASSWORD_COLUMN,
+                  })
+                  .toString('utf8'),
+              ),
+      }));
+    },
+
+    async createResource(
+      caller: Caller,
+      fields: ResourceFields,
+      firstAccount: NewAccount,
+      ownerName: string | undefined,
+    ): Promise<{ resourceId: number; accountId: number }> {
+      const type = resourceType(fields.type);
+      if (type.name === 'File Store' && !firstAccount.file) {
+        throw new MissingFieldError(
+          'file',
+          'for a File Store resource (send it as multipart/form-data, part "file")',
+        );
+      }
+      return transaction(async (trx) => {
+        if (await repo.resourceNameTaken(trx, nameKey(fields.name))) {
+          throw new ConflictError(`Resource ${fields.name} already exists`);
+        }
+        let ownerId = caller.principal.userId;
+        if (ownerName !== undefined && nameKey(ownerName) !== nameKey(caller.principal.username)) {
+          if (
+            !caller.principal.isSuperAdmin &&
+            !OWNER_ASSIGNING_ROLES.has(caller.principal.role.toLowerCase())
+          ) {
+            throw new NotPermittedError(
+              'Only administrators may create resources owned by another user (OWNERNAME)',
+            );
+          }
+          const owner = await users.findByName(trx, ownerName);
+          if (!owner) throw new InvalidInputError(`OWNERNAME: there is no user named ${ownerName}`);
+          ownerId = owner.id;
+        }
+        const now = clock.now();
+        const resourceId = await repo.insertResource(trx, {
+          name: fields.name,
+          name_key: nameKey(fields.name),
+          resource_type: type.name,
+          dns_name: fields.dnsName,
+          description: fields.description,
+          department: fields.department,
+          location: fields.location,
+          url: fields.url,
+          password_policy: await canonicalPolicy(trx, fields.passwordPolicy, 'RESOURCEPASSWORDPOLICY'),
+          owner_id: ownerId,
+          created_at: now,
+          modified_at: now,
+        });
+        await applyCustomFields(trx, 'resource', resourceId, fields.customFields);
+        await audit.append(trx, actorOf(caller), {
+          auditType: 'Resource',
+          operation: AuditOperation.resourceAdded,
+          resourceId,
+          resourceName: fields.name,
+        });
+        const accountId = await insertAccount(
+          trx,
+          caller,
+          { id: resourceId, name: fields.name },
+          firstAccount,
+          now,
+        );
+        return { resourceId, accountId };
+      }, `Resource ${fields.name} already exists`);
+    },
+
+    /**
+     * Adds accounts one by one: each entry gets its own outcome (a duplicate or a bad entry
+     * does not stop the others), all in one transaction.
+     */
+    async addAccounts(
+      caller: Caller,
+      resourceId: number,
+      drafts: readonly AccountDraft[],
+    ): Promise<AddAccountOutcome[]> {
+      return transaction(async (trx) => {
+        const resource = await authorizedResource(trx, caller, resourceId, 'full');
+        const now = clock.now();
+        const outcomes: AddAccountOutcome[] = [];
+        const namesInRequest = new Set<string>();
+        for (const draft of drafts) {
+          if (!draft.ok) {
+            outcomes.push({ name: draft.name, added: false, reason: draft.reason });
+            continue;
+          }
+          const key = nameKey(draft.account.name);
+          if (namesInRequest.has(key) || (await repo.accountNameTaken(trx, resourceId, key))) {
+            outcomes.push({
+              name: draft.account.name,
+              added: false,
+              reason: 'Account is not added  as it already exists',
+            });
+            continue;
+          }
+          try {
+            const accountId = await insertAccount(trx, caller, resource, draft.account, now);
+            namesInRequest.add(key);
+            outcomes.push({ name: draft.account.name, added: true, accountId });
+          } catch (err) {
+            if (!(err instanceof InvalidInputError)) throw err;
+            outcomes.push({ name: draft.account.name, added: false, reason: err.message });
+          }
+        }
+        return outcomes;
+      }, 'an account with that name was added concurrently; try again');
+    },
+
+    async editResource(caller: Caller, resourceId: number, patch: ResourcePatch): Promise<string> {
+      return transaction(
+        async (trx) => {
+          const resource = await authorizedResource(trx, caller, resourceId, 'full');
+          const update: Record<string, unknown> = {};
+          if (patch.name !== undefined && patch.name !== resource.name) {
+            if (await repo.resourceNameTaken(trx, nameKey(patch.name), resourceId)) {
+              throw new ConflictError(`Resource ${patch.name} already exists`);
+            }
+            update.name = patch.name;
+            update.name_key = nameKey(patch.name);
+          }
+          if (patch.type !== undefined) {
+            const next = resourceType(patch.type);
+            const current = findResourceType(resource.resource_type);
+            if (next.name !== resource.resource_type && (next.typeLocked || current?.typeLocked)) {
+              throw new InvalidInputError(
+                `the resource type cannot be changed from ${resource.resource_type} to ${next.name} (Key Store, File Store, License Store, Rackspace and AWS IAM types are fixed)`,
+              );
+            }
+            update.resource_type = next.name;
+          }
+          if (patch.passwordPolicy !== undefined)
+            update.password_policy = await canonicalPolicy(
+              trx,
+              patch.passwordPolicy,
+              'RESOURCEPASSWORDPOLICY',
+            );
+          if (patch.dnsName !== undefined) update.dns_name = patch.dnsName;
+          if (patch.description !== undefined) update.description = patch.description;
+          if (patch.department !== undefined) update.department = patch.department;
+          if (patch.location !== undefined) update.location = patch.location;
+          if (patch.url !== undefined) update.url = patch.url;
+          update.modified_at = clock.now();
+          await repo.updateResource(trx, resourceId, update);
+          await applyCustomFields(trx, 'resource', resourceId, patch.customFields ?? []);
+          const name = patch.name ?? resource.name;
+          await audit.append(trx, actorOf(caller), {
+            auditType: 'Resource',
+            operation: AuditOperation.resourceModified,
+            resourceId,
+            resourceName: name,
+          });
+          return name;
+        },
+        `Resource ${patch.name ?? ''} already exists`,
+      );
+    },
+
+    async editAccount(
+      caller: Caller,
+      resourceId: number,
+      accountId: number,
+      patch: AccountPatch,
+    ): Promise<string> {
+      return transaction(
+        async (trx) => {
+          const { resource, account } = await authorizedAccount(trx, caller, resourceId, accountId, 'full');
+          const update: Record<string, unknown> = {};
+          if (patch.name !== undefined && patch.name !== account.name) {
+            if (await repo.accountNameTaken(trx, resourceId, nameKey(patch.name), accountId)) {
+              throw new ConflictError(`Account ${patch.name} already exists in resource ${resource.name}`);
+            }
+            update.name = patch.name;
+            update.name_key = nameKey(patch.name);
+          }
+          if (patch.passwordPolicy !== undefined)
+            update.password_policy = await canonicalPolicy(
+              trx,
+              patch.passwordPolicy,
+              'ACCOUNTPASSWORDPOLICY',
+            );
+          if (patch.description !== undefined) update.description = patch.description;
+          if (patch.notes !== undefined) update.notes = patch.notes;
+          Object.assign(update, flagColumns(patch.flags ?? {}));
+          update.modified_at = clock.now();
+          await repo.updateAccount(trx, accountId, update);
+          await applyCustomFields(trx, 'account', accountId, patch.customFields ?? []);
+          const name = patch.name ?? account.name;
+          await audit.append(trx, actorOf(caller), {
+            auditType: 'Resource',
+            operation: AuditOperation.accountModified,
+            resourceId,
+            resourceName: resource.name,
+            accountId,
+            accountName: name,
+          });
+          return name;
+        },
+        `Account ${patch.name ?? ''} already exists`,
+      );
+    },
+
+    async deleteResource(caller: Caller, resourceId: number): Promise<string> {
+      return db.transaction().execute(async (trx) => {
+        const resource = await authorizedResource(trx, caller, resourceId, 'full');
+        await repo.deleteResource(trx, resourceId);
+        await audit.append(trx, actorOf(caller), {
+          auditType: 'Resource',
+          operation: AuditOperation.resourceDeleted,
+          resourceId,
+          resourceName: resource.name,
+        });
+        return resource.name;
+      });
+    },
+
+    async deleteAccount(caller: Caller, resourceId: number, accountId: number): Promise<string> {
+      return db.transaction().execute(async (trx) => {
+        const { resource, account } = await authorizedAccount(trx, caller, resourceId, accountId, 'full');
+        await repo.deleteAccount(trx, accountId);
+        await audit.append(trx, actorOf(caller), {
+          auditType: 'Resource',
+          operation: AuditOperation.accountDeleted,
+          resourceId,
+          resourceName: resource.name,
+          accountId,
+          accountName: account.name,
+        });
+        return account.name;
+      });
+    },
+
+    async resourceIdByName(caller: Caller, resourceName: string): Promise<number> {
+      const resource = await findByName((name) => repo.findResourceByName(db, nameKey(name)), resourceName);
+      const notFound = () =>
+        new NotFoundError(`Resource ${resourceName} does not exist or is not accessible to you`);
+      if (!resource) throw notFound();
+      const permission = await access.resourcePermission(db, caller.principal, {
+        id: resource.id,
+        ownerId: resource.owner_id,
+      });
+      if (permission === 'none') throw notFound();
+      return resource.id;
+    },
+
+    async accountIdsByName(
+      caller: Caller,
+      resourceName: string,
+      accountName: string,
+    ): Promise<{ resourceId: number; accountId: number }> {
+      const resourceId = await this.resourceIdByName(caller, resourceName);
+      const accountId = await findByName(
+        (name) => repo.findAccountIdByName(db, resourceId, nameKey(name)),
+        accountName,
+      );
+      const notFound = () =>
+        new NotFoundError(
+          `Account ${accountName} does not exist in resource ${resourceName} or is not accessible to you`,
+        );
+      if (accountId === undefined) throw notFound();
+      await authorizedAccount(db, caller, resourceId, accountId, 'view').catch((err: unknown) => {
+        throw err instanceof NotFoundError ? notFound() : err;
+      });
+      return { resourceId, accountId };
+    },
+
+    async downloadFile(
+      caller: Caller,
+      resourceId: number,
+      accountId: number,
+      why: AccessJustification,
+    ): Promise<UploadedSecretFile> {
+      const { resource, account } = await authorizedAccount(db, caller, resourceId, accountId, 'view');
+      const file = await repo.findFile(db, accountId);
+      if (!file)
+        throw new NotFoundError(`No file is stored for account ${account.name} of resource ${resource.name}`);
+      const content = keyring.open(file.content_sealed, {
+        table: 'account_files',
+        rowId: accountId,
+        column: 'content_sealed',
+      });
+      await audit.recordAccess(actorOf(caller), {
+        auditType: 'Resource',
+        operation: AuditOperation.fileDownloaded,
+        resourceId,
+        resourceName: resource.name,
+        accountId,
+        accountName: account.name,
+        reason: why.reason,
+        ticketId: why.ticketId,
+      });
+      return { fileName: file.file_name, contentType: file.content_type, content };
+    },
+  };
+}
+
+function describe(permission: Permission): string {
+  return permission === 'modify'
+    ? 'change the password of'
+    : permission === 'full'
+      ? 'edit or delete'
+      : 'view';
+}
+
+function flagColumns(flags: Partial<Record<AccountFlagName, boolean>>): Record<string, number> {
+  const columns: Record<string, number> = {};
+  for (const [name, value] of Object.entries(flags) as [AccountFlagName, boolean | undefined][]) {
+    if (value !== undefined) columns[ACCOUNT_FLAGS[name]] = value ? 1 : 0;
+  }
+  return columns;
+}
+
+function presentCustomFields(
+  rows: CustomFieldRow[],
+  openSecret: (row: CustomFieldRow) => string,
+): CustomFieldValue[] {
+  const counters = new Map<string, number>();
+  return rows.map((row) => {
+    const type = row.field_type as CustomFieldType;
+    const n = (counters.get(type) ?? 0) + 1;
+    counters.set(type, n);
+    return {
+      label: row.label,
+      type,
+      columnName: `${CUSTOM_FIELD_COLUMN_PREFIX[type] ?? 'COLUMN_CHAR'}${n}`,
+      value: row.value_sealed !== null ? openSecret(row) : (row.value_text ?? ''),
+    };
+  });
+}
+
+const NUMERIC = /^-?\d+(\.\d+)?$/;
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+function validateCustomValue(label: string, type: CustomFieldType, value: string): void {
+  if (value === '') return;
+  const fail = (what: string) =>
+    new InvalidInputError(`the additional field "${label}" is of type ${type} and needs ${what}`);
+  if (type === 'Numeric' && !NUMERIC.test(value.trim())) throw fail('a number');
+  if (type === 'Date' && Number.isNaN(Date.parse(value)))
+    throw fail('a date such as 2026-11-23 or Nov 23, 2026');
+  if (type === 'Email' && !EMAIL.test(value.trim())) throw fail('an e-mail address');
+  if (type === 'URL' && !/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(value.trim())) throw fail('a URL');
+}

@@ -1,0 +1,176 @@
+import type { Secret } from '../../platform/crypto/secret.js';
+
+/** Lengths beyond which input is refused (characters). */
+export const LIMITS = {
+  name: 255,
+  description: 1024,
+  shortText: 255,
+  url: 2048,
+  notes: 4096,
+  password: 1024,
+  policyName: 100,
+  customLabel: 100,
+  customValue: 2048,
+  reason: 1024,
+  ticketId: 255,
+  customFieldsPerObject: 20,
+  accountsPerRequest: 1000,
+} as const;
+
+/** Additional-field types (PMP "custom fields"); Password-type values are sealed at rest. */
+export const CUSTOM_FIELD_TYPES = [
+  'Character',
+  'Text',
+  'Numeric',
+  'Date',
+  'Password',
+  'Email',
+  'URL',
+] as const;
+export type CustomFieldType = (typeof CUSTOM_FIELD_TYPES)[number];
+
+/** PMP's column naming in answers (CUSTOMFIELDCOLUMNNAME), numbered per type. */
+export const CUSTOM_FIELD_COLUMN_PREFIX: Record<CustomFieldType, string> = {
+  Character: 'COLUMN_CHAR',
+  Text: 'COLUMN_TEXT',
+  Numeric: 'COLUMN_LONG',
+  Date: 'COLUMN_DATE',
+  Password: 'COLUMN_SCHAR',
+  Email: 'COLUMN_EMAIL',
+  URL: 'COLUMN_URL',
+};
+
+export interface CustomFieldInput {
+  readonly label: string;
+  /** Absent: keep the existing field's type on edit, Character on create. */
+  readonly type: CustomFieldType | undefined;
+  readonly value: Secret;
+}
+
+export interface CustomFieldValue {
+  readonly label: string;
+  readonly type: CustomFieldType;
+  readonly columnName: string;
+  readonly value: string;
+}
+
+/** Per-account switches documented for endpoints 21/22 (build 12230+). */
+export const ACCOUNT_FLAGS = {
+  RECORD_RDP_SESSIONS: 'record_rdp_sessions',
+  RECORD_CLI_SESSIONS: 'record_cli_sessions',
+  DISABLE_PASSWORD_RESETS: 'disable_password_resets',
+  CONFIGURE_PASSWORD_RESET: 'configure_password_reset',
+  IIS_WEB_CONFIG_RESET: 'iis_web_config_reset',
+  IIS_APP_POOL_RESTART: 'iis_app_pool_restart',
+  IIS_APP_POOL_RESET: 'iis_app_pool_reset',
+  SERVICES_RESTART: 'services_restart',
+  SERVICES_RESET: 'services_reset',
+  SCHEDULED_TASK_RESET: 'scheduled_task_reset',
+} as const;
+export type AccountFlagName = keyof typeof ACCOUNT_FLAGS;
+export type AccountFlags = Partial<Record<AccountFlagName, boolean>>;
+
+export interface ResourceFields {
+  readonly name: string;
+  readonly type: string;
+  readonly dnsName: string | null;
+  readonly description: string | null;
+  readonly department: string | null;
+  readonly location: string | null;
+  readonly url: string | null;
+  readonly passwordPolicy: string;
+  readonly customFields: readonly CustomFieldInput[];
+}
+
+/** Only the fields present are changed. */
+export type ResourcePatch = Partial<Omit<ResourceFields, 'customFields'>> & {
+  readonly customFields?: readonly CustomFieldInput[];
+};
+
+export interface UploadedSecretFile {
+  readonly fileName: string;
+  readonly contentType: string;
+  readonly content: Buffer;
+}
+
+export interface NewAccount {
+  readonly name: string;
+  readonly password: Secret;
+  readonly passwordPolicy: string | null;
+  readonly description: string | null;
+  readonly notes: string | null;
+  readonly flags: AccountFlags;
+  readonly customFields: readonly CustomFieldInput[];
+  readonly file?: UploadedSecretFile | undefined;
+}
+
+export interface AccountPatch {
+  readonly name?: string;
+  readonly passwordPolicy?: string;
+  readonly description?: string | null;
+  readonly notes?: string | null;
+  readonly flags?: AccountFlags;
+  readonly customFields?: readonly CustomFieldInput[];
+}
+
+/** Why a secret is being read or changed, recorded in the audit trail. */
+export interface AccessJustification {
+  readonly reason: string | null;
+  readonly ticketId: string | null;
+}
+
+export interface ResourceSummary {
+  readonly id: number;
+  readonly name: string;
+  readonly type: string;
+  readonly description: string | null;
+  readonly dnsName: string | null;
+  readonly accountCount: number;
+}
+
+export interface ResourceView {
+  readonly id: number;
+  readonly name: string;
+  readonly type: string;
+  readonly dnsName: string | null;
+  readonly description: string | null;
+  readonly department: string | null;
+  readonly location: string | null;
+  readonly url: string | null;
+  readonly passwordPolicy: string;
+  readonly ownerName: string;
+  readonly createdAt: number;
+  readonly modifiedAt: number;
+  readonly customFields: readonly CustomFieldValue[];
+}
+
+export interface AccountSummary {
+  readonly id: number;
+  readonly name: string;
+}
+
+export interface AccountView {
+  readonly id: number;
+  readonly resourceId: number;
+  readonly name: string;
+  readonly description: string | null;
+  readonly notes: string | null;
+  readonly passwordPolicy: string;
+  readonly ownerName: string;
+  readonly flags: Required<AccountFlags>;
+  readonly createdAt: number;
+  readonly modifiedAt: number;
+  readonly passwordChangedAt: number;
+  readonly lastAccessedAt: number | undefined;
+  readonly hasFile: boolean;
+  readonly customFields: readonly CustomFieldValue[];
+}
+
+export type AddAccountOutcome =
+  | { readonly name: string; readonly added: true; readonly accountId: number }
+  | { readonly name: string; readonly added: false; readonly reason: string };
+
+/** The canonical form of a resource or account name: what uniqueness and lookups use. */
+export function nameKey(name: string): string {
+  return name.normalize('NFC').trim().toLowerCase();
+}

@@ -1,0 +1,59 @@
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import type { Schema } from './schema.js';
+import { BulwarkSqliteDialect } from './sqlite-dialect.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/** A database handle or an open transaction; repositories accept either. */
+export type Executor = Kysely<Schema>;
+export type Tx = Transaction<Schema>;
+
+export interface Database {
+  readonly db: Kysely<Schema>;
+  readonly dialect: DialectName;
+  close(): Promise<void>;
+}
+
+export interface DatabaseTarget {
+  /** postgres://… ; when absent, the SQLite file is used. */
+  readonly databaseUrl: string | undefined;
+  readonly sqliteFile: string;
+}
+
+export function openDatabase(target: DatabaseTarget): Database {
+  return target.databaseUrl ? openPostgres(target.databaseUrl) : openSqlite(target.sqliteFile);
+}
+
+function openSqlite(file: string): Database {
+  const raw = new BetterSqlite3(file);
+  // WAL with synchronous=FULL: a commit returns only after the WAL is on disk, so an
+  // acknowledged write survives kill -9 and power loss.
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = FULL');
+  raw.pragma('foreign_keys = ON');
+  raw.pragma('busy_timeout = 10000');
+  const db = new Kysely<Schema>({ dialect: new BulwarkSqliteDialect(raw) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+const INT8_OID = 20;
+
+function openPostgres(url: string): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    // ids and epoch-millisecond timestamps are bigint columns; all stay below 2^53.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
+        oid === INT8_OID
+          ? (value: string) => Number(value)
+          : (pg.types.getTypeParser(oid, format ?? 'text') as unknown)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}

@@ -1,0 +1,13 @@
+import type { Migration } from 'kysely';
+import type { DialectName } from '../database.js';
+import { foundation } from './2026-11-23-0001-foundation.js';
+
+/**
+ * Every migration, by dated name. Names sort in the order they must run; the migrator
+ * refuses to start if the database holds a migration this build does not know.
+ */
+export function allMigrations(dialect: DialectName): Record<string, Migration> {
+  return {
+    '2026-11-23-0001-foundation': foundation(dialect),
+  };
+}

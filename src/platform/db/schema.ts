@@ -1,0 +1,167 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The database as Kysely sees it. Conventions that hold on both dialects:
+ * - ids are integers, timestamps are epoch milliseconds, booleans are 0/1 integers;
+ * - `*_key` columns hold the canonical (NFC, lower-case, trimmed) form of a name and carry
+ *   the uniqueness constraint; the display form is kept beside it;
+ * - `*_sealed` columns hold AES-256-GCM envelopes (see platform/crypto/keyring.ts) bound to
+ *   their table, row and column; nothing secret is stored in clear.
+ */
+export interface Schema {
+  instance: InstanceTable;
+  data_keys: DataKeysTable;
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  resources: ResourcesTable;
+  accounts: AccountsTable;
+  custom_fields: CustomFieldsTable;
+  password_history: PasswordHistoryTable;
+  account_files: AccountFilesTable;
+  audit_records: AuditRecordsTable;
+  audit_chain: AuditChainTable;
+}
+
+export interface InstanceTable {
+  key: string;
+  value: string;
+}
+
+export interface DataKeysTable {
+  id: Generated<number>;
+  /** 'data' seals secrets; 'audit-mac' keys the audit hash chain. */
+  purpose: string;
+  wrapped_key: Buffer;
+  master_key_id: string;
+  created_at: number;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  username_key: string;
+  first_name: string | null;
+  last_name: string | null;
+  full_name: string | null;
+  email: string | null;
+  role: string;
+  is_super_admin: number;
+  is_api_user: number;
+  department: string | null;
+  location: string | null;
+  /** API users may be bound to one client host (name or address). */
+  allowed_host: string | null;
+  password_hash: string | null;
+  locked: number;
+  created_at: number;
+  created_by: number | null;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  /** SHA-256 of the token, hex. The token itself is shown once and never stored. */
+  token_hash: string;
+  created_at: number;
+  expires_at: number | null;
+}
+
+export interface ResourcesTable {
+  id: Generated<number>;
+  name: string;
+  name_key: string;
+  resource_type: string;
+  dns_name: string | null;
+  description: string | null;
+  department: string | null;
+  location: string | null;
+  url: string | null;
+  password_policy: string | null;
+  owner_id: number;
+  created_at: number;
+  modified_at: number;
+}
+
+export interface AccountsTable {
+  id: Generated<number>;
+  resource_id: number;
+  name: string;
+  name_key: string;
+  password_sealed: Buffer | null;
+  password_policy: string | null;
+  description: string | null;
+  notes: string | null;
+  owner_id: number;
+  record_rdp_sessions: Generated<number>;
+  record_cli_sessions: Generated<number>;
+  disable_password_resets: Generated<number>;
+  configure_password_reset: Generated<number>;
+  iis_web_config_reset: Generated<number>;
+  iis_app_pool_restart: Generated<number>;
+  iis_app_pool_reset: Generated<number>;
+  services_restart: Generated<number>;
+  services_reset: Generated<number>;
+  scheduled_task_reset: Generated<number>;
+  created_at: number;
+  modified_at: number;
+  password_changed_at: number;
+}
+
+export interface CustomFieldsTable {
+  id: Generated<number>;
+  /** 'resource' or 'account' */
+  owner_kind: string;
+  owner_id: number;
+  position: number;
+  label: string;
+  label_key: string;
+  field_type: string;
+  /** Clear value for non-secret types; null for Password type. */
+  value_text: string | null;
+  /** Sealed value for Password type; null otherwise. */
+  value_sealed: Buffer | null;
+}
+
+export interface PasswordHistoryTable {
+  id: Generated<number>;
+  account_id: number;
+  password_sealed: Buffer | null;
+  /** When this password stopped being the current one. */
+  replaced_at: number;
+  replaced_by: number | null;
+}
+
+export interface AccountFilesTable {
+  account_id: number;
+  file_name: string;
+  content_type: string;
+  size: number;
+  content_sealed: Buffer;
+  uploaded_at: number;
+}
+
+export interface AuditRecordsTable {
+  seq: number;
+  at: number;
+  audit_type: string;
+  operation: string;
+  operator_id: number | null;
+  operator_name: string;
+  client_ip: string;
+  client: string;
+  resource_id: number | null;
+  resource_name: string | null;
+  account_id: number | null;
+  account_name: string | null;
+  target_user: string | null;
+  reason: string | null;
+  ticket_id: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditChainTable {
+  id: number;
+  last_seq: number;
+  last_hash: string;
+}

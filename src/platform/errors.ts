@@ -1,0 +1,73 @@
+/**
+ * Errors that a caller can act on. Each has a stable numeric code (returned as
+ * `result.statusCode` in the PMP envelope, so clients need not match message text) and a
+ * human message that never contains a secret value.
+ *
+ * Codes: 20000 success (not an error); 4xxxx failures grouped by kind. See docs/api-errors.md.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: number;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Malformed or missing input: the request could not be understood. */
+export class InvalidInputError extends DomainError {
+  readonly code: number;
+  constructor(message: string, code = 40001) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export class MissingFieldError extends InvalidInputError {
+  constructor(field: string, context?: string) {
+    super(`${field} is mandatory${context ? ` ${context}` : ''} and was not given`, 40002);
+  }
+}
+
+export class FieldTooLongError extends InvalidInputError {
+  constructor(field: string, max: number) {
+    super(`${field} is longer than the maximum of ${max} characters`, 40004);
+  }
+}
+
+export class AuthenticationError extends DomainError {
+  readonly code = 40100;
+}
+
+/**
+ * The object does not exist, or the caller may not see it. Both cases share one message so
+ * a caller cannot learn whether an ID exists.
+ */
+export class NotFoundError extends DomainError {
+  readonly code = 40400;
+}
+
+/** The caller may see the object but not perform this operation on it. */
+export class NotPermittedError extends DomainError {
+  readonly code = 40300;
+}
+
+export class ConflictError extends DomainError {
+  readonly code = 40900;
+}
+
+/** A well-formed request that the current state or configuration cannot carry out. */
+export class OperationNotAvailableError extends DomainError {
+  readonly code = 42200;
+}
+
+export class PayloadTooLargeError extends DomainError {
+  readonly code = 41300;
+}
+
+export class MethodNotAllowedError extends DomainError {
+  readonly code = 40500;
+}
+
+export class UnknownEndpointError extends DomainError {
+  readonly code = 40401;
+}

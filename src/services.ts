@@ -1,0 +1,43 @@
+import type { Clock } from './platform/clock.js';
+import type { Database } from './platform/db/database.js';
+import type { Keyring } from './platform/crypto/keyring.js';
+import { createTimeFormatter, type TimeFormatter } from './platform/time.js';
+import { createAccessPolicy } from './modules/access/index.js';
+import { createAuditService, type AuditService } from './modules/audit/index.js';
+import {
+  createIdentityService,
+  createUserDirectory,
+  type IdentityService,
+} from './modules/identity/index.js';
+import { createPolicyCatalog } from './modules/policies/index.js';
+import { createVaultService, type VaultService } from './modules/vault/index.js';
+
+/** Every service, wired once with explicit dependencies. The composition root; nothing else constructs services. */
+export interface Services {
+  readonly time: TimeFormatter;
+  readonly audit: AuditService;
+  readonly identity: IdentityService;
+  readonly vault: VaultService;
+}
+
+export function createServices(deps: {
+  database: Database;
+  keyring: Keyring;
+  clock: Clock;
+  timeZone: string;
+}): Services {
+  const { database, keyring, clock } = deps;
+  const time = createTimeFormatter(deps.timeZone);
+  const audit = createAuditService({ database, keyring, clock, time });
+  const identity = createIdentityService({ database, audit, clock });
+  const vault = createVaultService({
+    database,
+    keyring,
+    audit,
+    access: createAccessPolicy(),
+    policies: createPolicyCatalog(),
+    users: createUserDirectory(),
+    clock,
+  });
+  return { time, audit, identity, vault };
+}
