@@ -144,7 +144,7 @@ export async function openInstance(config: Config, clock: Clock): Promise<OpenIn
       services,
       tls,
       async close() {
-        await services.audit.flush();
+        await services.audit.close();
         await database.close();
       },
     };

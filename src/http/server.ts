@@ -43,7 +43,10 @@ export interface HttpServerOptions {
 export interface PmpRequestContext {
   readonly caller: Caller;
   readonly input: PmpInput;
+  /** Path parameters, percent-decoded. */
   readonly params: Readonly<Record<string, string>>;
+  /** The same parameters exactly as sent, for names whose `+` may mean a space. */
+  readonly rawParams: Readonly<Record<string, string>>;
 }
 
 export interface PmpSuccess {
@@ -119,15 +122,40 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
     // Per-request logs are off: the audit trail records every access, and a log line per
     // retrieval would cost more than the retrieval. Access logging is the onResponse debug hook.
     logController: new LogController({ disableRequestLogging: true }),
-    genReqId: () => randomUUID(),
+    // A per-process random prefix and a counter: unique enough to quote in error messages,
+    // and no random-number generation per request.
+    genReqId: ((prefix: string) => {
+      let counter = 0;
+      return () => `${prefix}-${(++counter).toString(36)}`;
+    })(randomUUID().slice(0, 8)),
     // Odd spellings of one path (case, doubled or trailing slashes) reach the same route,
     // and therefore the same authentication, rather than falling through unauthenticated.
-    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    routerOptions: {
+      caseSensitive: false,
+      ignoreTrailingSlash: true,
+      ignoreDuplicateSlashes: true,
+      // Names in paths may be as long as names may be (255 characters, percent-encoded).
+      maxParamLength: 2048,
+    },
     requestTimeout: options.requestTimeoutMs,
     keepAliveTimeout: options.keepAliveTimeoutMs,
     connectionTimeout: options.connectionTimeoutMs,
     bodyLimit: options.maxBodyBytes,
     return503OnClosing: false,
+    // A request line Node's parser refuses (raw UTF-8 in the query, as curl sends it) never
+    // reaches Fastify's routing; it still gets the JSON envelope, then the connection closes.
+    clientErrorHandler: (error, socket) => {
+      if (!socket.writable) return;
+      const body = failureEnvelope(
+        'Unknown',
+        new InvalidInputError(
+          `the request cannot be read (${(error as { code?: string }).code ?? 'malformed HTTP'}); characters outside ASCII in the URL must be percent-encoded as UTF-8`,
+        ),
+      );
+      socket.end(
+        `HTTP/1.1 200 OK\r\nContent-Type: ${PMP_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    },
     frameworkErrors: (error, _request, reply) => {
       void sendText(
         reply,
@@ -230,6 +258,7 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
               caller: { ...origin, principal },
               input,
               params: request.params as Record<string, string>,
+              rawParams: rawParamsOf(spec.url, request.url),
             });
             if ('file' in response) {
               return reply
@@ -260,7 +289,6 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
 
   return { app, router };
 }
-
 
 function sendText(reply: FastifyReply, body: string): FastifyReply {
   return reply.code(200).header('content-type', PMP_CONTENT_TYPE).send(body);
@@ -295,6 +323,21 @@ export function pathOf(url: string): string {
 export function clientIpOf(request: FastifyRequest): string {
   const ip = request.socket.remoteAddress ?? 'unknown';
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+/** The path parameters of `pattern` taken from the undecoded request path, segment by segment. */
+function rawParamsOf(pattern: string, url: string): Record<string, string> {
+  const raw: Record<string, string> = {};
+  const names = pattern.split('/');
+  const segments = pathOf(url)
+    .replace(/\/{2,}/g, '/')
+    .replace(/(.)\/$/, '$1')
+    .split('/');
+  if (names.length !== segments.length) return raw;
+  names.forEach((name, i) => {
+    if (name.startsWith(':')) raw[name.slice(1)] = segments[i]!;
+  });
+  return raw;
 }
 
 function patternOf(url: string): RegExp {

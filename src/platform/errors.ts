@@ -71,3 +71,11 @@ export class MethodNotAllowedError extends DomainError {
 export class UnknownEndpointError extends DomainError {
   readonly code = 40401;
 }
+
+/**
+ * A stored secret failed authenticated decryption: it was altered, or moved from another row.
+ * Nothing is released. Not the caller's fault, but an answer the caller must be able to read.
+ */
+export class IntegrityError extends DomainError {
+  readonly code = 50010;
+}

@@ -113,10 +113,12 @@ export function serve(instance: Instance, extraEnv: NodeJS.ProcessEnv = {}): Pro
       clearTimeout(timer);
       reject(new Error(`server exited with ${code} before listening:\n${output}`));
     });
+    let listening = false;
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /BULWARK_LISTENING port=(\d+)/.exec(output);
+      const match = listening ? null : /BULWARK_LISTENING port=(\d+)/.exec(output);
       if (!match) return;
+      listening = true;
       clearTimeout(timer);
       child.removeAllListeners('exit');
       const port = Number(match[1]);

@@ -6,6 +6,7 @@ import type { Caller, Principal } from '../../platform/principal.js';
 import type { TimeFormatter } from '../../platform/time.js';
 import { chainHash, GENESIS_HASH } from './audit-chain.js';
 import { createAuditRepository, type AuditFilter, type StoredAuditRecord } from './audit.repository.js';
+import { createAccessRecordWriter, type PendingRecord } from './access-record-writer.js';
 import type { AuditActor, AuditEvent, AuditQuery, AuditRecord, ChainVerification } from './audit.types.js';
 
 export interface AuditService {
@@ -23,8 +24,8 @@ export interface AuditService {
   list(principal: Principal, query: AuditQuery): Promise<{ total: number; records: AuditRecord[] }>;
   lastOperationAt(accountId: number, operations: readonly string[]): Promise<number | undefined>;
   verify(onProgress?: (checked: number) => void): Promise<ChainVerification>;
-  /** Waits for pending access records to be written. */
-  flush(): Promise<void>;
+  /** Waits for pending access records to be written, then stops the access-record writer. */
+  close(): Promise<void>;
 }
 
 export interface AuditServiceDeps {
@@ -43,22 +44,12 @@ export function actorOf(caller: Caller): AuditActor {
   };
 }
 
-const MAX_BATCH = 512;
 const AUDIT_READER_ROLES = new Set(['administrator', 'password auditor']);
-
-interface PendingAccess {
-  readonly record: Omit<AuditRecord, 'seq'>;
-  readonly resolve: () => void;
-  readonly reject: (err: unknown) => void;
-}
 
 export function createAuditService({ database, keyring, clock, time }: AuditServiceDeps): AuditService {
   const repo = createAuditRepository(database.dialect);
   const macKey = keyring.auditMacKey();
-  let pending: PendingAccess[] = [];
-  let flushing: Promise<void> | undefined;
-
-  const toRecord = (actor: AuditActor, event: AuditEvent, at: number): Omit<AuditRecord, 'seq'> => ({
+  const toRecord = (actor: AuditActor, event: AuditEvent, at: number): PendingRecord => ({
     at,
     auditType: event.auditType,
     operation: event.operation,
@@ -75,7 +66,7 @@ export function createAuditService({ database, keyring, clock, time }: AuditServ
     ticketId: event.ticketId ?? null,
   });
 
-  async function appendRecords(trx: Executor, records: Omit<AuditRecord, 'seq'>[]): Promise<void> {
+  async function appendRecords(trx: Executor, records: PendingRecord[]): Promise<void> {
     let head = await repo.lockHead(trx);
     const stored: StoredAuditRecord[] = [];
     for (const partial of records) {
@@ -87,32 +78,7 @@ export function createAuditService({ database, keyring, clock, time }: AuditServ
     await repo.append(trx, stored, head);
   }
 
-  async function drain(): Promise<void> {
-    while (pending.length > 0) {
-      const batch = pending.slice(0, MAX_BATCH);
-      pending = pending.slice(batch.length);
-      try {
-        await database.db.transaction().execute((trx) =>
-          appendRecords(
-            trx,
-            batch.map((p) => p.record),
-          ),
-        );
-        for (const p of batch) p.resolve();
-      } catch (err) {
-        for (const p of batch) p.reject(err);
-      }
-    }
-  }
-
-  function scheduleDrain(): void {
-    if (flushing) return;
-    // setImmediate lets every request that arrived in this turn of the event loop join the batch.
-    flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(drain).finally(() => {
-      flushing = undefined;
-      if (pending.length > 0) scheduleDrain();
-    });
-  }
+  const writer = createAccessRecordWriter(database, macKey, appendRecords);
 
   return {
     async append(trx, actor, ...events) {
@@ -124,10 +90,7 @@ export function createAuditService({ database, keyring, clock, time }: AuditServ
     },
 
     recordAccess(actor, event) {
-      return new Promise<void>((resolve, reject) => {
-        pending.push({ record: toRecord(actor, event, clock.now()), resolve, reject });
-        scheduleDrain();
-      });
+      return writer.write(toRecord(actor, event, clock.now()));
     },
 
     async list(principal, query) {
@@ -207,8 +170,8 @@ export function createAuditService({ database, keyring, clock, time }: AuditServ
       return { ok: true, checked, lastSeq: expectedSeq - 1 };
     },
 
-    async flush() {
-      while (flushing) await flushing;
+    async close() {
+      await writer.close();
     },
   };
 }

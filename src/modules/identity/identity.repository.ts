@@ -1,4 +1,5 @@
 import type { Executor } from '../../platform/db/database.js';
+import { precompiled } from '../../platform/db/precompiled.js';
 
 export interface TokenOwner {
   readonly userId: number;
@@ -24,9 +25,9 @@ export interface NewUser {
   readonly createdBy: number | null;
 }
 
-export const identityRepository = {
-  async findTokenOwner(db: Executor, tokenHash: string): Promise<TokenOwner | undefined> {
-    const row = await db
+const tokenOwnerQuery = precompiled<[tokenHash: string], TokenOwnerRow>(
+  (db, tokenHash) =>
+    db
       .selectFrom('api_tokens')
       .innerJoin('users', 'users.id', 'api_tokens.user_id')
       .select([
@@ -39,8 +40,25 @@ export const identityRepository = {
         'users.allowed_host',
         'api_tokens.expires_at',
       ])
-      .where('api_tokens.token_hash', '=', tokenHash)
-      .executeTakeFirst();
+      .where('api_tokens.token_hash', '=', tokenHash),
+  1,
+);
+
+interface TokenOwnerRow {
+  user_id: number;
+  username: string;
+  role: string;
+  is_super_admin: number;
+  is_api_user: number;
+  locked: number;
+  allowed_host: string | null;
+  expires_at: number | null;
+}
+
+export const identityRepository = {
+  /** On every request: compiled once (see precompiled). */
+  async findTokenOwner(db: Executor, tokenHash: string): Promise<TokenOwner | undefined> {
+    const [row] = await tokenOwnerQuery(db, tokenHash);
     if (!row) return undefined;
     return {
       userId: row.user_id,

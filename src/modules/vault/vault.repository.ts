@@ -1,4 +1,5 @@
 import type { Executor } from '../../platform/db/database.js';
+import { precompiled } from '../../platform/db/precompiled.js';
 import type { AccountsTable, CustomFieldsTable, ResourcesTable } from '../../platform/db/schema.js';
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { ResourceScope } from '../access/index.js';
@@ -21,6 +22,35 @@ export interface SecretLocation {
 export interface SearchFilter {
   readonly column: 'name' | 'description' | 'dns_name' | 'resource_type' | 'department' | 'location' | 'url';
   readonly value: string;
+}
+
+const secretLocationQuery = precompiled<[resourceId: number, accountId: number], SecretLocationRow>(
+  (db, resourceId, accountId) =>
+    db
+      .selectFrom('accounts')
+      .innerJoin('resources', 'resources.id', 'accounts.resource_id')
+      .select([
+        'accounts.id as account_id',
+        'accounts.name as account_name',
+        'accounts.owner_id as account_owner_id',
+        'accounts.password_sealed',
+        'resources.id as resource_id',
+        'resources.name as resource_name',
+        'resources.owner_id as resource_owner_id',
+      ])
+      .where('accounts.id', '=', accountId)
+      .where('accounts.resource_id', '=', resourceId),
+  2,
+);
+
+interface SecretLocationRow {
+  account_id: number;
+  account_name: string;
+  account_owner_id: number;
+  password_sealed: Buffer | null;
+  resource_id: number;
+  resource_name: string;
+  resource_owner_id: number;
 }
 
 /** Data access for resources, accounts and what hangs off them. Never authorises. */
@@ -149,27 +179,13 @@ export const vaultRepository = {
       .execute();
   },
 
-  /** The retrieval hot path: one primary-key lookup joined to its resource. */
+  /** The retrieval hot path: one primary-key lookup joined to its resource, compiled once. */
   async findSecretLocation(
     db: Executor,
     resourceId: number,
     accountId: number,
   ): Promise<SecretLocation | undefined> {
-    const row = await db
-      .selectFrom('accounts')
-      .innerJoin('resources', 'resources.id', 'accounts.resource_id')
-      .select([
-        'accounts.id as account_id',
-        'accounts.name as account_name',
-        'accounts.owner_id as account_owner_id',
-        'accounts.password_sealed',
-        'resources.id as resource_id',
-        'resources.name as resource_name',
-        'resources.owner_id as resource_owner_id',
-      ])
-      .where('accounts.id', '=', accountId)
-      .where('accounts.resource_id', '=', resourceId)
-      .executeTakeFirst();
+    const [row] = await secretLocationQuery(db, resourceId, accountId);
     if (!row) return undefined;
     return {
       accountId: row.account_id,

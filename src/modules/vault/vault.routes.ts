@@ -11,7 +11,8 @@ import {
   readResourcePatch,
   readResourceSearch,
 } from './vault.input.js';
-import type { ResetType, VaultService } from './vault.service.js';
+import type { NameCandidates, ResetType, VaultService } from './vault.service.js';
+import { formDecode } from '../../http/form.js';
 import {
   ACCOUNT_FLAGS,
   LIMITS,
@@ -159,7 +160,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     async handle({ caller, input }) {
       const resourceName = requiredName(input.value('RESOURCENAME', LIMITS.name), 'RESOURCENAME');
       const accountName = requiredName(input.value('ACCOUNTNAME', LIMITS.name), 'ACCOUNTNAME');
-      const found = await vault.accountIdsByName(caller, resourceName, accountName);
+      const found = await vault.accountIdsByName(caller, [resourceName], [accountName]);
       return {
         message: idsByName.message,
         details: { RESOURCEID: String(found.resourceId), ACCOUNTID: String(found.accountId) },
@@ -170,11 +171,11 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'GET',
     url: `${V1}/resources/resourcename/:resourceName/accounts/accountname/:accountName`,
     operation: idsByName.operation,
-    async handle({ caller, params }) {
+    async handle({ caller, params, rawParams }) {
       const found = await vault.accountIdsByName(
         caller,
-        requiredName(params.resourceName, 'resource name'),
-        requiredName(params.accountName, 'account name'),
+        pathName(params.resourceName, rawParams.resourceName, 'resource name'),
+        pathName(params.accountName, rawParams.accountName, 'account name'),
       );
       return {
         message: idsByName.message,
@@ -188,10 +189,10 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'GET',
     url: `${V1}/resources/resourcename/:resourceName`,
     operation: 'GET_RESOURCEID',
-    async handle({ caller, params }) {
+    async handle({ caller, params, rawParams }) {
       const resourceId = await vault.resourceIdByName(
         caller,
-        requiredName(params.resourceName, 'resource name'),
+        pathName(params.resourceName, rawParams.resourceName, 'resource name'),
       );
       return {
         message: 'Resource ID fetched successfully for the given resource name.',
@@ -216,8 +217,8 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
       } else {
         const found = await vault.accountIdsByName(
           caller,
-          requiredName(input.value('RESOURCENAME', LIMITS.name), 'RESOURCEID or RESOURCENAME'),
-          requiredName(input.value('ACCOUNTNAME', LIMITS.name), 'ACCOUNTID or ACCOUNTNAME'),
+          [requiredName(input.value('RESOURCENAME', LIMITS.name), 'RESOURCEID or RESOURCENAME')],
+          [requiredName(input.value('ACCOUNTNAME', LIMITS.name), 'ACCOUNTID or ACCOUNTNAME')],
         );
         ({ resourceId, accountId } = found);
       }
@@ -296,6 +297,8 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
       const outcomes = await vault.addAccounts(caller, ids(params).resourceId, readAccountList(input));
       const perAccount: Record<string, unknown> = {};
       for (const outcome of outcomes) {
+        // A name given twice: the first entry's outcome (the one that may have been added) stands.
+        if (Object.prototype.hasOwnProperty.call(perAccount, outcome.name)) continue;
         perAccount[outcome.name] = outcome.added
           ? { STATUS: 'Account added successfully', ACCOUNTID: String(outcome.accountId) }
           : { STATUS: outcome.reason };
@@ -351,6 +354,12 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
       };
     },
   });
+}
+
+/** A name from a path segment, decoded both as a path and as a form value (see NameCandidates). */
+function pathName(decoded: string | undefined, raw: string | undefined, what: string): NameCandidates {
+  const name = requiredName(decoded, what);
+  return raw === undefined ? [name] : [name, formDecode(raw).trim()];
 }
 
 function requiredName(value: string | undefined, what: string): string {

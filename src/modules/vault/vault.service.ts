@@ -1,10 +1,11 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
-import type { Keyring, SealContext } from '../../platform/crypto/keyring.js';
+import { KeyringError, type Keyring, type SealContext } from '../../platform/crypto/keyring.js';
 import { Secret } from '../../platform/crypto/secret.js';
 import {
   ConflictError,
+  IntegrityError,
   InvalidInputError,
   MissingFieldError,
   NotFoundError,
@@ -63,6 +64,13 @@ export type AccountDraft =
 
 export type ResetType = 'LOCAL' | 'REMOTE';
 
+/**
+ * The spellings of one name a lookup should try, most literal first; the first is the name
+ * as shown in messages. A path segment has two: decoded as a path (`+` is a plus) and as a
+ * form value (`+` is a space, `%2B` a plus), since clients encode names both ways.
+ */
+export type NameCandidates = readonly [string, ...string[]];
+
 export type VaultService = ReturnType<typeof createVaultService>;
 
 const PASSWORD_COLUMN = 'password_sealed';
@@ -88,6 +96,18 @@ export function createVaultService(deps: VaultServiceDeps) {
     rowId: accountId,
     column: PASSWORD_COLUMN,
   });
+
+  /** Opens a sealed value; a tampered or moved one becomes a clear refusal, never a release. */
+  function unseal(envelope: Buffer, context: SealContext, what: string): Buffer {
+    try {
+      return keyring.open(envelope, context);
+    } catch (err) {
+      if (!(err instanceof KeyringError)) throw err;
+      throw new IntegrityError(
+        `The stored ${what} failed its integrity check (altered or moved in the database) and was not released`,
+      );
+    }
+  }
 
   // ---- authorisation helpers -----------------------------------------------------------
 
@@ -156,9 +176,11 @@ export function createVaultService(deps: VaultServiceDeps) {
   async function customFieldValues(executor: Executor, kind: 'resource' | 'account', ownerId: number) {
     const rows = await repo.listCustomFields(executor, kind, ownerId);
     return presentCustomFields(rows, (row) =>
-      keyring
-        .open(row.value_sealed!, { table: 'custom_fields', rowId: row.id, column: 'value_sealed' })
-        .toString('utf8'),
+      unseal(
+        row.value_sealed!,
+        { table: 'custom_fields', rowId: row.id, column: 'value_sealed' },
+        `additional field ${row.label}`,
+      ).toString('utf8'),
     );
   }
 
@@ -363,14 +385,23 @@ export function createVaultService(deps: VaultServiceDeps) {
     }
   }
 
+  /**
+   * Looks a name up under each spelling a client may have meant, in order: the candidates
+   * given (see NameCandidates), then each with `+` read as a space (names arrive with spaces
+   * as %20 or as +; a literal + is tried first).
+   */
   async function findByName<T>(
     lookup: (name: string) => Promise<T | undefined>,
-    name: string,
+    candidates: NameCandidates,
   ): Promise<T | undefined> {
-    // Names arrive with spaces as %20 or as +; a literal + in a name is tried first.
-    const exact = await lookup(name);
-    if (exact !== undefined || !name.includes('+')) return exact;
-    return lookup(name.replaceAll('+', ' '));
+    const spellings = new Set<string>();
+    for (const name of candidates) spellings.add(name);
+    for (const name of candidates) if (name.includes('+')) spellings.add(name.replaceAll('+', ' '));
+    for (const name of spellings) {
+      const found = await lookup(name);
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
   // ---- the service ----------------------------------------------------------------------
@@ -455,7 +486,11 @@ export function createVaultService(deps: VaultServiceDeps) {
       if (location.sealed === null)
         throw new OperationNotAvailableError(`Account ${location.accountName} has no password stored`);
       const password = new Secret(
-        keyring.open(location.sealed, accountPasswordContext(location.accountId)).toString('utf8'),
+        unseal(
+          location.sealed,
+          accountPasswordContext(location.accountId),
+          `password of account ${location.accountName}`,
+        ).toString('utf8'),
       );
       await audit.recordAccess(actorOf(caller), {
         auditType: 'Resource',
@@ -499,7 +534,11 @@ export function createVaultService(deps: VaultServiceDeps) {
         }
         const now = clock.now();
         if (account.password_sealed !== null) {
-          const old = keyring.open(account.password_sealed, accountPasswordContext(account.id));
+          const old = unseal(
+            account.password_sealed,
+            accountPasswordContext(account.id),
+            `password of account ${account.name}`,
+          );
           const historyId = await repo.insertHistory(trx, account.id, now, caller.principal.userId);
           await repo.setHistoryPassword(
             trx,
@@ -536,13 +575,11 @@ export function createVaultService(deps: VaultServiceDeps) {
           row.password_sealed === null
             ? null
             : new Secret(
-                keyring
-                  .open(row.password_sealed, {
-                    table: 'password_history',
-                    rowId: row.id,
-                    column: PASSWORD_COLUMN,
-                  })
-                  .toString('utf8'),
+                unseal(
+                  row.password_sealed,
+                  { table: 'password_history', rowId: row.id, column: PASSWORD_COLUMN },
+                  'earlier password',
+                ).toString('utf8'),
               ),
       }));
     },
@@ -775,8 +812,9 @@ export function createVaultService(deps: VaultServiceDeps) {
       });
     },
 
-    async resourceIdByName(caller: Caller, resourceName: string): Promise<number> {
-      const resource = await findByName((name) => repo.findResourceByName(db, nameKey(name)), resourceName);
+    async resourceIdByName(caller: Caller, resourceNames: NameCandidates): Promise<number> {
+      const resourceName = resourceNames[0];
+      const resource = await findByName((name) => repo.findResourceByName(db, nameKey(name)), resourceNames);
       const notFound = () =>
         new NotFoundError(`Resource ${resourceName} does not exist or is not accessible to you`);
       if (!resource) throw notFound();
@@ -790,13 +828,14 @@ export function createVaultService(deps: VaultServiceDeps) {
 
     async accountIdsByName(
       caller: Caller,
-      resourceName: string,
-      accountName: string,
+      resourceNames: NameCandidates,
+      accountNames: NameCandidates,
     ): Promise<{ resourceId: number; accountId: number }> {
-      const resourceId = await this.resourceIdByName(caller, resourceName);
+      const [resourceName, accountName] = [resourceNames[0], accountNames[0]];
+      const resourceId = await this.resourceIdByName(caller, resourceNames);
       const accountId = await findByName(
         (name) => repo.findAccountIdByName(db, resourceId, nameKey(name)),
-        accountName,
+        accountNames,
       );
       const notFound = () =>
         new NotFoundError(
@@ -819,11 +858,11 @@ export function createVaultService(deps: VaultServiceDeps) {
       const file = await repo.findFile(db, accountId);
       if (!file)
         throw new NotFoundError(`No file is stored for account ${account.name} of resource ${resource.name}`);
-      const content = keyring.open(file.content_sealed, {
-        table: 'account_files',
-        rowId: accountId,
-        column: 'content_sealed',
-      });
+      const content = unseal(
+        file.content_sealed,
+        { table: 'account_files', rowId: accountId, column: 'content_sealed' },
+        `file of account ${account.name}`,
+      );
       await audit.recordAccess(actorOf(caller), {
         auditType: 'Resource',
         operation: AuditOperation.fileDownloaded,

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import type { Schema } from './schema.js';
 import { BulwarkSqliteDialect } from './sqlite-dialect.js';
+import { createAsyncMutex, type AsyncMutex } from '../async-mutex.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -13,6 +14,14 @@ export type Tx = Transaction<Schema>;
 export interface Database {
   readonly db: Kysely<Schema>;
   readonly dialect: DialectName;
+  /**
+   * SQLite only: the database file, for the second connection of the audit writer, and the
+   * in-process write gate. Every writer in this process (a transaction on the main
+   * connection, a batch of the audit writer) holds the gate while it holds SQLite's write
+   * lock, so they queue here asynchronously instead of blocking the event loop in SQLite's
+   * busy handler.
+   */
+  readonly sqlite?: { readonly file: string; readonly writeGate: AsyncMutex };
   close(): Promise<void>;
 }
 
@@ -34,8 +43,9 @@ function openSqlite(file: string): Database {
   raw.pragma('synchronous = FULL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 10000');
-  const db = new Kysely<Schema>({ dialect: new BulwarkSqliteDialect(raw) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const writeGate = createAsyncMutex();
+  const db = new Kysely<Schema>({ dialect: new BulwarkSqliteDialect(raw, writeGate) });
+  return { db, dialect: 'sqlite', sqlite: { file, writeGate }, close: () => db.destroy() };
 }
 
 const INT8_OID = 20;

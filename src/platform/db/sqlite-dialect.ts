@@ -13,6 +13,7 @@ import {
   type QueryCompiler,
   type QueryResult,
 } from 'kysely';
+import type { AsyncMutex } from '../async-mutex.js';
 
 /**
  * Kysely's bundled SQLite driver, changed in two ways that matter here:
@@ -20,17 +21,21 @@ import {
  *   two processes (server and CLI) never deadlock upgrading a read lock;
  * - prepared statements are cached by SQL text (better-sqlite3 has no cache of its own),
  *   which keeps statement compilation off the retrieval hot path.
+ * - a transaction first takes the process's write gate (see Database.sqlite), so it waits
+ *   asynchronously while the audit writer's connection holds the write lock.
  * better-sqlite3 is synchronous and has one connection; a mutex hands it out.
  */
 export class BulwarkSqliteDialect implements Dialect {
   readonly #db: BetterSqlite3.Database;
+  readonly #writeGate: AsyncMutex;
 
-  constructor(db: BetterSqlite3.Database) {
+  constructor(db: BetterSqlite3.Database, writeGate: AsyncMutex) {
     this.#db = db;
+    this.#writeGate = writeGate;
   }
 
   createDriver(): Driver {
-    return new SqliteDriver(this.#db);
+    return new SqliteDriver(this.#db, this.#writeGate);
   }
 
   createQueryCompiler(): QueryCompiler {
@@ -51,39 +56,65 @@ const STATEMENT_CACHE_LIMIT = 500;
 class SqliteDriver implements Driver {
   readonly #db: BetterSqlite3.Database;
   readonly #connection: SqliteConnection;
-  #locked: Promise<void> | undefined;
-  #unlock: (() => void) | undefined;
+  readonly #writeGate: AsyncMutex;
+  #releaseWriteGate: (() => void) | undefined;
+  /** Whether the connection is handed out; waiters are served first come, first served. */
+  #busy = false;
+  readonly #waiters: (() => void)[] = [];
 
-  constructor(db: BetterSqlite3.Database) {
+  constructor(db: BetterSqlite3.Database, writeGate: AsyncMutex) {
     this.#db = db;
     this.#connection = new SqliteConnection(db);
+    this.#writeGate = writeGate;
   }
 
   async init(): Promise<void> {}
 
+  // A direct hand-off to the next waiter: waking every waiter on each release would cost
+  // O(waiters) per query under load.
   async acquireConnection(): Promise<DatabaseConnection> {
-    while (this.#locked) await this.#locked;
-    this.#locked = new Promise((resolve) => (this.#unlock = resolve));
+    if (this.#busy) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    this.#busy = true;
     return this.#connection;
   }
 
   async releaseConnection(): Promise<void> {
-    const unlock = this.#unlock;
-    this.#locked = undefined;
-    this.#unlock = undefined;
-    unlock?.();
+    const next = this.#waiters.shift();
+    if (next) next();
+    else this.#busy = false;
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    // One connection means one transaction at a time, so one gate holder per driver.
+    this.#releaseWriteGate = await this.#writeGate.acquire();
+    try {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    } catch (err) {
+      this.#endWrite();
+      throw err;
+    }
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('commit'));
+    try {
+      await connection.executeQuery(CompiledQuery.raw('commit'));
+    } finally {
+      this.#endWrite();
+    }
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'));
+    try {
+      await connection.executeQuery(CompiledQuery.raw('rollback'));
+    } finally {
+      this.#endWrite();
+    }
+  }
+
+  #endWrite(): void {
+    const release = this.#releaseWriteGate;
+    this.#releaseWriteGate = undefined;
+    release?.();
   }
 
   async destroy(): Promise<void> {

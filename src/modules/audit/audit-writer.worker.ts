@@ -1,0 +1,98 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { parentPort, workerData } from 'node:worker_threads';
+import { chainHash } from './audit-chain.js';
+import type { AuditRecord } from './audit.types.js';
+
+/**
+ * The audit writer's own SQLite connection, on a worker thread. Appending access records and
+ * waiting for their fsync happens here, so the server's event loop keeps serving while the
+ * disk syncs. Group commit: records that arrive while a commit is running are written
+ * together by the next one, so one fsync covers many retrievals. The chain logic is the same
+ * as on the main connection (audit-chain.ts and the audit_chain head row).
+ *
+ * The main thread holds the process's write gate while any record is outstanding here.
+ */
+export interface AuditWriterInit {
+  readonly file: string;
+  readonly macKey: Uint8Array;
+}
+
+export type PendingRecord = Omit<AuditRecord, 'seq'>;
+export type AuditWriterRequest = { readonly ids: number[]; readonly records: PendingRecord[] };
+export type AuditWriterReply = { readonly ids: number[]; readonly error?: string };
+
+const init = workerData as AuditWriterInit;
+const macKey = Buffer.from(init.macKey);
+const db = new BetterSqlite3(init.file);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+db.pragma('busy_timeout = 10000');
+
+const readHead = db.prepare<[], { last_seq: number; last_hash: string }>(
+  'select last_seq, last_hash from audit_chain where id = 1',
+);
+const insert = db.prepare(
+  `insert into audit_records (seq, at, audit_type, operation, operator_id, operator_name, client_ip, client,
+     resource_id, resource_name, account_id, account_name, target_user, reason, ticket_id, prev_hash, hash)
+   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+);
+const writeHead = db.prepare('update audit_chain set last_seq = ?, last_hash = ? where id = 1');
+
+const appendBatch = db.transaction((records: PendingRecord[]) => {
+  const head = readHead.get()!;
+  let seq = head.last_seq;
+  let prevHash = head.last_hash;
+  for (const partial of records) {
+    const record: AuditRecord = { ...partial, seq: ++seq };
+    const hash = chainHash(macKey, prevHash, record);
+    insert.run(
+      record.seq,
+      record.at,
+      record.auditType,
+      record.operation,
+      record.operatorId,
+      record.operatorName,
+      record.clientIp,
+      record.client,
+      record.resourceId,
+      record.resourceName,
+      record.accountId,
+      record.accountName,
+      record.targetUser,
+      record.reason,
+      record.ticketId,
+      prevHash,
+      hash,
+    );
+    prevHash = hash;
+  }
+  writeHead.run(seq, prevHash);
+});
+
+let buffered: AuditWriterRequest[] = [];
+let scheduled = false;
+
+function commitBuffered(): void {
+  scheduled = false;
+  const requests = buffered;
+  buffered = [];
+  const ids = requests.flatMap((r) => r.ids);
+  let reply: AuditWriterReply;
+  try {
+    appendBatch.immediate(requests.flatMap((r) => r.records));
+    reply = { ids };
+  } catch (err) {
+    reply = { ids, error: (err as Error).message };
+  }
+  parentPort!.postMessage(reply);
+}
+
+parentPort!.on('message', (request: AuditWriterRequest) => {
+  buffered.push(request);
+  // Messages that queued up during the last commit are all delivered before setImmediate
+  // fires, so they share the next commit.
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(commitBuffered);
+  }
+});

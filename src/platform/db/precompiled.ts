@@ -1,0 +1,41 @@
+import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import type { Executor } from './database.js';
+import type { Schema } from './schema.js';
+
+/**
+ * A query built and compiled once per database handle and then executed with fresh
+ * parameters. Kysely's builder (immutable nodes, parsing, compilation) costs several times
+ * what SQLite needs to answer a primary-key lookup; on the retrieval hot path that overhead is
+ * paid once instead of per request.
+ *
+ * The builder receives placeholder values; at execution the placeholders are replaced, by
+ * identity, with the real values in the order Kysely placed them.
+ */
+export function precompiled<Params extends readonly unknown[], Row>(
+  build: (db: Kysely<Schema>, ...placeholders: { [K in keyof Params]: never }) => Compilable<Row>,
+  arity: Params['length'],
+): (db: Executor, ...params: Params) => Promise<Row[]> {
+  const cache = new WeakMap<Executor, { compiled: CompiledQuery<Row>; slots: number[] }>();
+  const placeholders = Array.from({ length: arity }, (_, i) => `\u0000precompiled-parameter-${i}\u0000`);
+
+  const compile = (db: Executor) => {
+    const compiled = build(db, ...(placeholders as never)).compile();
+    const slots = compiled.parameters.map((p) => {
+      const index = placeholders.indexOf(p as string);
+      if (index === -1) throw new Error('precompiled queries take every value as a parameter');
+      return index;
+    });
+    return { compiled, slots };
+  };
+
+  return async (db, ...params) => {
+    let entry = cache.get(db);
+    if (entry === undefined) {
+      entry = compile(db);
+      cache.set(db, entry);
+    }
+    const { compiled, slots } = entry;
+    const result = await db.executeQuery<Row>({ ...compiled, parameters: slots.map((i) => params[i]) });
+    return result.rows;
+  };
+}
