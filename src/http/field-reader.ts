@@ -51,6 +51,7 @@ export class FieldReader {
     if (options.maxLength !== undefined && text.length > options.maxLength) {
       throw new FieldTooLongError(this.#name(field), options.maxLength);
     }
+    rejectNul(text, this.#name(field));
     return text;
   }
 
@@ -111,6 +112,9 @@ export class FieldReader {
       return [];
     }
     const items = Array.isArray(value) ? value : [value];
+    if (options.required && items.length === 0) {
+      throw new InvalidInputError(`${this.#name(field)} is empty; give at least one entry`, 40002);
+    }
     if (options.maxItems !== undefined && items.length > options.maxItems) {
       throw new InvalidInputError(
         `${this.#name(field)} holds ${items.length} entries; at most ${options.maxItems} are allowed`,
@@ -133,4 +137,12 @@ export class FieldReader {
     }
     return value;
   }
+}
+
+/**
+ * NUL is never meaningful in text and PostgreSQL cannot store it; it is refused everywhere
+ * (secrets, which are sealed as bytes, excepted).
+ */
+export function rejectNul(text: string, name: string): void {
+  if (text.includes('\u0000')) throw new InvalidInputError(`${name} contains a NUL character`);
 }

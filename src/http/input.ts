@@ -8,7 +8,7 @@ import {
 } from '../platform/errors.js';
 import { parseFormLike, type FormField } from './form.js';
 import { LenientJsonError, parseLenientJson, type JsonValue } from './lenient-json.js';
-import { FieldReader } from './field-reader.js';
+import { FieldReader, rejectNul } from './field-reader.js';
 
 export interface UploadedFile {
   readonly fieldName: string;
@@ -59,7 +59,9 @@ export class PmpInput {
 
   /** A query-string or form parameter (not INPUT_DATA), by case-insensitive name. */
   param(name: string): string | undefined {
-    return this.#params.get(name.toLowerCase());
+    const value = this.#params.get(name.toLowerCase());
+    if (value !== undefined) rejectNul(value, name);
+    return value;
   }
 
   /**
@@ -172,7 +174,7 @@ async function readBodyInto(
       absorb(multipart.fields);
       files.push(...multipart.files);
     } else {
-      const text = stripBom(raw.body.toString('utf8')).trim();
+      const text = stripBom(decodeBodyText(raw.body)).trim();
       if (text.startsWith('{') || text.startsWith('[')) {
         // The whole body is the INPUT_DATA document (application/json clients).
         absorb([{ name: 'INPUT_DATA', value: { json: parseJsonOrFail(text) } }]);
@@ -181,6 +183,26 @@ async function readBodyInto(
       }
     }
   }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+// Control characters other than tab, CR and LF never occur in JSON or form text.
+const BINARY = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+
+/** A non-multipart body must be text: INPUT_DATA or form fields. Binary junk is refused, not ignored. */
+function decodeBodyText(body: Buffer): string {
+  let text: string;
+  try {
+    text = UTF8.decode(body);
+  } catch {
+    throw new InvalidInputError('the request body is not UTF-8 text; send INPUT_DATA as JSON or form fields');
+  }
+  if (BINARY.test(text)) {
+    throw new InvalidInputError(
+      'the request body holds control characters; send INPUT_DATA as JSON or form fields',
+    );
+  }
+  return text;
 }
 
 function stripBom(text: string): string {

@@ -22,6 +22,8 @@ import {
   SUCCESS_CODE,
 } from './envelope.js';
 import { readRequestInput, type PmpInput } from './input.js';
+import { rejectNul } from './field-reader.js';
+import { isUnstorableText } from '../platform/db/errors.js';
 import { extractToken } from './token.js';
 
 export interface Authenticator {
@@ -146,10 +148,11 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
     // reaches Fastify's routing; it still gets the JSON envelope, then the connection closes.
     clientErrorHandler: (error, socket) => {
       if (!socket.writable) return;
+      const code = (error as { code?: string }).code ?? 'HPE_UNKNOWN';
       const body = failureEnvelope(
         'Unknown',
         new InvalidInputError(
-          `the request cannot be read (${(error as { code?: string }).code ?? 'malformed HTTP'}); characters outside ASCII in the URL must be percent-encoded as UTF-8`,
+          `the HTTP request cannot be read: ${CLIENT_ERRORS[code] ?? 'it is malformed'} (${code})`,
         ),
       );
       socket.end(
@@ -254,10 +257,14 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
           }
           try {
             if (input.failure) throw input.failure;
+            // The shape of INPUT_DATA is checked on every endpoint, also those that read no fields.
+            input.details();
+            const params = request.params as Record<string, string>;
+            for (const [name, value] of Object.entries(params)) rejectNul(value, `the ${name} in the path`);
             const response = await spec.handle({
               caller: { ...origin, principal },
               input,
-              params: request.params as Record<string, string>,
+              params,
               rawParams: rawParamsOf(spec.url, request.url),
             });
             if ('file' in response) {
@@ -280,6 +287,10 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
             );
           } catch (err) {
             if (err instanceof DomainError) return sendText(reply, failureEnvelope(spec.operation, err));
+            if (isUnstorableText(err)) {
+              const error = new InvalidInputError('a value holds a character the database cannot store');
+              return sendText(reply, failureEnvelope(spec.operation, error));
+            }
             return sendInternalError(request, reply, err);
           }
         },
@@ -289,6 +300,21 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
 
   return { app, router };
 }
+
+/** What Node's HTTP parser refused, in words (llhttp error codes). */
+const CLIENT_ERRORS: Record<string, string> = {
+  HPE_INVALID_URL: 'the URL holds characters that must be percent-encoded (non-ASCII as UTF-8)',
+  HPE_INVALID_CONSTANT:
+    'the request line is malformed (spaces and non-ASCII characters in the URL must be percent-encoded)',
+  HPE_INVALID_METHOD: 'the HTTP method is unknown',
+  HPE_INVALID_CONTENT_LENGTH: 'the Content-Length header is not a number',
+  HPE_UNEXPECTED_CONTENT_LENGTH: 'Content-Length and Transfer-Encoding are both present',
+  HPE_HEADER_OVERFLOW: 'the request headers are too large',
+  HPE_INVALID_HEADER_TOKEN: 'a header name or value holds invalid characters',
+  HPE_INVALID_TRANSFER_ENCODING: 'the Transfer-Encoding header is invalid',
+  HPE_INVALID_CHUNK_SIZE: 'a chunk size of the chunked body is invalid',
+  HPE_INVALID_VERSION: 'the HTTP version is invalid',
+};
 
 function sendText(reply: FastifyReply, body: string): FastifyReply {
   return reply.code(200).header('content-type', PMP_CONTENT_TYPE).send(body);

@@ -1,6 +1,5 @@
 import type { FieldReader } from '../../http/field-reader.js';
 import type { PmpInput } from '../../http/input.js';
-import { Secret } from '../../platform/crypto/secret.js';
 import { DomainError, InvalidInputError } from '../../platform/errors.js';
 import type { SearchFilter } from './vault.repository.js';
 import type { AccountDraft } from './vault.service.js';
@@ -65,8 +64,7 @@ function customFields(details: FieldReader, field: string): CustomFieldInput[] {
     const value = entry.has('CUSTOMVALUE')
       ? entry.secret('CUSTOMVALUE', { maxLength: LIMITS.customValue })
       : entry.secret('CUSTOMFIELDVALUE', { maxLength: LIMITS.customValue });
-    // An empty value is allowed: a field declared but not filled in yet.
-    return { label, type, value: value ?? new Secret('') };
+    return { label, type, value };
   });
 }
 

@@ -14,6 +14,7 @@ import {
 import type { NameCandidates, ResetType, VaultService } from './vault.service.js';
 import { formDecode } from '../../http/form.js';
 import {
+  ACCOUNT_EXISTS,
   ACCOUNT_FLAGS,
   LIMITS,
   type AccountFlagName,
@@ -305,10 +306,13 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
       }
       const added = outcomes.filter((o) => o.added).length;
       if (added === 0) {
+        const allExist = outcomes.every((o) => !o.added && o.reason === ACCOUNT_EXISTS);
         return {
           status: 'Failed',
-          statusCode: 40900,
-          message: 'No account was added; see Details for the reason of each',
+          statusCode: allExist ? 40900 : 40001,
+          message: allExist
+            ? 'No account was added: they all exist already'
+            : 'No account was added; see Details for the reason of each',
           details: [perAccount],
         };
       }

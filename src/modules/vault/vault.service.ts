@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Clock } from '../../platform/clock.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
@@ -26,6 +27,7 @@ import {
   type SearchFilter,
 } from './vault.repository.js';
 import {
+  ACCOUNT_EXISTS,
   ACCOUNT_FLAGS,
   CUSTOM_FIELD_COLUMN_PREFIX,
   LIMITS,
@@ -175,13 +177,7 @@ export function createVaultService(deps: VaultServiceDeps) {
 
   async function customFieldValues(executor: Executor, kind: 'resource' | 'account', ownerId: number) {
     const rows = await repo.listCustomFields(executor, kind, ownerId);
-    return presentCustomFields(rows, (row) =>
-      unseal(
-        row.value_sealed!,
-        { table: 'custom_fields', rowId: row.id, column: 'value_sealed' },
-        `additional field ${row.label}`,
-      ).toString('utf8'),
-    );
+    return presentCustomFields(rows, storedCustomValue);
   }
 
   async function resourceView(executor: Executor, row: ResourceRow): Promise<ResourceView> {
@@ -286,7 +282,9 @@ export function createVaultService(deps: VaultServiceDeps) {
       seen.add(labelKey);
       const current = byLabel.get(labelKey);
       const type = input.type ?? (current?.field_type as CustomFieldType | undefined) ?? 'Character';
-      validateCustomValue(input.label, type, input.value.reveal());
+      // No CUSTOMVALUE on an existing field keeps its value (a change of type only).
+      const value = input.value?.reveal() ?? (current ? storedCustomValue(current) : '');
+      validateCustomValue(input.label, type, value);
       let rowId = current?.id;
       if (rowId === undefined) {
         if (byLabel.size + 1 > LIMITS.customFieldsPerObject) {
@@ -309,12 +307,21 @@ export function createVaultService(deps: VaultServiceDeps) {
       const secretType = type === 'Password';
       await repo.updateCustomField(trx, rowId, {
         field_type: type,
-        value_text: secretType ? null : input.value.reveal(),
+        value_text: secretType ? null : value,
         value_sealed: secretType
-          ? keyring.seal(input.value.reveal(), { table: 'custom_fields', rowId, column: 'value_sealed' })
+          ? keyring.seal(value, { table: 'custom_fields', rowId, column: 'value_sealed' })
           : null,
       });
     }
+  }
+
+  function storedCustomValue(row: CustomFieldRow): string {
+    if (row.value_sealed === null) return row.value_text ?? '';
+    return unseal(
+      row.value_sealed,
+      { table: 'custom_fields', rowId: row.id, column: 'value_sealed' },
+      `additional field ${row.label}`,
+    ).toString('utf8');
   }
 
   async function insertAccount(
@@ -672,15 +679,20 @@ export function createVaultService(deps: VaultServiceDeps) {
             outcomes.push({
               name: draft.account.name,
               added: false,
-              reason: 'Account is not added  as it already exists',
+              reason: ACCOUNT_EXISTS,
             });
             continue;
           }
+          // Each entry in a savepoint: one refused half-way leaves nothing behind.
+          await sql`savepoint add_account`.execute(trx);
           try {
             const accountId = await insertAccount(trx, caller, resource, draft.account, now);
+            await sql`release savepoint add_account`.execute(trx);
             namesInRequest.add(key);
             outcomes.push({ name: draft.account.name, added: true, accountId });
           } catch (err) {
+            await sql`rollback to savepoint add_account`.execute(trx);
+            await sql`release savepoint add_account`.execute(trx);
             if (!(err instanceof InvalidInputError)) throw err;
             outcomes.push({ name: draft.account.name, added: false, reason: err.message });
           }
@@ -896,7 +908,7 @@ function flagColumns(flags: Partial<Record<AccountFlagName, boolean>>): Record<s
 
 function presentCustomFields(
   rows: CustomFieldRow[],
-  openSecret: (row: CustomFieldRow) => string,
+  valueOf: (row: CustomFieldRow) => string,
 ): CustomFieldValue[] {
   const counters = new Map<string, number>();
   return rows.map((row) => {
@@ -907,7 +919,7 @@ function presentCustomFields(
       label: row.label,
       type,
       columnName: `${CUSTOM_FIELD_COLUMN_PREFIX[type] ?? 'COLUMN_CHAR'}${n}`,
-      value: row.value_sealed !== null ? openSecret(row) : (row.value_text ?? ''),
+      value: valueOf(row),
     };
   });
 }

@@ -44,7 +44,8 @@ export interface CustomFieldInput {
   readonly label: string;
   /** Absent: keep the existing field's type on edit, Character on create. */
   readonly type: CustomFieldType | undefined;
-  readonly value: Secret;
+  /** Absent: keep the existing value on edit, empty on create. */
+  readonly value: Secret | undefined;
 }
 
 export interface CustomFieldValue {
@@ -165,6 +166,8 @@ export interface AccountView {
   readonly hasFile: boolean;
   readonly customFields: readonly CustomFieldValue[];
 }
+
+export const ACCOUNT_EXISTS = 'Account is not added  as it already exists';
 
 export type AddAccountOutcome =
   | { readonly name: string; readonly added: true; readonly accountId: number }
