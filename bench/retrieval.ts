@@ -37,7 +37,7 @@ function startChild(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: Ch
   return new Promise((resolve, reject) => {
     let out = '';
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const m = /LISTENING port=(\d+)/.exec(out);
       if (m) {
@@ -103,7 +103,7 @@ async function pmp(
   const pool = new Pool(`https://127.0.0.1:${port}`, { connect: { rejectUnauthorized: false } });
   try {
     const res = await pool.request({
-      method: method as 'POST',
+      method: method,
       path: urlPath,
       headers: { AUTHTOKEN: token, 'content-type': 'text/json' },
       body: `INPUT_DATA=${encodeURIComponent(JSON.stringify(input))}`,
