@@ -127,7 +127,7 @@ function printRow(name: string, r: LoadResult): void {
 async function main(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'bulwark-bench-'));
   const dataDir = path.join(work, 'data');
-  const env = { ...process.env, BULWARK_LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, BULWARK_LOG_LEVEL: 'warn' };
   delete env.BULWARK_DATABASE_URL;
   try {
     const init = await execFileAsync(process.execPath, [cli, 'init', '--data-dir', dataDir, '--json'], {

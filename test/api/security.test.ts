@@ -266,8 +266,8 @@ describe.each(dialects())('master key rotation and audit chain on %s', (dialect)
     const intact = await instance.cli('audit', 'verify', '--data-dir', instance.dataDir);
     expect(intact.code, intact.stderr).toBe(0);
     expect(intact.stdout).toMatch(/Audit trail intact: \d+ records verified/);
-    const [{ last }] = await query(instance, 'select max(seq) as last from audit_records');
-    const lastSeq = Number(last);
+    const [newest] = await query(instance, 'select max(seq) as last from audit_records');
+    const lastSeq = Number(newest!.last);
     expect(lastSeq).toBeGreaterThan(10);
 
     // Altered: a reason rewritten.
