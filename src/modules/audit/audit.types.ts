@@ -69,6 +69,7 @@ export const AuditOperation = {
   accountDeleted: 'Account Deleted',
   passwordRetrieved: 'Password Retrieved',
   passwordChanged: 'Password Changed',
+  passwordHistoryRetrieved: 'Password History Retrieved',
   fileDownloaded: 'File Downloaded',
   customFieldRetrieved: 'Password Custom Field Retrieved',
   userAdded: 'User Added',

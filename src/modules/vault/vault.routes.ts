@@ -134,6 +134,25 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     },
   });
 
+  // Native (not in the PMP document): earlier passwords, newest first. Owners and administrators.
+  router.add({
+    method: 'GET',
+    url: `${V1}/resources/:resourceId/accounts/:accountId/passwordhistory`,
+    operation: 'GET PASSWORD HISTORY',
+    async handle({ caller, params, input }) {
+      const { resourceId, accountId } = ids(params);
+      const history = await vault.passwordHistory(caller, resourceId, accountId, readJustification(input));
+      return {
+        message: 'Password history fetched successfully',
+        details: history.map((h) => ({
+          PASSWORD: h.password?.reveal() ?? NA,
+          'REPLACED TIME': time.pmpDateTime(h.replacedAt),
+        })),
+        totalRows: history.length,
+      };
+    },
+  });
+
   // 6
   router.add({
     method: 'POST',

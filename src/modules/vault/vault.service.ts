@@ -572,11 +572,14 @@ export function createVaultService(deps: VaultServiceDeps) {
       }, 'the password was changed concurrently; try again');
     },
 
-    /** Earlier passwords of an account, newest first (sealed at rest like the current one). */
-    async passwordHistory(caller: Caller, resourceId: number, accountId: number) {
-      await authorizedAccount(db, caller, resourceId, accountId, 'full');
+    /**
+     * Earlier passwords of an account, newest first (sealed at rest like the current one).
+     * Owners and administrators only; released after an audit record, like any password.
+     */
+    async passwordHistory(caller: Caller, resourceId: number, accountId: number, why: AccessJustification) {
+      const { resource, account } = await authorizedAccount(db, caller, resourceId, accountId, 'full');
       const rows = await repo.listHistory(db, accountId);
-      return rows.map((row) => ({
+      const history = rows.map((row) => ({
         replacedAt: row.replaced_at,
         password:
           row.password_sealed === null
@@ -589,6 +592,17 @@ export function createVaultService(deps: VaultServiceDeps) {
                 ).toString('utf8'),
               ),
       }));
+      await audit.recordAccess(actorOf(caller), {
+        auditType: 'Resource',
+        operation: AuditOperation.passwordHistoryRetrieved,
+        resourceId,
+        resourceName: resource.name,
+        accountId,
+        accountName: account.name,
+        reason: why.reason,
+        ticketId: why.ticketId,
+      });
+      return history;
     },
 
     async createResource(

@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import type { Schema } from './schema.js';
 import { BulwarkSqliteDialect } from './sqlite-dialect.js';
 import { createAsyncMutex, type AsyncMutex } from '../async-mutex.js';
+import { bindImmediateReader } from './precompiled.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -43,8 +44,11 @@ function openSqlite(file: string): Database {
   raw.pragma('synchronous = FULL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 10000');
+  raw.pragma('mmap_size = 268435456');
   const writeGate = createAsyncMutex();
-  const db = new Kysely<Schema>({ dialect: new BulwarkSqliteDialect(raw, writeGate) });
+  const dialect = new BulwarkSqliteDialect(raw, writeGate);
+  const db = new Kysely<Schema>({ dialect });
+  bindImmediateReader(db, (sql, parameters) => dialect.readIfIdle(sql, parameters));
   return { db, dialect: 'sqlite', sqlite: { file, writeGate }, close: () => db.destroy() };
 }
 

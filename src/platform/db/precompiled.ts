@@ -11,6 +11,18 @@ import type { Schema } from './schema.js';
  * The builder receives placeholder values; at execution the placeholders are replaced, by
  * identity, with the real values in the order Kysely placed them.
  */
+/**
+ * A synchronous reader for a database handle (SQLite): runs a query at once when the
+ * connection is free, else answers undefined. Keyed by handle; transactions have none.
+ */
+export type ImmediateReader = <R>(sql: string, parameters: readonly unknown[]) => R[] | undefined;
+
+const immediateReaders = new WeakMap<object, ImmediateReader>();
+
+export function bindImmediateReader(db: Executor, reader: ImmediateReader): void {
+  immediateReaders.set(db, reader);
+}
+
 export function precompiled<Params extends readonly unknown[], Row>(
   build: (db: Kysely<Schema>, ...placeholders: { [K in keyof Params]: never }) => Compilable<Row>,
   arity: Params['length'],
@@ -35,7 +47,10 @@ export function precompiled<Params extends readonly unknown[], Row>(
       cache.set(db, entry);
     }
     const { compiled, slots } = entry;
-    const result = await db.executeQuery<Row>({ ...compiled, parameters: slots.map((i) => params[i]) });
+    const parameters = slots.map((i) => params[i]);
+    const immediate = immediateReaders.get(db)?.<Row>(compiled.sql, parameters);
+    if (immediate !== undefined) return immediate;
+    const result = await db.executeQuery<Row>({ ...compiled, parameters });
     return result.rows;
   };
 }

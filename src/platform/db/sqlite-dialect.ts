@@ -28,14 +28,25 @@ import type { AsyncMutex } from '../async-mutex.js';
 export class BulwarkSqliteDialect implements Dialect {
   readonly #db: BetterSqlite3.Database;
   readonly #writeGate: AsyncMutex;
+  readonly #lease: ConnectionLease;
 
   constructor(db: BetterSqlite3.Database, writeGate: AsyncMutex) {
     this.#db = db;
     this.#writeGate = writeGate;
+    this.#lease = new ConnectionLease(new SqliteConnection(db));
   }
 
   createDriver(): Driver {
-    return new SqliteDriver(this.#db, this.#writeGate);
+    return new SqliteDriver(this.#db, this.#writeGate, this.#lease);
+  }
+
+  /**
+   * Runs a read at once, synchronously, if the connection is free (no transaction open, no
+   * query running); otherwise answers undefined and the caller goes through Kysely. Used by
+   * precompiled hot-path queries: it skips the promise hops of acquiring the connection.
+   */
+  readIfIdle<R>(sql: string, parameters: readonly unknown[]): R[] | undefined {
+    return this.#lease.busy ? undefined : this.#lease.connection.readNow<R>(sql, parameters);
   }
 
   createQueryCompiler(): QueryCompiler {
@@ -58,30 +69,24 @@ class SqliteDriver implements Driver {
   readonly #connection: SqliteConnection;
   readonly #writeGate: AsyncMutex;
   #releaseWriteGate: (() => void) | undefined;
-  /** Whether the connection is handed out; waiters are served first come, first served. */
-  #busy = false;
-  readonly #waiters: (() => void)[] = [];
+  readonly #lease: ConnectionLease;
 
-  constructor(db: BetterSqlite3.Database, writeGate: AsyncMutex) {
+  constructor(db: BetterSqlite3.Database, writeGate: AsyncMutex, lease: ConnectionLease) {
     this.#db = db;
-    this.#connection = new SqliteConnection(db);
+    this.#connection = lease.connection;
     this.#writeGate = writeGate;
+    this.#lease = lease;
   }
 
   async init(): Promise<void> {}
 
-  // A direct hand-off to the next waiter: waking every waiter on each release would cost
-  // O(waiters) per query under load.
   async acquireConnection(): Promise<DatabaseConnection> {
-    if (this.#busy) await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    this.#busy = true;
+    await this.#lease.acquire();
     return this.#connection;
   }
 
   async releaseConnection(): Promise<void> {
-    const next = this.#waiters.shift();
-    if (next) next();
-    else this.#busy = false;
+    this.#lease.release();
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -122,6 +127,28 @@ class SqliteDriver implements Driver {
   }
 }
 
+/**
+ * The single connection, handed out first come, first served. A direct hand-off to the next
+ * waiter: waking every waiter on each release would cost O(waiters) per query under load.
+ */
+class ConnectionLease {
+  busy = false;
+  readonly #waiters: (() => void)[] = [];
+
+  constructor(readonly connection: SqliteConnection) {}
+
+  async acquire(): Promise<void> {
+    if (this.busy) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    this.busy = true;
+  }
+
+  release(): void {
+    const next = this.#waiters.shift();
+    if (next) next();
+    else this.busy = false;
+  }
+}
+
 class SqliteConnection implements DatabaseConnection {
   readonly #db: BetterSqlite3.Database;
   readonly #statements = new Map<string, BetterSqlite3.Statement>();
@@ -141,6 +168,10 @@ class SqliteConnection implements DatabaseConnection {
       this.#statements.set(sql, stmt);
     }
     return stmt;
+  }
+
+  readNow<R>(sql: string, parameters: readonly unknown[]): R[] {
+    return this.#prepare(sql).all(parameters) as R[];
   }
 
   executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
