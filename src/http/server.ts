@@ -174,30 +174,39 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
   // clients label urlencoded bodies text/json, send raw JSON with no Content-Type, and put
   // INPUT_DATA in GET bodies. Once read, the headers that would make Fastify parse again are
   // removed; handlers see only request.rawBody and request.rawContentType.
-  app.addHook('onRequest', async (request, reply) => {
-    try {
-      request.rawBody = await readBody(request.raw, options.maxBodyBytes);
-    } catch (err) {
+  app.addHook('onRequest', (request, reply, done) => {
+    const headers = request.raw.headers;
+    const accept = (body: Buffer) => {
+      request.rawBody = body;
+      request.rawContentType = headers['content-type'];
+      delete headers['content-type'];
+      delete headers['transfer-encoding'];
+      headers['content-length'] = '0';
+      done();
+    };
+    // Most requests (every GET without a body) carry nothing to read: no promise, no wait.
+    if (headers['transfer-encoding'] === undefined && !(Number(headers['content-length'] ?? 0) > 0)) {
+      accept(EMPTY_BODY);
+      return;
+    }
+    readBody(request.raw, options.maxBodyBytes).then(accept, (err: unknown) => {
       // The rest of the body is unread: close the connection after answering.
       reply.header('connection', 'close');
       const error =
         err instanceof DomainError ? err : new InvalidInputError('the request body could not be read');
-      return sendText(reply, failureEnvelope(operationOf(request), error));
-    }
-    const headers = request.raw.headers;
-    request.rawContentType = headers['content-type'];
-    delete headers['content-type'];
-    delete headers['transfer-encoding'];
-    headers['content-length'] = '0';
-    return undefined;
+      void sendText(reply, failureEnvelope(operationOf(request), error));
+    });
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.debug(
-      { path: pathOf(request.url), status: reply.statusCode, ms: reply.elapsedTime },
-      'request',
-    );
-  });
+  if (['debug', 'trace'].includes(options.logLevel)) {
+    // Access log, only when asked for: the audit trail already records every secret access.
+    app.addHook('onResponse', async (request, reply) => {
+      request.log.debug(
+        { path: pathOf(request.url), status: reply.statusCode, ms: reply.elapsedTime },
+        'request',
+      );
+    });
+  }
 
   const patterns: { method: HttpMethod; regex: RegExp }[] = [];
 
@@ -315,6 +324,8 @@ const CLIENT_ERRORS: Record<string, string> = {
   HPE_INVALID_CHUNK_SIZE: 'a chunk size of the chunked body is invalid',
   HPE_INVALID_VERSION: 'the HTTP version is invalid',
 };
+
+const EMPTY_BODY = Buffer.alloc(0);
 
 function sendText(reply: FastifyReply, body: string): FastifyReply {
   return reply.code(200).header('content-type', PMP_CONTENT_TYPE).send(body);
