@@ -1,13 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Database, Executor } from '../../platform/db/database.js';
-import type {
-  AuditWriterInit,
-  AuditWriterReply,
-  AuditWriterRequest,
-  PendingRecord,
-} from './audit-writer.worker.js';
-
-export type { PendingRecord };
+import type { AuditWriterInit, AuditWriterReply, AuditWriterRequest } from './audit-writer.worker.js';
+import type { PendingRecord } from './audit.types.js';
 
 /** Appends access records durably, batching concurrent calls (group commit). */
 export interface AccessRecordWriter {

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import type { AuditRecord } from './audit.types.js';
+import type { AuditRecordsTable } from '../../platform/db/schema.js';
+import type { AuditRecord, ChainHead, PendingRecord, StoredAuditRecord } from './audit.types.js';
 
 /**
  * The audit trail is a hash chain: each record stores the hash of its predecessor and its own
@@ -28,4 +29,47 @@ export function chainHash(key: Buffer, prevHash: string, record: AuditRecord): s
     record.ticketId,
   ]);
   return createHmac('sha256', key).update(prevHash).update('\n').update(canonical).digest('hex');
+}
+
+/**
+ * Appends `records` to the chain after `head`: consecutive sequence numbers, each hashed over
+ * its predecessor. Pure; the caller stores the records and the new head in one transaction.
+ */
+export function linkRecords(
+  key: Buffer,
+  head: ChainHead,
+  records: readonly PendingRecord[],
+): { stored: StoredAuditRecord[]; head: ChainHead } {
+  let { lastSeq, lastHash } = head;
+  const stored = records.map((partial) => {
+    const record: AuditRecord = { ...partial, seq: ++lastSeq };
+    const hash = chainHash(key, lastHash, record);
+    const linked = { ...record, prevHash: lastHash, hash };
+    lastHash = hash;
+    return linked;
+  });
+  return { stored, head: { lastSeq, lastHash } };
+}
+
+/** The audit_records row of a stored record (the same mapping on both connections). */
+export function toAuditRow(r: StoredAuditRecord): AuditRecordsTable {
+  return {
+    seq: r.seq,
+    at: r.at,
+    audit_type: r.auditType,
+    operation: r.operation,
+    operator_id: r.operatorId,
+    operator_name: r.operatorName,
+    client_ip: r.clientIp,
+    client: r.client,
+    resource_id: r.resourceId,
+    resource_name: r.resourceName,
+    account_id: r.accountId,
+    account_name: r.accountName,
+    target_user: r.targetUser,
+    reason: r.reason,
+    ticket_id: r.ticketId,
+    prev_hash: r.prevHash,
+    hash: r.hash,
+  };
 }

@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { chainHash } from './audit-chain.js';
-import type { AuditRecord } from './audit.types.js';
+import { linkRecords, toAuditRow } from './audit-chain.js';
+import type { PendingRecord } from './audit.types.js';
 
 /**
  * The audit writer's own SQLite connection, on a worker thread. Appending access records and
@@ -17,7 +17,6 @@ export interface AuditWriterInit {
   readonly macKey: Uint8Array;
 }
 
-export type PendingRecord = Omit<AuditRecord, 'seq'>;
 export type AuditWriterRequest = { readonly ids: number[]; readonly records: PendingRecord[] };
 export type AuditWriterReply = { readonly ids: number[]; readonly error?: string };
 
@@ -34,39 +33,20 @@ const readHead = db.prepare<[], { last_seq: number; last_hash: string }>(
 const insert = db.prepare(
   `insert into audit_records (seq, at, audit_type, operation, operator_id, operator_name, client_ip, client,
      resource_id, resource_name, account_id, account_name, target_user, reason, ticket_id, prev_hash, hash)
-   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+   values (@seq, @at, @audit_type, @operation, @operator_id, @operator_name, @client_ip, @client,
+     @resource_id, @resource_name, @account_id, @account_name, @target_user, @reason, @ticket_id, @prev_hash, @hash)`,
 );
 const writeHead = db.prepare('update audit_chain set last_seq = ?, last_hash = ? where id = 1');
 
 const appendBatch = db.transaction((records: PendingRecord[]) => {
-  const head = readHead.get()!;
-  let seq = head.last_seq;
-  let prevHash = head.last_hash;
-  for (const partial of records) {
-    const record: AuditRecord = { ...partial, seq: ++seq };
-    const hash = chainHash(macKey, prevHash, record);
-    insert.run(
-      record.seq,
-      record.at,
-      record.auditType,
-      record.operation,
-      record.operatorId,
-      record.operatorName,
-      record.clientIp,
-      record.client,
-      record.resourceId,
-      record.resourceName,
-      record.accountId,
-      record.accountName,
-      record.targetUser,
-      record.reason,
-      record.ticketId,
-      prevHash,
-      hash,
-    );
-    prevHash = hash;
-  }
-  writeHead.run(seq, prevHash);
+  const current = readHead.get()!;
+  const { stored, head } = linkRecords(
+    macKey,
+    { lastSeq: current.last_seq, lastHash: current.last_hash },
+    records,
+  );
+  for (const record of stored) insert.run(toAuditRow(record));
+  writeHead.run(head.lastSeq, head.lastHash);
 });
 
 let buffered: AuditWriterRequest[] = [];

@@ -1,19 +1,13 @@
 import type { DialectName, Executor } from '../../platform/db/database.js';
 import type { AuditRecordsTable } from '../../platform/db/schema.js';
-import type { AuditRecord, AuditType } from './audit.types.js';
-
-export interface ChainHead {
-  readonly lastSeq: number;
-  readonly lastHash: string;
-}
+import { toAuditRow } from './audit-chain.js';
+import type { AuditType, ChainHead, StoredAuditRecord } from './audit.types.js';
 
 export interface AuditFilter {
   readonly auditType: AuditType;
   readonly since: number | undefined;
   readonly until: number | undefined;
 }
-
-export type StoredAuditRecord = AuditRecord & { readonly prevHash: string; readonly hash: string };
 
 export type AuditRepository = ReturnType<typeof createAuditRepository>;
 
@@ -41,7 +35,7 @@ export function createAuditRepository(dialect: DialectName) {
     },
 
     async append(trx: Executor, records: StoredAuditRecord[], head: ChainHead): Promise<void> {
-      await trx.insertInto('audit_records').values(records.map(toRow)).execute();
+      await trx.insertInto('audit_records').values(records.map(toAuditRow)).execute();
       await trx
         .updateTable('audit_chain')
         .set({ last_seq: head.lastSeq, last_hash: head.lastHash })
@@ -108,28 +102,6 @@ function filtered(db: Executor, filter: AuditFilter) {
   if (filter.since !== undefined) query = query.where('at', '>=', filter.since);
   if (filter.until !== undefined) query = query.where('at', '<', filter.until);
   return query;
-}
-
-function toRow(r: StoredAuditRecord): AuditRecordsTable {
-  return {
-    seq: r.seq,
-    at: r.at,
-    audit_type: r.auditType,
-    operation: r.operation,
-    operator_id: r.operatorId,
-    operator_name: r.operatorName,
-    client_ip: r.clientIp,
-    client: r.client,
-    resource_id: r.resourceId,
-    resource_name: r.resourceName,
-    account_id: r.accountId,
-    account_name: r.accountName,
-    target_user: r.targetUser,
-    reason: r.reason,
-    ticket_id: r.ticketId,
-    prev_hash: r.prevHash,
-    hash: r.hash,
-  };
 }
 
 function fromRow(r: AuditRecordsTable): StoredAuditRecord {

@@ -4,10 +4,17 @@ import type { Keyring } from '../../platform/crypto/keyring.js';
 import { NotPermittedError } from '../../platform/errors.js';
 import type { Caller, Principal } from '../../platform/principal.js';
 import type { TimeFormatter } from '../../platform/time.js';
-import { chainHash, GENESIS_HASH } from './audit-chain.js';
-import { createAuditRepository, type AuditFilter, type StoredAuditRecord } from './audit.repository.js';
-import { createAccessRecordWriter, type PendingRecord } from './access-record-writer.js';
-import type { AuditActor, AuditEvent, AuditQuery, AuditRecord, ChainVerification } from './audit.types.js';
+import { chainHash, GENESIS_HASH, linkRecords } from './audit-chain.js';
+import { createAuditRepository, type AuditFilter } from './audit.repository.js';
+import { createAccessRecordWriter } from './access-record-writer.js';
+import type {
+  AuditActor,
+  AuditEvent,
+  AuditQuery,
+  AuditRecord,
+  ChainVerification,
+  PendingRecord,
+} from './audit.types.js';
 
 export interface AuditService {
   /**
@@ -67,14 +74,7 @@ export function createAuditService({ database, keyring, clock, time }: AuditServ
   });
 
   async function appendRecords(trx: Executor, records: PendingRecord[]): Promise<void> {
-    let head = await repo.lockHead(trx);
-    const stored: StoredAuditRecord[] = [];
-    for (const partial of records) {
-      const record: AuditRecord = { ...partial, seq: head.lastSeq + 1 };
-      const hash = chainHash(macKey, head.lastHash, record);
-      stored.push({ ...record, prevHash: head.lastHash, hash });
-      head = { lastSeq: record.seq, lastHash: hash };
-    }
+    const { stored, head } = linkRecords(macKey, await repo.lockHead(trx), records);
     await repo.append(trx, stored, head);
   }
 

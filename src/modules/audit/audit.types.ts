@@ -40,6 +40,18 @@ export interface AuditRecord {
   readonly ticketId: string | null;
 }
 
+/** A record before it joins the chain (sequence number and hashes are assigned then). */
+export type PendingRecord = Omit<AuditRecord, 'seq'>;
+
+/** A record as stored: linked to its predecessor. */
+export type StoredAuditRecord = AuditRecord & { readonly prevHash: string; readonly hash: string };
+
+/** The newest link of the chain. */
+export interface ChainHead {
+  readonly lastSeq: number;
+  readonly lastHash: string;
+}
+
 export type AuditDuration = 'TODAY' | 'YESTERDAY' | 'LAST_7_DAYS' | 'LAST_30_DAYS' | 'ALL';
 
 export interface AuditQuery {
