@@ -14,11 +14,10 @@
  * The cases are tables: a name, a request built from the fixture IDs (known only once the
  * server runs) and optional expectations.
  */
-import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { details, parsePmp, type PmpAnswer, type RawResponse } from '../helpers/client.js';
+import { details, parsePmp, rawRequest, type PmpAnswer, type RawResponse } from '../helpers/client.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 
 const V1 = '/restapi/json/v1';
@@ -92,43 +91,12 @@ function sendHttps(server: RunningServer, call: HttpCall): Promise<RawResponse> 
     body = `INPUT_DATA=${encodeURIComponent(call.inputText ?? JSON.stringify(call.input))}`;
   }
   Object.assign(headers, call.headers);
-  const bytes = body === undefined ? undefined : Buffer.from(body);
-  if (bytes !== undefined) {
-    if (call.chunked) headers['Transfer-Encoding'] = 'chunked';
-    else headers['Content-Length'] = String(bytes.length);
-  }
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      {
-        host: '127.0.0.1',
-        port: server.port,
-        method: call.method ?? 'GET',
-        path: call.path,
-        headers,
-        rejectUnauthorized: false,
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const all = Buffer.concat(chunks);
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: all,
-            text: all.toString('utf8'),
-          });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    if (bytes !== undefined) {
-      const step = call.chunked ? 8192 : bytes.length;
-      for (let at = 0; at < bytes.length; at += step) req.write(bytes.subarray(at, at + step));
-    }
-    req.end();
+  return rawRequest(server.baseUrl, {
+    method: call.method ?? 'GET',
+    path: call.path,
+    headers,
+    ...(body === undefined ? {} : { body }),
+    chunked: call.chunked ?? false,
   });
 }
 

@@ -14,6 +14,8 @@ export interface RawRequest {
   readonly path: string;
   readonly headers?: Record<string, string>;
   readonly body?: string | Buffer;
+  /** Send the body with Transfer-Encoding: chunked (8 KiB chunks) instead of Content-Length. */
+  readonly chunked?: boolean;
 }
 
 /**
@@ -49,7 +51,11 @@ export function rawRequest(baseUrl: string, request: RawRequest): Promise<RawRes
       },
     );
     req.on('error', reject);
-    if (request.body !== undefined) req.write(request.body);
+    if (request.body !== undefined) {
+      const bytes = Buffer.from(request.body);
+      const step = request.chunked ? 8192 : bytes.length;
+      for (let at = 0; at < bytes.length; at += step) req.write(bytes.subarray(at, at + step));
+    }
     req.end();
   });
 }
