@@ -44,7 +44,6 @@ function openSqlite(file: string): Database {
   raw.pragma('synchronous = FULL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 10000');
-  raw.pragma('mmap_size = 268435456');
   const writeGate = createAsyncMutex();
   const dialect = new BulwarkSqliteDialect(raw, writeGate);
   const db = new Kysely<Schema>({ dialect });
