@@ -20,14 +20,12 @@ export interface EnvelopeParts {
 }
 
 export function envelope(parts: EnvelopeParts): string {
-  const operation: Record<string, unknown> = {
-    name: parts.name,
-    result: { status: parts.status, message: parts.message, statusCode: parts.statusCode },
-  };
+  // Assembled as text (key order as clients expect it): every answer goes through here.
+  let json = `{"operation":{"name":${JSON.stringify(parts.name)},"result":{"status":"${parts.status}","message":${JSON.stringify(parts.message)},"statusCode":${parts.statusCode}}`;
   const emptyList = Array.isArray(parts.details) && parts.details.length === 0;
-  if (parts.details !== undefined && !emptyList) operation.Details = parts.details;
-  if (parts.totalRows !== undefined) operation.totalRows = parts.totalRows;
-  return JSON.stringify({ operation });
+  if (parts.details !== undefined && !emptyList) json += `,"Details":${JSON.stringify(parts.details)}`;
+  if (parts.totalRows !== undefined) json += `,"totalRows":${parts.totalRows}`;
+  return `${json}}}`;
 }
 
 export function failureEnvelope(name: string, error: DomainError): string {

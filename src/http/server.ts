@@ -271,10 +271,13 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
             const params = request.params as Record<string, string>;
             for (const [name, value] of Object.entries(params)) rejectNul(value, `the ${name} in the path`);
             const response = await spec.handle({
-              caller: { ...origin, principal },
+              caller: { clientIp: origin.clientIp, client: origin.client, principal },
               input,
               params,
-              rawParams: rawParamsOf(spec.url, request.url),
+              // Only name lookups need the undecoded segments; most requests never ask.
+              get rawParams() {
+                return rawParamsOf(spec.url, request.url);
+              },
             });
             if ('file' in response) {
               return reply
