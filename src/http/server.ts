@@ -107,17 +107,9 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
     logger: {
       level: options.logLevel,
-      redact: {
-        paths: [
-          'req.headers.authtoken',
-          'req.headers.app_authtoken',
-          'req.headers.authorization',
-          'req.headers.cookie',
-        ],
-        censor: '[redacted]',
-      },
       serializers: {
-        // The query string may hold AUTHTOKEN or INPUT_DATA with a password: never logged.
+        // Only method, path and address: headers carry tokens, and the query string may hold
+        // AUTHTOKEN or INPUT_DATA with a password.
         req: (req: FastifyRequest) => ({ method: req.method, path: pathOf(req.url), remoteAddress: req.ip }),
       },
     },
@@ -142,7 +134,6 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
     requestTimeout: options.requestTimeoutMs,
     keepAliveTimeout: options.keepAliveTimeoutMs,
     connectionTimeout: options.connectionTimeoutMs,
-    bodyLimit: options.maxBodyBytes,
     return503OnClosing: false,
     // A request line Node's parser refuses (raw UTF-8 in the query, as curl sends it) never
     // reaches Fastify's routing; it still gets the JSON envelope, then the connection closes.
@@ -222,11 +213,27 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
     return sendText(reply, failureEnvelope('Unknown', error));
   });
 
+  // The one place where failures become answers: every handler just throws.
   app.setErrorHandler(async (error: Error, request, reply) => {
+    if (error instanceof AuthenticationError) {
+      return sendText(
+        reply,
+        envelope({
+          name: AUTHENTICATION_OPERATION,
+          status: 'Failed',
+          message: error.message,
+          statusCode: error.code,
+        }),
+      );
+    }
     if (error instanceof DomainError) return sendText(reply, failureEnvelope(operationOf(request), error));
     const code = (error as { code?: string }).code;
     if (typeof code === 'string' && code.startsWith('FST_')) {
       return sendText(reply, failureEnvelope(operationOf(request), new InvalidInputError(error.message)));
+    }
+    if (isUnstorableText(error)) {
+      const invalid = new InvalidInputError('a value holds a character the database cannot store');
+      return sendText(reply, failureEnvelope(operationOf(request), invalid));
     }
     return sendInternalError(request, reply, error);
   });
@@ -244,67 +251,43 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
             { url: request.url, contentType: request.rawContentType, body: request.rawBody },
             { maxFileBytes: options.maxFileBytes },
           );
-          let principal: Principal;
-          try {
-            principal = await options.authenticator.authenticate(
-              extractToken(request.headers, input),
-              origin,
-            );
-          } catch (err) {
-            if (err instanceof AuthenticationError) {
-              return sendText(
-                reply,
-                envelope({
-                  name: AUTHENTICATION_OPERATION,
-                  status: 'Failed',
-                  message: err.message,
-                  statusCode: err.code,
-                }),
-              );
-            }
-            throw err;
+          // Authentication first: a caller without a valid token learns nothing about the input.
+          const principal = await options.authenticator.authenticate(
+            extractToken(request.headers, input),
+            origin,
+          );
+          if (input.failure) throw input.failure;
+          // The shape of INPUT_DATA is checked on every endpoint, also those that read no fields.
+          input.details();
+          const params = request.params as Record<string, string>;
+          for (const [name, value] of Object.entries(params)) rejectNul(value, `the ${name} in the path`);
+          const response = await spec.handle({
+            caller: { clientIp: origin.clientIp, client: origin.client, principal },
+            input,
+            params,
+            // Only name lookups need the undecoded segments; most requests never ask.
+            get rawParams() {
+              return rawParamsOf(spec.url, request.url);
+            },
+          });
+          if ('file' in response) {
+            return reply
+              .header('content-type', response.file.contentType)
+              .header('content-disposition', contentDisposition(response.file.fileName))
+              .header('x-content-type-options', 'nosniff')
+              .send(response.file.content);
           }
-          try {
-            if (input.failure) throw input.failure;
-            // The shape of INPUT_DATA is checked on every endpoint, also those that read no fields.
-            input.details();
-            const params = request.params as Record<string, string>;
-            for (const [name, value] of Object.entries(params)) rejectNul(value, `the ${name} in the path`);
-            const response = await spec.handle({
-              caller: { clientIp: origin.clientIp, client: origin.client, principal },
-              input,
-              params,
-              // Only name lookups need the undecoded segments; most requests never ask.
-              get rawParams() {
-                return rawParamsOf(spec.url, request.url);
-              },
-            });
-            if ('file' in response) {
-              return reply
-                .header('content-type', response.file.contentType)
-                .header('content-disposition', contentDisposition(response.file.fileName))
-                .header('x-content-type-options', 'nosniff')
-                .send(response.file.content);
-            }
-            return sendText(
-              reply,
-              envelope({
-                name: spec.operation,
-                status: response.status ?? 'Success',
-                message: response.message,
-                statusCode: response.statusCode ?? SUCCESS_CODE,
-                details: response.details,
-                totalRows: response.totalRows,
-              }),
-            );
-          } catch (err) {
-            if (err instanceof DomainError) return sendText(reply, failureEnvelope(spec.operation, err));
-            if (isUnstorableText(err)) {
-              const error = new InvalidInputError('a value holds a character the database cannot store');
-              return sendText(reply, failureEnvelope(spec.operation, error));
-            }
-            return sendInternalError(request, reply, err);
-          }
+          return sendText(
+            reply,
+            envelope({
+              name: spec.operation,
+              status: response.status ?? 'Success',
+              message: response.message,
+              statusCode: response.statusCode ?? SUCCESS_CODE,
+              details: response.details,
+              totalRows: response.totalRows,
+            }),
+          );
         },
       });
     },

@@ -62,11 +62,19 @@ function transactionalWriter(
     }
   };
 
+  const startDraining = () => {
+    draining = drain().finally(() => {
+      draining = undefined;
+      // A record written after the loop ended but before this callback ran is not left behind.
+      if (pending.length > 0) startDraining();
+    });
+  };
+
   return {
     write(record) {
       return new Promise<void>((resolve, reject) => {
         pending.push({ record, resolve, reject });
-        draining ??= drain().finally(() => (draining = undefined));
+        if (!draining) startDraining();
       });
     },
     async close() {

@@ -82,15 +82,12 @@ function policyName(details: FieldReader, field: string): string | undefined {
   return value === '' ? undefined : value;
 }
 
+/** REASON and TICKETID, from INPUT_DATA or the query string (GET clients use both). */
 export function readJustification(input: PmpInput): AccessJustification {
-  const details = input.details();
-  const reason = details.string('REASON', { maxLength: LIMITS.reason }) ?? input.param('REASON');
-  const ticketId = details.string('TICKETID', { maxLength: LIMITS.ticketId }) ?? input.param('TICKETID');
-  if (reason !== undefined && reason.length > LIMITS.reason)
-    throw new InvalidInputError(`REASON is longer than ${LIMITS.reason} characters`);
-  if (ticketId !== undefined && ticketId.length > LIMITS.ticketId)
-    throw new InvalidInputError(`TICKETID is longer than ${LIMITS.ticketId} characters`);
-  return { reason: reason || null, ticketId: ticketId || null };
+  return {
+    reason: input.value('REASON', LIMITS.reason) || null,
+    ticketId: input.value('TICKETID', LIMITS.ticketId) || null,
+  };
 }
 
 function newAccount(details: FieldReader): NewAccount {
@@ -214,20 +211,9 @@ const SEARCH_COLUMNS: Record<string, SearchFilter['column']> = {
 
 /** Resource search: SEARCHCOLUMN / SEARCHVALUE / SEARCHTYPE (RESOURCE). Absent: no filter. */
 export function readResourceSearch(input: PmpInput): SearchFilter | undefined {
-  const details = input.details();
-  const value = details.string('SEARCHVALUE', { maxLength: LIMITS.name }) ?? input.param('SEARCHVALUE');
-  const columnName = (
-    details.string('SEARCHCOLUMN', { maxLength: 50 }) ??
-    input.param('SEARCHCOLUMN') ??
-    'RESOURCENAME'
-  )
-    .toUpperCase()
-    .replace(/[\s_]/g, '');
-  const searchType = (
-    details.string('SEARCHTYPE', { maxLength: 50 }) ??
-    input.param('SEARCHTYPE') ??
-    'RESOURCE'
-  ).toUpperCase();
+  const value = input.value('SEARCHVALUE', LIMITS.name);
+  const columnName = (input.value('SEARCHCOLUMN', 50) || 'RESOURCENAME').toUpperCase().replace(/[\s_]/g, '');
+  const searchType = (input.value('SEARCHTYPE', 50) || 'RESOURCE').toUpperCase();
   if (value === undefined || value === '') return undefined;
   if (searchType !== 'RESOURCE')
     throw new InvalidInputError(`SEARCHTYPE must be RESOURCE; got "${searchType.slice(0, 40)}"`);

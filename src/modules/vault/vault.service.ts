@@ -123,6 +123,23 @@ export function createVaultService(deps: VaultServiceDeps) {
     );
   }
 
+  /**
+   * The error for an account the caller may not see (or that does not exist): whether the
+   * resource itself is visible decides which of the two answers is given.
+   */
+  async function invisibleAccount(
+    executor: Executor,
+    caller: Caller,
+    resource: { id: number; ownerId: number } | undefined,
+    resourceId: number,
+    accountId: number,
+  ): Promise<NotFoundError> {
+    const visible =
+      resource !== undefined &&
+      (await access.resourcePermission(executor, caller.principal, resource)) !== 'none';
+    return visible ? accountNotFound(accountId) : resourceNotFound(resourceId);
+  }
+
   async function authorizedResource(
     executor: Executor,
     caller: Caller,
@@ -160,12 +177,13 @@ export function createVaultService(deps: VaultServiceDeps) {
         })
       : 'none';
     if (!account || permission === 'none') {
-      // Whether the resource itself is visible decides which of the two answers is given.
-      const resourcePermission = await access.resourcePermission(executor, caller.principal, {
-        id: resource.id,
-        ownerId: resource.owner_id,
-      });
-      throw resourcePermission === 'none' ? resourceNotFound(resourceId) : accountNotFound(accountId);
+      throw await invisibleAccount(
+        executor,
+        caller,
+        { id: resource.id, ownerId: resource.owner_id },
+        resourceId,
+        accountId,
+      );
     }
     if (!allows(permission, needed)) {
       throw new NotPermittedError(`You are not allowed to ${describe(needed)} account ${account.name}`);
@@ -232,16 +250,35 @@ export function createVaultService(deps: VaultServiceDeps) {
   async function auditRevealedFields(
     caller: Caller,
     fields: readonly CustomFieldValue[],
-    event: Omit<AuditEvent, 'auditType' | 'operation'>,
+    resource: { id: number; name: string },
+    account?: { id: number; name: string },
   ) {
     const revealed = fields.filter((f) => f.type === 'Password').map((f) => f.label);
     if (revealed.length === 0) return;
-    await audit.recordAccess(actorOf(caller), {
+    const reason = `Fields: ${revealed.join(', ')}`.slice(0, LIMITS.reason);
+    await audit.recordAccess(
+      actorOf(caller),
+      eventOn(AuditOperation.customFieldRetrieved, resource, account, { reason, ticketId: null }),
+    );
+  }
+
+  /** The audit event of an operation on a resource, or on one of its accounts. */
+  function eventOn(
+    operation: string,
+    resource: { id: number; name: string },
+    account?: { id: number; name: string },
+    why?: AccessJustification,
+  ): AuditEvent {
+    return {
       auditType: 'Resource',
-      operation: AuditOperation.customFieldRetrieved,
-      ...event,
-      reason: `Fields: ${revealed.join(', ')}`.slice(0, LIMITS.reason),
-    });
+      operation,
+      resourceId: resource.id,
+      resourceName: resource.name,
+      accountId: account?.id ?? null,
+      accountName: account?.name ?? null,
+      reason: why?.reason ?? null,
+      ticketId: why?.ticketId ?? null,
+    };
   }
 
   // ---- writes: shared pieces -----------------------------------------------------------
@@ -371,14 +408,11 @@ export function createVaultService(deps: VaultServiceDeps) {
         at: now,
       });
     }
-    await audit.append(trx, actorOf(caller), {
-      auditType: 'Resource',
-      operation: AuditOperation.accountAdded,
-      resourceId: resource.id,
-      resourceName: resource.name,
-      accountId,
-      accountName: account.name,
-    });
+    await audit.append(
+      trx,
+      actorOf(caller),
+      eventOn(AuditOperation.accountAdded, resource, { id: accountId, name: account.name }),
+    );
     return accountId;
   }
 
@@ -433,7 +467,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       const row = await authorizedResource(db, caller, resourceId, 'view');
       const resource = await resourceView(db, row);
       const accounts = (await repo.listAccounts(db, resourceId)).map((a) => ({ id: a.id, name: a.name }));
-      await auditRevealedFields(caller, resource.customFields, { resourceId, resourceName: resource.name });
+      await auditRevealedFields(caller, resource.customFields, resource);
       return { resource, accounts };
     },
 
@@ -451,12 +485,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       );
       const account = await accountView(db, accountRow, resourceRow);
       const resource = await resourceView(db, resourceRow);
-      await auditRevealedFields(caller, account.customFields, {
-        resourceId,
-        resourceName: resource.name,
-        accountId,
-        accountName: account.name,
-      });
+      await auditRevealedFields(caller, account.customFields, resource, account);
       return { resource, account };
     },
 
@@ -470,26 +499,16 @@ export function createVaultService(deps: VaultServiceDeps) {
       const location = await repo.findSecretLocation(db, resourceId, accountId);
       if (location === undefined) {
         const resource = await repo.findResource(db, resourceId);
-        const visible =
-          resource &&
-          (await access.resourcePermission(db, caller.principal, {
-            id: resource.id,
-            ownerId: resource.owner_id,
-          })) !== 'none';
-        throw visible ? accountNotFound(accountId) : resourceNotFound(resourceId);
+        const owner = resource && { id: resource.id, ownerId: resource.owner_id };
+        throw await invisibleAccount(db, caller, owner, resourceId, accountId);
       }
+      const resource = { id: location.resourceId, ownerId: location.resourceOwnerId };
       const permission = await access.accountPermission(db, caller.principal, {
         id: location.accountId,
         ownerId: location.accountOwnerId,
-        resource: { id: location.resourceId, ownerId: location.resourceOwnerId },
+        resource,
       });
-      if (permission === 'none') {
-        const resourcePermission = await access.resourcePermission(db, caller.principal, {
-          id: location.resourceId,
-          ownerId: location.resourceOwnerId,
-        });
-        throw resourcePermission === 'none' ? resourceNotFound(resourceId) : accountNotFound(accountId);
-      }
+      if (permission === 'none') throw await invisibleAccount(db, caller, resource, resourceId, accountId);
       if (location.sealed === null)
         throw new OperationNotAvailableError(`Account ${location.accountName} has no password stored`);
       const password = new Secret(
@@ -499,16 +518,15 @@ export function createVaultService(deps: VaultServiceDeps) {
           `password of account ${location.accountName}`,
         ).toString('utf8'),
       );
-      await audit.recordAccess(actorOf(caller), {
-        auditType: 'Resource',
-        operation: AuditOperation.passwordRetrieved,
-        resourceId: location.resourceId,
-        resourceName: location.resourceName,
-        accountId: location.accountId,
-        accountName: location.accountName,
-        reason: why.reason,
-        ticketId: why.ticketId,
-      });
+      await audit.recordAccess(
+        actorOf(caller),
+        eventOn(
+          AuditOperation.passwordRetrieved,
+          { id: location.resourceId, name: location.resourceName },
+          { id: location.accountId, name: location.accountName },
+          why,
+        ),
+      );
       return password;
     },
 
@@ -559,16 +577,11 @@ export function createVaultService(deps: VaultServiceDeps) {
           keyring.seal(newPassword.reveal(), accountPasswordContext(account.id)),
           now,
         );
-        await audit.append(trx, actorOf(caller), {
-          auditType: 'Resource',
-          operation: AuditOperation.passwordChanged,
-          resourceId: resource.id,
-          resourceName: resource.name,
-          accountId: account.id,
-          accountName: account.name,
-          reason: why.reason,
-          ticketId: why.ticketId,
-        });
+        await audit.append(
+          trx,
+          actorOf(caller),
+          eventOn(AuditOperation.passwordChanged, resource, account, why),
+        );
       }, 'the password was changed concurrently; try again');
     },
 
@@ -592,16 +605,10 @@ export function createVaultService(deps: VaultServiceDeps) {
                 ).toString('utf8'),
               ),
       }));
-      await audit.recordAccess(actorOf(caller), {
-        auditType: 'Resource',
-        operation: AuditOperation.passwordHistoryRetrieved,
-        resourceId,
-        resourceName: resource.name,
-        accountId,
-        accountName: account.name,
-        reason: why.reason,
-        ticketId: why.ticketId,
-      });
+      await audit.recordAccess(
+        actorOf(caller),
+        eventOn(AuditOperation.passwordHistoryRetrieved, resource, account, why),
+      );
       return history;
     },
 
@@ -652,12 +659,11 @@ export function createVaultService(deps: VaultServiceDeps) {
           modified_at: now,
         });
         await applyCustomFields(trx, 'resource', resourceId, fields.customFields);
-        await audit.append(trx, actorOf(caller), {
-          auditType: 'Resource',
-          operation: AuditOperation.resourceAdded,
-          resourceId,
-          resourceName: fields.name,
-        });
+        await audit.append(
+          trx,
+          actorOf(caller),
+          eventOn(AuditOperation.resourceAdded, { id: resourceId, name: fields.name }),
+        );
         const accountId = await insertAccount(
           trx,
           caller,
@@ -752,12 +758,11 @@ export function createVaultService(deps: VaultServiceDeps) {
           await repo.updateResource(trx, resourceId, update);
           await applyCustomFields(trx, 'resource', resourceId, patch.customFields ?? []);
           const name = patch.name ?? resource.name;
-          await audit.append(trx, actorOf(caller), {
-            auditType: 'Resource',
-            operation: AuditOperation.resourceModified,
-            resourceId,
-            resourceName: name,
-          });
+          await audit.append(
+            trx,
+            actorOf(caller),
+            eventOn(AuditOperation.resourceModified, { id: resourceId, name }),
+          );
           return name;
         },
         `Resource ${patch.name ?? ''} already exists`,
@@ -794,14 +799,11 @@ export function createVaultService(deps: VaultServiceDeps) {
           await repo.updateAccount(trx, accountId, update);
           await applyCustomFields(trx, 'account', accountId, patch.customFields ?? []);
           const name = patch.name ?? account.name;
-          await audit.append(trx, actorOf(caller), {
-            auditType: 'Resource',
-            operation: AuditOperation.accountModified,
-            resourceId,
-            resourceName: resource.name,
-            accountId,
-            accountName: name,
-          });
+          await audit.append(
+            trx,
+            actorOf(caller),
+            eventOn(AuditOperation.accountModified, resource, { id: accountId, name }),
+          );
           return name;
         },
         `Account ${patch.name ?? ''} already exists`,
@@ -812,12 +814,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       return db.transaction().execute(async (trx) => {
         const resource = await authorizedResource(trx, caller, resourceId, 'full');
         await repo.deleteResource(trx, resourceId);
-        await audit.append(trx, actorOf(caller), {
-          auditType: 'Resource',
-          operation: AuditOperation.resourceDeleted,
-          resourceId,
-          resourceName: resource.name,
-        });
+        await audit.append(trx, actorOf(caller), eventOn(AuditOperation.resourceDeleted, resource));
         return resource.name;
       });
     },
@@ -826,14 +823,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       return db.transaction().execute(async (trx) => {
         const { resource, account } = await authorizedAccount(trx, caller, resourceId, accountId, 'full');
         await repo.deleteAccount(trx, accountId);
-        await audit.append(trx, actorOf(caller), {
-          auditType: 'Resource',
-          operation: AuditOperation.accountDeleted,
-          resourceId,
-          resourceName: resource.name,
-          accountId,
-          accountName: account.name,
-        });
+        await audit.append(trx, actorOf(caller), eventOn(AuditOperation.accountDeleted, resource, account));
         return account.name;
       });
     },
@@ -889,16 +879,10 @@ export function createVaultService(deps: VaultServiceDeps) {
         { table: 'account_files', rowId: accountId, column: 'content_sealed' },
         `file of account ${account.name}`,
       );
-      await audit.recordAccess(actorOf(caller), {
-        auditType: 'Resource',
-        operation: AuditOperation.fileDownloaded,
-        resourceId,
-        resourceName: resource.name,
-        accountId,
-        accountName: account.name,
-        reason: why.reason,
-        ticketId: why.ticketId,
-      });
+      await audit.recordAccess(
+        actorOf(caller),
+        eventOn(AuditOperation.fileDownloaded, resource, account, why),
+      );
       return { fileName: file.file_name, contentType: file.content_type, content };
     },
   };
