@@ -3,6 +3,8 @@ import type { Config } from './config.js';
 import { createHttpServer } from './http/server.js';
 import type { Services } from './services.js';
 import { registerAuditRoutes } from './modules/audit/index.js';
+import { registerSharingRoutes } from './modules/sharing/index.js';
+import { registerUserGroupRoutes } from './modules/user-groups/index.js';
 import { registerVaultRoutes } from './modules/vault/index.js';
 
 export interface AppDeps {
@@ -26,5 +28,7 @@ export function buildApp({ config, services, tls }: AppDeps): FastifyInstance {
   });
   registerVaultRoutes(router, { vault: services.vault, time: services.time });
   registerAuditRoutes(router, { audit: services.audit, time: services.time });
+  registerUserGroupRoutes(router, { userGroups: services.userGroups });
+  registerSharingRoutes(router, { sharing: services.sharing });
   return app;
 }

@@ -10,6 +10,8 @@ import {
   type IdentityService,
 } from './modules/identity/index.js';
 import { createPolicyCatalog } from './modules/policies/index.js';
+import { createSharingService, type SharingService } from './modules/sharing/index.js';
+import { createUserGroupsService, type UserGroupsService } from './modules/user-groups/index.js';
 import { createVaultService, type VaultService } from './modules/vault/index.js';
 
 /** Every service, wired once with explicit dependencies. The composition root; nothing else constructs services. */
@@ -18,6 +20,8 @@ export interface Services {
   readonly audit: AuditService;
   readonly identity: IdentityService;
   readonly vault: VaultService;
+  readonly userGroups: UserGroupsService;
+  readonly sharing: SharingService;
 }
 
 export function createServices(deps: {
@@ -30,14 +34,17 @@ export function createServices(deps: {
   const time = createTimeFormatter(deps.timeZone);
   const audit = createAuditService({ database, keyring, clock, time });
   const identity = createIdentityService({ database, audit, clock });
+  const users = createUserDirectory();
   const vault = createVaultService({
     database,
     keyring,
     audit,
     access: createAccessPolicy(),
     policies: createPolicyCatalog(),
-    users: createUserDirectory(),
+    users,
     clock,
   });
-  return { time, audit, identity, vault };
+  const userGroups = createUserGroupsService({ database, audit, users, clock });
+  const sharing = createSharingService({ database, audit, clock, users, userGroups, vault });
+  return { time, audit, identity, vault, userGroups, sharing };
 }

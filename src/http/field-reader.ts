@@ -1,6 +1,7 @@
 import { FieldTooLongError, InvalidInputError, MissingFieldError } from '../platform/errors.js';
 import { Secret } from '../platform/crypto/secret.js';
 import type { JsonValue } from './lenient-json.js';
+import { parseId } from './ids.js';
 
 export interface StringOptions {
   readonly maxLength?: number;
@@ -126,6 +127,32 @@ export class FieldReader {
       }
       return new FieldReader(item, `${this.#name(field)}[${index}]`);
     });
+  }
+
+  /**
+   * A list of numeric object IDs (`[1,2]`, `["1","2"]`, a single id, or `"1,2"`). Junk entries
+   * are refused before any lookup.
+   */
+  idList(field: string, what: string, options: { required?: boolean; maxItems?: number } = {}): number[] {
+    const value = this.raw(field);
+    if (value === undefined || value === null || value === '') {
+      if (options.required) throw new MissingFieldError(this.#name(field));
+      return [];
+    }
+    const items: JsonValue[] = Array.isArray(value)
+      ? value
+      : typeof value === 'string'
+        ? value.split(',')
+        : [value];
+    if (options.required && items.length === 0) {
+      throw new InvalidInputError(`${this.#name(field)} is empty; give at least one ${what} ID`, 40002);
+    }
+    if (options.maxItems !== undefined && items.length > options.maxItems) {
+      throw new InvalidInputError(
+        `${this.#name(field)} holds ${items.length} entries; at most ${options.maxItems} are allowed`,
+      );
+    }
+    return [...new Set(items.map((item) => parseId(item, what)))];
   }
 
   #scalar(field: string): string | number | boolean | null | undefined {

@@ -1,16 +1,21 @@
 import type { Executor } from '../../platform/db/database.js';
 import type { Principal } from '../../platform/principal.js';
+import { accessRepository } from './access.repository.js';
 import { broadest, type Permission, type ResourceScope } from './access.types.js';
 
 /**
  * The single place that answers "may this caller do that to this object". Every service
  * asks it for every object it touches; routes never decide.
  *
- * Today: a super administrator (access scope "All passwords") may do everything; an owner
- * has full access to what they own. Sharing (to users and user groups, of resources and
- * accounts) adds grants here without changing any caller.
+ * - A super administrator (access scope "All passwords") has full access to everything.
+ * - An owner has full access to what they own; the owner of a resource to all its accounts.
+ * - Shares add grants: to the user or to a group the user is in, on a resource (covering all
+ *   its accounts, present and future) or on one account. The broadest grant wins.
+ * - Seeing a resource without a grant on it: holding a grant on one of its accounts shows the
+ *   resource with only those accounts (`reachableAccounts`).
  */
 export interface AccessPolicy {
+  /** The grant on the resource itself (owner, super admin, resource shares). */
   resourcePermission(
     db: Executor,
     principal: Principal,
@@ -21,6 +26,15 @@ export interface AccessPolicy {
     principal: Principal,
     account: { id: number; ownerId: number; resource: { id: number; ownerId: number } },
   ): Promise<Permission>;
+  /**
+   * Which accounts of a resource the caller reaches: all of them with a grant on the resource,
+   * else the ones owned or shared individually (possibly none: then the resource is invisible).
+   */
+  reachableAccounts(
+    db: Executor,
+    principal: Principal,
+    resource: { id: number; ownerId: number },
+  ): Promise<'all' | ReadonlySet<number>>;
   /** The resources a listing may show to this caller. */
   resourceScope(principal: Principal): ResourceScope;
 }
@@ -29,19 +43,56 @@ export function createAccessPolicy(): AccessPolicy {
   const ownerOrSuper = (principal: Principal, ownerId: number): Permission =>
     principal.isSuperAdmin || principal.userId === ownerId ? 'full' : 'none';
 
+  async function resourcePermission(
+    db: Executor,
+    principal: Principal,
+    resource: { id: number; ownerId: number },
+  ): Promise<Permission> {
+    const own = ownerOrSuper(principal, resource.ownerId);
+    if (own === 'full') return own;
+    return broadest(...(await accessRepository.resourceGrants(db, principal.userId, resource.id)));
+  }
+
   return {
-    async resourcePermission(_db, principal, resource) {
-      return ownerOrSuper(principal, resource.ownerId);
-    },
-    async accountPermission(_db, principal, account) {
-      // A grant on the resource covers its accounts; the account's own owner has full access too.
-      return broadest(
+    resourcePermission,
+
+    async accountPermission(db, principal, account) {
+      // The owner check needs no query: the retrieval hot path of owners and super admins stays one lookup.
+      const own = broadest(
         ownerOrSuper(principal, account.resource.ownerId),
         ownerOrSuper(principal, account.ownerId),
       );
+      if (own === 'full') return own;
+      const [onResource, onAccount] = await Promise.all([
+        accessRepository.resourceGrants(db, principal.userId, account.resource.id),
+        accessRepository.accountGrants(db, principal.userId, account.id),
+      ]);
+      return broadest(...onResource, ...onAccount);
     },
+
+    async reachableAccounts(db, principal, resource) {
+      if ((await resourcePermission(db, principal, resource)) !== 'none') return 'all';
+      return new Set(await accessRepository.accountsReachedIndividually(db, principal.userId, resource.id));
+    },
+
     resourceScope(principal) {
-      return principal.isSuperAdmin ? { kind: 'all' } : { kind: 'user', userId: principal.userId };
+      return principal.isSuperAdmin
+        ? { kind: 'all' }
+        : {
+            kind: 'user',
+            userId: principal.userId,
+            resourceIds: (db: Executor) => accessRepository.visibleResourceIds(db, principal.userId),
+          };
     },
   };
+}
+
+/**
+ * Who manages users and user groups: super administrators and the administrator roles of the
+ * original (Administrator, Privileged Administrator). Password administrators, auditors and
+ * users do not.
+ */
+export function mayAdministerUsers(principal: Principal): boolean {
+  const role = principal.role.toLowerCase();
+  return principal.isSuperAdmin || role === 'administrator' || role === 'privileged administrator';
 }

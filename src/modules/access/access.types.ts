@@ -1,3 +1,6 @@
+import type { SelectQueryBuilder } from 'kysely';
+import type { Executor } from '../../platform/db/database.js';
+import type { Schema } from '../../platform/db/schema.js';
 /**
  * What a caller may do with one object. Ordered: each level includes the ones before it.
  * - view: see it and read its password;
@@ -16,5 +19,11 @@ export function broadest(...permissions: Permission[]): Permission {
   return permissions.reduce((a, b) => (RANK[b] > RANK[a] ? b : a), 'none');
 }
 
-/** Which resources a listing may show. */
-export type ResourceScope = { readonly kind: 'all' } | { readonly kind: 'user'; readonly userId: number };
+/** Which resources a listing may show: all, or those whose ids the subquery yields. */
+export type ResourceScope =
+  | { readonly kind: 'all' }
+  | {
+      readonly kind: 'user';
+      readonly userId: number;
+      readonly resourceIds: (db: Executor) => SelectQueryBuilder<Schema, never, { id: number }>;
+    };

@@ -87,4 +87,10 @@ export const AuditOperation = {
   userAdded: 'User Added',
   apiTokenIssued: 'API Token Generated',
   masterKeyRotated: 'Master Key Rotated',
+  userGroupCreated: 'User Group Created',
+  userGroupDeleted: 'User Group Deleted',
+  userAddedToGroup: 'User Added To User Group',
+  userRemovedFromGroup: 'User Removed From User Group',
+  shareGranted: 'Share Granted',
+  shareRevoked: 'Share Revoked',
 } as const;

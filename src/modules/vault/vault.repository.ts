@@ -98,6 +98,7 @@ export const vaultRepository = {
         'resources.resource_type',
         'resources.description',
         'resources.dns_name',
+        'resources.owner_id',
       ])
       .select((eb) => eb.fn.count<number>('accounts.id').as('account_count'))
       .groupBy([
@@ -106,9 +107,10 @@ export const vaultRepository = {
         'resources.resource_type',
         'resources.description',
         'resources.dns_name',
+        'resources.owner_id',
       ])
       .orderBy('resources.name');
-    if (scope.kind === 'user') query = query.where('resources.owner_id', '=', scope.userId);
+    if (scope.kind === 'user') query = query.where('resources.id', 'in', scope.resourceIds(db));
     if (search) {
       const pattern = `%${escapeLike(search.value.toLowerCase())}%`;
       query = query.where(
@@ -148,6 +150,15 @@ export const vaultRepository = {
       .where('accounts.id', '=', accountId)
       .where('accounts.resource_id', '=', resourceId)
       .executeTakeFirst();
+  },
+
+  async resourceIdOfAccount(db: Executor, accountId: number): Promise<number | undefined> {
+    const row = await db
+      .selectFrom('accounts')
+      .select('resource_id')
+      .where('id', '=', accountId)
+      .executeTakeFirst();
+    return row?.resource_id;
   },
 
   async findAccountIdByName(db: Executor, resourceId: number, key: string): Promise<number | undefined> {

@@ -45,6 +45,7 @@ import {
   type ResourceFields,
   type ResourcePatch,
   type ResourceSummary,
+  type ShareableObject,
   type ResourceView,
   type UploadedSecretFile,
 } from './vault.types.js';
@@ -134,10 +135,33 @@ export function createVaultService(deps: VaultServiceDeps) {
     resourceId: number,
     accountId: number,
   ): Promise<NotFoundError> {
-    const visible =
-      resource !== undefined &&
-      (await access.resourcePermission(executor, caller.principal, resource)) !== 'none';
+    const visible = resource !== undefined && (await resourceIsVisible(executor, caller, resource));
     return visible ? accountNotFound(accountId) : resourceNotFound(resourceId);
+  }
+
+  /** A resource is visible with a grant on it, or with a grant on (or ownership of) one of its accounts. */
+  async function resourceIsVisible(
+    executor: Executor,
+    caller: Caller,
+    resource: { id: number; ownerId: number },
+  ): Promise<boolean> {
+    const reach = await access.reachableAccounts(executor, caller.principal, resource);
+    return reach === 'all' || reach.size > 0;
+  }
+
+  /**
+   * A resource the caller may see, and which of its accounts they reach: all of them with a grant
+   * on the resource, else only those owned or shared individually.
+   */
+  async function visibleResource(executor: Executor, caller: Caller, resourceId: number) {
+    const resource = await repo.findResource(executor, resourceId);
+    if (!resource) throw resourceNotFound(resourceId);
+    const reach = await access.reachableAccounts(executor, caller.principal, {
+      id: resource.id,
+      ownerId: resource.owner_id,
+    });
+    if (reach !== 'all' && reach.size === 0) throw resourceNotFound(resourceId);
+    return { resource, reach };
   }
 
   async function authorizedResource(
@@ -148,11 +172,11 @@ export function createVaultService(deps: VaultServiceDeps) {
   ) {
     const resource = await repo.findResource(executor, resourceId);
     if (!resource) throw resourceNotFound(resourceId);
-    const permission = await access.resourcePermission(executor, caller.principal, {
-      id: resource.id,
-      ownerId: resource.owner_id,
-    });
-    if (permission === 'none') throw resourceNotFound(resourceId);
+    const owner = { id: resource.id, ownerId: resource.owner_id };
+    const permission = await access.resourcePermission(executor, caller.principal, owner);
+    if (permission === 'none' && !(await resourceIsVisible(executor, caller, owner))) {
+      throw resourceNotFound(resourceId);
+    }
     if (!allows(permission, needed)) {
       throw new NotPermittedError(`You are not allowed to ${describe(needed)} resource ${resource.name}`);
     }
@@ -449,24 +473,36 @@ export function createVaultService(deps: VaultServiceDeps) {
 
   return {
     async listResources(caller: Caller, search?: SearchFilter): Promise<ResourceSummary[]> {
-      const rows = await repo.listResources(db, access.resourceScope(caller.principal), search);
-      return rows.map((r) => ({
-        id: r.id,
-        name: r.name,
-        type: r.resource_type,
-        description: r.description,
-        dnsName: r.dns_name,
-        accountCount: Number(r.account_count),
-      }));
+      const scope = access.resourceScope(caller.principal);
+      const rows = await repo.listResources(db, scope, search);
+      const summaries: ResourceSummary[] = [];
+      for (const r of rows) {
+        // A resource seen through some of its accounts counts only those.
+        const reach =
+          scope.kind === 'all'
+            ? 'all'
+            : await access.reachableAccounts(db, caller.principal, { id: r.id, ownerId: r.owner_id });
+        summaries.push({
+          id: r.id,
+          name: r.name,
+          type: r.resource_type,
+          description: r.description,
+          dnsName: r.dns_name,
+          accountCount: reach === 'all' ? Number(r.account_count) : reach.size,
+        });
+      }
+      return summaries;
     },
 
     async getResource(
       caller: Caller,
       resourceId: number,
     ): Promise<{ resource: ResourceView; accounts: AccountSummary[] }> {
-      const row = await authorizedResource(db, caller, resourceId, 'view');
+      const { resource: row, reach } = await visibleResource(db, caller, resourceId);
       const resource = await resourceView(db, row);
-      const accounts = (await repo.listAccounts(db, resourceId)).map((a) => ({ id: a.id, name: a.name }));
+      const accounts = (await repo.listAccounts(db, resourceId))
+        .filter((a) => reach === 'all' || reach.has(a.id))
+        .map((a) => ({ id: a.id, name: a.name }));
       await auditRevealedFields(caller, resource.customFields, resource);
       return { resource, accounts };
     },
@@ -828,17 +864,41 @@ export function createVaultService(deps: VaultServiceDeps) {
       });
     },
 
+    /**
+     * For the sharing module: the resource, or one of its accounts, that the caller may share
+     * (full access), inside the caller's transaction. Invisible objects answer as missing ones.
+     * Without a resource id (`PUT /accounts/{id}/share`) the account's own resource is used.
+     */
+    async shareableObject(
+      executor: Executor,
+      caller: Caller,
+      resourceId: number | undefined,
+      accountId: number | undefined,
+    ): Promise<ShareableObject> {
+      if (accountId === undefined) {
+        if (resourceId === undefined)
+          throw new InvalidInputError('A resource or an account to share is needed');
+        const resource = await authorizedResource(executor, caller, resourceId, 'full');
+        return { resource: { id: resource.id, name: resource.name, ownerId: resource.owner_id } };
+      }
+      const inResource = resourceId ?? (await repo.resourceIdOfAccount(executor, accountId));
+      if (inResource === undefined) throw accountNotFound(accountId);
+      const { resource, account } = await authorizedAccount(executor, caller, inResource, accountId, 'full');
+      return {
+        resource: { id: resource.id, name: resource.name, ownerId: resource.owner_id },
+        account: { id: account.id, name: account.name, ownerId: account.owner_id },
+      };
+    },
+
     async resourceIdByName(caller: Caller, resourceNames: NameCandidates): Promise<number> {
       const resourceName = resourceNames[0];
       const resource = await findByName((name) => repo.findResourceByName(db, nameKey(name)), resourceNames);
       const notFound = () =>
         new NotFoundError(`Resource ${resourceName} does not exist or is not accessible to you`);
       if (!resource) throw notFound();
-      const permission = await access.resourcePermission(db, caller.principal, {
-        id: resource.id,
-        ownerId: resource.owner_id,
-      });
-      if (permission === 'none') throw notFound();
+      if (!(await resourceIsVisible(db, caller, { id: resource.id, ownerId: resource.owner_id }))) {
+        throw notFound();
+      }
       return resource.id;
     },
 

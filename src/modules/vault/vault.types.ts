@@ -177,3 +177,9 @@ export type AddAccountOutcome =
 export function nameKey(name: string): string {
   return name.normalize('NFC').trim().toLowerCase();
 }
+
+/** A resource, or an account of it, as the sharing module sees it. */
+export interface ShareableObject {
+  readonly resource: { readonly id: number; readonly name: string; readonly ownerId: number };
+  readonly account?: { readonly id: number; readonly name: string; readonly ownerId: number };
+}

@@ -20,6 +20,10 @@ export interface Schema {
   account_files: AccountFilesTable;
   audit_records: AuditRecordsTable;
   audit_chain: AuditChainTable;
+  user_groups: UserGroupsTable;
+  user_group_members: UserGroupMembersTable;
+  resource_shares: ResourceSharesTable;
+  account_shares: AccountSharesTable;
 }
 
 export interface InstanceTable {
@@ -164,4 +168,40 @@ export interface AuditChainTable {
   id: number;
   last_seq: number;
   last_hash: string;
+}
+
+export interface UserGroupsTable {
+  id: Generated<number>;
+  name: string;
+  name_key: string;
+  description: string | null;
+  created_at: number;
+  created_by: number | null;
+}
+
+export interface UserGroupMembersTable {
+  group_id: number;
+  user_id: number;
+  added_at: number;
+}
+
+/** A stored grant: 'view' | 'modify' | 'full'. Revoking deletes the row. */
+export type SharePermission = 'view' | 'modify' | 'full';
+
+interface ShareColumns {
+  id: Generated<number>;
+  /** Exactly one of user_id and group_id is set. */
+  user_id: number | null;
+  group_id: number | null;
+  permission: SharePermission;
+  granted_at: number;
+  granted_by: number | null;
+}
+
+export interface ResourceSharesTable extends ShareColumns {
+  resource_id: number;
+}
+
+export interface AccountSharesTable extends ShareColumns {
+  account_id: number;
 }

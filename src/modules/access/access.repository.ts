@@ -1,0 +1,123 @@
+import type { Executor } from '../../platform/db/database.js';
+import type { SharePermission } from '../../platform/db/schema.js';
+
+/**
+ * The grants that reach a user: shares to the user and to every group the user is in.
+ * Group membership is read at the moment of the check, so a share to a group covers its
+ * present and future members, and a share of a resource covers its present and future
+ * accounts (the account rows are never copied into the share).
+ */
+export const accessRepository = {
+  /** Permissions granted on a resource to the user, directly or through a group. */
+  async resourceGrants(db: Executor, userId: number, resourceId: number): Promise<SharePermission[]> {
+    const rows = await db
+      .selectFrom('resource_shares')
+      .select('permission')
+      .where('resource_id', '=', resourceId)
+      .where((eb) =>
+        eb.or([
+          eb('user_id', '=', userId),
+          eb(
+            'group_id',
+            'in',
+            eb.selectFrom('user_group_members').select('group_id').where('user_id', '=', userId),
+          ),
+        ]),
+      )
+      .execute();
+    return rows.map((r) => r.permission);
+  },
+
+  /** Permissions granted on one account (not through its resource) to the user or a group. */
+  async accountGrants(db: Executor, userId: number, accountId: number): Promise<SharePermission[]> {
+    const rows = await db
+      .selectFrom('account_shares')
+      .select('permission')
+      .where('account_id', '=', accountId)
+      .where((eb) =>
+        eb.or([
+          eb('user_id', '=', userId),
+          eb(
+            'group_id',
+            'in',
+            eb.selectFrom('user_group_members').select('group_id').where('user_id', '=', userId),
+          ),
+        ]),
+      )
+      .execute();
+    return rows.map((r) => r.permission);
+  },
+
+  /** Ids of the accounts of a resource the user reaches by owning them or by an account share. */
+  async accountsReachedIndividually(db: Executor, userId: number, resourceId: number): Promise<number[]> {
+    const rows = await db
+      .selectFrom('accounts')
+      .select('accounts.id')
+      .where('accounts.resource_id', '=', resourceId)
+      .where((eb) =>
+        eb.or([
+          eb('accounts.owner_id', '=', userId),
+          eb(
+            'accounts.id',
+            'in',
+            eb
+              .selectFrom('account_shares')
+              .select('account_shares.account_id')
+              .where((s) =>
+                s.or([
+                  s('account_shares.user_id', '=', userId),
+                  s(
+                    'account_shares.group_id',
+                    'in',
+                    s.selectFrom('user_group_members').select('group_id').where('user_id', '=', userId),
+                  ),
+                ]),
+              ),
+          ),
+        ]),
+      )
+      .execute();
+    return rows.map((r) => r.id);
+  },
+
+  /**
+   * Ids of every resource the user may see: owned, shared (directly or to a group), or
+   * holding an account the user owns or has been shared. A subquery, for listings to filter on.
+   */
+  visibleResourceIds(db: Executor, userId: number) {
+    const groupsOfUser = db.selectFrom('user_group_members').select('group_id').where('user_id', '=', userId);
+    return db
+      .selectFrom('resources')
+      .select('resources.id as id')
+      .where('resources.owner_id', '=', userId)
+      .union(
+        db
+          .selectFrom('accounts')
+          .select('accounts.resource_id as id')
+          .where('accounts.owner_id', '=', userId),
+      )
+      .union(
+        db
+          .selectFrom('resource_shares')
+          .select('resource_shares.resource_id as id')
+          .where((eb) =>
+            eb.or([
+              eb('resource_shares.user_id', '=', userId),
+              eb('resource_shares.group_id', 'in', groupsOfUser),
+            ]),
+          ),
+      )
+      .union(
+        db
+          .selectFrom('account_shares')
+          .innerJoin('accounts', 'accounts.id', 'account_shares.account_id')
+          .select('accounts.resource_id as id')
+          .where((eb) =>
+            eb.or([
+              eb('account_shares.user_id', '=', userId),
+              eb('account_shares.group_id', 'in', groupsOfUser),
+            ]),
+          ),
+      );
+  },
+};

@@ -1,0 +1,2 @@
+export { createSharingService, type SharingService } from './sharing.service.js';
+export { registerSharingRoutes } from './sharing.routes.js';

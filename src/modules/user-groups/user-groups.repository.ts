@@ -1,0 +1,74 @@
+import type { Executor } from '../../platform/db/database.js';
+
+export const userGroupsRepository = {
+  async insert(
+    trx: Executor,
+    group: {
+      name: string;
+      nameKey: string;
+      description: string | null;
+      createdAt: number;
+      createdBy: number;
+    },
+  ): Promise<number> {
+    const row = await trx
+      .insertInto('user_groups')
+      .values({
+        name: group.name,
+        name_key: group.nameKey,
+        description: group.description,
+        created_at: group.createdAt,
+        created_by: group.createdBy,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  },
+
+  async findByKey(db: Executor, key: string) {
+    return db
+      .selectFrom('user_groups')
+      .select(['id', 'name', 'description'])
+      .where('name_key', '=', key)
+      .executeTakeFirst();
+  },
+
+  async findById(db: Executor, id: number) {
+    return db
+      .selectFrom('user_groups')
+      .select(['id', 'name', 'description'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+  },
+
+  async isMember(db: Executor, groupId: number, userId: number): Promise<boolean> {
+    const row = await db
+      .selectFrom('user_group_members')
+      .select('user_id')
+      .where('group_id', '=', groupId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row !== undefined;
+  },
+
+  async addMember(trx: Executor, groupId: number, userId: number, at: number): Promise<void> {
+    await trx
+      .insertInto('user_group_members')
+      .values({ group_id: groupId, user_id: userId, added_at: at })
+      .execute();
+  },
+
+  async removeMember(trx: Executor, groupId: number, userId: number): Promise<boolean> {
+    const result = await trx
+      .deleteFrom('user_group_members')
+      .where('group_id', '=', groupId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  },
+
+  /** Deletes the group; memberships and shares to it go with it (foreign keys cascade). */
+  async delete(trx: Executor, groupId: number): Promise<void> {
+    await trx.deleteFrom('user_groups').where('id', '=', groupId).execute();
+  },
+};
