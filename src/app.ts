@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { createHttpServer } from './http/server.js';
 import type { Services } from './services.js';
 import { registerAuditRoutes } from './modules/audit/index.js';
+import { registerIdentityRoutes } from './modules/identity/index.js';
 import { registerVaultRoutes } from './modules/vault/index.js';
 
 export interface AppDeps {
@@ -26,5 +27,6 @@ export function buildApp({ config, services, tls }: AppDeps): FastifyInstance {
   });
   registerVaultRoutes(router, { vault: services.vault, time: services.time });
   registerAuditRoutes(router, { audit: services.audit, time: services.time });
+  registerIdentityRoutes(router, { identity: services.identity });
   return app;
 }

@@ -86,5 +86,11 @@ export const AuditOperation = {
   customFieldRetrieved: 'Password Custom Field Retrieved',
   userAdded: 'User Added',
   apiTokenIssued: 'API Token Generated',
+  apiTokenRegenerated: 'API Token Regenerated',
+  userDeleted: 'User Deleted',
+  userLocked: 'User Locked',
+  userUnlocked: 'User Unlocked',
+  mfaReset: 'Two Factor Authentication Reset',
+  authenticationFailed: 'Authentication Failed',
   masterKeyRotated: 'Master Key Rotated',
 } as const;

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import type { DialectName } from '../database.js';
 import { foundation } from './2026-11-23-0001-foundation.js';
+import { users } from './2026-11-24-0001-users.js';
 
 /**
  * Every migration, by dated name. Names sort in the order they must run; the migrator
@@ -9,5 +10,6 @@ import { foundation } from './2026-11-23-0001-foundation.js';
 export function allMigrations(dialect: DialectName): Record<string, Migration> {
   return {
     '2026-11-23-0001-foundation': foundation(dialect),
+    '2026-11-24-0001-users': users(dialect),
   };
 }
