@@ -5,6 +5,7 @@ import type { Services } from './services.js';
 import { registerAuditRoutes } from './modules/audit/index.js';
 import { registerSharingRoutes } from './modules/sharing/index.js';
 import { registerUserGroupRoutes } from './modules/user-groups/index.js';
+import { registerIdentityRoutes } from './modules/identity/index.js';
 import { registerVaultRoutes } from './modules/vault/index.js';
 
 export interface AppDeps {
@@ -30,5 +31,6 @@ export function buildApp({ config, services, tls }: AppDeps): FastifyInstance {
   registerAuditRoutes(router, { audit: services.audit, time: services.time });
   registerUserGroupRoutes(router, { userGroups: services.userGroups });
   registerSharingRoutes(router, { sharing: services.sharing });
+  registerIdentityRoutes(router, { identity: services.identity });
   return app;
 }

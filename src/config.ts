@@ -24,6 +24,12 @@ export interface Config {
   readonly connectionTimeoutMs: number;
   /** Time zone used to render PMP-style timestamps ("Sep 10, 2013 3:33 PM"). */
   readonly timeZone: string;
+  /** Wrong API tokens from one client address before it is locked out (ADR 007). */
+  readonly authFailureLimit: number;
+  /** How long such a lockout lasts, in seconds; also the window in which failures are counted. */
+  readonly authLockoutSeconds: number;
+  /** Delay added per failure beyond half the limit, in milliseconds (capped at 2 s). */
+  readonly authFailureDelayMs: number;
 }
 
 export interface ConfigOverrides {
@@ -101,5 +107,20 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
       3_600_000,
     ),
     timeZone: env.BULWARK_TIMEZONE ?? env.TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    authFailureLimit: intFrom('BULWARK_AUTH_FAILURE_LIMIT', env.BULWARK_AUTH_FAILURE_LIMIT, 20, 1, 1_000_000),
+    authLockoutSeconds: intFrom(
+      'BULWARK_AUTH_LOCKOUT_SECONDS',
+      env.BULWARK_AUTH_LOCKOUT_SECONDS,
+      300,
+      1,
+      86_400,
+    ),
+    authFailureDelayMs: intFrom(
+      'BULWARK_AUTH_FAILURE_DELAY_MS',
+      env.BULWARK_AUTH_FAILURE_DELAY_MS,
+      200,
+      0,
+      2000,
+    ),
   });
 }

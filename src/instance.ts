@@ -132,7 +132,17 @@ export async function openInstance(config: Config, clock: Clock): Promise<OpenIn
   try {
     await migrateToLatest(database);
     const keyring = await loadKeyring(database.db, masterKeys, () => readMasterKeyFile(config.masterKeyFile));
-    const services = createServices({ database, keyring, clock, timeZone: config.timeZone });
+    const services = createServices({
+      database,
+      keyring,
+      clock,
+      timeZone: config.timeZone,
+      authThrottle: {
+        failureLimit: config.authFailureLimit,
+        lockoutMs: config.authLockoutSeconds * 1000,
+        delayStepMs: config.authFailureDelayMs,
+      },
+    });
     const tls = {
       cert: await readFile(config.tlsCertFile, 'utf8'),
       key: await readFile(config.tlsKeyFile, 'utf8'),

@@ -5,14 +5,25 @@ import { createTimeFormatter, type TimeFormatter } from './platform/time.js';
 import { createAccessPolicy } from './modules/access/index.js';
 import { createAuditService, type AuditService } from './modules/audit/index.js';
 import {
+  createHostResolver,
   createIdentityService,
   createUserDirectory,
+  type AuthThrottleSettings,
+  type HostLookup,
   type IdentityService,
 } from './modules/identity/index.js';
 import { createPolicyCatalog } from './modules/policies/index.js';
 import { createSharingService, type SharingService } from './modules/sharing/index.js';
 import { createUserGroupsService, type UserGroupsService } from './modules/user-groups/index.js';
 import { createVaultService, type VaultService } from './modules/vault/index.js';
+
+/** Host names of API users are re-resolved at most this often. */
+const HOST_CACHE_MS = 60_000;
+const DEFAULT_AUTH_THROTTLE: AuthThrottleSettings = {
+  failureLimit: 20,
+  lockoutMs: 300_000,
+  delayStepMs: 200,
+};
 
 /** Every service, wired once with explicit dependencies. The composition root; nothing else constructs services. */
 export interface Services {
@@ -29,18 +40,32 @@ export function createServices(deps: {
   keyring: Keyring;
   clock: Clock;
   timeZone: string;
+  /** Throttling of wrong API tokens per client address; defaults as in config.ts. */
+  authThrottle?: AuthThrottleSettings;
+  /** Host-name resolution for API users bound to a host; the system resolver by default (tests inject one). */
+  hostLookup?: HostLookup;
 }): Services {
   const { database, keyring, clock } = deps;
   const time = createTimeFormatter(deps.timeZone);
   const audit = createAuditService({ database, keyring, clock, time });
-  const identity = createIdentityService({ database, audit, clock });
+  const policies = createPolicyCatalog();
+  const identity = createIdentityService({
+    database,
+    keyring,
+    audit,
+    clock,
+    time,
+    policies,
+    hosts: createHostResolver({ clock, ttlMs: HOST_CACHE_MS, lookup: deps.hostLookup }),
+    throttle: deps.authThrottle ?? DEFAULT_AUTH_THROTTLE,
+  });
   const users = createUserDirectory();
   const vault = createVaultService({
     database,
     keyring,
     audit,
     access: createAccessPolicy(),
-    policies: createPolicyCatalog(),
+    policies,
     users,
     clock,
   });

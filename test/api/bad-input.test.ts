@@ -1722,11 +1722,18 @@ describe.each(dialects())('bad input on %s', (dialect) => {
     return {
       resources: (await ok({ path: P.resources })).raw,
       knownAccounts: (await ok({ path: P.accounts(fixture.rid) })).raw,
-      // After the password read above, so LAST ACCESSED TIME is the same before and after.
-      knownAccount: (await ok({ path: P.account(fixture.rid, fixture.aid) })).raw,
+      // LAST ACCESSED TIME is this snapshot's own password read above: it differs whenever the
+      // matrix runs across a minute boundary, so it is left out of the comparison.
+      knownAccount: withoutLastAccess((await ok({ path: P.account(fixture.rid, fixture.aid) })).raw),
       otherAccounts: (await ok({ path: P.accounts(fixture.orid) })).raw,
       password: password.details.PASSWORD,
     };
+  }
+
+  function withoutLastAccess(raw: any): unknown {
+    const copy = structuredClone(raw);
+    if (copy?.operation?.Details) delete copy.operation.Details['LAST ACCESSED TIME'];
+    return copy;
   }
 
   /** Resource audit records newer than `afterId`, oldest first. */
@@ -1743,6 +1750,8 @@ describe.each(dialects())('bad input on %s', (dialect) => {
     server = await startServer(dialect, {
       BULWARK_MAX_BODY_BYTES: String(MAX_BODY_BYTES),
       BULWARK_MAX_FILE_BYTES: String(MAX_FILE_BYTES),
+      // The matrix sends dozens of wrong tokens on purpose; throttling is tested in users.test.ts.
+      BULWARK_AUTH_FAILURE_LIMIT: '100000',
     });
     const known = await ok({
       method: 'POST',

@@ -16,6 +16,8 @@ export interface RawRequest {
   readonly body?: string | Buffer;
   /** Send the body with Transfer-Encoding: chunked (8 KiB chunks) instead of Content-Length. */
   readonly chunked?: boolean;
+  /** Connect from this local address (any of 127.0.0.0/8 is loopback: another client host). */
+  readonly localAddress?: string;
 }
 
 /**
@@ -39,6 +41,7 @@ export function rawRequest(baseUrl: string, request: RawRequest): Promise<RawRes
         },
         rejectUnauthorized: false,
         agent: false,
+        ...(request.localAddress !== undefined ? { localAddress: request.localAddress } : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -100,6 +103,8 @@ export interface PmpCall {
   readonly token?: string | null;
   readonly transport?: TokenTransport;
   readonly query?: Record<string, string>;
+  /** Connect from this local loopback address instead of 127.0.0.1. */
+  readonly localAddress?: string;
 }
 
 /**
@@ -132,7 +137,13 @@ export function pmpClient(baseUrl: string, token: string) {
       body = `INPUT_DATA=${encodeURIComponent(JSON.stringify(options.input))}`;
     }
     const qs = query.toString();
-    const http = await rawRequest(baseUrl, { method, path: qs ? `${path}?${qs}` : path, headers, body });
+    const http = await rawRequest(baseUrl, {
+      method,
+      path: qs ? `${path}?${qs}` : path,
+      headers,
+      body,
+      ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
+    });
     return parsePmp(http);
   };
 }

@@ -1,14 +1,38 @@
 import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../platform/clock.js';
-import type { Database } from '../../platform/db/database.js';
+import type { Database, Executor } from '../../platform/db/database.js';
+import { isUniqueViolation } from '../../platform/db/errors.js';
+import type { Keyring } from '../../platform/crypto/keyring.js';
 import { hashLoginPassword } from '../../platform/crypto/password-hash.js';
+import type { Secret } from '../../platform/crypto/secret.js';
 import { generateApiToken, hashApiToken } from '../../platform/crypto/tokens.js';
-import { AuthenticationError, ConflictError } from '../../platform/errors.js';
-import type { CallOrigin, Principal } from '../../platform/principal.js';
+import {
+  AuthenticationError,
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  NotPermittedError,
+} from '../../platform/errors.js';
+import type { Caller, CallOrigin, Principal } from '../../platform/principal.js';
+import type { TimeFormatter } from '../../platform/time.js';
 import type { Authenticator } from '../../http/server.js';
-import { AuditOperation, type AuditService } from '../audit/index.js';
-import { identityRepository as repo } from './identity.repository.js';
-import { usernameKey, type BootstrapCredentials } from './identity.types.js';
+import { actorOf, AuditOperation, type AuditEvent, type AuditService } from '../audit/index.js';
+import { loginPasswordProblems, type PolicyCatalog } from '../policies/index.js';
+import { createAuthThrottle, type AuthThrottleSettings } from './auth-throttle.js';
+import { normaliseAddress, type HostResolver } from './host-binding.js';
+import { identityRepository as repo, type UserRow } from './identity.repository.js';
+import {
+  canonicalRole,
+  SUPER_ADMIN_ROLES,
+  USER_MANAGER_ROLES,
+  usernameKey,
+  type BootstrapCredentials,
+  type CreatedUser,
+  type TokenExpiry,
+  type UserDraft,
+  type UserRef,
+} from './identity.types.js';
 
 export interface IdentityService extends Authenticator {
   /**
@@ -16,28 +40,158 @@ export interface IdentityService extends Authenticator {
    * random login password and an API token. Returns both once; neither is stored in clear.
    */
   bootstrapAdmin(origin: CallOrigin): Promise<BootstrapCredentials>;
+  /** Endpoints 17 and 24. An API user's token is returned here once and never again. */
+  createUser(caller: Caller, draft: UserDraft): Promise<CreatedUser>;
+  /** Endpoints 23 and 47. What the user owned passes to the deleting administrator. */
+  deleteUser(caller: Caller, ref: UserRef): Promise<{ username: string }>;
+  /** Endpoint 46. Any authenticated user may look an id up (sharing needs it). */
+  getUserId(caller: Caller, username: string): Promise<{ id: number; username: string }>;
+  /** Endpoints 49 and 50. */
+  setLocked(caller: Caller, username: string, locked: boolean): Promise<{ username: string }>;
+  /** Endpoint 84: forgets the user's enrolled TOTP secret, so they enrol again. */
+  resetMfa(caller: Caller, username: string): Promise<{ username: string }>;
+  /** Endpoint 92: replaces the caller's token; the old one stops working at once. */
+  regenerateToken(caller: Caller): Promise<{ authToken: string }>;
+  /** Enrols a TOTP secret for a user (sealed, bound to the user's row). For the login issue and tests. */
+  enrollTotp(userId: number, secret: Secret): Promise<void>;
 }
 
 export interface IdentityServiceDeps {
   readonly database: Database;
+  readonly keyring: Keyring;
   readonly audit: AuditService;
   readonly clock: Clock;
+  readonly time: TimeFormatter;
+  readonly policies: PolicyCatalog;
+  readonly hosts: HostResolver;
+  readonly throttle: AuthThrottleSettings;
 }
 
 const MSG_UNKNOWN_TOKEN = 'API key received is not associated to any user. Authentication failed.';
+/** compat.md: the exact text clients see for an API user bound to another host. */
+export const MSG_WRONG_HOST = 'User is not allowed to access from this host';
+const MSG_NOT_ADMIN = 'Only administrators may manage users';
+const TOTP_COLUMN = 'totp_secret_sealed';
 
-export function createIdentityService({ database, audit, clock }: IdentityServiceDeps): IdentityService {
+export function createIdentityService(deps: IdentityServiceDeps): IdentityService {
+  const { database, keyring, audit, clock, time, policies, hosts } = deps;
+  const db = database.db;
+  const throttle = createAuthThrottle(deps.throttle, clock);
+
+  /**
+   * Records a refused authentication. The token itself is never written anywhere; the reason
+   * says which check failed. A failure to write the record must not turn the refusal into an
+   * internal error: the caller is refused either way.
+   */
+  async function auditRefusal(
+    origin: CallOrigin,
+    user: { id: number; name: string } | undefined,
+    reason: string,
+  ) {
+    try {
+      await db.transaction().execute((trx) =>
+        audit.append(
+          trx,
+          { userId: user?.id ?? null, username: user?.name ?? 'Unknown', ...origin },
+          {
+            auditType: 'User',
+            operation: AuditOperation.authenticationFailed,
+            targetUser: user?.name ?? null,
+            reason,
+          },
+        ),
+      );
+    } catch {
+      // See above: refused regardless.
+    }
+  }
+
+  function requireUserManager(principal: Principal): void {
+    const role = canonicalRole(principal.role);
+    if (!principal.isSuperAdmin && !(role !== undefined && USER_MANAGER_ROLES.has(role))) {
+      throw new NotPermittedError(MSG_NOT_ADMIN);
+    }
+  }
+
+  /** An administrator without access scope "All passwords" may not act on one who has it. */
+  function requireMayActOn(principal: Principal, target: UserRow, verb: string): void {
+    if (target.isSuperAdmin && !principal.isSuperAdmin) {
+      throw new NotPermittedError(
+        `Only a super administrator may ${verb} the super administrator ${target.username}`,
+      );
+    }
+  }
+
+  async function findTarget(executor: Executor, ref: UserRef): Promise<UserRow> {
+    if ('id' in ref) {
+      const user = await repo.findUserById(executor, ref.id);
+      if (user === undefined) throw new NotFoundError(`User with ID ${ref.id} does not exist`);
+      return user;
+    }
+    const user = await repo.findUserByKey(executor, usernameKey(ref.name));
+    if (user === undefined) throw new NotFoundError(`User ${ref.name} does not exist`);
+    return user;
+  }
+
+  /** Refuses to leave the instance without an active super administrator. */
+  async function requireAnotherSuperAdmin(trx: Executor, target: UserRow, what: string): Promise<void> {
+    if (!target.isSuperAdmin || target.locked) return;
+    const others = await repo.activeSuperAdminsExcept(trx, target.id, database.dialect === 'postgres');
+    if (others.length === 0) {
+      throw new ConflictError(
+        `User ${target.username} is the last super administrator and cannot be ${what}`,
+      );
+    }
+  }
+
+  /** Epoch ms at which a token bounded by `expiry` stops working: the end of that day, server time. */
+  function expiresAtOf(expiry: TokenExpiry): number | null {
+    if (expiry.kind === 'never') return null;
+    // Noon UTC names the intended calendar day in every zone within ±12 h of UTC.
+    const noon = Date.UTC(expiry.year, expiry.month - 1, expiry.day, 12);
+    return time.startOfDay(noon, 1);
+  }
+
   return {
-    async authenticate(token: string | undefined): Promise<Principal> {
+    async authenticate(token, origin) {
+      const clientIp = normaliseAddress(origin.clientIp);
+      const lockedFor = throttle.lockedOutFor(clientIp);
+      if (lockedFor > 0) {
+        throw new AuthenticationError(
+          `Too many failed authentication attempts from this address; try again in ${Math.ceil(lockedFor / 1000)} seconds. Authentication failed.`,
+        );
+      }
       if (token === undefined) {
         throw new AuthenticationError('No API key was sent (header AUTHTOKEN). Authentication failed.');
       }
-      const owner = await repo.findTokenOwner(database.db, hashApiToken(token));
-      if (owner === undefined) throw new AuthenticationError(MSG_UNKNOWN_TOKEN);
+      const owner = await repo.findTokenOwner(db, hashApiToken(token));
+      if (owner === undefined) {
+        const outcome = throttle.recordFailure(clientIp);
+        await auditRefusal(
+          origin,
+          undefined,
+          outcome.lockedOut
+            ? `unknown API key; address locked out for ${deps.throttle.lockoutMs / 1000} seconds`
+            : 'unknown API key',
+        );
+        if (outcome.delayMs > 0) await sleep(outcome.delayMs);
+        throw new AuthenticationError(MSG_UNKNOWN_TOKEN);
+      }
+      const user = { id: owner.userId, name: owner.username };
       if (owner.expiresAt !== null && owner.expiresAt <= clock.now()) {
+        await auditRefusal(origin, user, 'API key expired');
         throw new AuthenticationError('The API key has expired. Authentication failed.');
       }
-      if (owner.locked) throw new AuthenticationError('The user is locked. Authentication failed.');
+      if (owner.locked) {
+        await auditRefusal(origin, user, 'user account locked');
+        throw new AuthenticationError(
+          'User account is locked. Contact your administrator. Authentication failed.',
+        );
+      }
+      if (owner.allowedHost !== null && !(await hosts.matches(owner.allowedHost, clientIp))) {
+        await auditRefusal(origin, user, 'request from a host the user is not bound to');
+        throw new AuthenticationError(MSG_WRONG_HOST);
+      }
       return {
         userId: owner.userId,
         username: owner.username,
@@ -51,7 +205,7 @@ export function createIdentityService({ database, audit, clock }: IdentityServic
       const password = generateLoginPassword();
       const passwordHash = await hashLoginPassword(password);
       const authToken = generateApiToken();
-      await database.db.transaction().execute(async (trx) => {
+      await db.transaction().execute(async (trx) => {
         if ((await repo.countUsers(trx)) > 0) {
           throw new ConflictError('this database already has users; it was initialised before');
         }
@@ -64,6 +218,7 @@ export function createIdentityService({ database, audit, clock }: IdentityServic
           role: 'Administrator',
           isSuperAdmin: true,
           isApiUser: false,
+          passwordPolicy: policies.defaultPolicy,
           passwordHash,
           createdAt: now,
           createdBy: null,
@@ -78,6 +233,180 @@ export function createIdentityService({ database, audit, clock }: IdentityServic
         );
       });
       return { username: 'admin', password, authToken };
+    },
+
+    async createUser(caller, draft) {
+      requireUserManager(caller.principal);
+      if (draft.isSuperAdmin && !caller.principal.isSuperAdmin) {
+        throw new NotPermittedError(
+          'Only a super administrator may create a super administrator (ISSUPERADMIN)',
+        );
+      }
+      if (draft.isSuperAdmin && !SUPER_ADMIN_ROLES.has(draft.role)) {
+        throw new InvalidInputError(
+          `ISSUPERADMIN "true" (access scope All passwords) is available to the roles ${[...SUPER_ADMIN_ROLES].join(', ')}, not to ${draft.role}`,
+        );
+      }
+      const policy =
+        draft.policy === undefined ? policies.defaultPolicy : await policies.resolve(db, draft.policy);
+      if (policy === undefined) {
+        throw new InvalidInputError(`POLICY "${draft.policy!.slice(0, 60)}" is not a known password policy`);
+      }
+      if (draft.password === undefined && !draft.isApiUser) {
+        throw new InvalidInputError(
+          'PASSWORD is mandatory for a user who is not an API user and was not given',
+          40002,
+        );
+      }
+      if (draft.password !== undefined) {
+        const problems = loginPasswordProblems(policy, draft.password);
+        if (problems.length > 0) {
+          throw new InvalidInputError(
+            `PASSWORD does not satisfy the password policy ${policy}: it needs ${problems.join(', ')}`,
+          );
+        }
+      }
+      const expiresAt = expiresAtOf(draft.expiry);
+      if (expiresAt !== null && expiresAt <= clock.now()) {
+        throw new InvalidInputError('EXPIRYDATE is in the past; give a date from today on, or NeverExpires');
+      }
+      if (draft.hostName !== undefined) {
+        try {
+          await hosts.resolve(draft.hostName);
+        } catch {
+          throw new InvalidInputError(`HOSTNAME ${draft.hostName} does not resolve to any address`);
+        }
+      }
+      const passwordHash =
+        draft.password === undefined ? null : await hashLoginPassword(draft.password.reveal());
+      const authToken = draft.isApiUser ? generateApiToken() : undefined;
+      const key = usernameKey(draft.username);
+      const duplicate = new ConflictError(`User ${draft.username} already exists`);
+      try {
+        const userId = await db.transaction().execute(async (trx) => {
+          if ((await repo.findUserIdByKey(trx, key)) !== undefined) throw duplicate;
+          const now = clock.now();
+          const id = await repo.insertUser(trx, {
+            username: draft.username.normalize('NFC'),
+            usernameKey: key,
+            firstName: draft.firstName ?? null,
+            lastName: draft.lastName ?? null,
+            fullName: draft.fullName ?? ([draft.firstName, draft.lastName].filter(Boolean).join(' ') || null),
+            email: draft.email ?? null,
+            role: draft.role,
+            isSuperAdmin: draft.isSuperAdmin,
+            isApiUser: draft.isApiUser,
+            department: draft.department ?? null,
+            location: draft.location ?? null,
+            allowedHost: draft.hostName ?? null,
+            passwordPolicy: policy,
+            passwordHash,
+            createdAt: now,
+            createdBy: caller.principal.userId,
+          });
+          const events: AuditEvent[] = [
+            { auditType: 'User', operation: AuditOperation.userAdded, targetUser: draft.username },
+          ];
+          if (authToken !== undefined) {
+            await repo.insertToken(trx, id, hashApiToken(authToken), now, expiresAt);
+            events.push({
+              auditType: 'User',
+              operation: AuditOperation.apiTokenIssued,
+              targetUser: draft.username,
+            });
+          }
+          await audit.append(trx, actorOf(caller), ...events);
+          return id;
+        });
+        return { userId, username: draft.username, authToken };
+      } catch (err) {
+        if (isUniqueViolation(err)) throw duplicate;
+        throw err;
+      }
+    },
+
+    async deleteUser(caller, ref) {
+      requireUserManager(caller.principal);
+      return db.transaction().execute(async (trx) => {
+        const target = await findTarget(trx, ref);
+        if (target.id === caller.principal.userId) {
+          throw new NotPermittedError('You cannot delete yourself');
+        }
+        requireMayActOn(caller.principal, target, 'delete');
+        await requireAnotherSuperAdmin(trx, target, 'deleted');
+        // As in the original: what the user owned passes to the administrator who deletes them,
+        // in the same transaction, so no object is ever left without an owner.
+        const moved = await repo.transferOwnership(trx, target.id, caller.principal.userId);
+        await repo.deleteUser(trx, target.id);
+        await audit.append(trx, actorOf(caller), {
+          auditType: 'User',
+          operation: AuditOperation.userDeleted,
+          targetUser: target.username,
+          reason: moved > 0 ? `${moved} owned objects transferred to ${caller.principal.username}` : null,
+        });
+        return { username: target.username };
+      });
+    },
+
+    async getUserId(_caller, username) {
+      const user = await repo.findUserIdByKey(db, usernameKey(username));
+      if (user === undefined) throw new NotFoundError(`User ${username} does not exist`);
+      return user;
+    },
+
+    async setLocked(caller, username, locked) {
+      requireUserManager(caller.principal);
+      return db.transaction().execute(async (trx) => {
+        const target = await findTarget(trx, { name: username });
+        if (locked && target.id === caller.principal.userId) {
+          throw new NotPermittedError('You cannot lock yourself');
+        }
+        requireMayActOn(caller.principal, target, locked ? 'lock' : 'unlock');
+        if (locked) await requireAnotherSuperAdmin(trx, target, 'locked');
+        await repo.setLocked(trx, target.id, locked);
+        await audit.append(trx, actorOf(caller), {
+          auditType: 'User',
+          operation: locked ? AuditOperation.userLocked : AuditOperation.userUnlocked,
+          targetUser: target.username,
+        });
+        return { username: target.username };
+      });
+    },
+
+    async resetMfa(caller, username) {
+      requireUserManager(caller.principal);
+      return db.transaction().execute(async (trx) => {
+        const target = await findTarget(trx, { name: username });
+        requireMayActOn(caller.principal, target, 'reset two-factor authentication of');
+        await repo.setTotpSecret(trx, target.id, null);
+        await audit.append(trx, actorOf(caller), {
+          auditType: 'User',
+          operation: AuditOperation.mfaReset,
+          targetUser: target.username,
+        });
+        return { username: target.username };
+      });
+    },
+
+    async regenerateToken(caller) {
+      const authToken = generateApiToken();
+      await db.transaction().execute(async (trx) => {
+        // The validity bound belongs to the user (EXPIRYDATE at creation): the new token keeps it.
+        const expiresAt = (await repo.tokenExpiryOf(trx, caller.principal.userId)) ?? null;
+        await repo.deleteTokensOf(trx, caller.principal.userId);
+        await repo.insertToken(trx, caller.principal.userId, hashApiToken(authToken), clock.now(), expiresAt);
+        await audit.append(trx, actorOf(caller), {
+          auditType: 'User',
+          operation: AuditOperation.apiTokenRegenerated,
+          targetUser: caller.principal.username,
+        });
+      });
+      return { authToken };
+    },
+
+    async enrollTotp(userId, secret) {
+      const sealed = keyring.seal(secret.reveal(), { table: 'users', rowId: userId, column: TOTP_COLUMN });
+      await db.transaction().execute((trx) => repo.setTotpSecret(trx, userId, sealed));
     },
   };
 }

@@ -1,1 +1,2 @@
 export { createPolicyCatalog, type PolicyCatalog } from './policies.service.js';
+export { loginPasswordProblems } from './login-password-rules.js';

@@ -56,6 +56,10 @@ export interface UsersTable {
   /** API users may be bound to one client host (name or address). */
   allowed_host: string | null;
   password_hash: string | null;
+  /** The password policy the login password must satisfy (a policy name). */
+  password_policy: string | null;
+  /** The enrolled TOTP secret (two-factor authentication), sealed; null when none is enrolled. */
+  totp_secret_sealed: Buffer | null;
   locked: number;
   created_at: number;
   created_by: number | null;
