@@ -150,6 +150,20 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
       unshared: actors.uma!.call,
     })[role];
 
+  // What each kind of caller gets, by what the endpoint needs (hidden = the same answer as a missing object).
+  const READS: Record<Role, Outcome> = {
+    owner: 'allowed',
+    superAdmin: 'allowed',
+    adminNotOwner: 'hidden',
+    view: 'allowed',
+    modify: 'allowed',
+    full: 'allowed',
+    group: 'allowed',
+    unshared: 'hidden',
+  };
+  const CHANGES_PASSWORD: Record<Role, Outcome> = { ...READS, view: 'refused', group: 'refused' };
+  const NEEDS_FULL_ACCESS: Record<Role, Outcome> = { ...CHANGES_PASSWORD, modify: 'refused' };
+
   /** Each endpoint, how to call it, and what each kind of caller gets (hidden = same as a missing object). */
   const table: {
     name: string;
@@ -160,59 +174,23 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
     {
       name: 'GET resource accounts (2)',
       call: (as) => as(`${V1}/resources/${resourceId}/accounts`),
-      expect: {
-        owner: 'allowed',
-        superAdmin: 'allowed',
-        adminNotOwner: 'hidden',
-        view: 'allowed',
-        modify: 'allowed',
-        full: 'allowed',
-        group: 'allowed',
-        unshared: 'hidden',
-      },
+      expect: READS,
     },
     {
       name: 'GET account details (3)',
       call: (as) => as(`${V1}/resources/${resourceId}/accounts/${accountId}`),
-      expect: {
-        owner: 'allowed',
-        superAdmin: 'allowed',
-        adminNotOwner: 'hidden',
-        view: 'allowed',
-        modify: 'allowed',
-        full: 'allowed',
-        group: 'allowed',
-        unshared: 'hidden',
-      },
+      expect: READS,
     },
     {
       name: 'GET password (4)',
       call: (as) => as(`${V1}/resources/${resourceId}/accounts/${accountId}/password`),
-      expect: {
-        owner: 'allowed',
-        superAdmin: 'allowed',
-        adminNotOwner: 'hidden',
-        view: 'allowed',
-        modify: 'allowed',
-        full: 'allowed',
-        group: 'allowed',
-        unshared: 'hidden',
-      },
+      expect: READS,
     },
     {
       name: 'GET by names',
       byName: true,
       call: (as) => as(`${V1}/resources/resourcename/payments-db/accounts/accountname/postgres`),
-      expect: {
-        owner: 'allowed',
-        superAdmin: 'allowed',
-        adminNotOwner: 'hidden',
-        view: 'allowed',
-        modify: 'allowed',
-        full: 'allowed',
-        group: 'allowed',
-        unshared: 'hidden',
-      },
+      expect: READS,
     },
     {
       name: 'PUT password (change)',
@@ -221,16 +199,7 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
           method: 'PUT',
           input: details({ NEWPASSWORD: PASSWORD, RESETTYPE: 'LOCAL', REASON: 'authorization matrix' }),
         }),
-      expect: {
-        owner: 'allowed',
-        superAdmin: 'allowed',
-        adminNotOwner: 'hidden',
-        view: 'refused',
-        modify: 'allowed',
-        full: 'allowed',
-        group: 'refused',
-        unshared: 'hidden',
-      },
+      expect: CHANGES_PASSWORD,
     },
     {
       name: 'PUT resource (edit)',
@@ -239,16 +208,7 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
           method: 'PUT',
           input: details({ RESOURCEDESCRIPTION: 'payments' }),
         }),
-      expect: {
-        owner: 'allowed',
-        superAdmin: 'allowed',
-        adminNotOwner: 'hidden',
-        view: 'refused',
-        modify: 'refused',
-        full: 'allowed',
-        group: 'refused',
-        unshared: 'hidden',
-      },
+      expect: NEEDS_FULL_ACCESS,
     },
     {
       name: 'PUT account (edit)',
@@ -257,16 +217,7 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
           method: 'PUT',
           input: details({ NOTES: 'primary' }),
         }),
-      expect: {
-        owner: 'allowed',
-        superAdmin: 'allowed',
-        adminNotOwner: 'hidden',
-        view: 'refused',
-        modify: 'refused',
-        full: 'allowed',
-        group: 'refused',
-        unshared: 'hidden',
-      },
+      expect: NEEDS_FULL_ACCESS,
     },
     {
       name: 'PUT resource share (re-share, same grant again)',
@@ -275,31 +226,13 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
           method: 'PUT',
           input: details({ ACCESSTYPE: 'view', USERID: actors.vera!.id }),
         }),
-      expect: {
-        owner: 'allowed',
-        superAdmin: 'allowed',
-        adminNotOwner: 'hidden',
-        view: 'refused',
-        modify: 'refused',
-        full: 'allowed',
-        group: 'refused',
-        unshared: 'hidden',
-      },
+      expect: NEEDS_FULL_ACCESS,
     },
     {
       name: 'GET resource by name (8)',
       byName: true,
       call: (as) => as(`${V1}/resources/resourcename/payments-db`),
-      expect: {
-        owner: 'allowed',
-        superAdmin: 'allowed',
-        adminNotOwner: 'hidden',
-        view: 'allowed',
-        modify: 'allowed',
-        full: 'allowed',
-        group: 'allowed',
-        unshared: 'hidden',
-      },
+      expect: READS,
     },
     {
       name: 'GET getResourceIdAccountId (7)',
@@ -308,16 +241,7 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
         as(`${V1}/resources/getResourceIdAccountId`, {
           query: { RESOURCENAME: 'payments-db', ACCOUNTNAME: 'postgres' },
         }),
-      expect: {
-        owner: 'allowed',
-        superAdmin: 'allowed',
-        adminNotOwner: 'hidden',
-        view: 'allowed',
-        modify: 'allowed',
-        full: 'allowed',
-        group: 'allowed',
-        unshared: 'hidden',
-      },
+      expect: READS,
     },
     {
       name: 'GET getResourceAccountDetails',
@@ -325,30 +249,12 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
         as(`${V1}/resources/getResourceAccountDetails`, {
           query: { RESOURCEID: resourceId, ACCOUNTID: accountId },
         }),
-      expect: {
-        owner: 'allowed',
-        superAdmin: 'allowed',
-        adminNotOwner: 'hidden',
-        view: 'allowed',
-        modify: 'allowed',
-        full: 'allowed',
-        group: 'allowed',
-        unshared: 'hidden',
-      },
+      expect: READS,
     },
     {
       name: 'GET password history (native)',
       call: (as) => as(`${V1}/resources/${resourceId}/accounts/${accountId}/passwordhistory`),
-      expect: {
-        owner: 'allowed',
-        superAdmin: 'allowed',
-        adminNotOwner: 'hidden',
-        view: 'refused',
-        modify: 'refused',
-        full: 'allowed',
-        group: 'refused',
-        unshared: 'hidden',
-      },
+      expect: NEEDS_FULL_ACCESS,
     },
     {
       name: 'POST accounts (21)',
@@ -359,16 +265,7 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
             ACCOUNTLIST: [{ ACCOUNTNAME: `extra-${++extraAccounts}`, PASSWORD: 'Extra-Pass-3!' }],
           }),
         }),
-      expect: {
-        owner: 'allowed',
-        superAdmin: 'allowed',
-        adminNotOwner: 'hidden',
-        view: 'refused',
-        modify: 'refused',
-        full: 'allowed',
-        group: 'refused',
-        unshared: 'hidden',
-      },
+      expect: NEEDS_FULL_ACCESS,
     },
   ];
   let extraAccounts = 0;
@@ -398,16 +295,7 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
   });
 
   it('authorizes deleting an account and a resource for every kind of caller', async () => {
-    const expected: Record<Role, Outcome> = {
-      owner: 'allowed',
-      superAdmin: 'allowed',
-      adminNotOwner: 'hidden',
-      view: 'refused',
-      modify: 'refused',
-      full: 'allowed',
-      group: 'refused',
-      unshared: 'hidden',
-    };
+    const expected = NEEDS_FULL_ACCESS;
     for (const role of ROLES) {
       // A throwaway account of the shared resource, and a throwaway resource shared like the first.
       const added = ok(

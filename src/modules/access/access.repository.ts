@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
 import type { SharePermission } from '../../platform/db/schema.js';
 
@@ -9,43 +10,13 @@ import type { SharePermission } from '../../platform/db/schema.js';
  */
 export const accessRepository = {
   /** Permissions granted on a resource to the user, directly or through a group. */
-  async resourceGrants(db: Executor, userId: number, resourceId: number): Promise<SharePermission[]> {
-    const rows = await db
-      .selectFrom('resource_shares')
-      .select('permission')
-      .where('resource_id', '=', resourceId)
-      .where((eb) =>
-        eb.or([
-          eb('user_id', '=', userId),
-          eb(
-            'group_id',
-            'in',
-            eb.selectFrom('user_group_members').select('group_id').where('user_id', '=', userId),
-          ),
-        ]),
-      )
-      .execute();
-    return rows.map((r) => r.permission);
+  resourceGrants(db: Executor, userId: number, resourceId: number): Promise<SharePermission[]> {
+    return grantsOn(db, 'resource_shares', 'resource_id', resourceId, userId);
   },
 
   /** Permissions granted on one account (not through its resource) to the user or a group. */
-  async accountGrants(db: Executor, userId: number, accountId: number): Promise<SharePermission[]> {
-    const rows = await db
-      .selectFrom('account_shares')
-      .select('permission')
-      .where('account_id', '=', accountId)
-      .where((eb) =>
-        eb.or([
-          eb('user_id', '=', userId),
-          eb(
-            'group_id',
-            'in',
-            eb.selectFrom('user_group_members').select('group_id').where('user_id', '=', userId),
-          ),
-        ]),
-      )
-      .execute();
-    return rows.map((r) => r.permission);
+  accountGrants(db: Executor, userId: number, accountId: number): Promise<SharePermission[]> {
+    return grantsOn(db, 'account_shares', 'account_id', accountId, userId);
   },
 
   /** Ids of the accounts of a resource the user reaches by owning them or by an account share. */
@@ -121,3 +92,28 @@ export const accessRepository = {
       );
   },
 };
+
+async function grantsOn(
+  db: Executor,
+  table: 'resource_shares' | 'account_shares',
+  objectColumn: 'resource_id' | 'account_id',
+  objectId: number,
+  userId: number,
+): Promise<SharePermission[]> {
+  const rows = await db
+    .selectFrom(table)
+    .select('permission')
+    .where((eb) => eb(sql<number>`${sql.ref(objectColumn)}`, '=', objectId))
+    .where((eb) =>
+      eb.or([
+        eb('user_id', '=', userId),
+        eb(
+          'group_id',
+          'in',
+          eb.selectFrom('user_group_members').select('group_id').where('user_id', '=', userId),
+        ),
+      ]),
+    )
+    .execute();
+  return rows.map((r) => r.permission);
+}
