@@ -4,13 +4,18 @@
  * wrong tokens, and the User audit records. Other client hosts are other loopback addresses
  * (127.0.0.2, …): all traffic stays on this machine.
  */
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { details, pmpClient, type PmpAnswer } from '../helpers/client.js';
-import { dialects, startServer, type RunningServer } from '../helpers/server.js';
+import { dialects, startServer, type Instance, type RunningServer } from '../helpers/server.js';
 
 const V1 = '/restapi/json/v1';
 const TOKEN_SHAPE = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
 const FAILURE_LIMIT = 4;
+
+type PmpCallArgs = NonNullable<Parameters<ReturnType<typeof pmpClient>>[1]>;
 
 function expectSuccess(answer: PmpAnswer): PmpAnswer {
   expect(answer.http.status).toBe(200);
@@ -27,6 +32,32 @@ function expectFailed(answer: PmpAnswer, message: RegExp | string): PmpAnswer {
   expect(answer.statusCode).toBeGreaterThanOrEqual(40000);
   expect(answer.statusCode).toBeLessThan(50000);
   return answer;
+}
+
+/** Runs one statement directly on the instance's database (what no endpoint can reach). */
+async function sqlOn(
+  instance: Instance,
+  text: string,
+  params: unknown[],
+): Promise<Record<string, unknown>[]> {
+  if (instance.databaseUrl === undefined) {
+    const db = new BetterSqlite3(path.join(instance.dataDir, 'bulwark.db'));
+    try {
+      const statement = db.prepare(text.replace(/\$\d+/g, '?'));
+      return statement.reader
+        ? (statement.all(...params) as Record<string, unknown>[])
+        : (statement.run(...params), []);
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: instance.databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as Record<string, unknown>[];
+  } finally {
+    await client.end();
+  }
 }
 
 /** A date `days` from now as yyyy-mm-dd (UTC; the server runs in the same zone as the test). */
@@ -156,6 +187,347 @@ describe.each(dialects())('users and API users on %s', (dialect) => {
       );
       const list = expectSuccess(await worker(`${V1}/resources`));
       expect(list.details.map((r: any) => r['RESOURCE NAME'])).toEqual(['worker-box']);
+    });
+  });
+
+  describe('getUserId (46)', () => {
+    it('answers the id of a user, by name in any letter case, to any user', async () => {
+      const created = expectSuccess(
+        await createUser({ USERNAME: 'lookup-user', ROLE: 'Password User', ISAPIUSER: 'true' }),
+      );
+      const answer = expectSuccess(
+        await as(created.details.AUTHTOKEN)(`${V1}/user/getUserId`, { query: { USERNAME: 'JASON1' } }),
+      );
+      expect(answer.name).toBe('get_USERID');
+      expect(answer.message).toBe('User Id for the specified username have been fetched successfully');
+      expect(answer.details).toEqual({ USERID: await userId('jason1') });
+    });
+
+    it('reads USERNAME from INPUT_DATA too', async () => {
+      const answer = expectSuccess(
+        await admin(`${V1}/user/getUserId`, { input: details({ USERNAME: 'jason1' }) }),
+      );
+      expect(answer.details.USERID).toMatch(/^\d+$/);
+    });
+
+    it('refuses an unknown user and a missing USERNAME', async () => {
+      expectFailed(
+        await admin(`${V1}/user/getUserId`, { query: { USERNAME: 'nobody' } }),
+        'User nobody does not exist',
+      );
+      expectFailed(await admin(`${V1}/user/getUserId`), /USERNAME is mandatory/);
+    });
+  });
+
+  describe('roles: only administrators manage users', () => {
+    const roles = [
+      ['Administrator', true],
+      ['Privileged Administrator', true],
+      ['Password Administrator', false],
+      ['Password Auditor', false],
+      ['Password User', false],
+    ] as const;
+
+    it.each(roles)('%s may manage users: %s', async (role, allowed) => {
+      const slug = role.toLowerCase().replace(/\s+/g, '-');
+      const created = expectSuccess(
+        await createUser({ USERNAME: `role-${slug}`, ROLE: role, ISAPIUSER: 'true' }),
+      );
+      const caller = as(created.details.AUTHTOKEN);
+      const victim = `victim-of-${slug}`;
+      expectSuccess(await createUser({ USERNAME: victim, ROLE: 'Password User', ISAPIUSER: 'true' }));
+      const attempts: [string, PmpCallArgs][] = [
+        [
+          `${V1}/user`,
+          {
+            method: 'POST',
+            input: details({ USERNAME: `made-by-${slug}`, ROLE: 'Password User', ISAPIUSER: 'true' }),
+          },
+        ],
+        [`${V1}/user/lock`, { method: 'PUT', query: { USERNAME: victim } }],
+        [`${V1}/user/unlock`, { method: 'PUT', query: { USERNAME: victim } }],
+        [`${V1}/user/resetMFA`, { method: 'PUT', query: { USERNAME: victim } }],
+        [`${V1}/user`, { method: 'DELETE', query: { USERNAME: victim } }],
+      ];
+      for (const [target, options] of attempts) {
+        const answer = await caller(target, options);
+        if (allowed) expectSuccess(answer);
+        else expectFailed(answer, 'Only administrators may manage users');
+      }
+      expect(await userId(`made-by-${slug}`)).toEqual(allowed ? expect.stringMatching(/^\d+$/) : undefined);
+      expect(await userId(victim)).toEqual(allowed ? undefined : expect.stringMatching(/^\d+$/));
+    });
+
+    it('an administrator without "All passwords" may not create, lock or delete a super administrator', async () => {
+      const created = expectSuccess(
+        await createUser({ USERNAME: 'plain-admin', ROLE: 'Administrator', ISAPIUSER: 'true' }),
+      );
+      const plain = as(created.details.AUTHTOKEN);
+      expectFailed(
+        await createUser(
+          { USERNAME: 'escalated', ROLE: 'Administrator', ISSUPERADMIN: 'true', ISAPIUSER: 'true' },
+          plain,
+        ),
+        /Only a super administrator may create a super administrator/,
+      );
+      expect(await userId('escalated')).toBeUndefined();
+      expectFailed(
+        await plain(`${V1}/user/lock`, { method: 'PUT', query: { USERNAME: 'admin' } }),
+        /Only a super administrator may lock/,
+      );
+      expectFailed(
+        await plain(`${V1}/user`, { method: 'DELETE', query: { USERNAME: 'admin' } }),
+        /Only a super administrator may delete/,
+      );
+      expectSuccess(await admin(`${V1}/resources`));
+    });
+
+    it('a super administrator creates another one, who sees every resource', async () => {
+      const created = expectSuccess(
+        await createUser({
+          USERNAME: 'root2',
+          ROLE: 'Privileged Administrator',
+          ISSUPERADMIN: 'true',
+          ISAPIUSER: 'true',
+        }),
+      );
+      const list = expectSuccess(await as(created.details.AUTHTOKEN)(`${V1}/resources`));
+      expect(list.details.map((r: any) => r['RESOURCE NAME'])).toContain('worker-box');
+    });
+  });
+
+  describe('lock (49) and unlock (50)', () => {
+    it('a locked user is refused; unlocked, the same token works again', async () => {
+      const created = expectSuccess(
+        await createUser({ USERNAME: 'apiuser', ROLE: 'Password User', ISAPIUSER: 'true' }),
+      );
+      const user = as(created.details.AUTHTOKEN);
+      const locked = expectSuccess(
+        await admin(`${V1}/user/lock`, { method: 'PUT', query: { USERNAME: 'apiuser' } }),
+      );
+      expect(locked.name).toBe('LOCK USER');
+      expect(locked.message).toBe('User account apiuser locked successfully.');
+      const refused = await user(`${V1}/resources`);
+      expectFailed(refused, 'User account is locked. Contact your administrator. Authentication failed.');
+      expect(refused.name).toBe('Authentication');
+      expect(refused.details).toBeUndefined();
+      const unlocked = expectSuccess(
+        await admin(`${V1}/user/unlock`, { method: 'PUT', input: details({ USERNAME: 'APIUSER' }) }),
+      );
+      expect(unlocked.name).toBe('UNLOCK USER');
+      expect(unlocked.message).toBe('User account apiuser unlocked successfully. ');
+      expectSuccess(await user(`${V1}/resources`));
+    });
+
+    it('refuses unknown users, a missing USERNAME, and locking yourself', async () => {
+      expectFailed(
+        await admin(`${V1}/user/lock`, { method: 'PUT', query: { USERNAME: 'ghost' } }),
+        'User ghost does not exist',
+      );
+      expectFailed(
+        await admin(`${V1}/user/unlock`, { method: 'PUT', query: { USERNAME: 'ghost' } }),
+        'User ghost does not exist',
+      );
+      expectFailed(await admin(`${V1}/user/lock`, { method: 'PUT' }), /USERNAME is mandatory/);
+      expectFailed(
+        await admin(`${V1}/user/lock`, { method: 'PUT', query: { USERNAME: 'admin' } }),
+        'You cannot lock yourself',
+      );
+      expectSuccess(await admin(`${V1}/resources`));
+    });
+  });
+
+  describe('delete by id (23) and by user name (47)', () => {
+    it('deletes a user; what they owned passes to the deleting administrator; their token dies', async () => {
+      const created = expectSuccess(
+        await createUser({ USERNAME: 'Michael', ROLE: 'Password User', ISAPIUSER: 'true' }),
+      );
+      const michael = as(created.details.AUTHTOKEN);
+      const resource = expectSuccess(
+        await michael(`${V1}/resources`, {
+          method: 'POST',
+          input: details({
+            RESOURCENAME: 'michael-box',
+            RESOURCETYPE: 'Linux',
+            ACCOUNTNAME: 'root',
+            PASSWORD: 'M1ch@el',
+          }),
+        }),
+      ).details.RESOURCEID;
+      const answer = expectSuccess(await admin(`${V1}/user/${created.details.USERID}`, { method: 'DELETE' }));
+      expect(answer.name).toBe('DELETE USER');
+      expect(answer.message).toBe('User Michael deleted Successfully');
+      expect(await userId('michael')).toBeUndefined();
+      expectFailed(await michael(`${V1}/resources`), /not associated to any user/);
+      const owned = expectSuccess(await admin(`${V1}/resources/${resource}/accounts`));
+      expect(owned.details['RESOURCE OWNER']).toBe('admin');
+    });
+
+    it('deletes by user name', async () => {
+      expectSuccess(await createUser({ USERNAME: 'admin1', ROLE: 'Administrator', PASSWORD: 'Adm1n#pass' }));
+      const answer = expectSuccess(
+        await admin(`${V1}/user`, { method: 'DELETE', query: { USERNAME: 'ADMIN1' } }),
+      );
+      expect(answer.message).toBe('User admin1 deleted successfully');
+      expect(await userId('admin1')).toBeUndefined();
+    });
+
+    it('refuses unknown and junk ids, unknown names, and deleting yourself', async () => {
+      expectFailed(
+        await admin(`${V1}/user/999999`, { method: 'DELETE' }),
+        'User with ID 999999 does not exist',
+      );
+      expectFailed(
+        await admin(`${V1}/user/abc'%20OR%201=1--`, { method: 'DELETE' }),
+        /is not a valid user ID/,
+      );
+      expectFailed(
+        await admin(`${V1}/user`, { method: 'DELETE', query: { USERNAME: 'ghost' } }),
+        'User ghost does not exist',
+      );
+      expectFailed(
+        await admin(`${V1}/user/${await userId('admin')}`, { method: 'DELETE' }),
+        'You cannot delete yourself',
+      );
+      expectSuccess(await admin(`${V1}/resources`));
+    });
+  });
+
+  describe('reset two-factor authentication (84)', () => {
+    it('clears the enrolled TOTP secret', async () => {
+      expectSuccess(await createUser({ USERNAME: 'mfa-user', ROLE: 'Password User', PASSWORD: 'Mfa-us3r!' }));
+      const id = Number(await userId('mfa-user'));
+      await sqlOn(server.instance, 'update users set totp_secret_sealed = $1 where id = $2', [
+        Buffer.from('sealed-totp'),
+        id,
+      ]);
+      const totpOf = async () =>
+        (await sqlOn(server.instance, 'select totp_secret_sealed as t from users where id = $1', [id]))[0]!.t;
+      expect(await totpOf()).not.toBeNull();
+      const answer = expectSuccess(
+        await admin(`${V1}/user/resetMFA`, { method: 'PUT', query: { USERNAME: 'mfa-user' } }),
+      );
+      expect(answer.name).toBe('Reset MFA');
+      expect(answer.message).toBe('Two Factor Authentication reset successfully');
+      expect(await totpOf()).toBeNull();
+      expectFailed(
+        await admin(`${V1}/user/resetMFA`, { method: 'PUT', query: { USERNAME: 'ghost' } }),
+        'User ghost does not exist',
+      );
+    });
+  });
+
+  describe('regenerate the auth token (92)', () => {
+    it('replaces the caller’s token: the old one stops working at once', async () => {
+      const created = expectSuccess(
+        await createUser({ USERNAME: 'regen', ROLE: 'Password User', ISAPIUSER: 'true' }),
+      );
+      const old = created.details.AUTHTOKEN as string;
+      const answer = expectSuccess(await as(old)(`${V1}/user/regenerateAuthtoken`, { method: 'PUT' }));
+      expect(answer.name).toBe('REGENERATE AUTHTOKEN');
+      const fresh = answer.details.AUTHTOKEN as string;
+      expect(fresh).toMatch(TOKEN_SHAPE);
+      expect(fresh).not.toBe(old);
+      expectFailed(await as(old)(`${V1}/resources`), /not associated to any user/);
+      expectSuccess(await as(fresh)(`${V1}/resources`));
+    });
+  });
+
+  describe('host binding (HOSTNAME)', () => {
+    it('an API user bound to another address is refused from here, and served from there', async () => {
+      const created = expectSuccess(
+        await createUser({
+          USERNAME: 'bound-elsewhere',
+          ROLE: 'Password User',
+          ISAPIUSER: 'true',
+          HOSTNAME: '127.0.0.2',
+        }),
+      );
+      const user = as(created.details.AUTHTOKEN);
+      const refused = await user(`${V1}/resources`);
+      expectFailed(refused, 'User is not allowed to access from this host');
+      expect(refused.name).toBe('Authentication');
+      expect(refused.details).toBeUndefined();
+      expectSuccess(await user(`${V1}/resources`, { localAddress: '127.0.0.2' }));
+    });
+
+    it('a host name is resolved: localhost serves 127.0.0.1 and refuses 127.0.0.2', async () => {
+      const created = expectSuccess(
+        await createUser({
+          USERNAME: 'bound-local',
+          ROLE: 'Password User',
+          ISAPIUSER: 'true',
+          HOSTNAME: 'localhost',
+        }),
+      );
+      const user = as(created.details.AUTHTOKEN);
+      expectSuccess(await user(`${V1}/resources`));
+      expectFailed(
+        await user(`${V1}/resources`, { localAddress: '127.0.0.2' }),
+        'User is not allowed to access from this host',
+      );
+    });
+  });
+
+  describe('wrong tokens from one address: slowed, then locked out', () => {
+    it(`locks the address out after ${FAILURE_LIMIT} wrong tokens, also for a valid token; other addresses are unaffected`, async () => {
+      const from = '127.0.0.3';
+      const wrong = 'DEADBEEF-0000-4000-8000-00000000BAD0';
+      for (let i = 0; i < FAILURE_LIMIT; i++) {
+        expectFailed(
+          await as(wrong)(`${V1}/resources`, { localAddress: from }),
+          'API key received is not associated to any user. Authentication failed.',
+        );
+      }
+      const locked = await admin(`${V1}/resources`, { localAddress: from });
+      expectFailed(
+        locked,
+        /^Too many failed authentication attempts from this address; try again in \d+ seconds\. Authentication failed\.$/,
+      );
+      expect(locked.name).toBe('Authentication');
+      expectSuccess(await admin(`${V1}/resources`));
+      const audit = expectSuccess(
+        await admin(`${V1}/audit`, { query: { AUDITTYPE: 'User', LIMIT: '1000' } }),
+      );
+      const failures = audit.details.filter(
+        (r: any) => r.OPERATIONTYPE === 'Authentication Failed' && r.IPADDRESS === from,
+      );
+      expect(failures).toHaveLength(FAILURE_LIMIT);
+      expect(failures[0]).toMatchObject({
+        OPERATEDBY: 'Unknown',
+        REASON: expect.stringMatching(/address locked out/),
+      });
+      expect(audit.http.text).not.toContain(wrong);
+      expect(audit.http.text).not.toContain(wrong.toLowerCase());
+    });
+  });
+
+  describe('User audit records (55, AUDITTYPE=User)', () => {
+    it('records creation, token issue and regeneration, lock, unlock, MFA reset, deletion and refused authentication', async () => {
+      const audit = expectSuccess(
+        await admin(`${V1}/audit`, { query: { AUDITTYPE: 'User', LIMIT: '1000' } }),
+      );
+      const about = (user: string) =>
+        audit.details.filter((r: any) => r.USERNAME === user).map((r: any) => r.OPERATIONTYPE as string);
+      expect(about('sechard')).toEqual(expect.arrayContaining(['User Added', 'API Token Generated']));
+      expect(about('regen')).toEqual(expect.arrayContaining(['API Token Regenerated']));
+      expect(about('apiuser')).toEqual(
+        expect.arrayContaining(['User Locked', 'User Unlocked', 'Authentication Failed']),
+      );
+      expect(about('mfa-user')).toContain('Two Factor Authentication Reset');
+      expect(about('Michael')).toContain('User Deleted');
+      expect(about('bound-elsewhere')).toContain('Authentication Failed');
+      const deleted = audit.details.find(
+        (r: any) => r.USERNAME === 'Michael' && r.OPERATIONTYPE === 'User Deleted',
+      );
+      expect(deleted).toMatchObject({
+        OPERATEDBY: 'admin',
+        IPADDRESS: '127.0.0.1',
+        REASON: '2 owned objects transferred to admin',
+      });
+      // No secret ever reaches the trail.
+      for (const secret of ['Test@123', 'M1ch@el', 'Mfa-us3r!', 'Adm1n#pass'])
+        expect(audit.http.text).not.toContain(secret);
     });
   });
 
