@@ -356,6 +356,70 @@ const ROUTES: readonly Route[] = [
     query: (f) => `RESOURCEID=${f.rid}&ACCOUNTID=${f.aid}`,
     readsDetails: true,
   },
+  // Users (17, 23, 46, 47, 49, 50, 84, 92). Every case of the matrix fails before acting, so
+  // these requests never create, lock or delete anyone; users.test.ts covers their successes.
+  {
+    label: '17 POST user',
+    operation: 'CREATE_USER',
+    method: 'POST',
+    path: () => `${V1}/user`,
+    input: () => details({ USERNAME: 'swept-user', ROLE: 'Password User', ISAPIUSER: 'true' }),
+    readsDetails: true,
+  },
+  {
+    label: '23 DELETE user by id',
+    operation: 'DELETE USER',
+    method: 'DELETE',
+    path: () => `${V1}/user/999999`,
+    readsDetails: false,
+  },
+  {
+    label: '46 GET getUserId',
+    operation: 'get_USERID',
+    method: 'GET',
+    path: () => `${V1}/user/getUserId`,
+    query: () => 'USERNAME=admin',
+    readsDetails: true,
+  },
+  {
+    label: '47 DELETE user by name',
+    operation: 'DELETE USER',
+    method: 'DELETE',
+    path: () => `${V1}/user`,
+    query: () => 'USERNAME=swept-nobody',
+    readsDetails: true,
+  },
+  {
+    label: '49 PUT user/lock',
+    operation: 'LOCK USER',
+    method: 'PUT',
+    path: () => `${V1}/user/lock`,
+    query: () => 'USERNAME=swept-nobody',
+    readsDetails: true,
+  },
+  {
+    label: '50 PUT user/unlock',
+    operation: 'UNLOCK USER',
+    method: 'PUT',
+    path: () => `${V1}/user/unlock`,
+    query: () => 'USERNAME=swept-nobody',
+    readsDetails: true,
+  },
+  {
+    label: '84 PUT user/resetMFA',
+    operation: 'Reset MFA',
+    method: 'PUT',
+    path: () => `${V1}/user/resetMFA`,
+    query: () => 'USERNAME=swept-nobody',
+    readsDetails: true,
+  },
+  {
+    label: '92 PUT user/regenerateAuthtoken',
+    operation: 'REGENERATE AUTHTOKEN',
+    method: 'PUT',
+    path: () => `${V1}/user/regenerateAuthtoken`,
+    readsDetails: false,
+  },
 ];
 
 const fullPath = (route: Route, f: Fixture) => route.path(f) + (route.query ? `?${route.query(f)}` : '');
