@@ -357,6 +357,37 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
     }
   });
 
+  it('assigns another owner on creation, also by DOMAIN\\user name', async () => {
+    const created = ok(
+      await admin(`${V1}/resources`, {
+        method: 'POST',
+        input: details({
+          RESOURCENAME: 'vera-box',
+          RESOURCETYPE: 'Linux',
+          ACCOUNTNAME: 'root',
+          PASSWORD: 'Vera-Box-Pass-6!',
+          OWNERNAME: 'CORP\\vera',
+        }),
+      }),
+    );
+    const seen = ok(await actors.vera!.call(`${V1}/resources/${created.details.RESOURCEID}/accounts`));
+    expect(seen.details['RESOURCE OWNER']).toBe('vera');
+    failed(
+      await admin(`${V1}/resources`, {
+        method: 'POST',
+        input: details({
+          RESOURCENAME: 'nobody-box',
+          RESOURCETYPE: 'Linux',
+          ACCOUNTNAME: 'root',
+          PASSWORD: 'Nobody-Pass-7!',
+          OWNERNAME: 'CORP\\nobody',
+        }),
+      }),
+      /no user named/,
+    );
+    ok(await admin(`${V1}/resources/${created.details.RESOURCEID}`, { method: 'DELETE' }));
+  });
+
   it('lists exactly what each caller owns or has been shared', async () => {
     const owned = ok(await actors.olivia!.call(`${V1}/resources/${resourceId}/accounts`));
     for (const name of ['olivia', 'vera', 'mona', 'fred', 'gina']) {

@@ -10,7 +10,16 @@ export interface UserDirectory {
 
 export function createUserDirectory(): UserDirectory {
   return {
-    findByName: (db, username) => identityRepository.findUserIdByKey(db, usernameKey(username)),
+    /**
+     * `DOMAIN\\user` (how the original names directory users) finds a user stored under that
+     * exact name, else the local user named after the backslash.
+     */
+    async findByName(db, username) {
+      const exact = await identityRepository.findUserIdByKey(db, usernameKey(username));
+      const separator = username.lastIndexOf('\\');
+      if (exact !== undefined || separator === -1) return exact;
+      return identityRepository.findUserIdByKey(db, usernameKey(username.slice(separator + 1)));
+    },
     findById: (db, userId) =>
       db.selectFrom('users').select(['id', 'username']).where('id', '=', userId).executeTakeFirst(),
   };
