@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { details, pmpClient, type PmpAnswer } from '../helpers/client.js';
+import { details, parsePmp, pmpClient, rawRequest, type PmpAnswer } from '../helpers/client.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 
 /**
@@ -14,6 +14,7 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
   interface Actor {
     readonly name: string;
     readonly id: string;
+    readonly token: string;
     readonly call: ReturnType<typeof pmpClient>;
   }
   const actors: Record<string, Actor> = {};
@@ -37,7 +38,12 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
     const token = created.details.AUTHTOKEN as string;
     const idAnswer = await admin(`${V1}/user/getUserId`, { query: { USERNAME: name } });
     expect(idAnswer.status, idAnswer.message).toBe('Success');
-    const actor = { name, id: String(idAnswer.details.USERID), call: pmpClient(server.baseUrl, token) };
+    const actor = {
+      name,
+      id: String(idAnswer.details.USERID),
+      token,
+      call: pmpClient(server.baseUrl, token),
+    };
     actors[name] = actor;
     return actor;
   }
@@ -57,6 +63,9 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
   let accountId: string;
   let secondAccountId: string;
   let groupId: string;
+  let fileResourceId: string;
+  let fileAccountId: string;
+  const LICENCE = Buffer.from('LICENCE-KEY\u0000\u00ff binary bytes\n');
   const PASSWORD = 'Olivia-Root-9!x';
 
   beforeAll(async () => {
@@ -102,6 +111,36 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
       }),
     );
 
+    const boundary = 'sharing-test-boundary';
+    const upload = await rawRequest(server.baseUrl, {
+      method: 'POST',
+      path: `${V1}/resources`,
+      headers: {
+        AUTHTOKEN: actors.olivia!.token,
+        'Content-Type': `multipart/form-data; boundary=${boundary}`,
+      },
+      body: Buffer.concat([
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="INPUT_DATA"\r\n\r\n` +
+            JSON.stringify(
+              details({
+                RESOURCENAME: 'licences',
+                RESOURCETYPE: 'License Store',
+                ACCOUNTNAME: 'product-x',
+                PASSWORD: 'n/a',
+              }),
+            ) +
+            `\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="licence.key"\r\n` +
+            'Content-Type: application/octet-stream\r\n\r\n',
+        ),
+        LICENCE,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]),
+    });
+    const licences = ok(parsePmp(upload));
+    fileResourceId = licences.details.RESOURCEID;
+    fileAccountId = licences.details.ACCOUNTID;
+
     const share = (who: Actor, access: string, input: Record<string, string>) =>
       who.call(`${V1}/resources/${resourceId}/share`, {
         method: 'PUT',
@@ -120,6 +159,19 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
     expect(ok(await share(olivia, 'view', { USERGROUPID: groupId })).message).toBe(
       'Read Only permission granted to user group(s) successfully.',
     );
+    for (const [input, access] of [
+      [{ USERID: actors.vera!.id }, 'view'],
+      [{ USERID: actors.mona!.id }, 'modify'],
+      [{ USERID: actors.fred!.id }, 'fullaccess'],
+      [{ USERGROUPID: groupId }, 'view'],
+    ] as const) {
+      ok(
+        await olivia.call(`${V1}/resources/${fileResourceId}/share`, {
+          method: 'PUT',
+          input: details({ ACCESSTYPE: access, ...input }),
+        }),
+      );
+    }
   });
   afterAll(async () => {
     await server?.stop();
@@ -150,6 +202,21 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
       unshared: actors.uma!.call,
     })[role];
 
+  const tokenOf = (role: Role) =>
+    role === 'superAdmin'
+      ? server.token
+      : actors[
+          {
+            owner: 'olivia',
+            adminNotOwner: 'adam',
+            view: 'vera',
+            modify: 'mona',
+            full: 'fred',
+            group: 'gina',
+            unshared: 'uma',
+          }[role]
+        ]!.token;
+
   // What each kind of caller gets, by what the endpoint needs (hidden = the same answer as a missing object).
   const READS: Record<Role, Outcome> = {
     owner: 'allowed',
@@ -167,9 +234,11 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
   /** Each endpoint, how to call it, and what each kind of caller gets (hidden = same as a missing object). */
   const table: {
     name: string;
-    call: (as: ReturnType<typeof pmpClient>) => Promise<PmpAnswer>;
+    call: (as: ReturnType<typeof pmpClient>, role: Role) => Promise<PmpAnswer>;
     expect: Record<Role, Outcome>;
     byName?: boolean;
+    /** Answers the file itself on success, not an envelope. */
+    file?: boolean;
   }[] = [
     {
       name: 'GET resource accounts (2)',
@@ -267,17 +336,43 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
         }),
       expect: NEEDS_FULL_ACCESS,
     },
+    {
+      name: 'GET downloadfile (20)',
+      call: async (_as, role) => {
+        const http = await rawRequest(server.baseUrl, {
+          path: `${V1}/resources/${fileResourceId}/accounts/${fileAccountId}/downloadfile`,
+          headers: { AUTHTOKEN: tokenOf(role) },
+        });
+        // The file itself on success; an envelope otherwise.
+        return String(http.headers['content-type']).startsWith('application/json')
+          ? parsePmp(http)
+          : ({ http, status: 'Success' } as PmpAnswer);
+      },
+      expect: READS,
+      file: true,
+    },
+    {
+      name: 'PUT account share (57)',
+      call: (as) =>
+        as(`${V1}/resources/${resourceId}/accounts/${accountId}/share`, {
+          method: 'PUT',
+          input: details({ ACCESSTYPE: 'view', USERID: actors.vera!.id }),
+        }),
+      expect: NEEDS_FULL_ACCESS,
+    },
   ];
   let extraAccounts = 0;
 
   it.each(table)('authorizes $name for every kind of caller', async (row) => {
     const missingResource = await admin(`${V1}/resources/999999/accounts`);
     for (const role of ROLES) {
-      const answer = await row.call(callerOf(role));
+      const answer = await row.call(callerOf(role), role);
       const outcome = row.expect[role];
       const context = `${row.name} as ${role}: ${answer.message}`;
-      if (outcome === 'allowed') expect(answer.status, context).toBe('Success');
-      else {
+      if (outcome === 'allowed') {
+        if (row.file) expect(Buffer.from(answer.http.body).equals(LICENCE), context).toBe(true);
+        else expect(answer.status, context).toBe('Success');
+      } else {
         expect(answer.status, context).toBe('Failed');
         if (outcome === 'hidden') {
           // The same answer as for an object that does not exist: nothing about it leaks.
@@ -395,8 +490,8 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
       expect(
         list.details.map((r: any) => r['RESOURCE NAME']),
         name,
-      ).toEqual(['payments-db']);
-      expect(list.details[0].NOOFACCOUNTS).toBe(String(owned.totalRows));
+      ).toEqual(['licences', 'payments-db']);
+      expect(list.details[1].NOOFACCOUNTS).toBe(String(owned.totalRows));
     }
     for (const name of ['adam', 'uma']) {
       const list = ok(await actors[name]!.call(`${V1}/resources`));
@@ -495,6 +590,12 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
     failed(await share({ ACCESSTYPE: 'view', USERID: actors.olivia!.id }), /yourself/);
     failed(await share({ ACCESSTYPE: 'view', USERID: '987654' }), /User with ID 987654 does not exist/);
     failed(await share({ ACCESSTYPE: 'view', USERID: "abc' OR 1=1--" }), /not a valid user ID/);
+    const gone = await createApiUser('gone', 'Password User');
+    ok(await admin(`${V1}/user/${gone.id}`, { method: 'DELETE' }));
+    failed(
+      await share({ ACCESSTYPE: 'view', USERID: gone.id }),
+      new RegExp(`User with ID ${gone.id} does not exist`),
+    );
     failed(await share({ ACCESSTYPE: 'admin', USERID: actors.uma!.id }), /ACCESSTYPE must be one of/);
     failed(await share({ USERID: actors.uma!.id }), /ACCESSTYPE is mandatory/);
     failed(await share({ ACCESSTYPE: 'view' }), /USERID or USERGROUPID is mandatory/);
@@ -611,7 +712,8 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
         r.OPERATIONTYPE === 'Share Granted' &&
         r.USERNAME === 'vera' &&
         r.RESOURCENAME === 'payments-db' &&
-        r.OPERATEDBY === 'olivia',
+        r.OPERATEDBY === 'olivia' &&
+        r.ACCOUNTNAME === 'N/A',
     );
     expect(grant).toMatchObject({ ACCOUNTNAME: 'N/A', REASON: 'Access view to user vera' });
   });

@@ -37,11 +37,7 @@ export const accessRepository = {
               .where((s) =>
                 s.or([
                   s('account_shares.user_id', '=', userId),
-                  s(
-                    'account_shares.group_id',
-                    'in',
-                    s.selectFrom('user_group_members').select('group_id').where('user_id', '=', userId),
-                  ),
+                  s('account_shares.group_id', 'in', groupsOf(db, userId)),
                 ]),
               ),
           ),
@@ -51,12 +47,62 @@ export const accessRepository = {
     return rows.map((r) => r.id);
   },
 
+  /** Ids of the resources the user holds a grant on: owned, or shared to the user or a group. */
+  async resourcesGranted(db: Executor, userId: number): Promise<Set<number>> {
+    const rows = await db
+      .selectFrom('resources')
+      .select('resources.id as id')
+      .where('resources.owner_id', '=', userId)
+      .union(
+        db
+          .selectFrom('resource_shares')
+          .select('resource_shares.resource_id as id')
+          .where((eb) =>
+            eb.or([
+              eb('resource_shares.user_id', '=', userId),
+              eb('resource_shares.group_id', 'in', groupsOf(db, userId)),
+            ]),
+          ),
+      )
+      .execute();
+    return new Set(rows.map((r) => r.id));
+  },
+
+  /** Per resource, how many of its accounts the user owns or has been shared individually. */
+  async accountsReachedPerResource(db: Executor, userId: number): Promise<Map<number, number>> {
+    const rows = await db
+      .selectFrom('accounts')
+      .select('accounts.resource_id')
+      .select((eb) => eb.fn.countAll<number>().as('reached'))
+      .where((eb) =>
+        eb.or([
+          eb('accounts.owner_id', '=', userId),
+          eb(
+            'accounts.id',
+            'in',
+            eb
+              .selectFrom('account_shares')
+              .select('account_shares.account_id')
+              .where((s) =>
+                s.or([
+                  s('account_shares.user_id', '=', userId),
+                  s('account_shares.group_id', 'in', groupsOf(db, userId)),
+                ]),
+              ),
+          ),
+        ]),
+      )
+      .groupBy('accounts.resource_id')
+      .execute();
+    return new Map(rows.map((r) => [r.resource_id, Number(r.reached)]));
+  },
+
   /**
    * Ids of every resource the user may see: owned, shared (directly or to a group), or
    * holding an account the user owns or has been shared. A subquery, for listings to filter on.
    */
   visibleResourceIds(db: Executor, userId: number) {
-    const groupsOfUser = db.selectFrom('user_group_members').select('group_id').where('user_id', '=', userId);
+    const groupsOfUser = groupsOf(db, userId);
     return db
       .selectFrom('resources')
       .select('resources.id as id')
@@ -104,16 +150,11 @@ async function grantsOn(
     .selectFrom(table)
     .select('permission')
     .where((eb) => eb(sql<number>`${sql.ref(objectColumn)}`, '=', objectId))
-    .where((eb) =>
-      eb.or([
-        eb('user_id', '=', userId),
-        eb(
-          'group_id',
-          'in',
-          eb.selectFrom('user_group_members').select('group_id').where('user_id', '=', userId),
-        ),
-      ]),
-    )
+    .where((eb) => eb.or([eb('user_id', '=', userId), eb('group_id', 'in', groupsOf(db, userId))]))
     .execute();
   return rows.map((r) => r.permission);
+}
+
+function groupsOf(db: Executor, userId: number) {
+  return db.selectFrom('user_group_members').select('group_id').where('user_id', '=', userId);
 }

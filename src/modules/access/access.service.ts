@@ -37,6 +37,14 @@ export interface AccessPolicy {
   ): Promise<'all' | ReadonlySet<number>>;
   /** The resources a listing may show to this caller. */
   resourceScope(principal: Principal): ResourceScope;
+  /**
+   * For a listing: how many accounts of each listed resource the caller reaches, in two queries
+   * whatever the number of resources (a grant on the resource reaches all of them).
+   */
+  listingReach(
+    db: Executor,
+    principal: Principal,
+  ): Promise<(resourceId: number, accountCount: number) => number>;
 }
 
 export function createAccessPolicy(): AccessPolicy {
@@ -73,6 +81,16 @@ export function createAccessPolicy(): AccessPolicy {
     async reachableAccounts(db, principal, resource) {
       if ((await resourcePermission(db, principal, resource)) !== 'none') return 'all';
       return new Set(await accessRepository.accountsReachedIndividually(db, principal.userId, resource.id));
+    },
+
+    async listingReach(db, principal) {
+      if (principal.isSuperAdmin) return (_id, accountCount) => accountCount;
+      const [granted, reached] = await Promise.all([
+        accessRepository.resourcesGranted(db, principal.userId),
+        accessRepository.accountsReachedPerResource(db, principal.userId),
+      ]);
+      return (resourceId, accountCount) =>
+        granted.has(resourceId) ? accountCount : (reached.get(resourceId) ?? 0);
     },
 
     resourceScope(principal) {

@@ -51,7 +51,7 @@ export function actorOf(caller: Caller): AuditActor {
   };
 }
 
-const AUDIT_READER_ROLES = new Set(['administrator', 'password auditor']);
+const AUDIT_READER_ROLES = new Set(['administrator', 'privileged administrator', 'password auditor']);
 
 export function createAuditService({ database, keyring, clock, time }: AuditServiceDeps): AuditService {
   const repo = createAuditRepository(database.dialect);

@@ -474,23 +474,19 @@ export function createVaultService(deps: VaultServiceDeps) {
   return {
     async listResources(caller: Caller, search?: SearchFilter): Promise<ResourceSummary[]> {
       const scope = access.resourceScope(caller.principal);
-      const rows = await repo.listResources(db, scope, search);
-      const summaries: ResourceSummary[] = [];
-      for (const r of rows) {
-        // A resource seen through some of its accounts counts only those.
-        const reach =
-          scope.kind === 'all'
-            ? 'all'
-            : await access.reachableAccounts(db, caller.principal, { id: r.id, ownerId: r.owner_id });
-        summaries.push({
-          id: r.id,
-          name: r.name,
-          type: r.resource_type,
-          description: r.description,
-          dnsName: r.dns_name,
-          accountCount: reach === 'all' ? Number(r.account_count) : reach.size,
-        });
-      }
+      const [rows, reach] = await Promise.all([
+        repo.listResources(db, scope, search),
+        access.listingReach(db, caller.principal),
+      ]);
+      // A resource seen through some of its accounts counts only those.
+      const summaries: ResourceSummary[] = rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        type: r.resource_type,
+        description: r.description,
+        dnsName: r.dns_name,
+        accountCount: reach(r.id, Number(r.account_count)),
+      }));
       return summaries;
     },
 
