@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
-import type { SharePermission } from '../../platform/db/schema.js';
+import type { Schema, SharePermission } from '../../platform/db/schema.js';
 
 /**
  * The grants that reach a user: shares to the user and to every group the user is in.
@@ -25,24 +25,7 @@ export const accessRepository = {
       .selectFrom('accounts')
       .select('accounts.id')
       .where('accounts.resource_id', '=', resourceId)
-      .where((eb) =>
-        eb.or([
-          eb('accounts.owner_id', '=', userId),
-          eb(
-            'accounts.id',
-            'in',
-            eb
-              .selectFrom('account_shares')
-              .select('account_shares.account_id')
-              .where((s) =>
-                s.or([
-                  s('account_shares.user_id', '=', userId),
-                  s('account_shares.group_id', 'in', groupsOf(db, userId)),
-                ]),
-              ),
-          ),
-        ]),
-      )
+      .where((eb) => ownedOrSharedAccount(eb, db, userId))
       .execute();
     return rows.map((r) => r.id);
   },
@@ -74,24 +57,7 @@ export const accessRepository = {
       .selectFrom('accounts')
       .select('accounts.resource_id')
       .select((eb) => eb.fn.countAll<number>().as('reached'))
-      .where((eb) =>
-        eb.or([
-          eb('accounts.owner_id', '=', userId),
-          eb(
-            'accounts.id',
-            'in',
-            eb
-              .selectFrom('account_shares')
-              .select('account_shares.account_id')
-              .where((s) =>
-                s.or([
-                  s('account_shares.user_id', '=', userId),
-                  s('account_shares.group_id', 'in', groupsOf(db, userId)),
-                ]),
-              ),
-          ),
-        ]),
-      )
+      .where((eb) => ownedOrSharedAccount(eb, db, userId))
       .groupBy('accounts.resource_id')
       .execute();
     return new Map(rows.map((r) => [r.resource_id, Number(r.reached)]));
@@ -157,4 +123,24 @@ async function grantsOn(
 
 function groupsOf(db: Executor, userId: number) {
   return db.selectFrom('user_group_members').select('group_id').where('user_id', '=', userId);
+}
+
+/** An account the user owns, or one shared to the user or to one of the user's groups. */
+function ownedOrSharedAccount(eb: ExpressionBuilder<Schema, 'accounts'>, db: Executor, userId: number) {
+  return eb.or([
+    eb('accounts.owner_id', '=', userId),
+    eb(
+      'accounts.id',
+      'in',
+      db
+        .selectFrom('account_shares')
+        .select('account_shares.account_id')
+        .where((s) =>
+          s.or([
+            s('account_shares.user_id', '=', userId),
+            s('account_shares.group_id', 'in', groupsOf(db, userId)),
+          ]),
+        ),
+    ),
+  ]);
 }

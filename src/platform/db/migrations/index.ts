@@ -1,8 +1,8 @@
 import type { Migration } from 'kysely';
 import type { DialectName } from '../database.js';
 import { foundation } from './2026-11-23-0001-foundation.js';
+import { users } from './2026-11-23-0002-users.js';
 import { userGroupsAndShares } from './2026-11-23-0003-user-groups-and-shares.js';
-import { users } from './2026-11-24-0001-users.js';
 
 /**
  * Every migration, by dated name. Names sort in the order they must run; the migrator
@@ -11,7 +11,7 @@ import { users } from './2026-11-24-0001-users.js';
 export function allMigrations(dialect: DialectName): Record<string, Migration> {
   return {
     '2026-11-23-0001-foundation': foundation(dialect),
+    '2026-11-23-0002-users': users(dialect),
     '2026-11-23-0003-user-groups-and-shares': userGroupsAndShares(dialect),
-    '2026-11-24-0001-users': users(dialect),
   };
 }
