@@ -30,6 +30,10 @@ export interface Config {
   readonly authLockoutSeconds: number;
   /** Delay added per failure beyond half the limit, in milliseconds (capped at 2 s). */
   readonly authFailureDelayMs: number;
+  /** How long a password checkout (access control) lasts before automatic check-in, in minutes. */
+  readonly checkoutMinutes: number;
+  /** Whether checking a password in changes it to a fresh policy-conforming one. */
+  readonly resetOnCheckin: boolean;
 }
 
 export interface ConfigOverrides {
@@ -50,6 +54,22 @@ function intFrom(name: string, raw: string | number | undefined, fallback: numbe
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${String(raw)}"`);
   }
   return value;
+}
+
+function numberFrom(name: string, raw: string | undefined, fallback: number, min: number, max: number) {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a number between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function booleanFrom(name: string, raw: string | undefined, fallback: boolean) {
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = {}): Config {
@@ -122,5 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
       0,
       2000,
     ),
+    checkoutMinutes: numberFrom('BULWARK_CHECKOUT_MINUTES', env.BULWARK_CHECKOUT_MINUTES, 60, 0.01, 525_600),
+    resetOnCheckin: booleanFrom('BULWARK_RESET_ON_CHECKIN', env.BULWARK_RESET_ON_CHECKIN, false),
   });
 }

@@ -99,4 +99,10 @@ export const AuditOperation = {
   userRemovedFromGroup: 'User Removed From User Group',
   shareGranted: 'Share Granted',
   shareRevoked: 'Share Revoked',
+  passwordRequested: 'Password Requested',
+  passwordRequestApproved: 'Password Request Approved',
+  passwordRequestRejected: 'Password Request Rejected',
+  passwordCheckedOut: 'Password Checked Out',
+  passwordCheckedIn: 'Password Checked In',
+  passwordCheckedInAutomatically: 'Password Checked In Automatically',
 } as const;

@@ -24,6 +24,7 @@ export interface Schema {
   user_group_members: UserGroupMembersTable;
   resource_shares: ResourceSharesTable;
   account_shares: AccountSharesTable;
+  password_requests: PasswordRequestsTable;
 }
 
 export interface InstanceTable {
@@ -208,4 +209,24 @@ export interface ResourceSharesTable extends ShareColumns {
 
 export interface AccountSharesTable extends ShareColumns {
   account_id: number;
+}
+
+/** Where a password access request stands (endpoints 10–15). */
+export type PasswordRequestStatus = 'waiting' | 'approved' | 'rejected' | 'checked_out' | 'checked_in';
+
+export interface PasswordRequestsTable {
+  id: Generated<number>;
+  account_id: number;
+  requester_id: number;
+  status: PasswordRequestStatus;
+  reason: string | null;
+  ticket_id: string | null;
+  requested_at: number;
+  decided_by: number | null;
+  decided_at: number | null;
+  checked_out_at: number | null;
+  /** A checkout past this time counts as checked in (and is closed by the sweeper). */
+  checkout_expires_at: number | null;
+  checked_in_at: number | null;
+  checked_in_by: number | null;
 }

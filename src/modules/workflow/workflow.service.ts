@@ -1,0 +1,294 @@
+import type { Clock } from '../../platform/clock.js';
+import type { Database, Executor } from '../../platform/db/database.js';
+import {
+  ConflictError,
+  NotFoundError,
+  NotPermittedError,
+  OperationNotAvailableError,
+} from '../../platform/errors.js';
+import type { Caller, Principal } from '../../platform/principal.js';
+import { mayAdministerUsers } from '../access/index.js';
+import {
+  actorOf,
+  AuditOperation,
+  type AuditActor,
+  type AuditEvent,
+  type AuditService,
+} from '../audit/index.js';
+import { workflowRepository as repo } from './workflow.repository.js';
+import type {
+  PasswordRequestView,
+  RequestableAccount,
+  WorkflowSettings,
+  WorkflowVault,
+} from './workflow.types.js';
+
+export interface WorkflowServiceDeps {
+  readonly database: Database;
+  readonly audit: AuditService;
+  readonly clock: Clock;
+  readonly vault: WorkflowVault;
+  readonly settings: WorkflowSettings;
+}
+
+const SYSTEM_ACTOR: AuditActor = {
+  userId: null,
+  username: 'System',
+  clientIp: '127.0.0.1',
+  client: 'System',
+};
+
+export type WorkflowService = ReturnType<typeof createWorkflowService>;
+
+/**
+ * Password access control (endpoints 10–15). On an account with ACCESS_CONTROL, a share alone
+ * does not release the password: the user requests it (10), an approver approves (13) or
+ * rejects (12) it, the requester checks it out (15) and may retrieve it until checking it in
+ * (14) or until the checkout expires. A checkout is exclusive. Owners are not subject to it.
+ *
+ * Approvers: administrators (super administrators, Administrator, Privileged Administrator) and
+ * the owner of the account or its resource; never the requester. Every step is audited in its
+ * transaction; the database's partial unique indexes keep "one open request per user and
+ * account" and "one checkout per account" true under concurrency.
+ */
+export function createWorkflowService({ database, audit, clock, vault, settings }: WorkflowServiceDeps) {
+  const db = database.db;
+
+  const isOwner = (principal: Principal, account: RequestableAccount) =>
+    principal.userId === account.ownerId || principal.userId === account.resource.ownerId;
+  const isApprover = (principal: Principal, account: RequestableAccount) =>
+    mayAdministerUsers(principal) || isOwner(principal, account);
+
+  const event = (
+    operation: string,
+    account: RequestableAccount,
+    reason?: string | null,
+    ticketId?: string | null,
+  ): AuditEvent => ({
+    auditType: 'Resource',
+    operation,
+    resourceId: account.resource.id,
+    resourceName: account.resource.name,
+    accountId: account.id,
+    accountName: account.name,
+    reason: reason ?? null,
+    ticketId: ticketId ?? null,
+  });
+
+  /** The account as an approver acts on it: administrators need no share; others must see it. */
+  async function accountForApprover(executor: Executor, caller: Caller, accountId: number) {
+    const account = mayAdministerUsers(caller.principal)
+      ? await vault.accountById(executor, accountId)
+      : await vault.requestableAccount(executor, caller, accountId);
+    if (!account)
+      throw new NotFoundError(`Account with ID ${accountId} does not exist or is not accessible to you`);
+    if (!isApprover(caller.principal, account)) {
+      throw new NotPermittedError(
+        `Only administrators and the owner of account ${account.name} may decide on its password requests`,
+      );
+    }
+    return account;
+  }
+
+  /** Closes an expired checkout (automatic check-in), resetting the password if configured. */
+  async function expireCheckout(
+    trx: Executor,
+    checkout: { id: number; account_id: number; checkout_expires_at: number | null },
+  ): Promise<void> {
+    const at = checkout.checkout_expires_at ?? clock.now();
+    if (
+      !(await repo.transition(trx, checkout.id, 'checked_out', 'checked_in', {
+        checked_in_at: at,
+        checked_in_by: null,
+      }))
+    ) {
+      return;
+    }
+    const account = await vault.accountById(trx, checkout.account_id);
+    if (!account) return;
+    await audit.append(trx, SYSTEM_ACTOR, event(AuditOperation.passwordCheckedInAutomatically, account));
+    if (settings.resetOnCheckin) await vault.resetToGenerated(trx, SYSTEM_ACTOR, account);
+  }
+
+  return {
+    /** Endpoint 10. */
+    async request(
+      caller: Caller,
+      accountId: number,
+      why: { reason: string | null; ticketId: string | null },
+    ) {
+      return db.transaction().execute(async (trx) => {
+        const account = await vault.requestableAccount(trx, caller, accountId);
+        if (!account.accessControl) {
+          throw new OperationNotAvailableError(
+            `Password access control is not enabled for account ${account.name}; retrieve its password directly`,
+          );
+        }
+        if (isOwner(caller.principal, account)) {
+          throw new OperationNotAvailableError(
+            `You own account ${account.name}; its password needs no request`,
+          );
+        }
+        const open = await repo.openRequest(trx, account.id, caller.principal.userId);
+        if (open) {
+          throw new ConflictError(
+            `You already have a request for account ${account.name} (${open.status === 'waiting' ? 'waiting for approval' : open.status === 'approved' ? 'approved, ready to check out' : 'checked out'})`,
+          );
+        }
+        await repo.insert(trx, {
+          accountId: account.id,
+          requesterId: caller.principal.userId,
+          reason: why.reason,
+          ticketId: why.ticketId,
+          at: clock.now(),
+        });
+        await audit.append(
+          trx,
+          actorOf(caller),
+          event(AuditOperation.passwordRequested, account, why.reason, why.ticketId),
+        );
+        return { status: 'WAITING FOR APPROVAL' };
+      });
+    },
+
+    /** Endpoint 11: the requests waiting for this caller's decision. */
+    async waitingFor(caller: Caller): Promise<PasswordRequestView[]> {
+      const rows = await repo.waiting(
+        db,
+        mayAdministerUsers(caller.principal) ? undefined : caller.principal.userId,
+      );
+      return rows
+        .filter((r) => r.requester_id !== caller.principal.userId)
+        .map((r) => ({
+          requesterId: r.requester_id,
+          requesterName: r.requester_name,
+          requesterFullName: r.requester_full_name,
+          accountId: r.account_id,
+          accountName: r.account_name,
+          resourceId: r.resource_id,
+          resourceName: r.resource_name,
+          status: r.status,
+          requestedAt: r.requested_at,
+          reason: r.reason,
+          ticketId: r.ticket_id,
+        }));
+    },
+
+    /** Endpoints 13 (approve) and 12 (reject). */
+    async decide(caller: Caller, accountId: number, requesterId: number, approve: boolean): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const account = await accountForApprover(trx, caller, accountId);
+        if (requesterId === caller.principal.userId) {
+          throw new NotPermittedError('You cannot approve or reject your own password request');
+        }
+        const open = await repo.openRequest(trx, account.id, requesterId);
+        if (!open) {
+          throw new NotFoundError(
+            `User with ID ${requesterId} has no open request for account ${account.name}`,
+          );
+        }
+        if (open.status !== 'waiting') {
+          throw new ConflictError(
+            `The request of user with ID ${requesterId} for account ${account.name} was already approved`,
+          );
+        }
+        const to = approve ? 'approved' : 'rejected';
+        const changed = await repo.transition(trx, open.id, 'waiting', to, {
+          decided_by: caller.principal.userId,
+          decided_at: clock.now(),
+        });
+        if (!changed) throw new ConflictError('The request was decided by someone else meanwhile');
+        await audit.append(
+          trx,
+          actorOf(caller),
+          event(
+            approve ? AuditOperation.passwordRequestApproved : AuditOperation.passwordRequestRejected,
+            account,
+            `Requested by user ID ${requesterId}`,
+          ),
+        );
+      });
+    },
+
+    /** Endpoint 15: exclusive, for the approved requester, for `checkoutMinutes`. */
+    async checkout(caller: Caller, accountId: number, reason: string | null): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const account = await vault.requestableAccount(trx, caller, accountId);
+        const now = clock.now();
+        const holder = await repo.checkoutOf(trx, account.id);
+        if (holder && holder.checkout_expires_at !== null && holder.checkout_expires_at <= now) {
+          await expireCheckout(trx, holder);
+        } else if (holder) {
+          throw new ConflictError(
+            holder.requester_id === caller.principal.userId
+              ? `You have checked out account ${account.name} already`
+              : `The password of account ${account.name} is in use by another user; try again after it is checked in`,
+          );
+        }
+        const open = await repo.openRequest(trx, account.id, caller.principal.userId);
+        if (!open || open.status !== 'approved') {
+          throw new NotPermittedError(
+            open
+              ? `Your request for account ${account.name} is not approved yet`
+              : `You have no approved request for account ${account.name}; request it first`,
+          );
+        }
+        await repo.transition(trx, open.id, 'approved', 'checked_out', {
+          checked_out_at: now,
+          checkout_expires_at: now + settings.checkoutMinutes * 60_000,
+        });
+        await audit.append(trx, actorOf(caller), event(AuditOperation.passwordCheckedOut, account, reason));
+      });
+    },
+
+    /** Endpoint 14: by the requester, or by an approver on their behalf. */
+    async checkin(caller: Caller, accountId: number, requesterId: number): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const account =
+          requesterId === caller.principal.userId
+            ? await vault.requestableAccount(trx, caller, accountId)
+            : await accountForApprover(trx, caller, accountId);
+        const holder = await repo.checkoutOf(trx, account.id);
+        if (!holder || holder.requester_id !== requesterId) {
+          throw new NotFoundError(
+            `Account ${account.name} is not checked out by user with ID ${requesterId}`,
+          );
+        }
+        await repo.transition(trx, holder.id, 'checked_out', 'checked_in', {
+          checked_in_at: clock.now(),
+          checked_in_by: caller.principal.userId,
+        });
+        await audit.append(trx, actorOf(caller), event(AuditOperation.passwordCheckedIn, account));
+        if (settings.resetOnCheckin) await vault.resetToGenerated(trx, actorOf(caller), account);
+      });
+    },
+
+    /**
+     * Checks in every expired checkout (resetting the password if configured); the server runs it
+     * periodically. Answers how many were closed.
+     */
+    async checkInExpired(): Promise<number> {
+      const expired = await repo.expiredCheckouts(db, clock.now());
+      for (const checkout of expired) {
+        await db.transaction().execute((trx) => expireCheckout(trx, checkout));
+      }
+      return expired.length;
+    },
+
+    /** Runs {@link checkInExpired} every few seconds until the returned function is called. */
+    startSweeper(onError: (err: unknown) => void): () => void {
+      const checkoutMs = settings.checkoutMinutes * 60_000;
+      const everyMs = Math.max(1000, Math.min(30_000, Math.floor(checkoutMs / 2)));
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        this.checkInExpired()
+          .catch(onError)
+          .finally(() => (running = false));
+      }, everyMs);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+  };
+}

@@ -1,0 +1,248 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { details, pmpClient, type PmpAnswer } from '../helpers/client.js';
+import { dialects, startServer, type RunningServer } from '../helpers/server.js';
+
+/**
+ * Password access control (endpoints 10–15) with real API users over a real port: request,
+ * approval, exclusive check-out, check-in, automatic check-in at expiry.
+ */
+const V1 = '/restapi/json/v1';
+type Client = ReturnType<typeof pmpClient>;
+
+const ok = (answer: PmpAnswer) => {
+  expect(answer.status, `${answer.name}: ${answer.message}`).toBe('Success');
+  return answer;
+};
+const failed = (answer: PmpAnswer, message: RegExp) => {
+  expect(answer.http.status).toBe(200);
+  expect(answer.status, `${answer.name}: ${answer.message}`).toBe('Failed');
+  expect(answer.message).toMatch(message);
+  return answer;
+};
+
+/** A server with an access-controlled account owned by olivia and shared (view) to the others. */
+async function setUp(server: RunningServer) {
+  const admin = pmpClient(server.baseUrl, server.token);
+  const users: Record<string, { id: string; call: Client }> = {};
+  for (const [name, role] of [
+    ['olivia', 'Password Administrator'],
+    ['rita', 'Password User'],
+    ['ray', 'Password User'],
+    ['adam', 'Administrator'],
+  ] as const) {
+    const created = ok(
+      await admin(`${V1}/user`, {
+        method: 'POST',
+        input: details({ USERNAME: name, FULLNAME: `${name} Example`, EMAIL: `${name}@example.test`, ROLE: role, ISAPIUSER: 'true' }),
+      }),
+    );
+    const id = ok(await admin(`${V1}/user/getUserId`, { query: { USERNAME: name } })).details.USERID;
+    users[name] = { id: String(id), call: pmpClient(server.baseUrl, created.details.AUTHTOKEN) };
+  }
+  const resource = ok(
+    await users.olivia!.call(`${V1}/resources`, {
+      method: 'POST',
+      input: details({
+        RESOURCENAME: 'core-router',
+        RESOURCETYPE: 'Cisco IOS',
+        ACCOUNTNAME: 'enable',
+        PASSWORD: 'Enable-Secret-8!',
+        ACCESS_CONTROL: 'true',
+      }),
+    }),
+  );
+  for (const name of ['rita', 'ray', 'adam']) {
+    ok(
+      await users.olivia!.call(`${V1}/resources/${resource.details.RESOURCEID}/share`, {
+        method: 'PUT',
+        input: details({ ACCESSTYPE: 'view', USERID: users[name]!.id }),
+      }),
+    );
+  }
+  const resourceId = String(resource.details.RESOURCEID);
+  const accountId = String(resource.details.ACCOUNTID);
+  const passwordPath = `${V1}/resources/${resourceId}/accounts/${accountId}/password`;
+  return { admin, users, resourceId, accountId, passwordPath };
+}
+
+describe.each(dialects())('password access control on %s', (dialect) => {
+  let server: RunningServer;
+  let env: Awaited<ReturnType<typeof setUp>>;
+
+  beforeAll(async () => {
+    server = await startServer(dialect);
+    env = await setUp(server);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    server?.instance.remove();
+  });
+
+  const as = (name: string) => env.users[name]!.call;
+  const id = (name: string) => env.users[name]!.id;
+
+  it('walks a request from raised to checked in, with check-out exclusive', async () => {
+    const { accountId, passwordPath } = env;
+    failed(await as('rita')(passwordPath), /under password access control/);
+    expect(ok(await as('olivia')(passwordPath)).details.PASSWORD).toBe('Enable-Secret-8!');
+
+    const raised = ok(
+      await as('rita')(`${V1}/accounts/${accountId}/requestpassword`, {
+        method: 'POST',
+        input: details({ REASON: 'router upgrade', TICKETID: 'CHG-7' }),
+      }),
+    );
+    expect(raised.name).toBe('REQUEST_PASSWORD');
+    expect(raised.message).toBe('Request to view password have been raised successfully');
+    expect(raised.details.STATUS).toBe('WAITING FOR APPROVAL');
+    failed(await as('rita')(`${V1}/accounts/${accountId}/requestpassword`, { method: 'POST' }), /already have a request/);
+
+    // Approvers see it; the requester does not approve anything.
+    const list = ok(await as('adam')(`${V1}/accounts/passwordaccessrequests`));
+    expect(list.name).toBe('GET_PASSWORDREQUEST');
+    expect(list.details).toMatchObject({
+      'REQUESTER USERID': id('rita'),
+      'REQUESTED BY': 'rita',
+      'REQUESTED BY FULLNAME': 'rita Example',
+    });
+    expect(list.details.PASSWORDREQUESTLIST[0]).toMatchObject({
+      'ACCOUNT ID': accountId,
+      'ACCOUNT NAME': 'enable',
+      'RESOURCE NAME': 'core-router',
+      REASON: 'router upgrade',
+      STATUS: 'Waiting for approval',
+    });
+    expect(ok(await as('rita')(`${V1}/accounts/passwordaccessrequests`)).totalRows).toBe(0);
+    failed(
+      await as('ray')(`${V1}/accounts/${accountId}/requester/${id('rita')}/approve`, { method: 'POST' }),
+      /Only administrators and the owner/,
+    );
+    failed(
+      await as('rita')(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }),
+      /not approved yet/,
+    );
+
+    const approved = ok(await as('adam')(`${V1}/accounts/${accountId}/requester/${id('rita')}/approve`, { method: 'POST' }));
+    expect(approved.name).toBe('ADMIN_REQUEST_APPROVE');
+    expect(approved.message).toBe('Password Approved successfully');
+    failed(
+      await as('adam')(`${V1}/accounts/${accountId}/requester/${id('rita')}/approve`, { method: 'POST' }),
+      /already approved/,
+    );
+    failed(await as('rita')(passwordPath), /under password access control/);
+
+    const out = ok(await as('rita')(`${V1}/accounts/${accountId}/checkout`, { method: 'POST', input: details({ REASON: 'now' }) }));
+    expect(out.name).toBe('REQUEST_CHECKOUT');
+    expect(out.details.STATUS).toBe('***** [checkIn]');
+    expect(ok(await as('rita')(passwordPath)).details.PASSWORD).toBe('Enable-Secret-8!');
+    const accounts = ok(await as('olivia')(`${V1}/resources/${env.resourceId}/accounts`));
+    expect(accounts.details['ACCOUNT LIST'][0]['PASSWORD STATUS']).toBe('[In Use]');
+
+    // Exclusive: ray, approved by the owner, waits for rita's check-in.
+    ok(await as('ray')(`${V1}/accounts/${accountId}/requestpassword`, { method: 'POST', input: details({ REASON: 'audit' }) }));
+    ok(await as('olivia')(`${V1}/accounts/${accountId}/requester/${id('ray')}/approve`, { method: 'POST' }));
+    failed(await as('ray')(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }), /in use by another user/);
+    failed(await as('ray')(passwordPath), /under password access control/);
+
+    const checkedIn = ok(await as('rita')(`${V1}/accounts/${accountId}/requester/${id('rita')}/checkin`, { method: 'POST' }));
+    expect(checkedIn.name).toBe('ADMIN_REQUEST_CHECKIN');
+    expect(checkedIn.message).toBe('Password have been checked in successfully');
+    failed(await as('rita')(passwordPath), /under password access control/);
+    failed(
+      await as('rita')(`${V1}/accounts/${accountId}/requester/${id('rita')}/checkin`, { method: 'POST' }),
+      /not checked out/,
+    );
+    const after = ok(await as('olivia')(`${V1}/resources/${env.resourceId}/accounts`));
+    expect(after.details['ACCOUNT LIST'][0]['PASSWORD STATUS']).toBe('*****');
+
+    ok(await as('ray')(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }));
+    expect(ok(await as('ray')(passwordPath)).details.PASSWORD).toBe('Enable-Secret-8!');
+    // An approver checks it in on ray's behalf.
+    ok(await as('adam')(`${V1}/accounts/${accountId}/requester/${id('ray')}/checkin`, { method: 'POST' }));
+    failed(await as('ray')(passwordPath), /under password access control/);
+  });
+
+  it('rejects, refuses self-approval, and changes nothing on bad requests', async () => {
+    const { accountId } = env;
+    ok(await as('rita')(`${V1}/accounts/${accountId}/requestpassword`, { method: 'POST', input: details({ REASON: 'again' }) }));
+    const rejected = ok(await as('adam')(`${V1}/accounts/${accountId}/requester/${id('rita')}/reject`, { method: 'POST' }));
+    expect(rejected.name).toBe('ADMIN_REQUEST_REJECT');
+    expect(rejected.message).toBe('Password Rejected successfully');
+    failed(await as('rita')(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }), /no approved request/);
+
+    ok(await as('adam')(`${V1}/accounts/${accountId}/requestpassword`, { method: 'POST', input: details({ REASON: 'mine' }) }));
+    failed(
+      await as('adam')(`${V1}/accounts/${accountId}/requester/${id('adam')}/approve`, { method: 'POST' }),
+      /cannot approve or reject your own/,
+    );
+    failed(
+      await as('adam')(`${V1}/accounts/${accountId}/requester/${id('ray')}/approve`, { method: 'POST' }),
+      /has no open request/,
+    );
+    failed(await as('olivia')(`${V1}/accounts/${accountId}/requestpassword`, { method: 'POST' }), /You own account/);
+    failed(await as('rita')(`${V1}/accounts/abc'--/requestpassword`, { method: 'POST' }), /not a valid account ID/);
+    failed(await as('rita')(`${V1}/accounts/999999/requestpassword`, { method: 'POST' }), /does not exist/);
+    failed(
+      await as('rita')(`${V1}/accounts/${accountId}/requester/${id('adam')}/approve`, { method: 'POST' }),
+      /Only administrators and the owner/,
+    );
+    // An account without access control needs no request.
+    const plain = ok(
+      await as('olivia')(`${V1}/resources/${env.resourceId}/accounts`, {
+        method: 'POST',
+        input: details({ ACCOUNTLIST: [{ ACCOUNTNAME: 'guest', PASSWORD: 'Guest-Pass-9!' }] }),
+      }),
+    );
+    const guestId = plain.details[0].guest.ACCOUNTID;
+    failed(await as('rita')(`${V1}/accounts/${guestId}/requestpassword`, { method: 'POST' }), /not enabled/);
+    // Still waiting: adam's own request, and nothing else moved.
+    const list = ok(await as('olivia')(`${V1}/accounts/passwordaccessrequests`));
+    expect(list.details['REQUESTED BY']).toBe('adam');
+    expect(list.totalRows).toBe(1);
+  });
+
+  it('audits every step', async () => {
+    const audit = ok(await env.admin(`${V1}/audit`, { query: { AUDITTYPE: 'Resource', LIMIT: '500' } }));
+    const operations = audit.details.map((r: any) => r.OPERATIONTYPE);
+    for (const op of [
+      'Password Requested',
+      'Password Request Approved',
+      'Password Request Rejected',
+      'Password Checked Out',
+      'Password Checked In',
+    ]) {
+      expect(operations, op).toContain(op);
+    }
+    const requested = audit.details.find((r: any) => r.OPERATIONTYPE === 'Password Requested' && r.OPERATEDBY === 'rita');
+    expect(requested).toMatchObject({ ACCOUNTNAME: 'enable', RESOURCENAME: 'core-router' });
+  });
+});
+
+describe.each(dialects())('checkout expiry on %s', (dialect) => {
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    // 0.02 minutes: a checkout lasts 1.2 s.
+    server = await startServer(dialect, { BULWARK_CHECKOUT_MINUTES: '0.02' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    server?.instance.remove();
+  });
+
+  it('checks the password in automatically when the checkout expires', async () => {
+    const { users, accountId, passwordPath, admin } = await setUp(server);
+    ok(await users.rita!.call(`${V1}/accounts/${accountId}/requestpassword`, { method: 'POST', input: details({ REASON: 'short' }) }));
+    ok(await users.adam!.call(`${V1}/accounts/${accountId}/requester/${users.rita!.id}/approve`, { method: 'POST' }));
+    ok(await users.rita!.call(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }));
+    ok(await users.rita!.call(passwordPath));
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    failed(await users.rita!.call(passwordPath), /under password access control/);
+    const audit = ok(await admin(`${V1}/audit`, { query: { AUDITTYPE: 'Resource', LIMIT: '100' } }));
+    expect(audit.details.map((r: any) => r.OPERATIONTYPE)).toContain('Password Checked In Automatically');
+    // The account is free again: ray may go through the workflow.
+    ok(await users.ray!.call(`${V1}/accounts/${accountId}/requestpassword`, { method: 'POST', input: details({ REASON: 'next' }) }));
+    ok(await users.olivia!.call(`${V1}/accounts/${accountId}/requester/${users.ray!.id}/approve`, { method: 'POST' }));
+    ok(await users.ray!.call(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }));
+  });
+});
