@@ -314,6 +314,10 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
           PASSWDID: ids.aid,
           'PASSWORD STATUS': '*****',
           'ACCOUNT ID': ids.aid,
+          ISREASONREQUIRED: 'false',
+          IS_TICKETID_REQD: 'false',
+          IS_TICKETID_REQD_MANDATORY: 'false',
+          ACCESS_CONTROL: 'false',
         },
         {
           ISFAVPASS: 'false',
@@ -321,6 +325,10 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
           PASSWDID: systemId,
           'PASSWORD STATUS': '*****',
           'ACCOUNT ID': systemId,
+          ISREASONREQUIRED: 'false',
+          IS_TICKETID_REQD: 'false',
+          IS_TICKETID_REQD_MANDATORY: 'false',
+          ACCESS_CONTROL: 'false',
         },
       ]);
       expect(custom).toEqual([

@@ -1,4 +1,17 @@
+import type { Executor } from '../../platform/db/database.js';
+import { vaultRepository } from './vault.repository.js';
+import type { AccountControls } from './vault.types.js';
 export { createVaultService, type VaultService, type AccountDraft } from './vault.service.js';
-export type { ShareableObject } from './vault.types.js';
+export type { ShareableObject, AccountControls, AccessJustification } from './vault.types.js';
+/**
+ * The retrieval controls of an account (ACCESS_CONTROL among them), read inside the caller's
+ * transaction; undefined when the account does not exist. Does not authorise.
+ */
+export function readAccountControls(
+  executor: Executor,
+  accountId: number,
+): Promise<AccountControls | undefined> {
+  return vaultRepository.findAccountControls(executor, accountId);
+}
 export { registerVaultRoutes } from './vault.routes.js';
 export { RESOURCE_TYPES, findResourceType } from './resource-types.js';

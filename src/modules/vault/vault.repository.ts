@@ -3,6 +3,7 @@ import { precompiled } from '../../platform/db/precompiled.js';
 import type { AccountsTable, CustomFieldsTable, ResourcesTable } from '../../platform/db/schema.js';
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { ResourceScope } from '../access/index.js';
+import type { AccountControls } from './vault.types.js';
 
 export type ResourceRow = Selectable<ResourcesTable> & { owner_name: string };
 export type AccountRow = Selectable<AccountsTable> & { owner_name: string };
@@ -17,6 +18,31 @@ export interface SecretLocation {
   readonly resourceId: number;
   readonly resourceName: string;
   readonly resourceOwnerId: number;
+  readonly controls: AccountControls;
+}
+
+/** The control columns of an account, as selected by the queries below. */
+interface ControlColumns {
+  is_reason_required: number;
+  is_ticketid_reqd: number;
+  is_ticketid_reqd_mandatory: number;
+  access_control: number;
+}
+
+const CONTROL_COLUMNS = [
+  'accounts.is_reason_required',
+  'accounts.is_ticketid_reqd',
+  'accounts.is_ticketid_reqd_mandatory',
+  'accounts.access_control',
+] as const;
+
+export function controlsOf(row: ControlColumns): AccountControls {
+  return {
+    reasonRequired: row.is_reason_required === 1,
+    ticketIdRequired: row.is_ticketid_reqd === 1,
+    ticketIdMandatory: row.is_ticketid_reqd_mandatory === 1,
+    accessControl: row.access_control === 1,
+  };
 }
 
 export interface SearchFilter {
@@ -37,13 +63,14 @@ const secretLocationQuery = precompiled<[resourceId: number, accountId: number],
         'resources.id as resource_id',
         'resources.name as resource_name',
         'resources.owner_id as resource_owner_id',
+        ...CONTROL_COLUMNS,
       ])
       .where('accounts.id', '=', accountId)
       .where('accounts.resource_id', '=', resourceId),
   2,
 );
 
-interface SecretLocationRow {
+interface SecretLocationRow extends ControlColumns {
   account_id: number;
   account_name: string;
   account_owner_id: number;
@@ -184,10 +211,20 @@ export const vaultRepository = {
   async listAccounts(db: Executor, resourceId: number) {
     return db
       .selectFrom('accounts')
-      .select(['id', 'name', 'owner_id'])
+      .select(['accounts.id', 'accounts.name', 'accounts.owner_id', ...CONTROL_COLUMNS])
       .where('resource_id', '=', resourceId)
       .orderBy('name')
       .execute();
+  },
+
+  /** The retrieval controls of an account (ACCESS_CONTROL among them); undefined if it does not exist. */
+  async findAccountControls(db: Executor, accountId: number): Promise<AccountControls | undefined> {
+    const row = await db
+      .selectFrom('accounts')
+      .select(CONTROL_COLUMNS)
+      .where('accounts.id', '=', accountId)
+      .executeTakeFirst();
+    return row && controlsOf(row);
   },
 
   /** The retrieval hot path: one primary-key lookup joined to its resource, compiled once. */
@@ -206,6 +243,7 @@ export const vaultRepository = {
       resourceId: row.resource_id,
       resourceName: row.resource_name,
       resourceOwnerId: row.resource_owner_id,
+      controls: controlsOf(row),
     };
   },
 

@@ -17,6 +17,7 @@ import {
   ACCOUNT_EXISTS,
   ACCOUNT_FLAGS,
   LIMITS,
+  type AccountControls,
   type AccountFlagName,
   type AccountView,
   type CustomFieldValue,
@@ -81,6 +82,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
             PASSWDID: String(a.id),
             'PASSWORD STATUS': MASKED,
             'ACCOUNT ID': String(a.id),
+            ...presentControls(a.controls),
           })),
         },
         totalRows: accounts.length,
@@ -434,6 +436,16 @@ function presentAccount(a: AccountView, time: TimeFormatter) {
     'HAS FILE': String(a.hasFile),
     ...flags,
     ...(a.customFields.length > 0 ? { 'CUSTOM FIELD': presentCustomFields(a.customFields) } : {}),
+  };
+}
+
+/** The retrieval controls as PMP lists them per account ("true"/"false"). */
+function presentControls(c: AccountControls) {
+  return {
+    ISREASONREQUIRED: String(c.reasonRequired),
+    IS_TICKETID_REQD: String(c.ticketIdRequired),
+    IS_TICKETID_REQD_MANDATORY: String(c.ticketIdMandatory),
+    ACCESS_CONTROL: String(c.accessControl),
   };
 }
 

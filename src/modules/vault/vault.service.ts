@@ -21,6 +21,7 @@ import type { PolicyCatalog } from '../policies/index.js';
 import { findResourceType, type ResourceTypeDefinition } from './resource-types.js';
 import {
   vaultRepository as repo,
+  controlsOf,
   type AccountRow,
   type CustomFieldRow,
   type ResourceRow,
@@ -498,7 +499,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       const resource = await resourceView(db, row);
       const accounts = (await repo.listAccounts(db, resourceId))
         .filter((a) => reach === 'all' || reach.has(a.id))
-        .map((a) => ({ id: a.id, name: a.name }));
+        .map((a) => ({ id: a.id, name: a.name, controls: controlsOf(a) }));
       await auditRevealedFields(caller, resource.customFields, resource);
       return { resource, accounts };
     },

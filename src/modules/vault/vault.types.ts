@@ -67,6 +67,11 @@ export const ACCOUNT_FLAGS = {
   SERVICES_RESTART: 'services_restart',
   SERVICES_RESET: 'services_reset',
   SCHEDULED_TASK_RESET: 'scheduled_task_reset',
+  // Retrieval controls (ADR 010): shown in the account list (2) and details (3) like PMP does.
+  ISREASONREQUIRED: 'is_reason_required',
+  IS_TICKETID_REQD: 'is_ticketid_reqd',
+  IS_TICKETID_REQD_MANDATORY: 'is_ticketid_reqd_mandatory',
+  ACCESS_CONTROL: 'access_control',
 } as const;
 export type AccountFlagName = keyof typeof ACCOUNT_FLAGS;
 export type AccountFlags = Partial<Record<AccountFlagName, boolean>>;
@@ -145,9 +150,26 @@ export interface ResourceView {
   readonly customFields: readonly CustomFieldValue[];
 }
 
+/**
+ * What a retrieval of an account's secret must satisfy (ADR 010). The access-request workflow
+ * reads `accessControl` through {@link VaultService.accountControls} (or the repository function
+ * exported from the vault's index inside its own transaction).
+ */
+export interface AccountControls {
+  /** ISREASONREQUIRED: a REASON must accompany every retrieval. */
+  readonly reasonRequired: boolean;
+  /** IS_TICKETID_REQD: a TICKETID, when given, is validated by the ticket system. */
+  readonly ticketIdRequired: boolean;
+  /** IS_TICKETID_REQD_MANDATORY: a retrieval without a TICKETID is refused (implies validation). */
+  readonly ticketIdMandatory: boolean;
+  /** ACCESS_CONTROL: password access control (request → approve → check-out) applies. */
+  readonly accessControl: boolean;
+}
+
 export interface AccountSummary {
   readonly id: number;
   readonly name: string;
+  readonly controls: AccountControls;
 }
 
 export interface AccountView {

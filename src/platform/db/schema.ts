@@ -111,6 +111,18 @@ export interface AccountsTable {
   services_restart: Generated<number>;
   services_reset: Generated<number>;
   scheduled_task_reset: Generated<number>;
+  /** Retrieval controls (0/1): a reason must be given; a ticket id is asked for / must be given. */
+  is_reason_required: Generated<number>;
+  is_ticketid_reqd: Generated<number>;
+  is_ticketid_reqd_mandatory: Generated<number>;
+  /** Password access control (request, approval, check-out) applies to this account. */
+  access_control: Generated<number>;
+  /** The account's TOTP secret (raw bytes, sealed); null when none is configured. */
+  totp_secret_sealed: Generated<Buffer | null>;
+  /** SHA1, SHA256 or SHA512; digits 6–8; period in seconds. Null when no TOTP is configured. */
+  totp_algorithm: Generated<string | null>;
+  totp_digits: Generated<number | null>;
+  totp_period: Generated<number | null>;
   created_at: number;
   modified_at: number;
   password_changed_at: number;
