@@ -7,6 +7,7 @@ import { registerSharingRoutes } from './modules/sharing/index.js';
 import { registerUserGroupRoutes } from './modules/user-groups/index.js';
 import { registerIdentityRoutes } from './modules/identity/index.js';
 import { registerVaultRoutes } from './modules/vault/index.js';
+import { registerWorkflowRoutes } from './modules/workflow/index.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -31,6 +32,7 @@ export function buildApp({ config, services, tls }: AppDeps): FastifyInstance {
   registerAuditRoutes(router, { audit: services.audit, time: services.time });
   registerUserGroupRoutes(router, { userGroups: services.userGroups });
   registerSharingRoutes(router, { sharing: services.sharing });
+  registerWorkflowRoutes(router, { workflow: services.workflow, time: services.time });
   registerIdentityRoutes(router, { identity: services.identity });
   return app;
 }

@@ -142,6 +142,7 @@ export async function openInstance(config: Config, clock: Clock): Promise<OpenIn
         lockoutMs: config.authLockoutSeconds * 1000,
         delayStepMs: config.authFailureDelayMs,
       },
+      workflow: { checkoutMinutes: config.checkoutMinutes, resetOnCheckin: config.resetOnCheckin },
     });
     const tls = {
       cert: await readFile(config.tlsCertFile, 'utf8'),

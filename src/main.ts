@@ -45,11 +45,16 @@ function printCredentials(dataDir: string, credentials: BootstrapCredentials): v
 async function serve(config: Config): Promise<void> {
   const instance = await openInstance(config, systemClock);
   const app = buildApp({ config, services: instance.services, tls: instance.tls });
+  // Expired checkouts are checked in even when nobody asks for the account again.
+  const stopSweeper = instance.services.workflow.startSweeper((err) =>
+    app.log.error({ err }, 'automatic check-in of expired checkouts failed'),
+  );
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down');
+    stopSweeper();
     void app
       .close()
       .then(() => instance.close())

@@ -16,6 +16,12 @@ import { createPolicyCatalog } from './modules/policies/index.js';
 import { createSharingService, type SharingService } from './modules/sharing/index.js';
 import { createUserGroupsService, type UserGroupsService } from './modules/user-groups/index.js';
 import { createVaultService, type VaultService } from './modules/vault/index.js';
+import {
+  createCheckoutGate,
+  createWorkflowService,
+  type WorkflowService,
+  type WorkflowSettings,
+} from './modules/workflow/index.js';
 
 /** Host names of API users are re-resolved at most this often. */
 const HOST_CACHE_MS = 60_000;
@@ -25,6 +31,8 @@ const DEFAULT_AUTH_THROTTLE: AuthThrottleSettings = {
   delayStepMs: 200,
 };
 
+const DEFAULT_WORKFLOW: WorkflowSettings = { checkoutMinutes: 60, resetOnCheckin: false };
+
 /** Every service, wired once with explicit dependencies. The composition root; nothing else constructs services. */
 export interface Services {
   readonly time: TimeFormatter;
@@ -33,6 +41,7 @@ export interface Services {
   readonly vault: VaultService;
   readonly userGroups: UserGroupsService;
   readonly sharing: SharingService;
+  readonly workflow: WorkflowService;
 }
 
 export function createServices(deps: {
@@ -44,6 +53,8 @@ export function createServices(deps: {
   authThrottle?: AuthThrottleSettings;
   /** Host-name resolution for API users bound to a host; the system resolver by default (tests inject one). */
   hostLookup?: HostLookup;
+  /** Password access control: checkout length, reset on check-in; defaults as in config.ts. */
+  workflow?: WorkflowSettings;
 }): Services {
   const { database, keyring, clock } = deps;
   const time = createTimeFormatter(deps.timeZone);
@@ -68,8 +79,16 @@ export function createServices(deps: {
     policies,
     users,
     clock,
+    checkouts: createCheckoutGate({ clock }),
   });
   const userGroups = createUserGroupsService({ database, audit, users, clock });
   const sharing = createSharingService({ database, audit, clock, users, userGroups, vault });
-  return { time, audit, identity, vault, userGroups, sharing };
+  const workflow = createWorkflowService({
+    database,
+    audit,
+    clock,
+    vault,
+    settings: deps.workflow ?? DEFAULT_WORKFLOW,
+  });
+  return { time, audit, identity, vault, userGroups, sharing, workflow };
 }

@@ -27,6 +27,7 @@ import {
 const V1 = '/restapi/json/v1';
 const NA = 'N/A';
 const MASKED = '*****';
+const IN_USE = '[In Use]';
 
 export interface VaultRouteDeps {
   readonly vault: VaultService;
@@ -80,7 +81,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
             ISFAVPASS: 'false',
             'ACCOUNT NAME': a.name,
             PASSWDID: String(a.id),
-            'PASSWORD STATUS': MASKED,
+            'PASSWORD STATUS': a.inUse ? IN_USE : MASKED,
             'ACCOUNT ID': String(a.id),
             ...presentControls(a.controls),
           })),
@@ -429,7 +430,7 @@ function presentAccount(a: AccountView, time: TimeFormatter) {
     NOTES: a.notes ?? NA,
     'LAST ACCESSED TIME': a.lastAccessedAt === undefined ? NA : time.pmpDateTime(a.lastAccessedAt),
     'LAST MODIFIED TIME': time.pmpDateTime(a.modifiedAt),
-    'PASSWORD STATUS': MASKED,
+    'PASSWORD STATUS': a.inUse ? IN_USE : MASKED,
     PASSWDID: String(a.id),
     'PASSWORD POLICY': a.passwordPolicy,
     'ACCOUNT OWNER': a.ownerName,

@@ -15,6 +15,7 @@ import {
 } from '../../platform/errors.js';
 import type { Caller } from '../../platform/principal.js';
 import { allows, type AccessPolicy, type Permission } from '../access/index.js';
+import type { CheckoutGate, ControlledAccount, RequestableAccount } from '../workflow/index.js';
 import { actorOf, AuditOperation, type AuditEvent, type AuditService } from '../audit/index.js';
 import type { UserDirectory } from '../identity/index.js';
 import type { PolicyCatalog } from '../policies/index.js';
@@ -59,6 +60,8 @@ export interface VaultServiceDeps {
   readonly policies: PolicyCatalog;
   readonly users: UserDirectory;
   readonly clock: Clock;
+  /** Asked before any password of an access-controlled account leaves (the workflow module). */
+  readonly checkouts: CheckoutGate;
 }
 
 /** An entry of an ADD ACCOUNTS request: readable, or refused with the reason. */
@@ -92,7 +95,7 @@ const OWNER_ASSIGNING_ROLES = new Set([
  * record. Reads of secrets are audited before the secret is returned.
  */
 export function createVaultService(deps: VaultServiceDeps) {
-  const { database, keyring, audit, access, policies, users, clock } = deps;
+  const { database, keyring, audit, access, policies, users, clock, checkouts } = deps;
   const db = database.db;
 
   const accountPasswordContext = (accountId: number): SealContext => ({
@@ -216,6 +219,27 @@ export function createVaultService(deps: VaultServiceDeps) {
     return { resource, account };
   }
 
+  /** An account as the checkout gate and the workflow see it. */
+  function controlledAccount(account: AccountRow, resource: ResourceRow): ControlledAccount {
+    return {
+      id: account.id,
+      name: account.name,
+      ownerId: account.owner_id,
+      resourceOwnerId: resource.owner_id,
+      accessControl: account.access_control === 1,
+    };
+  }
+
+  function requestable(account: AccountRow, resource: ResourceRow): RequestableAccount {
+    return {
+      id: account.id,
+      name: account.name,
+      ownerId: account.owner_id,
+      accessControl: account.access_control === 1,
+      resource: { id: resource.id, name: resource.name, ownerId: resource.owner_id },
+    };
+  }
+
   // ---- views ---------------------------------------------------------------------------
 
   async function customFieldValues(executor: Executor, kind: 'resource' | 'account', ownerId: number) {
@@ -254,6 +278,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       flags[name] = row[column] === 1;
     }
     return {
+      inUse: row.access_control === 1 && (await checkouts.inUse(executor, [row.id])).has(row.id),
       id: row.id,
       resourceId: row.resource_id,
       name: row.name,
@@ -500,8 +525,12 @@ export function createVaultService(deps: VaultServiceDeps) {
       const accounts = (await repo.listAccounts(db, resourceId))
         .filter((a) => reach === 'all' || reach.has(a.id))
         .map((a) => ({ id: a.id, name: a.name, controls: controlsOf(a) }));
+      const inUse = await checkouts.inUse(
+        db,
+        accounts.filter((a) => a.controls.accessControl).map((a) => a.id),
+      );
       await auditRevealedFields(caller, resource.customFields, resource);
-      return { resource, accounts };
+      return { resource, accounts: accounts.map((a) => ({ ...a, inUse: inUse.has(a.id) })) };
     },
 
     async getAccount(
@@ -542,6 +571,15 @@ export function createVaultService(deps: VaultServiceDeps) {
         resource,
       });
       if (permission === 'none') throw await invisibleAccount(db, caller, resource, resourceId, accountId);
+      if (location.controls.accessControl) {
+        await checkouts.mayRelease(db, caller, {
+          id: location.accountId,
+          name: location.accountName,
+          ownerId: location.accountOwnerId,
+          resourceOwnerId: location.resourceOwnerId,
+          accessControl: true,
+        });
+      }
       if (location.sealed === null)
         throw new OperationNotAvailableError(`Account ${location.accountName} has no password stored`);
       const password = new Secret(
@@ -887,6 +925,29 @@ export function createVaultService(deps: VaultServiceDeps) {
       };
     },
 
+    /** For the workflow: an account the caller may view (the vault's not-visible answers otherwise). */
+    async requestableAccount(
+      executor: Executor,
+      caller: Caller,
+      accountId: number,
+    ): Promise<RequestableAccount> {
+      const resourceId = await repo.resourceIdOfAccount(executor, accountId);
+      if (resourceId === undefined) throw accountNotFound(accountId);
+      const { resource, account } = await authorizedAccount(executor, caller, resourceId, accountId, 'view');
+      return requestable(account, resource);
+    },
+
+    /** For the workflow's approvers and sweeper: an account by id, without authorization. */
+    async accountById(executor: Executor, accountId: number): Promise<RequestableAccount | undefined> {
+      const resourceId = await repo.resourceIdOfAccount(executor, accountId);
+      if (resourceId === undefined) return undefined;
+      const [resource, account] = [
+        await repo.findResource(executor, resourceId),
+        await repo.findAccount(executor, resourceId, accountId),
+      ];
+      return resource && account ? requestable(account, resource) : undefined;
+    },
+
     async resourceIdByName(caller: Caller, resourceNames: NameCandidates): Promise<number> {
       const resourceName = resourceNames[0];
       const resource = await findByName((name) => repo.findResourceByName(db, nameKey(name)), resourceNames);
@@ -928,6 +989,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       why: AccessJustification,
     ): Promise<UploadedSecretFile> {
       const { resource, account } = await authorizedAccount(db, caller, resourceId, accountId, 'view');
+      await checkouts.mayRelease(db, caller, controlledAccount(account, resource));
       const file = await repo.findFile(db, accountId);
       if (!file)
         throw new NotFoundError(`No file is stored for account ${account.name} of resource ${resource.name}`);

@@ -170,9 +170,13 @@ export interface AccountSummary {
   readonly id: number;
   readonly name: string;
   readonly controls: AccountControls;
+  /** Checked out under password access control right now (`[In Use]`). */
+  readonly inUse: boolean;
 }
 
 export interface AccountView {
+  /** Checked out under password access control right now (`[In Use]`). */
+  readonly inUse: boolean;
   readonly id: number;
   readonly resourceId: number;
   readonly name: string;

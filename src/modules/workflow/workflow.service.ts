@@ -107,7 +107,6 @@ export function createWorkflowService({ database, audit, clock, vault, settings 
     const account = await vault.accountById(trx, checkout.account_id);
     if (!account) return;
     await audit.append(trx, SYSTEM_ACTOR, event(AuditOperation.passwordCheckedInAutomatically, account));
-    if (settings.resetOnCheckin) await vault.resetToGenerated(trx, SYSTEM_ACTOR, account);
   }
 
   return {
@@ -259,7 +258,6 @@ export function createWorkflowService({ database, audit, clock, vault, settings 
           checked_in_by: caller.principal.userId,
         });
         await audit.append(trx, actorOf(caller), event(AuditOperation.passwordCheckedIn, account));
-        if (settings.resetOnCheckin) await vault.resetToGenerated(trx, actorOf(caller), account);
       });
     },
 
