@@ -33,7 +33,13 @@ async function setUp(server: RunningServer) {
     const created = ok(
       await admin(`${V1}/user`, {
         method: 'POST',
-        input: details({ USERNAME: name, FULLNAME: `${name} Example`, EMAIL: `${name}@example.test`, ROLE: role, ISAPIUSER: 'true' }),
+        input: details({
+          USERNAME: name,
+          FULLNAME: `${name} Example`,
+          EMAIL: `${name}@example.test`,
+          ROLE: role,
+          ISAPIUSER: 'true',
+        }),
       }),
     );
     const id = ok(await admin(`${V1}/user/getUserId`, { query: { USERNAME: name } })).details.USERID;
@@ -95,7 +101,10 @@ describe.each(dialects())('password access control on %s', (dialect) => {
     expect(raised.name).toBe('REQUEST_PASSWORD');
     expect(raised.message).toBe('Request to view password have been raised successfully');
     expect(raised.details.STATUS).toBe('WAITING FOR APPROVAL');
-    failed(await as('rita')(`${V1}/accounts/${accountId}/requestpassword`, { method: 'POST' }), /already have a request/);
+    failed(
+      await as('rita')(`${V1}/accounts/${accountId}/requestpassword`, { method: 'POST' }),
+      /already have a request/,
+    );
 
     // Approvers see it; the requester does not approve anything.
     const list = ok(await as('adam')(`${V1}/accounts/passwordaccessrequests`));
@@ -117,12 +126,11 @@ describe.each(dialects())('password access control on %s', (dialect) => {
       await as('ray')(`${V1}/accounts/${accountId}/requester/${id('rita')}/approve`, { method: 'POST' }),
       /Only administrators and the owner/,
     );
-    failed(
-      await as('rita')(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }),
-      /not approved yet/,
-    );
+    failed(await as('rita')(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }), /not approved yet/);
 
-    const approved = ok(await as('adam')(`${V1}/accounts/${accountId}/requester/${id('rita')}/approve`, { method: 'POST' }));
+    const approved = ok(
+      await as('adam')(`${V1}/accounts/${accountId}/requester/${id('rita')}/approve`, { method: 'POST' }),
+    );
     expect(approved.name).toBe('ADMIN_REQUEST_APPROVE');
     expect(approved.message).toBe('Password Approved successfully');
     failed(
@@ -131,7 +139,12 @@ describe.each(dialects())('password access control on %s', (dialect) => {
     );
     failed(await as('rita')(passwordPath), /under password access control/);
 
-    const out = ok(await as('rita')(`${V1}/accounts/${accountId}/checkout`, { method: 'POST', input: details({ REASON: 'now' }) }));
+    const out = ok(
+      await as('rita')(`${V1}/accounts/${accountId}/checkout`, {
+        method: 'POST',
+        input: details({ REASON: 'now' }),
+      }),
+    );
     expect(out.name).toBe('REQUEST_CHECKOUT');
     expect(out.details.STATUS).toBe('***** [checkIn]');
     expect(ok(await as('rita')(passwordPath)).details.PASSWORD).toBe('Enable-Secret-8!');
@@ -139,12 +152,22 @@ describe.each(dialects())('password access control on %s', (dialect) => {
     expect(accounts.details['ACCOUNT LIST'][0]['PASSWORD STATUS']).toBe('[In Use]');
 
     // Exclusive: ray, approved by the owner, waits for rita's check-in.
-    ok(await as('ray')(`${V1}/accounts/${accountId}/requestpassword`, { method: 'POST', input: details({ REASON: 'audit' }) }));
+    ok(
+      await as('ray')(`${V1}/accounts/${accountId}/requestpassword`, {
+        method: 'POST',
+        input: details({ REASON: 'audit' }),
+      }),
+    );
     ok(await as('olivia')(`${V1}/accounts/${accountId}/requester/${id('ray')}/approve`, { method: 'POST' }));
-    failed(await as('ray')(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }), /in use by another user/);
+    failed(
+      await as('ray')(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }),
+      /in use by another user/,
+    );
     failed(await as('ray')(passwordPath), /under password access control/);
 
-    const checkedIn = ok(await as('rita')(`${V1}/accounts/${accountId}/requester/${id('rita')}/checkin`, { method: 'POST' }));
+    const checkedIn = ok(
+      await as('rita')(`${V1}/accounts/${accountId}/requester/${id('rita')}/checkin`, { method: 'POST' }),
+    );
     expect(checkedIn.name).toBe('ADMIN_REQUEST_CHECKIN');
     expect(checkedIn.message).toBe('Password have been checked in successfully');
     failed(await as('rita')(passwordPath), /under password access control/);
@@ -164,13 +187,28 @@ describe.each(dialects())('password access control on %s', (dialect) => {
 
   it('rejects, refuses self-approval, and changes nothing on bad requests', async () => {
     const { accountId } = env;
-    ok(await as('rita')(`${V1}/accounts/${accountId}/requestpassword`, { method: 'POST', input: details({ REASON: 'again' }) }));
-    const rejected = ok(await as('adam')(`${V1}/accounts/${accountId}/requester/${id('rita')}/reject`, { method: 'POST' }));
+    ok(
+      await as('rita')(`${V1}/accounts/${accountId}/requestpassword`, {
+        method: 'POST',
+        input: details({ REASON: 'again' }),
+      }),
+    );
+    const rejected = ok(
+      await as('adam')(`${V1}/accounts/${accountId}/requester/${id('rita')}/reject`, { method: 'POST' }),
+    );
     expect(rejected.name).toBe('ADMIN_REQUEST_REJECT');
     expect(rejected.message).toBe('Password Rejected successfully');
-    failed(await as('rita')(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }), /no approved request/);
+    failed(
+      await as('rita')(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }),
+      /no approved request/,
+    );
 
-    ok(await as('adam')(`${V1}/accounts/${accountId}/requestpassword`, { method: 'POST', input: details({ REASON: 'mine' }) }));
+    ok(
+      await as('adam')(`${V1}/accounts/${accountId}/requestpassword`, {
+        method: 'POST',
+        input: details({ REASON: 'mine' }),
+      }),
+    );
     failed(
       await as('adam')(`${V1}/accounts/${accountId}/requester/${id('adam')}/approve`, { method: 'POST' }),
       /cannot approve or reject your own/,
@@ -179,8 +217,14 @@ describe.each(dialects())('password access control on %s', (dialect) => {
       await as('adam')(`${V1}/accounts/${accountId}/requester/${id('ray')}/approve`, { method: 'POST' }),
       /has no open request/,
     );
-    failed(await as('olivia')(`${V1}/accounts/${accountId}/requestpassword`, { method: 'POST' }), /You own account/);
-    failed(await as('rita')(`${V1}/accounts/abc'--/requestpassword`, { method: 'POST' }), /not a valid account ID/);
+    failed(
+      await as('olivia')(`${V1}/accounts/${accountId}/requestpassword`, { method: 'POST' }),
+      /You own account/,
+    );
+    failed(
+      await as('rita')(`${V1}/accounts/abc'--/requestpassword`, { method: 'POST' }),
+      /not a valid account ID/,
+    );
     failed(await as('rita')(`${V1}/accounts/999999/requestpassword`, { method: 'POST' }), /does not exist/);
     failed(
       await as('rita')(`${V1}/accounts/${accountId}/requester/${id('adam')}/approve`, { method: 'POST' }),
@@ -201,6 +245,32 @@ describe.each(dialects())('password access control on %s', (dialect) => {
     expect(list.totalRows).toBe(1);
   });
 
+  it('a race for the checkout has exactly one winner', async () => {
+    const { accountId } = env;
+    // adam's request from the previous test is still waiting; ray raises one too.
+    ok(
+      await as('ray')(`${V1}/accounts/${accountId}/requestpassword`, {
+        method: 'POST',
+        input: details({ REASON: 'race' }),
+      }),
+    );
+    for (const name of ['adam', 'ray']) {
+      ok(await as('olivia')(`${V1}/accounts/${accountId}/requester/${id(name)}/approve`, { method: 'POST' }));
+    }
+    const answers = await Promise.all(
+      ['adam', 'ray', 'adam', 'ray'].map((name) =>
+        as(name)(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }),
+      ),
+    );
+    expect(answers.filter((a) => a.status === 'Success')).toHaveLength(1);
+    for (const a of answers.filter((x) => x.status !== 'Success')) {
+      expect(a.message).toMatch(/in use by another user|checked out account .* already/);
+    }
+    const winner = answers[answers.findIndex((a) => a.status === 'Success')]!;
+    const holder = answers.indexOf(winner) % 2 === 0 ? 'adam' : 'ray';
+    ok(await as(holder)(`${V1}/accounts/${accountId}/requester/${id(holder)}/checkin`, { method: 'POST' }));
+  });
+
   it('audits every step', async () => {
     const audit = ok(await env.admin(`${V1}/audit`, { query: { AUDITTYPE: 'Resource', LIMIT: '500' } }));
     const operations = audit.details.map((r: any) => r.OPERATIONTYPE);
@@ -213,7 +283,9 @@ describe.each(dialects())('password access control on %s', (dialect) => {
     ]) {
       expect(operations, op).toContain(op);
     }
-    const requested = audit.details.find((r: any) => r.OPERATIONTYPE === 'Password Requested' && r.OPERATEDBY === 'rita');
+    const requested = audit.details.find(
+      (r: any) => r.OPERATIONTYPE === 'Password Requested' && r.OPERATEDBY === 'rita',
+    );
     expect(requested).toMatchObject({ ACCOUNTNAME: 'enable', RESOURCENAME: 'core-router' });
   });
 });
@@ -232,8 +304,17 @@ describe.each(dialects())('checkout expiry on %s', (dialect) => {
 
   it('checks the password in automatically when the checkout expires', async () => {
     const { users, accountId, passwordPath, admin } = await setUp(server);
-    ok(await users.rita!.call(`${V1}/accounts/${accountId}/requestpassword`, { method: 'POST', input: details({ REASON: 'short' }) }));
-    ok(await users.adam!.call(`${V1}/accounts/${accountId}/requester/${users.rita!.id}/approve`, { method: 'POST' }));
+    ok(
+      await users.rita!.call(`${V1}/accounts/${accountId}/requestpassword`, {
+        method: 'POST',
+        input: details({ REASON: 'short' }),
+      }),
+    );
+    ok(
+      await users.adam!.call(`${V1}/accounts/${accountId}/requester/${users.rita!.id}/approve`, {
+        method: 'POST',
+      }),
+    );
     ok(await users.rita!.call(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }));
     ok(await users.rita!.call(passwordPath));
     await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -241,8 +322,17 @@ describe.each(dialects())('checkout expiry on %s', (dialect) => {
     const audit = ok(await admin(`${V1}/audit`, { query: { AUDITTYPE: 'Resource', LIMIT: '100' } }));
     expect(audit.details.map((r: any) => r.OPERATIONTYPE)).toContain('Password Checked In Automatically');
     // The account is free again: ray may go through the workflow.
-    ok(await users.ray!.call(`${V1}/accounts/${accountId}/requestpassword`, { method: 'POST', input: details({ REASON: 'next' }) }));
-    ok(await users.olivia!.call(`${V1}/accounts/${accountId}/requester/${users.ray!.id}/approve`, { method: 'POST' }));
+    ok(
+      await users.ray!.call(`${V1}/accounts/${accountId}/requestpassword`, {
+        method: 'POST',
+        input: details({ REASON: 'next' }),
+      }),
+    );
+    ok(
+      await users.olivia!.call(`${V1}/accounts/${accountId}/requester/${users.ray!.id}/approve`, {
+        method: 'POST',
+      }),
+    );
     ok(await users.ray!.call(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }));
   });
 });

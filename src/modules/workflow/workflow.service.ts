@@ -1,5 +1,6 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Database, Executor } from '../../platform/db/database.js';
+import { isUniqueViolation } from '../../platform/db/errors.js';
 import {
   ConflictError,
   NotFoundError,
@@ -74,6 +75,19 @@ export function createWorkflowService({ database, audit, clock, vault, settings 
     reason: reason ?? null,
     ticketId: ticketId ?? null,
   });
+
+  /**
+   * A transaction whose unique-index violation (a concurrent request or checkout on PostgreSQL,
+   * where both transactions saw the account free) becomes the answer the loser would have got.
+   */
+  async function inTransaction<T>(conflict: string, work: (trx: Executor) => Promise<T>): Promise<T> {
+    try {
+      return await db.transaction().execute(work);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError(conflict);
+      throw err;
+    }
+  }
 
   /** The account as an approver acts on it: administrators need no share; others must see it. */
   async function accountForApprover(executor: Executor, caller: Caller, accountId: number) {
@@ -211,33 +225,36 @@ export function createWorkflowService({ database, audit, clock, vault, settings 
 
     /** Endpoint 15: exclusive, for the approved requester, for `checkoutMinutes`. */
     async checkout(caller: Caller, accountId: number, reason: string | null): Promise<void> {
-      await db.transaction().execute(async (trx) => {
-        const account = await vault.requestableAccount(trx, caller, accountId);
-        const now = clock.now();
-        const holder = await repo.checkoutOf(trx, account.id);
-        if (holder && holder.checkout_expires_at !== null && holder.checkout_expires_at <= now) {
-          await expireCheckout(trx, holder);
-        } else if (holder) {
-          throw new ConflictError(
-            holder.requester_id === caller.principal.userId
-              ? `You have checked out account ${account.name} already`
-              : `The password of account ${account.name} is in use by another user; try again after it is checked in`,
-          );
-        }
-        const open = await repo.openRequest(trx, account.id, caller.principal.userId);
-        if (!open || open.status !== 'approved') {
-          throw new NotPermittedError(
-            open
-              ? `Your request for account ${account.name} is not approved yet`
-              : `You have no approved request for account ${account.name}; request it first`,
-          );
-        }
-        await repo.transition(trx, open.id, 'approved', 'checked_out', {
-          checked_out_at: now,
-          checkout_expires_at: now + settings.checkoutMinutes * 60_000,
-        });
-        await audit.append(trx, actorOf(caller), event(AuditOperation.passwordCheckedOut, account, reason));
-      });
+      await inTransaction(
+        'The password is in use by another user; try again after it is checked in',
+        async (trx) => {
+          const account = await vault.requestableAccount(trx, caller, accountId);
+          const now = clock.now();
+          const holder = await repo.checkoutOf(trx, account.id);
+          if (holder && holder.checkout_expires_at !== null && holder.checkout_expires_at <= now) {
+            await expireCheckout(trx, holder);
+          } else if (holder) {
+            throw new ConflictError(
+              holder.requester_id === caller.principal.userId
+                ? `You have checked out account ${account.name} already`
+                : `The password of account ${account.name} is in use by another user; try again after it is checked in`,
+            );
+          }
+          const open = await repo.openRequest(trx, account.id, caller.principal.userId);
+          if (!open || open.status !== 'approved') {
+            throw new NotPermittedError(
+              open
+                ? `Your request for account ${account.name} is not approved yet`
+                : `You have no approved request for account ${account.name}; request it first`,
+            );
+          }
+          await repo.transition(trx, open.id, 'approved', 'checked_out', {
+            checked_out_at: now,
+            checkout_expires_at: now + settings.checkoutMinutes * 60_000,
+          });
+          await audit.append(trx, actorOf(caller), event(AuditOperation.passwordCheckedOut, account, reason));
+        },
+      );
     },
 
     /** Endpoint 14: by the requester, or by an approver on their behalf. */
