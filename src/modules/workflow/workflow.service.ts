@@ -241,6 +241,9 @@ export function createWorkflowService({ database, audit, clock, vault, settings 
             );
           }
           const open = await repo.openRequest(trx, account.id, caller.principal.userId);
+          if (open?.status === 'checked_out') {
+            throw new ConflictError(`You have checked out account ${account.name} already`);
+          }
           if (!open || open.status !== 'approved') {
             throw new NotPermittedError(
               open
@@ -248,10 +251,12 @@ export function createWorkflowService({ database, audit, clock, vault, settings 
                 : `You have no approved request for account ${account.name}; request it first`,
             );
           }
-          await repo.transition(trx, open.id, 'approved', 'checked_out', {
+          const changed = await repo.transition(trx, open.id, 'approved', 'checked_out', {
             checked_out_at: now,
             checkout_expires_at: now + settings.checkoutMinutes * 60_000,
           });
+          // A concurrent checkout of the same request committed first.
+          if (!changed) throw new ConflictError(`You have checked out account ${account.name} already`);
           await audit.append(trx, actorOf(caller), event(AuditOperation.passwordCheckedOut, account, reason));
         },
       );
@@ -270,10 +275,11 @@ export function createWorkflowService({ database, audit, clock, vault, settings 
             `Account ${account.name} is not checked out by user with ID ${requesterId}`,
           );
         }
-        await repo.transition(trx, holder.id, 'checked_out', 'checked_in', {
+        const changed = await repo.transition(trx, holder.id, 'checked_out', 'checked_in', {
           checked_in_at: clock.now(),
           checked_in_by: caller.principal.userId,
         });
+        if (!changed) throw new ConflictError(`Account ${account.name} was checked in meanwhile`);
         await audit.append(trx, actorOf(caller), event(AuditOperation.passwordCheckedIn, account));
       });
     },
