@@ -14,6 +14,7 @@ import {
 } from './modules/identity/index.js';
 import { createPolicyCatalog } from './modules/policies/index.js';
 import { createSharingService, type SharingService } from './modules/sharing/index.js';
+import { createTicketSystem, type TicketingSettings } from './modules/ticketing/index.js';
 import { createUserGroupsService, type UserGroupsService } from './modules/user-groups/index.js';
 import { createVaultService, type VaultService } from './modules/vault/index.js';
 
@@ -44,6 +45,8 @@ export function createServices(deps: {
   authThrottle?: AuthThrottleSettings;
   /** Host-name resolution for API users bound to a host; the system resolver by default (tests inject one). */
   hostLookup?: HostLookup;
+  /** How ticket ids are validated; none by default (config.ts reads BULWARK_TICKET_*). */
+  ticketing?: TicketingSettings;
 }): Services {
   const { database, keyring, clock } = deps;
   const time = createTimeFormatter(deps.timeZone);
@@ -68,6 +71,7 @@ export function createServices(deps: {
     policies,
     users,
     clock,
+    tickets: createTicketSystem(deps.ticketing ?? { kind: 'none', http: undefined }),
   });
   const userGroups = createUserGroupsService({ database, audit, users, clock });
   const sharing = createSharingService({ database, audit, clock, users, userGroups, vault });
