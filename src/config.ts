@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseJsonPath, type TicketingSettings } from './modules/ticketing/index.js';
 
 /**
  * The one place that reads the environment. Everything else receives a frozen Config.
@@ -34,6 +35,8 @@ export interface Config {
   readonly checkoutMinutes: number;
   /** Whether checking a password in changes it to a fresh policy-conforming one. */
   readonly resetOnCheckin: boolean;
+  /** How ticket ids given with a retrieval are validated (BULWARK_TICKET_*; ADR 010). */
+  readonly ticketing: TicketingSettings;
 }
 
 export interface ConfigOverrides {
@@ -144,5 +147,54 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     ),
     checkoutMinutes: numberFrom('BULWARK_CHECKOUT_MINUTES', env.BULWARK_CHECKOUT_MINUTES, 60, 0.01, 525_600),
     resetOnCheckin: booleanFrom('BULWARK_RESET_ON_CHECKIN', env.BULWARK_RESET_ON_CHECKIN, false),
+    ticketing: ticketingFrom(env),
+  });
+}
+
+function jsonPathFrom(name: string, raw: string | undefined, fallback: string | undefined) {
+  const value = raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+  if (value === undefined) return undefined;
+  try {
+    parseJsonPath(value);
+  } catch (err) {
+    throw new ConfigError(`${name}: ${(err as Error).message}`);
+  }
+  return value;
+}
+
+/** BULWARK_TICKET_SYSTEM none | any | http, and for http where and how to ask. */
+export function ticketingFrom(env: NodeJS.ProcessEnv): TicketingSettings {
+  const kind = (env.BULWARK_TICKET_SYSTEM || 'none').trim().toLowerCase();
+  if (kind !== 'none' && kind !== 'any' && kind !== 'http') {
+    throw new ConfigError(`BULWARK_TICKET_SYSTEM must be none, any or http, got "${kind}"`);
+  }
+  if (kind !== 'http') return Object.freeze({ kind, http: undefined });
+  const urlTemplate = env.BULWARK_TICKET_URL?.trim() ?? '';
+  if (!/^https?:\/\//i.test(urlTemplate) || !/\{ticketid\}/i.test(urlTemplate)) {
+    throw new ConfigError(
+      'BULWARK_TICKET_URL must be an http:// or https:// URL holding {ticketId} (and optionally {user}) when BULWARK_TICKET_SYSTEM is http',
+    );
+  }
+  const method = (env.BULWARK_TICKET_METHOD || 'GET').trim().toUpperCase();
+  if (method !== 'GET' && method !== 'POST') {
+    throw new ConfigError(`BULWARK_TICKET_METHOD must be GET or POST, got "${method}"`);
+  }
+  const openValues = (env.BULWARK_TICKET_OPEN_VALUES || 'open')
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  if (openValues.length === 0)
+    throw new ConfigError('BULWARK_TICKET_OPEN_VALUES must name at least one status');
+  return Object.freeze({
+    kind,
+    http: Object.freeze({
+      urlTemplate,
+      method,
+      timeoutMs: intFrom('BULWARK_TICKET_TIMEOUT_MS', env.BULWARK_TICKET_TIMEOUT_MS, 5000, 100, 60_000),
+      statusPath: jsonPathFrom('BULWARK_TICKET_STATUS_PATH', env.BULWARK_TICKET_STATUS_PATH, '$.status')!,
+      openValues: Object.freeze(openValues),
+      assigneePath: jsonPathFrom('BULWARK_TICKET_ASSIGNEE_PATH', env.BULWARK_TICKET_ASSIGNEE_PATH, undefined),
+      authorization: env.BULWARK_TICKET_AUTHORIZATION || undefined,
+    }),
   });
 }

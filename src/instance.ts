@@ -137,6 +137,7 @@ export async function openInstance(config: Config, clock: Clock): Promise<OpenIn
       keyring,
       clock,
       timeZone: config.timeZone,
+      ticketing: config.ticketing,
       authThrottle: {
         failureLimit: config.authFailureLimit,
         lockoutMs: config.authLockoutSeconds * 1000,

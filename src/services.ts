@@ -14,6 +14,7 @@ import {
 } from './modules/identity/index.js';
 import { createPolicyCatalog } from './modules/policies/index.js';
 import { createSharingService, type SharingService } from './modules/sharing/index.js';
+import { createTicketSystem, type TicketingSettings } from './modules/ticketing/index.js';
 import { createUserGroupsService, type UserGroupsService } from './modules/user-groups/index.js';
 import { createVaultService, type VaultService } from './modules/vault/index.js';
 import {
@@ -55,6 +56,8 @@ export function createServices(deps: {
   hostLookup?: HostLookup;
   /** Password access control: checkout length, reset on check-in; defaults as in config.ts. */
   workflow?: WorkflowSettings;
+  /** How ticket ids are validated; none by default (config.ts reads BULWARK_TICKET_*). */
+  ticketing?: TicketingSettings;
 }): Services {
   const { database, keyring, clock } = deps;
   const time = createTimeFormatter(deps.timeZone);
@@ -80,6 +83,7 @@ export function createServices(deps: {
     users,
     clock,
     checkouts: createCheckoutGate({ clock }),
+    tickets: createTicketSystem(deps.ticketing ?? { kind: 'none', http: undefined }),
   });
   const userGroups = createUserGroupsService({ database, audit, users, clock });
   const sharing = createSharingService({ database, audit, clock, users, userGroups, vault });

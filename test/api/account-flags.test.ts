@@ -2,8 +2,11 @@
  * Account retrieval controls (ISREASONREQUIRED, IS_TICKETID_REQD, IS_TICKETID_REQD_MANDATORY,
  * ACCESS_CONTROL) over a real port, on both dialects.
  */
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { details, pmpClient, type PmpAnswer } from '../helpers/client.js';
+import { details, parsePmp, pmpClient, rawRequest, type PmpAnswer } from '../helpers/client.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 
 const V1 = '/restapi/json/v1';
@@ -26,17 +29,61 @@ function failed(answer: PmpAnswer): PmpAnswer {
   return answer;
 }
 
+/** The organisation's ticketing system, on loopback: GET /tickets/{id}?user={user}. */
+function ticketServer() {
+  return http.createServer((req, res) => {
+    const id = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname.split('/').pop() ?? '');
+    const json = (status: number, body: string) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(body);
+    };
+    if (id === 'CHG-1') return json(200, '{"status":"open","assignee":"admin"}');
+    if (id === 'CHG-2') return json(200, '{"status":"closed","assignee":"admin"}');
+    if (id === 'CHG-3') return json(200, '{"status":"open","assignee":"somebody-else"}');
+    if (id === 'GARBAGE') return json(200, 'this is not json');
+    if (id === 'BROKEN') return json(500, '{"error":"boom"}');
+    if (id === 'SLOW') {
+      setTimeout(() => json(200, '{"status":"open","assignee":"admin"}'), 3000).unref();
+      return;
+    }
+    json(404, '{"error":"unknown ticket"}');
+  });
+}
+
+function multipart(parts: readonly { name: string; value: string; fileName?: string }[]) {
+  const boundary = `----B${randomBytes(8).toString('hex')}`;
+  let body = '';
+  for (const part of parts) {
+    body += `--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"`;
+    if (part.fileName !== undefined)
+      body += `; filename="${part.fileName}"\r\nContent-Type: application/octet-stream`;
+    body += `\r\n\r\n${part.value}\r\n`;
+  }
+  body += `--${boundary}--\r\n`;
+  return { contentType: `multipart/form-data; boundary=${boundary}`, body };
+}
+
 describe.each(dialects())('account flags on %s', (dialect) => {
   let server: RunningServer;
   let call: ReturnType<typeof pmpClient>;
+  const tickets = ticketServer();
 
   beforeAll(async () => {
-    server = await startServer(dialect);
+    await new Promise<void>((resolve) => tickets.listen(0, '127.0.0.1', resolve));
+    const port = (tickets.address() as AddressInfo).port;
+    server = await startServer(dialect, {
+      BULWARK_TICKET_SYSTEM: 'http',
+      BULWARK_TICKET_URL: `http://127.0.0.1:${port}/tickets/{ticketId}?user={user}`,
+      BULWARK_TICKET_TIMEOUT_MS: '500',
+      BULWARK_TICKET_ASSIGNEE_PATH: '$.assignee',
+    });
     call = pmpClient(server.baseUrl, server.token);
   });
   afterAll(async () => {
     await server?.stop();
     server?.instance.remove();
+    tickets.closeAllConnections();
+    await new Promise((resolve) => tickets.close(resolve));
   });
 
   async function create(name: string, fields: Record<string, unknown> = {}) {
@@ -152,5 +199,141 @@ describe.each(dialects())('account flags on %s', (dialect) => {
     expect(refused.message).toContain('IS_TICKETID_REQD must be "true" or "false"');
     const list = ok(await call(`${V1}/resources`));
     expect(list.details.map((r: any) => r['RESOURCE NAME'])).not.toContain('flags-bad-create');
+  });
+
+  const password = (rid: string, aid: string, fields?: Record<string, unknown>) =>
+    call(`${V1}/resources/${rid}/accounts/${aid}/password`, fields ? { input: details(fields) } : {});
+
+  it('a required reason: refused without one (saying so), released with one, the refusal audited', async () => {
+    const { rid, aid } = await create('reason-required', {
+      PASSWORD: 'R3ason-Secret',
+      ISREASONREQUIRED: 'true',
+    });
+    const refused = failed(await password(rid, aid));
+    expect(refused.name).toBe('GET PASSWORD');
+    expect(refused.message).toBe(
+      'A reason is required to retrieve the password of account root: give REASON',
+    );
+    expect(refused.statusCode).toBe(40006);
+    expect(refused.http.text).not.toContain('R3ason-Secret');
+    failed(await password(rid, aid, { REASON: '   ' }));
+
+    const released = ok(await password(rid, aid, { REASON: 'patching' }));
+    expect(released.details.PASSWORD).toBe('R3ason-Secret');
+    // the query string carries it as well (GET clients)
+    ok(await call(`${V1}/resources/${rid}/accounts/${aid}/password`, { query: { REASON: 'patching' } }));
+
+    const trail = ok(await call(`${V1}/audit?AUDITTYPE=Resource&STARTINDEX=1&LIMIT=1000&DURATION=ALL`));
+    expect(trail.http.text).toContain('Retrieval Refused');
+    expect(trail.http.text).not.toContain('R3ason-Secret');
+  });
+
+  it('getResourceAccountDetails without a required reason answers PASSWORD_REASON, never PASSWORD', async () => {
+    const { rid, aid } = await create('reason-ansible', {
+      PASSWORD: 'Ans1ble-Secret',
+      ISREASONREQUIRED: 'true',
+    });
+    const path = `${V1}/resources/getResourceAccountDetails`;
+    const refused = failed(
+      await call(path, { query: { RESOURCEID: rid, ACCOUNTID: aid }, transport: 'app-query' }),
+    );
+    expect(refused.name).toBe('GET RESOURCE ACCOUNT DETAILS');
+    const account = JSON.parse(refused.details.ACCOUNTDETAILS);
+    expect(account.PASSWORD_REASON).toContain('A reason is required');
+    expect(account.PASSWORD).toBeUndefined();
+    expect(refused.http.text).not.toContain('Ans1ble-Secret');
+
+    const released = ok(
+      await call(path, {
+        query: { RESOURCEID: rid, ACCOUNTID: aid, REASON: 'deploy' },
+        transport: 'app-query',
+      }),
+    );
+    expect(JSON.parse(released.details.ACCOUNTDETAILS).PASSWORD).toBe('Ans1ble-Secret');
+  });
+
+  it('downloadfile honours the same controls', async () => {
+    const form = multipart([
+      {
+        name: 'INPUT_DATA',
+        value: JSON.stringify(
+          details({
+            RESOURCENAME: 'reason-file',
+            RESOURCETYPE: 'File Store',
+            ACCOUNTNAME: 'key',
+            PASSWORD: 'n/a',
+            ISREASONREQUIRED: 'true',
+          }),
+        ),
+      },
+      { name: 'file', value: 'FILE-CONTENT-42', fileName: 'licence.key' },
+    ]);
+    const created = ok(
+      parsePmp(
+        await rawRequest(server.baseUrl, {
+          method: 'POST',
+          path: `${V1}/resources`,
+          headers: { AUTHTOKEN: server.token, 'Content-Type': form.contentType },
+          body: form.body,
+        }),
+      ),
+    );
+    const url = `${V1}/resources/${created.details.RESOURCEID}/accounts/${created.details.ACCOUNTID}/downloadfile`;
+    const refused = failed(await call(url));
+    expect(refused.message).toBe('A reason is required to retrieve the file of account key: give REASON');
+    expect(refused.http.text).not.toContain('FILE-CONTENT-42');
+    const file = await rawRequest(server.baseUrl, {
+      path: `${url}?REASON=audit`,
+      headers: { AUTHTOKEN: server.token },
+    });
+    expect(file.text).toBe('FILE-CONTENT-42');
+  });
+
+  it('a mandatory ticket id: refused without one; validated by the ticket system', async () => {
+    const { rid, aid } = await create('ticket-mandatory', {
+      PASSWORD: 'T1cket-Secret',
+      IS_TICKETID_REQD_MANDATORY: 'true',
+    });
+    const missing = failed(await password(rid, aid, { REASON: 'x' }));
+    expect(missing.message).toBe(
+      'A ticket ID is required to retrieve the password of account root: give TICKETID',
+    );
+
+    expect(ok(await password(rid, aid, { TICKETID: 'CHG-1' })).details.PASSWORD).toBe('T1cket-Secret');
+
+    const closed = failed(await password(rid, aid, { TICKETID: 'CHG-2' }));
+    expect(closed.message).toContain('Ticket ID CHG-2 is not open (status "closed")');
+    expect(closed.statusCode).toBe(40310);
+    expect(failed(await password(rid, aid, { TICKETID: 'CHG-3' })).message).toContain(
+      'Ticket ID CHG-3 is not assigned to admin',
+    );
+    expect(failed(await password(rid, aid, { TICKETID: 'NO-SUCH' })).statusCode).toBe(40310);
+    for (const [ticket, why] of [
+      ['GARBAGE', 'its answer is not JSON'],
+      ['BROKEN', 'it answered HTTP 500'],
+      ['SLOW', 'no answer within 500 ms'],
+    ] as const) {
+      const started = Date.now();
+      const answer = failed(await password(rid, aid, { TICKETID: ticket }));
+      expect(answer.message).toContain(why);
+      expect(answer.statusCode).toBe(50300);
+      expect(answer.http.text).not.toContain('T1cket-Secret');
+      expect(Date.now() - started).toBeLessThan(2500);
+    }
+  });
+
+  it('IS_TICKETID_REQD alone: a ticket id is optional, but one given must be valid', async () => {
+    const { rid, aid } = await create('ticket-optional', {
+      PASSWORD: 'Opt-Secret',
+      IS_TICKETID_REQD: 'true',
+    });
+    expect(ok(await password(rid, aid)).details.PASSWORD).toBe('Opt-Secret');
+    expect(ok(await password(rid, aid, { TICKETID: 'CHG-1' })).details.PASSWORD).toBe('Opt-Secret');
+    failed(await password(rid, aid, { TICKETID: 'CHG-2' }));
+  });
+
+  it('accounts without controls never ask the ticket system', async () => {
+    const { rid, aid } = await create('ticket-none', { PASSWORD: 'Free-Secret' });
+    expect(ok(await password(rid, aid, { TICKETID: 'CHG-2' })).details.PASSWORD).toBe('Free-Secret');
   });
 });

@@ -83,6 +83,9 @@ export const AuditOperation = {
   passwordChanged: 'Password Changed',
   passwordHistoryRetrieved: 'Password History Retrieved',
   fileDownloaded: 'File Downloaded',
+  totpRetrieved: 'TOTP Retrieved',
+  /** A retrieval refused by the account's controls (missing reason or ticket id, ticket refused). */
+  retrievalRefused: 'Retrieval Refused',
   customFieldRetrieved: 'Password Custom Field Retrieved',
   userAdded: 'User Added',
   apiTokenIssued: 'API Token Generated',

@@ -16,6 +16,7 @@ import { formDecode } from '../../http/form.js';
 import {
   ACCOUNT_EXISTS,
   ACCOUNT_FLAGS,
+  JustificationRequiredError,
   LIMITS,
   type AccountControls,
   type AccountFlagName,
@@ -245,12 +246,32 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
         );
         ({ resourceId, accountId } = found);
       }
-      const { resource, account, password } = await vault.retrieveAccountWithPassword(
-        caller,
-        resourceId,
-        accountId,
-        readJustification(input),
-      );
+      let retrieved: Awaited<ReturnType<VaultService['retrieveAccountWithPassword']>>;
+      try {
+        retrieved = await vault.retrieveAccountWithPassword(
+          caller,
+          resourceId,
+          accountId,
+          readJustification(input),
+        );
+      } catch (err) {
+        // The shape the original answers when a reason is required and missing (compat.md):
+        // PASSWORD_REASON in the account details string instead of PASSWORD. Nothing else is shown.
+        if (!(err instanceof JustificationRequiredError) || err.missing !== 'REASON') throw err;
+        return {
+          status: 'Failed',
+          statusCode: err.code,
+          message: err.message,
+          details: {
+            ACCOUNTDETAILS: JSON.stringify({
+              'RESOURCE ID': String(resourceId),
+              'ACCOUNT ID': String(accountId),
+              PASSWORD_REASON: err.message,
+            }),
+          },
+        };
+      }
+      const { resource, account, password } = retrieved;
       return {
         message: 'Resource and account details fetched successfully',
         details: {

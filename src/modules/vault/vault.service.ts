@@ -19,6 +19,7 @@ import type { CheckoutGate, ControlledAccount, RequestableAccount } from '../wor
 import { actorOf, AuditOperation, type AuditEvent, type AuditService } from '../audit/index.js';
 import type { UserDirectory } from '../identity/index.js';
 import type { PolicyCatalog } from '../policies/index.js';
+import type { TicketSystem } from '../ticketing/index.js';
 import { findResourceType, type ResourceTypeDefinition } from './resource-types.js';
 import {
   vaultRepository as repo,
@@ -34,7 +35,9 @@ import {
   CUSTOM_FIELD_COLUMN_PREFIX,
   LIMITS,
   nameKey,
+  JustificationRequiredError,
   type AccessJustification,
+  type AccountControls,
   type AccountFlagName,
   type AccountPatch,
   type AccountSummary,
@@ -62,6 +65,8 @@ export interface VaultServiceDeps {
   readonly clock: Clock;
   /** Asked before any password of an access-controlled account leaves (the workflow module). */
   readonly checkouts: CheckoutGate;
+  /** Validates ticket ids of retrievals from accounts that ask for one (ADR 010). */
+  readonly tickets: TicketSystem;
 }
 
 /** An entry of an ADD ACCOUNTS request: readable, or refused with the reason. */
@@ -95,7 +100,7 @@ const OWNER_ASSIGNING_ROLES = new Set([
  * record. Reads of secrets are audited before the secret is returned.
  */
 export function createVaultService(deps: VaultServiceDeps) {
-  const { database, keyring, audit, access, policies, users, clock, checkouts } = deps;
+  const { database, keyring, audit, access, policies, users, clock, checkouts, tickets } = deps;
   const db = database.db;
 
   const accountPasswordContext = (accountId: number): SealContext => ({
@@ -238,6 +243,48 @@ export function createVaultService(deps: VaultServiceDeps) {
       accessControl: account.access_control === 1,
       resource: { id: resource.id, name: resource.name, ownerId: resource.owner_id },
     };
+  }
+
+  // ---- release of secrets --------------------------------------------------------------
+
+  /**
+   * The gate every release of an account's secret passes after authorisation (GET PASSWORD,
+   * getResourceAccountDetails, downloadfile, the account TOTP): the account's controls demand a
+   * reason or a ticket id, and a ticket id is validated by the ticket system (ADR 010). A refusal
+   * is audited and nothing is released. The access-request workflow (ACCESS_CONTROL) belongs here
+   * too, after these checks.
+   */
+  async function assertReleasable(
+    caller: Caller,
+    resource: { id: number; name: string },
+    account: { id: number; name: string },
+    controls: AccountControls,
+    why: AccessJustification,
+    what: string,
+  ): Promise<void> {
+    try {
+      if (controls.reasonRequired && !why.reason) {
+        throw new JustificationRequiredError(
+          'REASON',
+          `A reason is required to retrieve the ${what} of account ${account.name}: give REASON`,
+        );
+      }
+      if (controls.ticketIdMandatory && !why.ticketId) {
+        throw new JustificationRequiredError(
+          'TICKETID',
+          `A ticket ID is required to retrieve the ${what} of account ${account.name}: give TICKETID`,
+        );
+      }
+      if ((controls.ticketIdRequired || controls.ticketIdMandatory) && why.ticketId) {
+        await tickets.validate(why.ticketId, caller.principal.username);
+      }
+    } catch (err) {
+      await audit.recordAccess(
+        actorOf(caller),
+        eventOn(AuditOperation.retrievalRefused, resource, account, why),
+      );
+      throw err;
+    }
   }
 
   // ---- views ---------------------------------------------------------------------------
@@ -571,6 +618,14 @@ export function createVaultService(deps: VaultServiceDeps) {
         resource,
       });
       if (permission === 'none') throw await invisibleAccount(db, caller, resource, resourceId, accountId);
+      await assertReleasable(
+        caller,
+        { id: location.resourceId, name: location.resourceName },
+        { id: location.accountId, name: location.accountName },
+        location.controls,
+        why,
+        'password',
+      );
       if (location.controls.accessControl) {
         await checkouts.mayRelease(db, caller, {
           id: location.accountId,
@@ -608,8 +663,9 @@ export function createVaultService(deps: VaultServiceDeps) {
       accountId: number,
       why: AccessJustification,
     ) {
-      const { resource, account } = await this.getAccount(caller, resourceId, accountId);
+      // The password first: its gate (reason, ticket) decides before any detail is shown.
       const password = await this.retrievePassword(caller, resourceId, accountId, why);
+      const { resource, account } = await this.getAccount(caller, resourceId, accountId);
       return { resource, account, password };
     },
 
@@ -989,6 +1045,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       why: AccessJustification,
     ): Promise<UploadedSecretFile> {
       const { resource, account } = await authorizedAccount(db, caller, resourceId, accountId, 'view');
+      await assertReleasable(caller, resource, account, controlsOf(account), why, 'file');
       await checkouts.mayRelease(db, caller, controlledAccount(account, resource));
       const file = await repo.findFile(db, accountId);
       if (!file)

@@ -1,4 +1,5 @@
 import type { Secret } from '../../platform/crypto/secret.js';
+import { DomainError } from '../../platform/errors.js';
 
 /** Lengths beyond which input is refused (characters). */
 export const LIMITS = {
@@ -208,4 +209,18 @@ export function nameKey(name: string): string {
 export interface ShareableObject {
   readonly resource: { readonly id: number; readonly name: string; readonly ownerId: number };
   readonly account?: { readonly id: number; readonly name: string; readonly ownerId: number };
+}
+
+/**
+ * A retrieval the account's controls refuse because a REASON or TICKETID is missing (ADR 010).
+ * Nothing is released.
+ */
+export class JustificationRequiredError extends DomainError {
+  readonly code = 40006;
+  constructor(
+    readonly missing: 'REASON' | 'TICKETID',
+    message: string,
+  ) {
+    super(message);
+  }
 }
