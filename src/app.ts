@@ -7,6 +7,7 @@ import { registerSharingRoutes } from './modules/sharing/index.js';
 import { registerUserGroupRoutes } from './modules/user-groups/index.js';
 import { registerIdentityRoutes } from './modules/identity/index.js';
 import { registerVaultRoutes } from './modules/vault/index.js';
+import { registerPolicyRoutes } from './modules/policies/index.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -32,5 +33,6 @@ export function buildApp({ config, services, tls }: AppDeps): FastifyInstance {
   registerUserGroupRoutes(router, { userGroups: services.userGroups });
   registerSharingRoutes(router, { sharing: services.sharing });
   registerIdentityRoutes(router, { identity: services.identity });
+  registerPolicyRoutes(router, { policies: services.policies });
   return app;
 }

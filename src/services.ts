@@ -12,7 +12,7 @@ import {
   type HostLookup,
   type IdentityService,
 } from './modules/identity/index.js';
-import { createPolicyCatalog } from './modules/policies/index.js';
+import { createPolicyService, type PolicyService } from './modules/policies/index.js';
 import { createSharingService, type SharingService } from './modules/sharing/index.js';
 import { createUserGroupsService, type UserGroupsService } from './modules/user-groups/index.js';
 import { createVaultService, type VaultService } from './modules/vault/index.js';
@@ -33,6 +33,7 @@ export interface Services {
   readonly vault: VaultService;
   readonly userGroups: UserGroupsService;
   readonly sharing: SharingService;
+  readonly policies: PolicyService;
 }
 
 export function createServices(deps: {
@@ -48,7 +49,7 @@ export function createServices(deps: {
   const { database, keyring, clock } = deps;
   const time = createTimeFormatter(deps.timeZone);
   const audit = createAuditService({ database, keyring, clock, time });
-  const policies = createPolicyCatalog();
+  const policies = createPolicyService({ database, audit });
   const identity = createIdentityService({
     database,
     keyring,
@@ -71,5 +72,5 @@ export function createServices(deps: {
   });
   const userGroups = createUserGroupsService({ database, audit, users, clock });
   const sharing = createSharingService({ database, audit, clock, users, userGroups, vault });
-  return { time, audit, identity, vault, userGroups, sharing };
+  return { time, audit, identity, vault, userGroups, sharing, policies };
 }

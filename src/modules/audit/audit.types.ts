@@ -99,4 +99,7 @@ export const AuditOperation = {
   userRemovedFromGroup: 'User Removed From User Group',
   shareGranted: 'Share Granted',
   shareRevoked: 'Share Revoked',
+  passwordPolicyCreated: 'Password Policy Created',
+  passwordPolicyModified: 'Password Policy Modified',
+  passwordPolicyDeleted: 'Password Policy Deleted',
 } as const;

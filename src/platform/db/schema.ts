@@ -24,6 +24,7 @@ export interface Schema {
   user_group_members: UserGroupMembersTable;
   resource_shares: ResourceSharesTable;
   account_shares: AccountSharesTable;
+  password_policies: PasswordPoliciesTable;
 }
 
 export interface InstanceTable {
@@ -208,4 +209,15 @@ export interface ResourceSharesTable extends ShareColumns {
 
 export interface AccountSharesTable extends ShareColumns {
   account_id: number;
+}
+
+/** A password policy; `rules` is JSON (modules/policies/policies.types.ts). Exactly one row is the default. */
+export interface PasswordPoliciesTable {
+  id: Generated<number>;
+  name: string;
+  name_key: string;
+  description: string;
+  rules: string;
+  built_in: number;
+  is_default: number;
 }

@@ -3,6 +3,7 @@ import type { DialectName } from '../database.js';
 import { foundation } from './2026-11-23-0001-foundation.js';
 import { users } from './2026-11-23-0002-users.js';
 import { userGroupsAndShares } from './2026-11-23-0003-user-groups-and-shares.js';
+import { passwordPolicies } from './2026-11-23-0004-password-policies.js';
 
 /**
  * Every migration, by dated name. Names sort in the order they must run; the migrator
@@ -13,5 +14,6 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     '2026-11-23-0001-foundation': foundation(dialect),
     '2026-11-23-0002-users': users(dialect),
     '2026-11-23-0003-user-groups-and-shares': userGroupsAndShares(dialect),
+    '2026-11-23-0004-password-policies': passwordPolicies(dialect),
   };
 }
