@@ -8,6 +8,7 @@ import { registerUserGroupRoutes } from './modules/user-groups/index.js';
 import { registerIdentityRoutes } from './modules/identity/index.js';
 import { registerVaultRoutes } from './modules/vault/index.js';
 import { registerWorkflowRoutes } from './modules/workflow/index.js';
+import { registerPolicyRoutes } from './modules/policies/index.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -34,5 +35,6 @@ export function buildApp({ config, services, tls }: AppDeps): FastifyInstance {
   registerSharingRoutes(router, { sharing: services.sharing });
   registerWorkflowRoutes(router, { workflow: services.workflow, time: services.time });
   registerIdentityRoutes(router, { identity: services.identity });
+  registerPolicyRoutes(router, { policies: services.policies });
   return app;
 }

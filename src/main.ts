@@ -9,6 +9,9 @@ import { rotateMasterKey } from './platform/crypto/rotate-master-key.js';
 import type { CallOrigin } from './platform/principal.js';
 import { AuditOperation } from './modules/audit/index.js';
 import type { BootstrapCredentials } from './modules/identity/index.js';
+import { policyAttributes, readRuleAttributes, type PolicyDraft } from './modules/policies/index.js';
+import { FieldReader } from './http/field-reader.js';
+import { DomainError } from './platform/errors.js';
 
 // Everything Bulwark creates (database, WAL, keys) is private to its user.
 process.umask(0o077);
@@ -170,8 +173,117 @@ program
     }
   });
 
+/** `--set "PASSWORD MIN LENGTH=12"`, repeatable: endpoint 77's attribute names. */
+function collectSetting(value: string, previous: Record<string, string>): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError('expected ATTRIBUTE=VALUE, e.g. "PASSWORD MIN LENGTH=12"');
+  return { ...previous, [value.slice(0, at).trim()]: value.slice(at + 1).trim() };
+}
+
+interface PolicyOptions {
+  dataDir?: string;
+  name?: string;
+  description?: string;
+  default?: boolean;
+  set: Record<string, string>;
+}
+
+function policyDraft(options: PolicyOptions): PolicyDraft {
+  return {
+    name: options.name,
+    description: options.description,
+    isDefault: options.default,
+    rules: readRuleAttributes(FieldReader.root(options.set)),
+  };
+}
+
+/** Opens the instance like `audit verify`; changes are audited as the operating-system user. */
+async function withPolicies(
+  dataDir: string | undefined,
+  work: (instance: Awaited<ReturnType<typeof openInstance>>) => Promise<void>,
+): Promise<void> {
+  const instance = await openInstance(configFrom({ dataDir }), systemClock);
+  try {
+    await work(instance);
+  } finally {
+    await instance.close();
+  }
+}
+
+const operator = () => ({ operator: { userId: null, username: userInfo().username, ...CLI_ORIGIN } });
+
+async function policyId(instance: Awaited<ReturnType<typeof openInstance>>, ref: string): Promise<number> {
+  const policy = await instance.services.policies.find(instance.database.db, ref);
+  if (!policy) throw new InstanceError(`there is no password policy "${ref}"`);
+  return policy.id;
+}
+
+const policy = program.command('policy').description('password policies: list, create, edit, delete');
+policy
+  .command('list')
+  .description('list every password policy (--json: every attribute, as endpoint 77 shows them)')
+  .option('--data-dir <dir>', 'the data directory (BULWARK_DATA_DIR)')
+  .option('--json', 'print the policies as a JSON array')
+  .action(async (options: { dataDir?: string; json?: boolean }) => {
+    await withPolicies(options.dataDir, async (instance) => {
+      const list = await instance.services.policies.list();
+      if (options.json) {
+        process.stdout.write(JSON.stringify(list.map(policyAttributes)) + '\n');
+        return;
+      }
+      for (const p of list) {
+        const tags = [p.isDefault ? 'default' : '', p.builtIn ? 'built-in' : ''].filter(Boolean).join(', ');
+        process.stdout.write(`${p.id}\t${p.name}${tags ? ` (${tags})` : ''}\t${p.description}\n`);
+      }
+    });
+  });
+for (const verb of ['create', 'edit'] as const) {
+  const command = policy
+    .command(verb === 'create' ? 'create' : 'edit <policy>')
+    .description(
+      verb === 'create'
+        ? 'create a custom policy; unset attributes are the most lenient'
+        : 'change attributes of a policy (by id or name); unset attributes keep their value',
+    )
+    .option('--data-dir <dir>', 'the data directory (BULWARK_DATA_DIR)')
+    .option('--description <text>', 'what the policy is for')
+    .option('--default', 'make it the default policy')
+    .option(
+      '--set <attribute=value>',
+      'an attribute as endpoint 77 names it (repeatable)',
+      collectSetting,
+      {},
+    );
+  if (verb === 'create') command.requiredOption('--name <name>', 'the policy name');
+  else command.option('--name <name>', 'a new name (only for a policy not in use)');
+  command.action(async (...args: unknown[]) => {
+    const ref = verb === 'edit' ? (args[0] as string) : undefined;
+    const options = (verb === 'edit' ? args[1] : args[0]) as PolicyOptions;
+    await withPolicies(options.dataDir, async (instance) => {
+      const policies = instance.services.policies;
+      const saved =
+        ref === undefined
+          ? await policies.create(operator(), policyDraft(options))
+          : await policies.edit(operator(), await policyId(instance, ref), policyDraft(options));
+      process.stdout.write(
+        `Password policy ${saved.name} (${saved.id}) ${verb === 'create' ? 'created' : 'modified'}.\n`,
+      );
+    });
+  });
+}
+policy
+  .command('delete <policy>')
+  .description('delete a custom policy (by id or name) that no resource, account or user uses')
+  .option('--data-dir <dir>', 'the data directory (BULWARK_DATA_DIR)')
+  .action(async (ref: string, options: { dataDir?: string }) => {
+    await withPolicies(options.dataDir, async (instance) => {
+      const name = await instance.services.policies.delete(operator(), await policyId(instance, ref));
+      process.stdout.write(`Password policy ${name} deleted.\n`);
+    });
+  });
+
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof InstanceError || err instanceof ConfigError) {
+  if (err instanceof InstanceError || err instanceof ConfigError || err instanceof DomainError) {
     process.stderr.write(`bulwark: ${err.message}\n`);
   } else {
     process.stderr.write(`bulwark: ${(err as Error)?.stack ?? String(err)}\n`);

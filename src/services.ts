@@ -12,7 +12,7 @@ import {
   type HostLookup,
   type IdentityService,
 } from './modules/identity/index.js';
-import { createPolicyCatalog } from './modules/policies/index.js';
+import { createPolicyService, type PolicyService } from './modules/policies/index.js';
 import { createSharingService, type SharingService } from './modules/sharing/index.js';
 import { createTicketSystem, type TicketingSettings } from './modules/ticketing/index.js';
 import { createUserGroupsService, type UserGroupsService } from './modules/user-groups/index.js';
@@ -43,6 +43,7 @@ export interface Services {
   readonly userGroups: UserGroupsService;
   readonly sharing: SharingService;
   readonly workflow: WorkflowService;
+  readonly policies: PolicyService;
 }
 
 export function createServices(deps: {
@@ -62,7 +63,7 @@ export function createServices(deps: {
   const { database, keyring, clock } = deps;
   const time = createTimeFormatter(deps.timeZone);
   const audit = createAuditService({ database, keyring, clock, time });
-  const policies = createPolicyCatalog();
+  const policies = createPolicyService({ database, audit });
   const identity = createIdentityService({
     database,
     keyring,
@@ -94,5 +95,5 @@ export function createServices(deps: {
     vault,
     settings: deps.workflow ?? DEFAULT_WORKFLOW,
   });
-  return { time, audit, identity, vault, userGroups, sharing, workflow };
+  return { time, audit, identity, vault, userGroups, sharing, workflow, policies };
 }

@@ -1051,12 +1051,12 @@ describe.each(dialects())('PMP client compatibility on %s', (dialect) => {
         `AUTHTOKEN:${token}`,
         `${server.baseUrl}${passwordPath(created!)}`,
         '--data-urlencode',
-        'INPUT_DATA={"operation":{"Details":{"NEWPASSWORD":"Test12345$ +&%=","RESETTYPE":"LOCAL","REASON":"test","TICKETID":"7"}}}',
+        'INPUT_DATA={"operation":{"Details":{"NEWPASSWORD":"Tqz13579$ +&%=","RESETTYPE":"LOCAL","REASON":"test","TICKETID":"7"}}}',
       ]);
       const answer = JSON.parse(out.toString('utf8'));
       expect(answer.operation.name).toBe('CHANGE PASSWORD');
       expect(answer.operation.result.message).toBe('Password changed successfully');
-      expect(await passwordOf(created!)).toBe('Test12345$ +&%=');
+      expect(await passwordOf(created!)).toBe('Tqz13579$ +&%=');
     });
 
     it("curl -H \"Content-Type: multipart/form-data\" -F 'file=@…' -F 'INPUT_DATA=…' creates a File Store resource; curl -i …/downloadfile returns the file", async (ctx) => {

@@ -282,7 +282,7 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
           { CUSTOMLABEL: 'Console Password', CUSTOMVALUE: 'p@ss w0rd', CUSTOMTYPE: 'Password' },
         ],
       });
-      systemId = (await addAccounts(ids.rid, [{ ACCOUNTNAME: 'system', PASSWORD: 'System#1' }])).system!;
+      systemId = (await addAccounts(ids.rid, [{ ACCOUNTNAME: 'system', PASSWORD: 'Sys7em#1q' }])).system!;
     });
 
     it('answers every resource field, the additional fields and the account list', async () => {
@@ -381,7 +381,7 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
         RESOURCENAME: 'details host',
         ACCOUNTNAME: 'root',
         RESOURCETYPE: 'Linux',
-        PASSWORD: 'R00t!',
+        PASSWORD: 'R00t!x',
         ACCOUNTDESCRIPTION: 'Primary root account',
         NOTES: 'Rotate monthly; call ext. 4711',
         ACCOUNTPASSWORDPOLICY: 'Medium',
@@ -413,7 +413,7 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
       expect(d['LAST MODIFIED TIME']).toMatch(PMP_DATE);
       for (const flag of FLAGS) expect(d[flag]).toBe('false');
       expect(d).not.toHaveProperty('PASSWORD');
-      expect(answer.http.text).not.toContain('R00t!');
+      expect(answer.http.text).not.toContain('R00t!x');
       expect(d['CUSTOM FIELD']).toEqual([
         field('56455567', 'Numeric', 'Account LIC Number', 'COLUMN_LONG1'),
         field('Sep 10, 2013', 'Date', 'Acc creation date', 'COLUMN_DATE1'),
@@ -434,7 +434,7 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
     it('shows LAST ACCESSED TIME as a date once the password was retrieved (viewing details is no retrieval)', async () => {
       expect((await accountDetails(ids))['LAST ACCESSED TIME']).toBe('N/A');
       const day = today();
-      expect(await passwordOf(ids)).toBe('R00t!');
+      expect(await passwordOf(ids)).toBe('R00t!x');
       const last = (await accountDetails(ids))['LAST ACCESSED TIME'];
       expect(last).toMatch(PMP_DATE);
       expect([day.pmp, today().pmp].some((d) => last.startsWith(`${d} `))).toBe(true);

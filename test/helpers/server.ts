@@ -53,8 +53,21 @@ export function dialects(): Dialect[] {
   return postgresAvailable() ? ['sqlite', 'postgres'] : ['sqlite'];
 }
 
+export interface InstanceOptions {
+  /**
+   * Keep the product's default password policy (Strong). Otherwise the instance gets a lenient
+   * default policy, created through the CLI, so tests about other features may use short
+   * passwords like 'x'; test/api/policies.test.ts covers enforcement under the real default.
+   */
+  readonly realDefaultPolicy?: boolean;
+}
+
 /** `bulwark init --json` into a new temporary data directory (and a new database on PostgreSQL). */
-export async function createInstance(dialect: Dialect, extraEnv: NodeJS.ProcessEnv = {}): Promise<Instance> {
+export async function createInstance(
+  dialect: Dialect,
+  extraEnv: NodeJS.ProcessEnv = {},
+  options: InstanceOptions = {},
+): Promise<Instance> {
   const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'bulwark-test-')), 'data');
   let databaseUrl: string | undefined;
   if (dialect === 'postgres') {
@@ -84,6 +97,18 @@ export async function createInstance(dialect: Dialect, extraEnv: NodeJS.ProcessE
   const init = await cli('init', '--data-dir', dataDir, '--json');
   if (init.code !== 0) throw new Error(`bulwark init failed: ${init.stderr}`);
   const credentials = JSON.parse(init.stdout) as Credentials;
+  if (!options.realDefaultPolicy) {
+    const lenient = await cli(
+      'policy',
+      'create',
+      '--data-dir',
+      dataDir,
+      '--name',
+      'Test Fixtures',
+      '--default',
+    );
+    if (lenient.code !== 0) throw new Error(`bulwark policy create failed: ${lenient.stderr}`);
+  }
   return {
     dialect,
     dataDir,
@@ -147,7 +172,8 @@ export function serve(instance: Instance, extraEnv: NodeJS.ProcessEnv = {}): Pro
 export async function startServer(
   dialect: Dialect,
   extraEnv: NodeJS.ProcessEnv = {},
+  options: InstanceOptions = {},
 ): Promise<RunningServer> {
-  const instance = await createInstance(dialect, extraEnv);
+  const instance = await createInstance(dialect, extraEnv, options);
   return serve(instance, extraEnv);
 }

@@ -108,4 +108,7 @@ export const AuditOperation = {
   passwordCheckedOut: 'Password Checked Out',
   passwordCheckedIn: 'Password Checked In',
   passwordCheckedInAutomatically: 'Password Checked In Automatically',
+  passwordPolicyCreated: 'Password Policy Created',
+  passwordPolicyModified: 'Password Policy Modified',
+  passwordPolicyDeleted: 'Password Policy Deleted',
 } as const;

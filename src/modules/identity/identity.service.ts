@@ -18,7 +18,7 @@ import type { Caller, CallOrigin, Principal } from '../../platform/principal.js'
 import type { TimeFormatter } from '../../platform/time.js';
 import type { Authenticator } from '../../http/server.js';
 import { actorOf, AuditOperation, type AuditEvent, type AuditService } from '../audit/index.js';
-import { loginPasswordProblems, type PolicyCatalog } from '../policies/index.js';
+import type { PolicyCatalog } from '../policies/index.js';
 import { createAuthThrottle, type AuthThrottleSettings } from './auth-throttle.js';
 import { normaliseAddress, type HostResolver } from './host-binding.js';
 import { identityRepository as repo, type UserRow } from './identity.repository.js';
@@ -218,7 +218,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
           role: 'Administrator',
           isSuperAdmin: true,
           isApiUser: false,
-          passwordPolicy: policies.defaultPolicy,
+          passwordPolicy: (await policies.defaultPolicy(trx)).name,
           passwordHash,
           createdAt: now,
           createdBy: null,
@@ -248,7 +248,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
         );
       }
       const policy =
-        draft.policy === undefined ? policies.defaultPolicy : await policies.resolve(db, draft.policy);
+        draft.policy === undefined ? await policies.defaultPolicy(db) : await policies.find(db, draft.policy);
       if (policy === undefined) {
         throw new InvalidInputError(`POLICY "${draft.policy!.slice(0, 60)}" is not a known password policy`);
       }
@@ -259,10 +259,11 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
         );
       }
       if (draft.password !== undefined) {
-        const problems = loginPasswordProblems(policy, draft.password);
-        if (problems.length > 0) {
+        // The login name is checked too (login-name and anagram rules); a new user has no history.
+        const problem = policies.violation(policy, draft.password, { loginName: draft.username });
+        if (problem !== undefined) {
           throw new InvalidInputError(
-            `PASSWORD does not satisfy the password policy ${policy}: it needs ${problems.join(', ')}`,
+            `PASSWORD does not satisfy the password policy ${policy.name}: ${problem}`,
           );
         }
       }
@@ -299,7 +300,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
             department: draft.department ?? null,
             location: draft.location ?? null,
             allowedHost: draft.hostName ?? null,
-            passwordPolicy: policy,
+            passwordPolicy: policy.name,
             passwordHash,
             createdAt: now,
             createdBy: caller.principal.userId,

@@ -1,2 +1,10 @@
-export { createPolicyCatalog, type PolicyCatalog } from './policies.service.js';
-export { loginPasswordProblems } from './login-password-rules.js';
+export {
+  createPolicyService,
+  type PolicyCatalog,
+  type PolicyEditor,
+  type PolicyService,
+} from './policies.service.js';
+export { registerPolicyRoutes } from './policies.routes.js';
+export { generatePassword, policyViolation, type CheckContext } from './policy-engine.js';
+export type { PasswordPolicy, PolicyDraft, PolicyRules } from './policies.types.js';
+export { policyAttributes, readRuleAttributes } from './policies.attributes.js';

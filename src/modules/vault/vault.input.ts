@@ -117,7 +117,7 @@ export function readCreateResource(input: PmpInput): {
     department: optionalText(details, 'DEPARTMENT', LIMITS.shortText) ?? null,
     location: optionalText(details, 'LOCATION', LIMITS.shortText) ?? null,
     url: optionalText(details, 'RESOURCEURL', LIMITS.url) ?? null,
-    passwordPolicy: policyName(details, 'RESOURCEPASSWORDPOLICY') ?? 'Strong',
+    passwordPolicy: policyName(details, 'RESOURCEPASSWORDPOLICY') ?? null,
     customFields: customFields(details, 'RESOURCECUSTOMFIELD'),
   };
   const file = input.file();

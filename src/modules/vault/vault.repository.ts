@@ -294,13 +294,15 @@ export const vaultRepository = {
       .execute();
   },
 
-  async listHistory(db: Executor, accountId: number) {
-    return db
+  /** Newest first; `limit` for the policy's reuse check, all for endpoint 9. */
+  async listHistory(db: Executor, accountId: number, limit?: number) {
+    let query = db
       .selectFrom('password_history')
       .select(['id', 'password_sealed', 'replaced_at', 'replaced_by'])
       .where('account_id', '=', accountId)
-      .orderBy('id', 'desc')
-      .execute();
+      .orderBy('id', 'desc');
+    if (limit !== undefined) query = query.limit(limit);
+    return query.execute();
   },
 
   // ---- custom fields ------------------------------------------------------------------

@@ -304,7 +304,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       department: row.department,
       location: row.location,
       url: row.url,
-      passwordPolicy: row.password_policy ?? policies.defaultPolicy,
+      passwordPolicy: row.password_policy ?? (await policies.defaultPolicy(executor)).name,
       ownerName: row.owner_name,
       createdAt: row.created_at,
       modifiedAt: row.modified_at,
@@ -331,7 +331,8 @@ export function createVaultService(deps: VaultServiceDeps) {
       name: row.name,
       description: row.description,
       notes: row.notes,
-      passwordPolicy: row.password_policy ?? resource.password_policy ?? policies.defaultPolicy,
+      passwordPolicy:
+        row.password_policy ?? resource.password_policy ?? (await policies.defaultPolicy(executor)).name,
       ownerName: row.owner_name,
       flags,
       createdAt: row.created_at,
@@ -385,6 +386,45 @@ export function createVaultService(deps: VaultServiceDeps) {
     if (policy === undefined)
       throw new InvalidInputError(`${field}: there is no password policy named "${name}"`);
     return policy;
+  }
+
+  /** A password refused by its policy: the rule it breaks, never the password. */
+  function policyRefusal(policyName: string, problem: string): InvalidInputError {
+    return new InvalidInputError(
+      `The password does not satisfy the password policy ${policyName}: ${problem}`,
+      40020,
+    );
+  }
+
+  /**
+   * The account's current password and its history, newest first, opened for the reuse and
+   * similarity rules (at most `limit`). Stays inside the vault: the policy module only ever
+   * sees the plain texts it compares, never sealed data or keys.
+   */
+  async function recentPasswords(trx: Executor, account: AccountRow, limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    const recent: string[] = [];
+    if (account.password_sealed !== null) {
+      recent.push(
+        unseal(
+          account.password_sealed,
+          accountPasswordContext(account.id),
+          `password of account ${account.name}`,
+        ).toString('utf8'),
+      );
+    }
+    for (const row of await repo.listHistory(trx, account.id, limit)) {
+      if (recent.length >= limit) break;
+      if (row.password_sealed === null) continue;
+      recent.push(
+        unseal(
+          row.password_sealed,
+          { table: 'password_history', rowId: row.id, column: PASSWORD_COLUMN },
+          'earlier password',
+        ).toString('utf8'),
+      );
+    }
+    return recent;
   }
 
   function resourceType(name: string): ResourceTypeDefinition {
@@ -461,20 +501,24 @@ export function createVaultService(deps: VaultServiceDeps) {
   async function insertAccount(
     trx: Executor,
     caller: Caller,
-    resource: { id: number; name: string },
+    resource: { id: number; name: string; password_policy: string | null },
     account: NewAccount,
     now: number,
   ): Promise<number> {
     const flags = flagColumns(account.flags);
+    const accountPolicy =
+      account.passwordPolicy === null
+        ? null
+        : await canonicalPolicy(trx, account.passwordPolicy, 'ACCOUNTPASSWORDPOLICY');
+    const policy = await policies.effective(trx, [accountPolicy, resource.password_policy]);
+    const problem = policies.violation(policy, account.password, { loginName: account.name });
+    if (problem !== undefined) throw policyRefusal(policy.name, problem);
     const accountId = await repo.insertAccount(trx, {
       resource_id: resource.id,
       name: account.name,
       name_key: nameKey(account.name),
       password_sealed: null,
-      password_policy:
-        account.passwordPolicy === null
-          ? null
-          : await canonicalPolicy(trx, account.passwordPolicy, 'ACCOUNTPASSWORDPOLICY'),
+      password_policy: accountPolicy,
       description: account.description,
       notes: account.notes,
       owner_id: caller.principal.userId,
@@ -684,6 +728,14 @@ export function createVaultService(deps: VaultServiceDeps) {
             `Remote password reset is not configured for resource ${resource.name}; use RESETTYPE LOCAL to change the password stored in the vault`,
           );
         }
+        const policy = await policies.effective(trx, [account.password_policy, resource.password_policy]);
+        const previous = await recentPasswords(
+          trx,
+          account,
+          Math.max(policy.rules.reuseLast, policy.rules.checkSimilarity ? policy.rules.similarityLast : 0),
+        );
+        const problem = policies.violation(policy, newPassword, { loginName: account.name, previous });
+        if (problem !== undefined) throw policyRefusal(policy.name, problem);
         const now = clock.now();
         if (account.password_sealed !== null) {
           const old = unseal(
@@ -771,6 +823,11 @@ export function createVaultService(deps: VaultServiceDeps) {
           ownerId = owner.id;
         }
         const now = clock.now();
+        // Without RESOURCEPASSWORDPOLICY, the default policy at creation time.
+        const resourcePolicy =
+          fields.passwordPolicy === null
+            ? (await policies.defaultPolicy(trx)).name
+            : await canonicalPolicy(trx, fields.passwordPolicy, 'RESOURCEPASSWORDPOLICY');
         const resourceId = await repo.insertResource(trx, {
           name: fields.name,
           name_key: nameKey(fields.name),
@@ -780,7 +837,7 @@ export function createVaultService(deps: VaultServiceDeps) {
           department: fields.department,
           location: fields.location,
           url: fields.url,
-          password_policy: await canonicalPolicy(trx, fields.passwordPolicy, 'RESOURCEPASSWORDPOLICY'),
+          password_policy: resourcePolicy,
           owner_id: ownerId,
           created_at: now,
           modified_at: now,
@@ -794,7 +851,7 @@ export function createVaultService(deps: VaultServiceDeps) {
         const accountId = await insertAccount(
           trx,
           caller,
-          { id: resourceId, name: fields.name },
+          { id: resourceId, name: fields.name, password_policy: resourcePolicy },
           firstAccount,
           now,
         );
@@ -870,7 +927,7 @@ export function createVaultService(deps: VaultServiceDeps) {
             }
             update.resource_type = next.name;
           }
-          if (patch.passwordPolicy !== undefined)
+          if (patch.passwordPolicy !== undefined && patch.passwordPolicy !== null)
             update.password_policy = await canonicalPolicy(
               trx,
               patch.passwordPolicy,

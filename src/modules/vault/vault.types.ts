@@ -85,7 +85,8 @@ export interface ResourceFields {
   readonly department: string | null;
   readonly location: string | null;
   readonly url: string | null;
-  readonly passwordPolicy: string;
+  /** Null: the default policy at creation time. */
+  readonly passwordPolicy: string | null;
   readonly customFields: readonly CustomFieldInput[];
 }
 

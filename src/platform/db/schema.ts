@@ -25,6 +25,7 @@ export interface Schema {
   resource_shares: ResourceSharesTable;
   account_shares: AccountSharesTable;
   password_requests: PasswordRequestsTable;
+  password_policies: PasswordPoliciesTable;
 }
 
 export interface InstanceTable {
@@ -241,4 +242,15 @@ export interface PasswordRequestsTable {
   checkout_expires_at: number | null;
   checked_in_at: number | null;
   checked_in_by: number | null;
+}
+
+/** A password policy; `rules` is JSON (modules/policies/policies.types.ts). Exactly one row is the default. */
+export interface PasswordPoliciesTable {
+  id: Generated<number>;
+  name: string;
+  name_key: string;
+  description: string;
+  rules: string;
+  built_in: number;
+  is_default: number;
 }

@@ -3,6 +3,7 @@ import type { DialectName } from '../database.js';
 import { foundation } from './2026-11-23-0001-foundation.js';
 import { users } from './2026-11-23-0002-users.js';
 import { userGroupsAndShares } from './2026-11-23-0003-user-groups-and-shares.js';
+import { passwordPolicies } from './2026-11-23-0004-password-policies.js';
 import { accountFlagsAndTotp } from './2026-11-23-0005-account-flags-and-totp.js';
 import { passwordRequests } from './2026-11-23-0006-password-requests.js';
 
@@ -15,6 +16,7 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     '2026-11-23-0001-foundation': foundation(dialect),
     '2026-11-23-0002-users': users(dialect),
     '2026-11-23-0003-user-groups-and-shares': userGroupsAndShares(dialect),
+    '2026-11-23-0004-password-policies': passwordPolicies(dialect),
     '2026-11-23-0005-account-flags-and-totp': accountFlagsAndTotp(dialect),
     '2026-11-23-0006-password-requests': passwordRequests(dialect),
   };
