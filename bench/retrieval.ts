@@ -150,7 +150,7 @@ async function main(): Promise<void> {
             RESOURCENAME: `bench-${r}`,
             RESOURCETYPE: 'Linux',
             ACCOUNTNAME: 'acct-0',
-            PASSWORD: `pw-${r}-0-Xy9!`,
+            PASSWORD: `pw-${r}-n0-Xy9!`,
           },
         },
       });
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
       if (count <= 0) continue;
       const list = Array.from({ length: count }, (_, i) => ({
         ACCOUNTNAME: `acct-${i + 1}`,
-        PASSWORD: `pw-${r}-${i + 1}-Xy9!`,
+        PASSWORD: `pw-${r}-n${i + 1}-Xy9!`,
       }));
       const added = await pmp(
         server.port,
