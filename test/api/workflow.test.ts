@@ -8,6 +8,8 @@ import { dialects, startServer, type RunningServer } from '../helpers/server.js'
  */
 const V1 = '/restapi/json/v1';
 type Client = ReturnType<typeof pmpClient>;
+/** Satisfies the built-in Strong policy (no dictionary word, no sequence). */
+const ENABLE_PASSWORD = 'Qv7#mZ2!rK9x';
 
 const ok = (answer: PmpAnswer) => {
   expect(answer.status, `${answer.name}: ${answer.message}`).toBe('Success');
@@ -52,7 +54,7 @@ async function setUp(server: RunningServer) {
         RESOURCENAME: 'core-router',
         RESOURCETYPE: 'Cisco IOS',
         ACCOUNTNAME: 'enable',
-        PASSWORD: 'Enable-Secret-8!',
+        PASSWORD: ENABLE_PASSWORD,
         ACCESS_CONTROL: 'true',
       }),
     }),
@@ -90,7 +92,7 @@ describe.each(dialects())('password access control on %s', (dialect) => {
   it('walks a request from raised to checked in, with check-out exclusive', async () => {
     const { accountId, passwordPath } = env;
     failed(await as('rita')(passwordPath), /under password access control/);
-    expect(ok(await as('olivia')(passwordPath)).details.PASSWORD).toBe('Enable-Secret-8!');
+    expect(ok(await as('olivia')(passwordPath)).details.PASSWORD).toBe(ENABLE_PASSWORD);
 
     const raised = ok(
       await as('rita')(`${V1}/accounts/${accountId}/requestpassword`, {
@@ -147,7 +149,7 @@ describe.each(dialects())('password access control on %s', (dialect) => {
     );
     expect(out.name).toBe('REQUEST_CHECKOUT');
     expect(out.details.STATUS).toBe('***** [checkIn]');
-    expect(ok(await as('rita')(passwordPath)).details.PASSWORD).toBe('Enable-Secret-8!');
+    expect(ok(await as('rita')(passwordPath)).details.PASSWORD).toBe(ENABLE_PASSWORD);
     const accounts = ok(await as('olivia')(`${V1}/resources/${env.resourceId}/accounts`));
     expect(accounts.details['ACCOUNT LIST'][0]['PASSWORD STATUS']).toBe('[In Use]');
 
@@ -179,7 +181,7 @@ describe.each(dialects())('password access control on %s', (dialect) => {
     expect(after.details['ACCOUNT LIST'][0]['PASSWORD STATUS']).toBe('*****');
 
     ok(await as('ray')(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }));
-    expect(ok(await as('ray')(passwordPath)).details.PASSWORD).toBe('Enable-Secret-8!');
+    expect(ok(await as('ray')(passwordPath)).details.PASSWORD).toBe(ENABLE_PASSWORD);
     // An approver checks it in on ray's behalf.
     ok(await as('adam')(`${V1}/accounts/${accountId}/requester/${id('ray')}/checkin`, { method: 'POST' }));
     failed(await as('ray')(passwordPath), /under password access control/);
@@ -334,5 +336,64 @@ describe.each(dialects())('checkout expiry on %s', (dialect) => {
       }),
     );
     ok(await users.ray!.call(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }));
+  });
+});
+
+describe.each(dialects())('reset on check-in on %s', (dialect) => {
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    // The real default policy (Strong) for the account, so the fresh password is checked against it.
+    server = await startServer(dialect, { BULWARK_RESET_ON_CHECKIN: 'true' }, { realDefaultPolicy: true });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    server?.instance.remove();
+  });
+
+  it('changes the password to a fresh policy-conforming one when it is checked in', async () => {
+    const { users, accountId, resourceId, passwordPath } = await setUp(server);
+    ok(
+      await users.rita!.call(`${V1}/accounts/${accountId}/requestpassword`, {
+        method: 'POST',
+        input: details({ REASON: 'reset' }),
+      }),
+    );
+    ok(
+      await users.adam!.call(`${V1}/accounts/${accountId}/requester/${users.rita!.id}/approve`, {
+        method: 'POST',
+      }),
+    );
+    ok(await users.rita!.call(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }));
+    const seen = ok(await users.rita!.call(passwordPath)).details.PASSWORD as string;
+    expect(seen).toBe(ENABLE_PASSWORD);
+    ok(
+      await users.rita!.call(`${V1}/accounts/${accountId}/requester/${users.rita!.id}/checkin`, {
+        method: 'POST',
+      }),
+    );
+
+    const fresh = ok(await users.olivia!.call(passwordPath)).details.PASSWORD as string;
+    expect(fresh).not.toBe(seen);
+    const details3 = ok(
+      await users.olivia!.call(`${V1}/resources/${resourceId}/accounts/${accountId}`),
+    ).details;
+    const valid = await users.olivia!.call(`${V1}/passwords/validate`, {
+      method: 'POST',
+      input: { operation: { details: { password: fresh, passwordPolicy: details3['PASSWORD POLICY'] } } },
+    });
+    expect(valid.status, valid.message).toBe('Success');
+    // The old password went to the history; the change is audited.
+    const history = ok(
+      await users.olivia!.call(`${V1}/resources/${resourceId}/accounts/${accountId}/passwordhistory`),
+    );
+    expect(JSON.stringify(history.details)).toContain(ENABLE_PASSWORD);
+    const audit = ok(
+      await pmpClient(server.baseUrl, server.token)(`${V1}/audit`, { query: { LIMIT: '50' } }),
+    );
+    const change = audit.details.find(
+      (r: any) => r.OPERATIONTYPE === 'Password Changed' && r.REASON === 'Reset on check-in',
+    );
+    expect(change).toMatchObject({ OPERATEDBY: 'rita', ACCOUNTNAME: 'enable' });
   });
 });

@@ -271,7 +271,7 @@ export const vaultRepository = {
     trx: Executor,
     accountId: number,
     replacedAt: number,
-    replacedBy: number,
+    replacedBy: number | null,
   ): Promise<number> {
     const row = await trx
       .insertInto('password_history')

@@ -16,9 +16,15 @@ import {
 import type { Caller } from '../../platform/principal.js';
 import { allows, type AccessPolicy, type Permission } from '../access/index.js';
 import type { CheckoutGate, ControlledAccount, RequestableAccount } from '../workflow/index.js';
-import { actorOf, AuditOperation, type AuditEvent, type AuditService } from '../audit/index.js';
+import {
+  actorOf,
+  AuditOperation,
+  type AuditActor,
+  type AuditEvent,
+  type AuditService,
+} from '../audit/index.js';
 import type { UserDirectory } from '../identity/index.js';
-import type { PolicyCatalog } from '../policies/index.js';
+import { generatePassword, type PolicyCatalog } from '../policies/index.js';
 import type { TicketSystem } from '../ticketing/index.js';
 import { findResourceType, type ResourceTypeDefinition } from './resource-types.js';
 import {
@@ -285,6 +291,38 @@ export function createVaultService(deps: VaultServiceDeps) {
       );
       throw err;
     }
+  }
+
+  /** Stores a new password: the old one to the history (sealed), the new one sealed, an audit record. */
+  async function replacePassword(
+    trx: Executor,
+    actor: AuditActor,
+    resource: ResourceRow,
+    account: AccountRow,
+    newPassword: Secret,
+    why: AccessJustification,
+  ): Promise<void> {
+    const now = clock.now();
+    if (account.password_sealed !== null) {
+      const old = unseal(
+        account.password_sealed,
+        accountPasswordContext(account.id),
+        `password of account ${account.name}`,
+      );
+      const historyId = await repo.insertHistory(trx, account.id, now, actor.userId);
+      await repo.setHistoryPassword(
+        trx,
+        historyId,
+        keyring.seal(old, { table: 'password_history', rowId: historyId, column: PASSWORD_COLUMN }),
+      );
+    }
+    await repo.setAccountPassword(
+      trx,
+      account.id,
+      keyring.seal(newPassword.reveal(), accountPasswordContext(account.id)),
+      now,
+    );
+    await audit.append(trx, actor, eventOn(AuditOperation.passwordChanged, resource, account, why));
   }
 
   // ---- views ---------------------------------------------------------------------------
@@ -736,32 +774,30 @@ export function createVaultService(deps: VaultServiceDeps) {
         );
         const problem = policies.violation(policy, newPassword, { loginName: account.name, previous });
         if (problem !== undefined) throw policyRefusal(policy.name, problem);
-        const now = clock.now();
-        if (account.password_sealed !== null) {
-          const old = unseal(
-            account.password_sealed,
-            accountPasswordContext(account.id),
-            `password of account ${account.name}`,
-          );
-          const historyId = await repo.insertHistory(trx, account.id, now, caller.principal.userId);
-          await repo.setHistoryPassword(
-            trx,
-            historyId,
-            keyring.seal(old, { table: 'password_history', rowId: historyId, column: PASSWORD_COLUMN }),
-          );
-        }
-        await repo.setAccountPassword(
-          trx,
-          account.id,
-          keyring.seal(newPassword.reveal(), accountPasswordContext(account.id)),
-          now,
-        );
-        await audit.append(
-          trx,
-          actorOf(caller),
-          eventOn(AuditOperation.passwordChanged, resource, account, why),
-        );
+        await replacePassword(trx, actorOf(caller), resource, account, newPassword, why);
       }, 'the password was changed concurrently; try again');
+    },
+
+    /**
+     * For the workflow (reset on check-in): a fresh password generated for the account's effective
+     * policy, never one of its recent passwords, stored like a change and audited as `actor`.
+     */
+    async resetToGenerated(executor: Executor, actor: AuditActor, target: { id: number }): Promise<void> {
+      const resourceId = await repo.resourceIdOfAccount(executor, target.id);
+      const resource = resourceId === undefined ? undefined : await repo.findResource(executor, resourceId);
+      const account = resource && (await repo.findAccount(executor, resource.id, target.id));
+      if (!resource || !account) return;
+      const policy = await policies.effective(executor, [account.password_policy, resource.password_policy]);
+      const previous = await recentPasswords(
+        executor,
+        account,
+        Math.max(policy.rules.reuseLast, policy.rules.checkSimilarity ? policy.rules.similarityLast : 0),
+      );
+      const fresh = new Secret(generatePassword(policy.rules, { loginName: account.name, previous }));
+      await replacePassword(executor, actor, resource, account, fresh, {
+        reason: 'Reset on check-in',
+        ticketId: null,
+      });
     },
 
     /**

@@ -121,6 +121,7 @@ export function createWorkflowService({ database, audit, clock, vault, settings 
     const account = await vault.accountById(trx, checkout.account_id);
     if (!account) return;
     await audit.append(trx, SYSTEM_ACTOR, event(AuditOperation.passwordCheckedInAutomatically, account));
+    if (settings.resetOnCheckin) await vault.resetToGenerated(trx, SYSTEM_ACTOR, account);
   }
 
   return {
@@ -281,6 +282,7 @@ export function createWorkflowService({ database, audit, clock, vault, settings 
         });
         if (!changed) throw new ConflictError(`Account ${account.name} was checked in meanwhile`);
         await audit.append(trx, actorOf(caller), event(AuditOperation.passwordCheckedIn, account));
+        if (settings.resetOnCheckin) await vault.resetToGenerated(trx, actorOf(caller), account);
       });
     },
 

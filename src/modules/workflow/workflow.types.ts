@@ -1,5 +1,6 @@
 import type { Executor } from '../../platform/db/database.js';
 import type { Caller } from '../../platform/principal.js';
+import type { AuditActor } from '../audit/index.js';
 import type { PasswordRequestStatus } from '../../platform/db/schema.js';
 
 /** An account as the workflow sees it, after the vault checked the caller may view it. */
@@ -51,4 +52,6 @@ export interface WorkflowVault {
   requestableAccount(executor: Executor, caller: Caller, accountId: number): Promise<RequestableAccount>;
   /** The account without authorization (approvers, the sweeper); undefined if it does not exist. */
   accountById(executor: Executor, accountId: number): Promise<RequestableAccount | undefined>;
+  /** Changes the password to a fresh one conforming to the account's policy (reset on check-in). */
+  resetToGenerated(executor: Executor, actor: AuditActor, account: { id: number }): Promise<void>;
 }
