@@ -8,6 +8,17 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { details, parsePmp, pmpClient, rawRequest, type PmpAnswer } from '../helpers/client.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
+import { totp, type TotpParameters } from '../../src/platform/crypto/totp.js';
+
+/** RFC 6238's SHA1 seed, and the same in base32 as clients send it. */
+const SEED = Buffer.from('12345678901234567890', 'ascii');
+const SEED_BASE32 = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
+
+/** The codes valid around now (the request may cross a step boundary). */
+function codesAround(parameters: TotpParameters, key = SEED): string[] {
+  const now = Date.now() / 1000;
+  return [-1, 0, 1].map((step) => totp(key, now + step * parameters.period, parameters));
+}
 
 const V1 = '/restapi/json/v1';
 const CONTROLS = [
@@ -335,5 +346,181 @@ describe.each(dialects())('account flags on %s', (dialect) => {
   it('accounts without controls never ask the ticket system', async () => {
     const { rid, aid } = await create('ticket-none', { PASSWORD: 'Free-Secret' });
     expect(ok(await password(rid, aid, { TICKETID: 'CHG-2' })).details.PASSWORD).toBe('Free-Secret');
+  });
+
+  // ---- TOTP (21, 22, 91) ------------------------------------------------------------------
+
+  const fetchTotp = (aid: string, query?: Record<string, string>, client = call) =>
+    client(`${V1}/accounts/${aid}/totp`, query ? { query } : {});
+
+  it('91 answers the current RFC 6238 code of the secret given at creation; defaults SHA1/6/30', async () => {
+    const { aid } = await create('totp-create', { TOTP_SECRET: SEED_BASE32 });
+    const answer = ok(await fetchTotp(aid));
+    expect(answer.name).toBe('FETCH_CURRENT_TOTP');
+    expect(answer.message).toBe('TOTP has been successfully fetched.');
+    expect(answer.statusCode).toBe(20000);
+    expect(codesAround({ algorithm: 'SHA1', digits: 6, period: 30 })).toContain(answer.details.TOTP);
+    expect(answer.http.text).not.toContain(SEED_BASE32);
+
+    const trail = ok(await call(`${V1}/audit?AUDITTYPE=Resource&STARTINDEX=1&LIMIT=1000&DURATION=ALL`));
+    expect(trail.http.text).toContain('TOTP Retrieved');
+    expect(trail.http.text).not.toContain(answer.details.TOTP);
+  });
+
+  it('21 and 22 configure, change and remove it', async () => {
+    const { rid } = await create('totp-edit');
+    const added = ok(
+      await call(`${V1}/resources/${rid}/accounts`, {
+        method: 'POST',
+        input: details({
+          ACCOUNTLIST: [
+            {
+              ACCOUNTNAME: 'web',
+              PASSWORD: 'p',
+              TOTP_SECRET: 'gezd gnbv gy3t qojq gezd gnbv gy3t qojq',
+              TOTP_ALGORITHM: 'SHA256',
+              TOTP_DIGITS: '8',
+              TOTP_VALIDITY: '60',
+            },
+          ],
+        }),
+      }),
+    );
+    const aid = added.details[0].web.ACCOUNTID as string;
+    expect(codesAround({ algorithm: 'SHA256', digits: 8, period: 60 })).toContain(
+      ok(await fetchTotp(aid)).details.TOTP,
+    );
+
+    // parameters alone keep the secret
+    ok(
+      await call(`${V1}/resources/${rid}/accounts/${aid}`, {
+        method: 'PUT',
+        input: details({ TOTP_ALGORITHM: 'SHA512', TOTP_DIGITS: 7 }),
+      }),
+    );
+    expect(codesAround({ algorithm: 'SHA512', digits: 7, period: 60 })).toContain(
+      ok(await fetchTotp(aid)).details.TOTP,
+    );
+
+    // a new secret resets the parameters to the defaults where not given
+    const other = Buffer.from('another-secret-key!!', 'ascii');
+    ok(
+      await call(`${V1}/resources/${rid}/accounts/${aid}`, {
+        method: 'PUT',
+        input: details({ ACCOUNTNAME: 'web', TOTP_SECRET: 'MFXG65DIMVZC243FMNZGK5BNNNSXSIJB' }),
+      }),
+    );
+    expect(codesAround({ algorithm: 'SHA1', digits: 6, period: 30 }, other)).toContain(
+      ok(await fetchTotp(aid)).details.TOTP,
+    );
+
+    // an empty secret removes it
+    ok(
+      await call(`${V1}/resources/${rid}/accounts/${aid}`, {
+        method: 'PUT',
+        input: details({ TOTP_SECRET: '' }),
+      }),
+    );
+    expect(failed(await fetchTotp(aid)).message).toBe('No TOTP is configured for account web');
+  });
+
+  it('bad TOTP input is a clear Failed and changes nothing', async () => {
+    const { rid, aid } = await create('totp-bad', { TOTP_SECRET: SEED_BASE32, TOTP_DIGITS: '8' });
+    const edit = (fields: Record<string, unknown>) =>
+      call(`${V1}/resources/${rid}/accounts/${aid}`, {
+        method: 'PUT',
+        input: details({ NOTES: 'changed', ...fields }),
+      });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ TOTP_SECRET: 'not base32!' }, 'TOTP_SECRET is not a base32 secret'],
+      [{ TOTP_SECRET: '01890189' }, 'TOTP_SECRET is not a base32 secret'],
+      [{ TOTP_ALGORITHM: 'MD5' }, 'TOTP_ALGORITHM must be SHA1, SHA256 or SHA512; got "MD5"'],
+      [{ TOTP_DIGITS: '9' }, 'TOTP_DIGITS must be 6, 7 or 8'],
+      [{ TOTP_DIGITS: '5' }, 'TOTP_DIGITS must be 6, 7 or 8'],
+      [{ TOTP_DIGITS: 'six' }, 'TOTP_DIGITS must be 6, 7 or 8'],
+      [{ TOTP_VALIDITY: '0' }, 'TOTP_VALIDITY must be a number of seconds from 1 to 86400'],
+      [{ TOTP_VALIDITY: '-30' }, 'TOTP_VALIDITY must be a number of seconds from 1 to 86400'],
+    ];
+    for (const [fields, message] of cases) {
+      const answer = failed(await edit(fields));
+      expect(answer.message, JSON.stringify(fields)).toContain(message);
+      expect(answer.http.text).not.toContain('not base32!');
+    }
+    expect((await accountDetails(rid, aid)).NOTES).toBe('N/A');
+    expect(codesAround({ algorithm: 'SHA1', digits: 8, period: 30 })).toContain(
+      ok(await fetchTotp(aid)).details.TOTP,
+    );
+
+    // parameters for an account without a TOTP; a TOTP on creation with a bad secret
+    const plain = await create('totp-none');
+    expect(
+      failed(
+        await call(`${V1}/resources/${plain.rid}/accounts/${plain.aid}`, {
+          method: 'PUT',
+          input: details({ TOTP_DIGITS: '8' }),
+        }),
+      ).message,
+    ).toContain('Account root has no TOTP: give TOTP_SECRET');
+    const badCreate = failed(
+      await call(`${V1}/resources`, {
+        method: 'POST',
+        input: details({
+          RESOURCENAME: 'totp-bad-create',
+          RESOURCETYPE: 'Linux',
+          ACCOUNTNAME: 'root',
+          PASSWORD: 'x',
+          TOTP_SECRET: '1111',
+        }),
+      }),
+    );
+    expect(badCreate.message).toContain('TOTP_SECRET is not a base32 secret');
+    const list = ok(await call(`${V1}/resources`));
+    expect(list.details.map((r: any) => r['RESOURCE NAME'])).not.toContain('totp-bad-create');
+  });
+
+  it('91 needs view access, honours the account controls, and the secret is sealed at rest', async () => {
+    const { rid, aid } = await create('totp-guarded', { TOTP_SECRET: SEED_BASE32, ISREASONREQUIRED: 'true' });
+    expect(failed(await fetchTotp(aid)).message).toBe(
+      'A reason is required to retrieve the TOTP of account root: give REASON',
+    );
+    ok(await fetchTotp(aid, { REASON: 'login' }));
+    expect(failed(await fetchTotp('99999999')).statusCode).toBe(40400);
+    expect(failed(await fetchTotp('abc')).statusCode).toBe(40005);
+
+    const created = ok(
+      await call(`${V1}/user`, {
+        method: 'POST',
+        input: details({
+          USERNAME: 'totp-reader',
+          FULLNAME: 'TOTP Reader',
+          EMAIL: 'reader@example.test',
+          ROLE: 'Password User',
+          ISAPIUSER: 'true',
+          EXPIRYDATE: 'NeverExpires',
+        }),
+      }),
+    );
+    const reader = pmpClient(server.baseUrl, created.details.AUTHTOKEN as string);
+    const userId = ok(await call(`${V1}/user/getUserId`, { query: { USERNAME: 'totp-reader' } })).details
+      .USERID;
+    expect(failed(await fetchTotp(aid, { REASON: 'x' }, reader)).statusCode).toBe(40400);
+    ok(
+      await call(`${V1}/resources/${rid}/accounts/${aid}/share`, {
+        method: 'PUT',
+        input: details({ ACCESSTYPE: 'view', USERID: String(userId) }),
+      }),
+    );
+    ok(await fetchTotp(aid, { REASON: 'x' }, reader));
+
+    if (dialect === 'sqlite') {
+      const { readdirSync, readFileSync } = await import('node:fs');
+      const path = await import('node:path');
+      for (const file of readdirSync(server.instance.dataDir)) {
+        if (!file.startsWith('bulwark.db')) continue;
+        const bytes = readFileSync(path.join(server.instance.dataDir, file));
+        expect(bytes.includes(SEED), file).toBe(false);
+        expect(bytes.includes(Buffer.from(SEED_BASE32)), file).toBe(false);
+      }
+    }
   });
 });

@@ -1,6 +1,7 @@
 import type { FieldReader } from '../../http/field-reader.js';
 import type { PmpInput } from '../../http/input.js';
 import { DomainError, InvalidInputError } from '../../platform/errors.js';
+import { decodeBase32, TOTP_ALGORITHMS, type TotpAlgorithm } from '../../platform/crypto/totp.js';
 import type { SearchFilter } from './vault.repository.js';
 import type { AccountDraft } from './vault.service.js';
 import {
@@ -15,6 +16,7 @@ import {
   type NewAccount,
   type ResourceFields,
   type ResourcePatch,
+  type TotpInput,
 } from './vault.types.js';
 
 /**
@@ -77,6 +79,57 @@ function accountFlags(details: FieldReader): AccountFlags {
   return flags;
 }
 
+const TOTP_FIELDS = ['TOTP_SECRET', 'TOTP_ALGORITHM', 'TOTP_DIGITS', 'TOTP_VALIDITY'] as const;
+
+function wholeNumber(details: FieldReader, field: string, min: number, max: number, what: string) {
+  const text = details.string(field, { maxLength: 20 });
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new InvalidInputError(`${field} must be ${what}; got "${text}"`);
+  }
+  return value;
+}
+
+/**
+ * The account's TOTP (build 12430+): an empty TOTP_SECRET removes it. The secret is never
+ * repeated in a message.
+ */
+function totpInput(details: FieldReader): TotpInput | undefined {
+  if (!TOTP_FIELDS.some((field) => details.has(field))) return undefined;
+  let secret: Buffer | null | undefined;
+  if (details.has('TOTP_SECRET')) {
+    const text = details.string('TOTP_SECRET', { maxLength: LIMITS.totpSecret }) ?? '';
+    if (text === '') secret = null;
+    else {
+      secret = decodeBase32(text);
+      if (secret === undefined) {
+        throw new InvalidInputError(
+          'TOTP_SECRET is not a base32 secret (letters A-Z and digits 2-7, as authenticator apps show it)',
+        );
+      }
+    }
+  }
+  let algorithm: TotpAlgorithm | undefined;
+  const rawAlgorithm = details.string('TOTP_ALGORITHM', { maxLength: 40 });
+  if (rawAlgorithm) {
+    const canonical = rawAlgorithm
+      .toUpperCase()
+      .replace(/^HMAC/, '')
+      .replace(/[-_\s]/g, '');
+    algorithm = TOTP_ALGORITHMS.find((a) => a === canonical);
+    if (algorithm === undefined) {
+      throw new InvalidInputError(`TOTP_ALGORITHM must be SHA1, SHA256 or SHA512; got "${rawAlgorithm}"`);
+    }
+  }
+  return {
+    secret,
+    algorithm,
+    digits: wholeNumber(details, 'TOTP_DIGITS', 6, 8, '6, 7 or 8'),
+    period: wholeNumber(details, 'TOTP_VALIDITY', 1, 86_400, 'a number of seconds from 1 to 86400'),
+  };
+}
+
 function policyName(details: FieldReader, field: string): string | undefined {
   const value = details.string(field, { maxLength: LIMITS.policyName });
   return value === '' ? undefined : value;
@@ -91,7 +144,12 @@ export function readJustification(input: PmpInput): AccessJustification {
 }
 
 function newAccount(details: FieldReader): NewAccount {
+  const totp = totpInput(details);
+  if (totp && !totp.secret && (totp.algorithm || totp.digits || totp.period)) {
+    throw new InvalidInputError('TOTP_ALGORITHM, TOTP_DIGITS and TOTP_VALIDITY need a TOTP_SECRET');
+  }
   return {
+    totp: totp?.secret ? totp : undefined,
     name: name(details, 'ACCOUNTNAME', true),
     password: details.secret('PASSWORD', { required: true, maxLength: LIMITS.password })!,
     passwordPolicy: policyName(details, 'ACCOUNTPASSWORDPOLICY') ?? null,
@@ -186,13 +244,14 @@ export function readAccountPatch(input: PmpInput): AccountPatch {
     notes: optionalText(details, 'NOTES', LIMITS.notes),
     flags: Object.keys(flags).length > 0 ? flags : undefined,
     customFields: details.has('ACCOUNTCUSTOMFIELD') ? customFields(details, 'ACCOUNTCUSTOMFIELD') : undefined,
+    totp: totpInput(details),
   };
   const defined = Object.fromEntries(
     Object.entries(patch).filter(([, v]) => v !== undefined),
   ) as AccountPatch;
   if (Object.keys(defined).length === 0) {
     throw new InvalidInputError(
-      `nothing to change: give at least one of ACCOUNTNAME, ACCOUNTPASSWORDPOLICY, DESCRIPTION, NOTES, ACCOUNTCUSTOMFIELD, ${Object.keys(ACCOUNT_FLAGS).join(', ')}`,
+      `nothing to change: give at least one of ACCOUNTNAME, ACCOUNTPASSWORDPOLICY, DESCRIPTION, NOTES, ACCOUNTCUSTOMFIELD, ${TOTP_FIELDS.join(', ')}, ${Object.keys(ACCOUNT_FLAGS).join(', ')}`,
     );
   }
   return defined;

@@ -381,6 +381,18 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     },
   });
 
+  // 91: the current TOTP code of an account (never its secret)
+  router.add({
+    method: 'GET',
+    url: `${V1}/accounts/:accountId/totp`,
+    operation: 'FETCH_CURRENT_TOTP',
+    async handle({ caller, params, input }) {
+      const accountId = parseId(params.accountId, 'account');
+      const code = await vault.currentTotp(caller, accountId, readJustification(input));
+      return { message: 'TOTP has been successfully fetched.', details: { TOTP: code.reveal() } };
+    },
+  });
+
   // 78; also the health check of several clients (Details must be non-empty)
   router.add({
     method: 'GET',

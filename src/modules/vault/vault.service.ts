@@ -4,6 +4,7 @@ import type { Database, Executor } from '../../platform/db/database.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import { KeyringError, type Keyring, type SealContext } from '../../platform/crypto/keyring.js';
 import { Secret } from '../../platform/crypto/secret.js';
+import { TOTP_DEFAULTS, totp, type TotpAlgorithm } from '../../platform/crypto/totp.js';
 import {
   ConflictError,
   IntegrityError,
@@ -58,6 +59,7 @@ import {
   type ResourceSummary,
   type ShareableObject,
   type ResourceView,
+  type TotpInput,
   type UploadedSecretFile,
 } from './vault.types.js';
 
@@ -114,6 +116,41 @@ export function createVaultService(deps: VaultServiceDeps) {
     rowId: accountId,
     column: PASSWORD_COLUMN,
   });
+
+  const totpSecretContext = (accountId: number): SealContext => ({
+    table: 'accounts',
+    rowId: accountId,
+    column: 'totp_secret_sealed',
+  });
+
+  /**
+   * The column values a TOTP input sets: an empty secret clears all four; a new secret takes the
+   * parameters given, the defaults (SHA1, 6 digits, 30 s) for the others; parameters alone change
+   * an existing TOTP's parameters.
+   */
+  function totpColumns(accountId: number, accountName: string, input: TotpInput, hasSecret: boolean) {
+    if (input.secret === null) {
+      return { totp_secret_sealed: null, totp_algorithm: null, totp_digits: null, totp_period: null };
+    }
+    if (input.secret === undefined) {
+      if (!hasSecret) {
+        throw new InvalidInputError(
+          `Account ${accountName} has no TOTP: give TOTP_SECRET with TOTP_ALGORITHM, TOTP_DIGITS or TOTP_VALIDITY`,
+        );
+      }
+      const update: Record<string, unknown> = {};
+      if (input.algorithm !== undefined) update.totp_algorithm = input.algorithm;
+      if (input.digits !== undefined) update.totp_digits = input.digits;
+      if (input.period !== undefined) update.totp_period = input.period;
+      return update;
+    }
+    return {
+      totp_secret_sealed: keyring.seal(input.secret, totpSecretContext(accountId)),
+      totp_algorithm: input.algorithm ?? TOTP_DEFAULTS.algorithm,
+      totp_digits: input.digits ?? TOTP_DEFAULTS.digits,
+      totp_period: input.period ?? TOTP_DEFAULTS.period,
+    };
+  }
 
   /** Opens a sealed value; a tampered or moved one becomes a clear refusal, never a release. */
   function unseal(envelope: Buffer, context: SealContext, what: string): Buffer {
@@ -573,6 +610,9 @@ export function createVaultService(deps: VaultServiceDeps) {
       now,
     );
     await applyCustomFields(trx, 'account', accountId, account.customFields);
+    if (account.totp) {
+      await repo.updateAccount(trx, accountId, totpColumns(accountId, account.name, account.totp, false));
+    }
     if (account.file) {
       await repo.insertFile(trx, {
         accountId,
@@ -1015,6 +1055,12 @@ export function createVaultService(deps: VaultServiceDeps) {
           if (patch.description !== undefined) update.description = patch.description;
           if (patch.notes !== undefined) update.notes = patch.notes;
           Object.assign(update, flagColumns(patch.flags ?? {}));
+          if (patch.totp) {
+            Object.assign(
+              update,
+              totpColumns(accountId, account.name, patch.totp, account.totp_secret_sealed !== null),
+            );
+          }
           update.modified_at = clock.now();
           await repo.updateAccount(trx, accountId, update);
           await applyCustomFields(trx, 'account', accountId, patch.customFields ?? []);
@@ -1129,6 +1175,35 @@ export function createVaultService(deps: VaultServiceDeps) {
         throw err instanceof NotFoundError ? notFound() : err;
       });
       return { resourceId, accountId };
+    },
+
+    /** Endpoint 91: the account's current TOTP code, released like a password (gate, audit). */
+    async currentTotp(caller: Caller, accountId: number, why: AccessJustification): Promise<Secret> {
+      const resourceId = await repo.resourceIdOfAccount(db, accountId);
+      if (resourceId === undefined) throw accountNotFound(accountId);
+      const { resource, account } = await authorizedAccount(db, caller, resourceId, accountId, 'view');
+      await assertReleasable(caller, resource, account, controlsOf(account), why, 'TOTP');
+      if (account.totp_secret_sealed === null) {
+        throw new OperationNotAvailableError(`No TOTP is configured for account ${account.name}`);
+      }
+      const key = unseal(
+        account.totp_secret_sealed,
+        totpSecretContext(account.id),
+        `TOTP secret of account ${account.name}`,
+      );
+      const code = new Secret(
+        totp(key, clock.now() / 1000, {
+          algorithm: (account.totp_algorithm ?? TOTP_DEFAULTS.algorithm) as TotpAlgorithm,
+          digits: account.totp_digits ?? TOTP_DEFAULTS.digits,
+          period: account.totp_period ?? TOTP_DEFAULTS.period,
+        }),
+      );
+      key.fill(0);
+      await audit.recordAccess(
+        actorOf(caller),
+        eventOn(AuditOperation.totpRetrieved, resource, account, why),
+      );
+      return code;
     },
 
     async downloadFile(

@@ -1,5 +1,6 @@
 import type { Secret } from '../../platform/crypto/secret.js';
 import { DomainError } from '../../platform/errors.js';
+import type { TotpAlgorithm } from '../../platform/crypto/totp.js';
 
 /** Lengths beyond which input is refused (characters). */
 export const LIMITS = {
@@ -14,6 +15,7 @@ export const LIMITS = {
   customValue: 2048,
   reason: 1024,
   ticketId: 255,
+  totpSecret: 1024,
   customFieldsPerObject: 20,
   accountsPerRequest: 1000,
 } as const;
@@ -101,6 +103,17 @@ export interface UploadedSecretFile {
   readonly content: Buffer;
 }
 
+/**
+ * TOTP_SECRET, TOTP_ALGORITHM, TOTP_DIGITS, TOTP_VALIDITY as given. `secret` null removes the
+ * TOTP; undefined keeps the secret (an edit of the parameters only).
+ */
+export interface TotpInput {
+  readonly secret: Buffer | null | undefined;
+  readonly algorithm: TotpAlgorithm | undefined;
+  readonly digits: number | undefined;
+  readonly period: number | undefined;
+}
+
 export interface NewAccount {
   readonly name: string;
   readonly password: Secret;
@@ -110,6 +123,7 @@ export interface NewAccount {
   readonly flags: AccountFlags;
   readonly customFields: readonly CustomFieldInput[];
   readonly file?: UploadedSecretFile | undefined;
+  readonly totp?: TotpInput | undefined;
 }
 
 export interface AccountPatch {
@@ -119,6 +133,7 @@ export interface AccountPatch {
   readonly notes?: string | null;
   readonly flags?: AccountFlags;
   readonly customFields?: readonly CustomFieldInput[];
+  readonly totp?: TotpInput;
 }
 
 /** Why a secret is being read or changed, recorded in the audit trail. */
