@@ -204,6 +204,8 @@ describe.each(dialects())('password access control on %s', (dialect) => {
       await as('rita')(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }),
       /no approved request/,
     );
+    // The account's TOTP is released under the same rule as its password.
+    failed(await as('rita')(`${V1}/accounts/${accountId}/totp`), /under password access control/);
 
     ok(
       await as('adam')(`${V1}/accounts/${accountId}/requestpassword`, {

@@ -1183,6 +1183,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       if (resourceId === undefined) throw accountNotFound(accountId);
       const { resource, account } = await authorizedAccount(db, caller, resourceId, accountId, 'view');
       await assertReleasable(caller, resource, account, controlsOf(account), why, 'TOTP');
+      await checkouts.mayRelease(db, caller, controlledAccount(account, resource));
       if (account.totp_secret_sealed === null) {
         throw new OperationNotAvailableError(`No TOTP is configured for account ${account.name}`);
       }
