@@ -90,6 +90,7 @@ export function createServices(deps: {
   const sharing = createSharingService({ database, audit, clock, users, userGroups, vault });
   const workflow = createWorkflowService({
     database,
+    users,
     audit,
     clock,
     vault,

@@ -126,7 +126,7 @@ describe.each(dialects())('password access control on %s', (dialect) => {
     expect(ok(await as('rita')(`${V1}/accounts/passwordaccessrequests`)).totalRows).toBe(0);
     failed(
       await as('ray')(`${V1}/accounts/${accountId}/requester/${id('rita')}/approve`, { method: 'POST' }),
-      /Only administrators and the owner/,
+      /Only administrators, the owner and the named approvers/,
     );
     failed(await as('rita')(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }), /not approved yet/);
 
@@ -232,7 +232,7 @@ describe.each(dialects())('password access control on %s', (dialect) => {
     failed(await as('rita')(`${V1}/accounts/999999/requestpassword`, { method: 'POST' }), /does not exist/);
     failed(
       await as('rita')(`${V1}/accounts/${accountId}/requester/${id('adam')}/approve`, { method: 'POST' }),
-      /Only administrators and the owner/,
+      /Only administrators, the owner and the named approvers/,
     );
     // An account without access control needs no request.
     const plain = ok(
@@ -275,6 +275,49 @@ describe.each(dialects())('password access control on %s', (dialect) => {
     ok(await as(holder)(`${V1}/accounts/${accountId}/requester/${id(holder)}/checkin`, { method: 'POST' }));
   });
 
+  it("named approvers decide on the account's requests", async () => {
+    const { accountId } = env;
+    const approvers = `${V1}/accounts/${accountId}/approvers`;
+    failed(
+      await as('rita')(approvers, { method: 'PUT', input: details({ USERIDS: [id('rita')] }) }),
+      /Only administrators and the owner of account enable may name its approvers/,
+    );
+    failed(
+      await as('olivia')(approvers, { method: 'PUT', input: details({ USERIDS: [999999] }) }),
+      /User with ID 999999 does not exist/,
+    );
+    failed(await as('olivia')(approvers, { method: 'PUT', input: details({}) }), /USERIDS is mandatory/);
+    expect(ok(await as('olivia')(approvers)).totalRows).toBe(0);
+
+    ok(await as('olivia')(approvers, { method: 'PUT', input: details({ USERIDS: [id('ray')] }) }));
+    expect(ok(await as('rita')(approvers)).details).toEqual([{ USERID: id('ray'), USERNAME: 'ray' }]);
+    ok(
+      await as('rita')(`${V1}/accounts/${accountId}/requestpassword`, {
+        method: 'POST',
+        input: details({ REASON: 'named' }),
+      }),
+    );
+    const waiting = ok(await as('ray')(`${V1}/accounts/passwordaccessrequests`));
+    expect(JSON.stringify(waiting.details)).toContain('"REQUESTED BY":"rita"');
+    ok(await as('ray')(`${V1}/accounts/${accountId}/requester/${id('rita')}/approve`, { method: 'POST' }));
+    ok(await as('rita')(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }));
+    ok(await as('ray')(`${V1}/accounts/${accountId}/requester/${id('rita')}/checkin`, { method: 'POST' }));
+
+    // Cleared: ray decides no more.
+    ok(await as('olivia')(approvers, { method: 'PUT', input: details({ USERIDS: [] }) }));
+    ok(
+      await as('rita')(`${V1}/accounts/${accountId}/requestpassword`, {
+        method: 'POST',
+        input: details({ REASON: 'again' }),
+      }),
+    );
+    failed(
+      await as('ray')(`${V1}/accounts/${accountId}/requester/${id('rita')}/approve`, { method: 'POST' }),
+      /Only administrators, the owner and the named approvers/,
+    );
+    ok(await as('olivia')(`${V1}/accounts/${accountId}/requester/${id('rita')}/reject`, { method: 'POST' }));
+  });
+
   it('audits every step', async () => {
     const audit = ok(await env.admin(`${V1}/audit`, { query: { AUDITTYPE: 'Resource', LIMIT: '500' } }));
     const operations = audit.details.map((r: any) => r.OPERATIONTYPE);
@@ -284,6 +327,7 @@ describe.each(dialects())('password access control on %s', (dialect) => {
       'Password Request Rejected',
       'Password Checked Out',
       'Password Checked In',
+      'Password Approvers Named',
     ]) {
       expect(operations, op).toContain(op);
     }

@@ -108,6 +108,7 @@ export const AuditOperation = {
   passwordCheckedOut: 'Password Checked Out',
   passwordCheckedIn: 'Password Checked In',
   passwordCheckedInAutomatically: 'Password Checked In Automatically',
+  approversNamed: 'Password Approvers Named',
   passwordPolicyCreated: 'Password Policy Created',
   passwordPolicyModified: 'Password Policy Modified',
   passwordPolicyDeleted: 'Password Policy Deleted',

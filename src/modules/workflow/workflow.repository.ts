@@ -95,8 +95,40 @@ export const workflowRepository = {
       .execute();
   },
 
-  /** Requests waiting for a decision, with what endpoint 11 shows; optionally only on accounts of one owner. */
-  async waiting(db: Executor, ownerId: number | undefined) {
+  async approversOf(db: Executor, accountId: number) {
+    return db
+      .selectFrom('account_approvers')
+      .innerJoin('users', 'users.id', 'account_approvers.user_id')
+      .select(['users.id', 'users.username'])
+      .where('account_approvers.account_id', '=', accountId)
+      .orderBy('users.username')
+      .execute();
+  },
+
+  async isNamedApprover(db: Executor, accountId: number, userId: number): Promise<boolean> {
+    const row = await db
+      .selectFrom('account_approvers')
+      .select('user_id')
+      .where('account_id', '=', accountId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row !== undefined;
+  },
+
+  async replaceApprovers(trx: Executor, accountId: number, userIds: readonly number[]): Promise<void> {
+    await trx.deleteFrom('account_approvers').where('account_id', '=', accountId).execute();
+    if (userIds.length === 0) return;
+    await trx
+      .insertInto('account_approvers')
+      .values(userIds.map((userId) => ({ account_id: accountId, user_id: userId })))
+      .execute();
+  },
+
+  /**
+   * Requests waiting for a decision, with what endpoint 11 shows; for a non-administrator only
+   * on accounts they own (or whose resource they own) or are named approver of.
+   */
+  async waiting(db: Executor, approverId: number | undefined) {
     let query = db
       .selectFrom('password_requests')
       .innerJoin('users as requester', 'requester.id', 'password_requests.requester_id')
@@ -118,9 +150,17 @@ export const workflowRepository = {
       .where('password_requests.status', '=', 'waiting')
       .orderBy('password_requests.requested_at')
       .orderBy('password_requests.id');
-    if (ownerId !== undefined) {
+    if (approverId !== undefined) {
       query = query.where((eb) =>
-        eb.or([eb('accounts.owner_id', '=', ownerId), eb('resources.owner_id', '=', ownerId)]),
+        eb.or([
+          eb('accounts.owner_id', '=', approverId),
+          eb('resources.owner_id', '=', approverId),
+          eb(
+            'accounts.id',
+            'in',
+            eb.selectFrom('account_approvers').select('account_id').where('user_id', '=', approverId),
+          ),
+        ]),
       );
     }
     return query.execute();

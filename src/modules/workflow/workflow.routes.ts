@@ -1,6 +1,7 @@
 import { parseId } from '../../http/ids.js';
 import type { PmpInput } from '../../http/input.js';
 import type { PmpRouter } from '../../http/server.js';
+import { MissingFieldError } from '../../platform/errors.js';
 import type { TimeFormatter } from '../../platform/time.js';
 import type { WorkflowService } from './workflow.service.js';
 import { STATUS_TEXT, type PasswordRequestView } from './workflow.types.js';
@@ -95,6 +96,40 @@ export function registerWorkflowRoutes(
       return {
         message: 'Password have been checked out successfully',
         details: { STATUS: '***** [checkIn]' },
+      };
+    },
+  });
+
+  // native: the approvers named on an account
+  router.add({
+    method: 'GET',
+    url: `${V1}/accounts/:accountId/approvers`,
+    operation: 'GET_ACCOUNT_APPROVERS',
+    async handle({ caller, params }) {
+      const { account, approvers } = await workflow.approvers(caller, parseId(params.accountId, 'account'));
+      return {
+        message: `Approvers of account ${account.name} fetched successfully`,
+        details:
+          approvers.length > 0
+            ? approvers.map((a) => ({ USERID: String(a.id), USERNAME: a.username }))
+            : undefined,
+        totalRows: approvers.length,
+      };
+    },
+  });
+  router.add({
+    method: 'PUT',
+    url: `${V1}/accounts/:accountId/approvers`,
+    operation: 'SET_ACCOUNT_APPROVERS',
+    async handle({ caller, params, input }) {
+      const userIds = input.details().idList('USERIDS', 'user', { maxItems: 100 });
+      if (!input.details().has('USERIDS')) throw new MissingFieldError('USERIDS');
+      const names = await workflow.nameApprovers(caller, parseId(params.accountId, 'account'), userIds);
+      return {
+        message:
+          names.length > 0
+            ? `Approvers set: ${names.join(', ')}`
+            : 'Approvers removed; administrators and owners decide',
       };
     },
   });

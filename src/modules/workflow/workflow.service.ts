@@ -9,6 +9,7 @@ import {
 } from '../../platform/errors.js';
 import type { Caller, Principal } from '../../platform/principal.js';
 import { mayAdministerUsers } from '../access/index.js';
+import type { UserDirectory } from '../identity/index.js';
 import {
   actorOf,
   AuditOperation,
@@ -26,6 +27,7 @@ import type {
 
 export interface WorkflowServiceDeps {
   readonly database: Database;
+  readonly users: Pick<UserDirectory, 'findById'>;
   readonly audit: AuditService;
   readonly clock: Clock;
   readonly vault: WorkflowVault;
@@ -47,17 +49,26 @@ export type WorkflowService = ReturnType<typeof createWorkflowService>;
  * rejects (12) it, the requester checks it out (15) and may retrieve it until checking it in
  * (14) or until the checkout expires. A checkout is exclusive. Owners are not subject to it.
  *
- * Approvers: administrators (super administrators, Administrator, Privileged Administrator) and
- * the owner of the account or its resource; never the requester. Every step is audited in its
+ * Approvers: administrators (super administrators, Administrator, Privileged Administrator), the
+ * owner of the account or its resource, and the users named approvers on the account; never
+ * the requester. Every step is audited in its
  * transaction; the database's partial unique indexes keep "one open request per user and
  * account" and "one checkout per account" true under concurrency.
  */
-export function createWorkflowService({ database, audit, clock, vault, settings }: WorkflowServiceDeps) {
+export function createWorkflowService({
+  database,
+  users,
+  audit,
+  clock,
+  vault,
+  settings,
+}: WorkflowServiceDeps) {
   const db = database.db;
 
   const isOwner = (principal: Principal, account: RequestableAccount) =>
     principal.userId === account.ownerId || principal.userId === account.resource.ownerId;
-  const isApprover = (principal: Principal, account: RequestableAccount) =>
+  /** May name the approvers of an account: administrators and its owners. */
+  const mayNameApprovers = (principal: Principal, account: RequestableAccount) =>
     mayAdministerUsers(principal) || isOwner(principal, account);
 
   const event = (
@@ -91,14 +102,18 @@ export function createWorkflowService({ database, audit, clock, vault, settings 
 
   /** The account as an approver acts on it: administrators need no share; others must see it. */
   async function accountForApprover(executor: Executor, caller: Caller, accountId: number) {
-    const account = mayAdministerUsers(caller.principal)
+    // Administrators and named approvers decide without a share; others must see the account.
+    const privileged =
+      mayAdministerUsers(caller.principal) ||
+      (await repo.isNamedApprover(executor, accountId, caller.principal.userId));
+    const account = privileged
       ? await vault.accountById(executor, accountId)
       : await vault.requestableAccount(executor, caller, accountId);
     if (!account)
       throw new NotFoundError(`Account with ID ${accountId} does not exist or is not accessible to you`);
-    if (!isApprover(caller.principal, account)) {
+    if (!privileged && !isOwner(caller.principal, account)) {
       throw new NotPermittedError(
-        `Only administrators and the owner of account ${account.name} may decide on its password requests`,
+        `Only administrators, the owner and the named approvers of account ${account.name} may decide on its password requests`,
       );
     }
     return account;
@@ -162,6 +177,41 @@ export function createWorkflowService({ database, audit, clock, vault, settings 
           event(AuditOperation.passwordRequested, account, why.reason, why.ticketId),
         );
         return { status: 'WAITING FOR APPROVAL' };
+      });
+    },
+
+    /** The approvers named on an account (native GET /accounts/{id}/approvers). */
+    async approvers(caller: Caller, accountId: number) {
+      const account = await vault.requestableAccount(db, caller, accountId);
+      return { account, approvers: await repo.approversOf(db, account.id) };
+    },
+
+    /** Replaces the approvers named on an account (native PUT); administrators and owners only. */
+    async nameApprovers(caller: Caller, accountId: number, userIds: readonly number[]): Promise<string[]> {
+      return db.transaction().execute(async (trx) => {
+        const account = await vault.requestableAccount(trx, caller, accountId);
+        if (!mayNameApprovers(caller.principal, account)) {
+          throw new NotPermittedError(
+            `Only administrators and the owner of account ${account.name} may name its approvers`,
+          );
+        }
+        const names: string[] = [];
+        for (const userId of userIds) {
+          const user = await users.findById(trx, userId);
+          if (!user) throw new NotFoundError(`User with ID ${userId} does not exist`);
+          names.push(user.username);
+        }
+        await repo.replaceApprovers(trx, account.id, userIds);
+        await audit.append(
+          trx,
+          actorOf(caller),
+          event(
+            AuditOperation.approversNamed,
+            account,
+            names.length > 0 ? `Approvers: ${names.join(', ')}` : 'Approvers: none',
+          ),
+        );
+        return names;
       });
     },
 

@@ -25,6 +25,7 @@ export interface Schema {
   resource_shares: ResourceSharesTable;
   account_shares: AccountSharesTable;
   password_requests: PasswordRequestsTable;
+  account_approvers: AccountApproversTable;
   password_policies: PasswordPoliciesTable;
 }
 
@@ -253,4 +254,10 @@ export interface PasswordPoliciesTable {
   rules: string;
   built_in: number;
   is_default: number;
+}
+
+/** A user named as an approver of an account's password requests. */
+export interface AccountApproversTable {
+  account_id: number;
+  user_id: number;
 }
