@@ -9,6 +9,7 @@ import { registerIdentityRoutes } from './modules/identity/index.js';
 import { registerVaultRoutes } from './modules/vault/index.js';
 import { registerWorkflowRoutes } from './modules/workflow/index.js';
 import { registerPolicyRoutes } from './modules/policies/index.js';
+import { registerSystemRoutes } from './modules/system/index.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -36,5 +37,10 @@ export function buildApp({ config, services, tls }: AppDeps): FastifyInstance {
   registerWorkflowRoutes(router, { workflow: services.workflow, time: services.time });
   registerIdentityRoutes(router, { identity: services.identity });
   registerPolicyRoutes(router, { policies: services.policies });
+  registerSystemRoutes(router, {
+    agentKeys: services.agentKeys,
+    cluster: services.cluster,
+    time: services.time,
+  });
   return app;
 }

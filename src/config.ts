@@ -37,6 +37,10 @@ export interface Config {
   readonly resetOnCheckin: boolean;
   /** How ticket ids given with a retrieval are validated (BULWARK_TICKET_*; ADR 010). */
   readonly ticketing: TicketingSettings;
+  /** Cluster on PostgreSQL (ADR 013): how often each node writes its heartbeat, in seconds. */
+  readonly heartbeatSeconds: number;
+  /** How long the scheduler lease lasts unless its holder renews it, in seconds (> heartbeat). */
+  readonly leaseSeconds: number;
 }
 
 export interface ConfigOverrides {
@@ -148,7 +152,33 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     checkoutMinutes: numberFrom('BULWARK_CHECKOUT_MINUTES', env.BULWARK_CHECKOUT_MINUTES, 60, 0.01, 525_600),
     resetOnCheckin: booleanFrom('BULWARK_RESET_ON_CHECKIN', env.BULWARK_RESET_ON_CHECKIN, false),
     ticketing: ticketingFrom(env),
+    ...clusterFrom(env),
   });
+}
+
+/** BULWARK_HEARTBEAT_SECONDS (default 5) and BULWARK_LEASE_SECONDS (default three heartbeats). */
+export function clusterFrom(env: NodeJS.ProcessEnv): { heartbeatSeconds: number; leaseSeconds: number } {
+  const heartbeatSeconds = numberFrom(
+    'BULWARK_HEARTBEAT_SECONDS',
+    env.BULWARK_HEARTBEAT_SECONDS,
+    5,
+    0.1,
+    3600,
+  );
+  const leaseSeconds = numberFrom(
+    'BULWARK_LEASE_SECONDS',
+    env.BULWARK_LEASE_SECONDS,
+    heartbeatSeconds * 3,
+    0.2,
+    86_400,
+  );
+  // The holder renews the lease once per heartbeat: it must outlast at least two of them.
+  if (leaseSeconds < heartbeatSeconds * 2) {
+    throw new ConfigError(
+      `BULWARK_LEASE_SECONDS (${leaseSeconds}) must be at least twice BULWARK_HEARTBEAT_SECONDS (${heartbeatSeconds})`,
+    );
+  }
+  return { heartbeatSeconds, leaseSeconds };
 }
 
 function jsonPathFrom(name: string, raw: string | undefined, fallback: string | undefined) {

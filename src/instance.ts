@@ -144,6 +144,7 @@ export async function openInstance(config: Config, clock: Clock): Promise<OpenIn
         delayStepMs: config.authFailureDelayMs,
       },
       workflow: { checkoutMinutes: config.checkoutMinutes, resetOnCheckin: config.resetOnCheckin },
+      cluster: { heartbeatMs: config.heartbeatSeconds * 1000, leaseMs: config.leaseSeconds * 1000 },
     });
     const tls = {
       cert: await readFile(config.tlsCertFile, 'utf8'),
@@ -156,6 +157,8 @@ export async function openInstance(config: Config, clock: Clock): Promise<OpenIn
       services,
       tls,
       async close() {
+        // A serving node leaves the cluster first: marked stopped, scheduler lease released.
+        await services.cluster.stop();
         await services.audit.close();
         await database.close();
       },

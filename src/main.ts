@@ -48,9 +48,12 @@ function printCredentials(dataDir: string, credentials: BootstrapCredentials): v
 async function serve(config: Config): Promise<void> {
   const instance = await openInstance(config, systemClock);
   const app = buildApp({ config, services: instance.services, tls: instance.tls });
-  // Expired checkouts are checked in even when nobody asks for the account again.
-  const stopSweeper = instance.services.workflow.startSweeper((err) =>
-    app.log.error({ err }, 'automatic check-in of expired checkouts failed'),
+  const cluster = instance.services.cluster;
+  // Expired checkouts are checked in even when nobody asks for the account again; on
+  // PostgreSQL by the primary node only (the holder of the scheduler lease, ADR 013).
+  const stopSweeper = instance.services.workflow.startSweeper(
+    (err) => app.log.error({ err }, 'automatic check-in of expired checkouts failed'),
+    () => cluster.isPrimary(),
   );
   let closing = false;
   const shutdown = (signal: string) => {
@@ -71,6 +74,10 @@ async function serve(config: Config): Promise<void> {
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : config.port;
+  // Heartbeat and scheduler lease (PostgreSQL); the node leaves the cluster in instance.close().
+  await cluster.start({ host: config.host, port: boundPort }, (err) =>
+    app.log.warn({ err }, 'cluster heartbeat failed; this node does not act as primary until it succeeds'),
+  );
   app.log.info(`Bulwark is serving https://${config.host}:${boundPort} (${instance.database.dialect})`);
   // Machine-readable line for scripts and tests that start the server on port 0.
   process.stdout.write(`BULWARK_LISTENING port=${boundPort}\n`);

@@ -18,6 +18,13 @@ import { createTicketSystem, type TicketingSettings } from './modules/ticketing/
 import { createUserGroupsService, type UserGroupsService } from './modules/user-groups/index.js';
 import { createVaultService, type VaultService } from './modules/vault/index.js';
 import {
+  createAgentKeyService,
+  createClusterNode,
+  type AgentKeyService,
+  type ClusterNode,
+  type ClusterSettings,
+} from './modules/system/index.js';
+import {
   createCheckoutGate,
   createWorkflowService,
   type WorkflowService,
@@ -33,6 +40,7 @@ const DEFAULT_AUTH_THROTTLE: AuthThrottleSettings = {
 };
 
 const DEFAULT_WORKFLOW: WorkflowSettings = { checkoutMinutes: 60, resetOnCheckin: false };
+const DEFAULT_CLUSTER: ClusterSettings = { heartbeatMs: 5000, leaseMs: 15_000 };
 
 /** Every service, wired once with explicit dependencies. The composition root; nothing else constructs services. */
 export interface Services {
@@ -44,6 +52,9 @@ export interface Services {
   readonly sharing: SharingService;
   readonly workflow: WorkflowService;
   readonly policies: PolicyService;
+  readonly agentKeys: AgentKeyService;
+  /** This process as a cluster node: heartbeat, scheduler lease, HA status (started by `serve`). */
+  readonly cluster: ClusterNode;
 }
 
 export function createServices(deps: {
@@ -59,6 +70,8 @@ export function createServices(deps: {
   workflow?: WorkflowSettings;
   /** How ticket ids are validated; none by default (config.ts reads BULWARK_TICKET_*). */
   ticketing?: TicketingSettings;
+  /** Heartbeat and lease intervals on PostgreSQL; defaults as in config.ts. */
+  cluster?: ClusterSettings;
 }): Services {
   const { database, keyring, clock } = deps;
   const time = createTimeFormatter(deps.timeZone);
@@ -96,5 +109,11 @@ export function createServices(deps: {
     vault,
     settings: deps.workflow ?? DEFAULT_WORKFLOW,
   });
-  return { time, audit, identity, vault, userGroups, sharing, workflow, policies };
+  const agentKeys = createAgentKeyService({ database, audit, clock });
+  const cluster = createClusterNode({
+    database,
+    clock,
+    settings: deps.cluster ?? DEFAULT_CLUSTER,
+  });
+  return { time, audit, identity, vault, userGroups, sharing, workflow, policies, agentKeys, cluster };
 }

@@ -18,6 +18,8 @@ export interface TimeFormatter {
   pmpDateTime(epochMs: number): string;
   /** "2019-01-03 14:51:06.666" (audit records). */
   auditTime(epochMs: number): string;
+  /** "09/02/2023 01:03:31" (month/day/year, 24 h; the agent key's end time, endpoint 88). */
+  slashDateTime(epochMs: number): string;
   /** Epoch ms of the midnight that starts the day containing `epochMs`, `dayOffset` days away. */
   startOfDay(epochMs: number, dayOffset?: number): number;
 }
@@ -61,6 +63,10 @@ export function createTimeFormatter(timeZone: string): TimeFormatter {
       const p = partsOf(epochMs);
       const ms = ((epochMs % 1000) + 1000) % 1000;
       return `${p.year}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}.${pad(ms, 3)}`;
+    },
+    slashDateTime(epochMs) {
+      const p = partsOf(epochMs);
+      return `${pad(p.month)}/${pad(p.day)}/${p.year} ${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}`;
     },
     startOfDay(epochMs, dayOffset = 0) {
       const p = partsOf(epochMs);

@@ -96,6 +96,8 @@ export const AuditOperation = {
   mfaReset: 'Two Factor Authentication Reset',
   authenticationFailed: 'Authentication Failed',
   masterKeyRotated: 'Master Key Rotated',
+  agentKeyGenerated: 'Agent Key Generated',
+  agentKeyUsed: 'Agent Key Used',
   userGroupCreated: 'User Group Created',
   userGroupDeleted: 'User Group Deleted',
   userAddedToGroup: 'User Added To User Group',

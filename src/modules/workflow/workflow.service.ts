@@ -348,13 +348,17 @@ export function createWorkflowService({
       return expired.length;
     },
 
-    /** Runs {@link checkInExpired} every few seconds until the returned function is called. */
-    startSweeper(onError: (err: unknown) => void): () => void {
+    /**
+     * Runs {@link checkInExpired} every few seconds until the returned function is called, on
+     * ticks where `shouldRun` allows it (serve: only on the primary node, ADR 013). Running it
+     * on several nodes at once would still be safe: each check-in is a conditional update.
+     */
+    startSweeper(onError: (err: unknown) => void, shouldRun: () => boolean = () => true): () => void {
       const checkoutMs = settings.checkoutMinutes * 60_000;
       const everyMs = Math.max(1000, Math.min(30_000, Math.floor(checkoutMs / 2)));
       let running = false;
       const timer = setInterval(() => {
-        if (running) return;
+        if (running || !shouldRun()) return;
         running = true;
         this.checkInExpired()
           .catch(onError)

@@ -27,6 +27,9 @@ export interface Schema {
   password_requests: PasswordRequestsTable;
   account_approvers: AccountApproversTable;
   password_policies: PasswordPoliciesTable;
+  agent_keys: AgentKeysTable;
+  cluster_nodes: ClusterNodesTable;
+  cluster_leases: ClusterLeasesTable;
 }
 
 export interface InstanceTable {
@@ -260,4 +263,41 @@ export interface PasswordPoliciesTable {
 export interface AccountApproversTable {
   account_id: number;
   user_id: number;
+}
+
+/** Agent keys (endpoint 88): only the SHA-256 of each key; the key is shown once, when generated. */
+export interface AgentKeysTable {
+  id: Generated<number>;
+  key_hash: string;
+  created_at: number;
+  created_by: number | null;
+  /** Null: no time limit (a single-use key, valid until used or replaced). */
+  expires_at: number | null;
+  /** 1: the key is consumed by the first agent that authenticates with it. */
+  single_use: number;
+  used_at: number | null;
+  replaced_at: number | null;
+  /** 1 for the current key, null once replaced (unique: one current key at most). */
+  current_slot: number | null;
+}
+
+/** One `bulwark serve` process on PostgreSQL and its heartbeat (endpoint 89). */
+export interface ClusterNodesTable {
+  node_id: string;
+  host_name: string;
+  address: string;
+  port: number;
+  pid: number;
+  started_at: number;
+  last_seen: number;
+  /** Set when the process shut down cleanly. */
+  stopped_at: number | null;
+}
+
+/** A named lease held by one node until `expires_at` (database time); renewed by its holder. */
+export interface ClusterLeasesTable {
+  name: string;
+  holder: string;
+  acquired_at: number;
+  expires_at: number;
 }
