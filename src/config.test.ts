@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { clusterFrom, ConfigError, loadConfig } from './config.js';
 
 describe('ticket system configuration', () => {
   it('defaults to none', () => {
@@ -65,5 +65,23 @@ describe('ticket system configuration', () => {
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe('cluster configuration', () => {
+  it('defaults to a 5 s heartbeat and a lease of three heartbeats', () => {
+    expect(clusterFrom({})).toEqual({ heartbeatSeconds: 5, leaseSeconds: 15 });
+    expect(clusterFrom({ BULWARK_HEARTBEAT_SECONDS: '0.5' })).toEqual({
+      heartbeatSeconds: 0.5,
+      leaseSeconds: 1.5,
+    });
+  });
+
+  it('refuses a lease shorter than two heartbeats and values out of range', () => {
+    expect(() => clusterFrom({ BULWARK_HEARTBEAT_SECONDS: '5', BULWARK_LEASE_SECONDS: '8' })).toThrow(
+      /at least twice/,
+    );
+    expect(() => clusterFrom({ BULWARK_HEARTBEAT_SECONDS: '0' })).toThrow(/BULWARK_HEARTBEAT_SECONDS/);
+    expect(() => clusterFrom({ BULWARK_LEASE_SECONDS: 'soon' })).toThrow(/BULWARK_LEASE_SECONDS/);
   });
 });
