@@ -93,11 +93,16 @@ export function createClusterNode(deps: { database: Database; clock: Clock; sett
       stopped = true;
       if (timer) clearInterval(timer);
       await ticking;
-      if (!clustered || !started) return;
       primaryUntil = 0;
-      const at = await now();
-      await repo.releaseLease(db, SCHEDULER_LEASE, nodeId, at);
-      await repo.markStopped(db, nodeId, at);
+      if (!clustered || !started) return;
+      // A database that is gone must not stop the shutdown: the lease then simply expires.
+      try {
+        const at = await now();
+        await repo.releaseLease(db, SCHEDULER_LEASE, nodeId, at);
+        await repo.markStopped(db, nodeId, at);
+      } catch (err) {
+        onError(err);
+      }
     },
 
     /**
