@@ -9,6 +9,7 @@ import { registerIdentityRoutes } from './modules/identity/index.js';
 import { registerVaultRoutes } from './modules/vault/index.js';
 import { registerWorkflowRoutes } from './modules/workflow/index.js';
 import { registerPolicyRoutes } from './modules/policies/index.js';
+import { registerResourceGroupRoutes } from './modules/resource-groups/index.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -36,5 +37,6 @@ export function buildApp({ config, services, tls }: AppDeps): FastifyInstance {
   registerWorkflowRoutes(router, { workflow: services.workflow, time: services.time });
   registerIdentityRoutes(router, { identity: services.identity });
   registerPolicyRoutes(router, { policies: services.policies });
+  registerResourceGroupRoutes(router, { resourceGroups: services.resourceGroups, time: services.time });
   return app;
 }

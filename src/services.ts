@@ -18,6 +18,11 @@ import { createTicketSystem, type TicketingSettings } from './modules/ticketing/
 import { createUserGroupsService, type UserGroupsService } from './modules/user-groups/index.js';
 import { createVaultService, type VaultService } from './modules/vault/index.js';
 import {
+  createGroupMembership,
+  createResourceGroupsService,
+  type ResourceGroupsService,
+} from './modules/resource-groups/index.js';
+import {
   createCheckoutGate,
   createWorkflowService,
   type WorkflowService,
@@ -44,6 +49,7 @@ export interface Services {
   readonly sharing: SharingService;
   readonly workflow: WorkflowService;
   readonly policies: PolicyService;
+  readonly resourceGroups: ResourceGroupsService;
 }
 
 export function createServices(deps: {
@@ -85,6 +91,7 @@ export function createServices(deps: {
     clock,
     checkouts: createCheckoutGate({ clock }),
     tickets: createTicketSystem(deps.ticketing ?? { kind: 'none', http: undefined }),
+    groups: createGroupMembership({ clock }),
   });
   const userGroups = createUserGroupsService({ database, audit, users, clock });
   const sharing = createSharingService({ database, audit, clock, users, userGroups, vault });
@@ -96,5 +103,14 @@ export function createServices(deps: {
     vault,
     settings: deps.workflow ?? DEFAULT_WORKFLOW,
   });
-  return { time, audit, identity, vault, userGroups, sharing, workflow, policies };
+  const resourceGroups = createResourceGroupsService({
+    database,
+    audit,
+    clock,
+    users,
+    userGroups,
+    policies,
+    vault,
+  });
+  return { time, audit, identity, vault, userGroups, sharing, workflow, policies, resourceGroups };
 }
