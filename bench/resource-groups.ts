@@ -102,7 +102,7 @@ async function main(): Promise<void> {
           RESOURCETYPE: 'Linux',
           DEPARTMENT: matching ? 'Operations' : 'Finance',
           ACCOUNTNAME: 'root',
-          PASSWORD: `Bench-${i}-Xy9!`,
+          PASSWORD: 'Zq7!mB4#xL9v',
         });
         if ((i + 1) % 2000 === 0) process.stdout.write(`  ${i + 1}\n`);
       }
