@@ -429,6 +429,56 @@ describe.each(dialects())('resource groups on %s', (dialect) => {
     expect(await listed(actor('paul'))).not.toContain('matrix-01');
   });
 
+  it('criteria on login names and additional fields, negated operators, evaluated live', async () => {
+    const criteria = ok(
+      await createGroup(actor('olivia'), {
+        GROUPNAME: 'Oracle in Berlin',
+        GROUPTYPE: 'DYNAMIC',
+        andor: 'and',
+        NoOfCriteria: 3,
+        condition_1: 'LOGINNAME',
+        operator_1: 'ENDS WITH',
+        valuefield_1: '_ora',
+        condition_2: 'CUSTOMFIELD:Site',
+        operator_2: 'EQUALS',
+        valuefield_2: 'BERLIN',
+        condition_3: 'DESCRIPTION',
+        operator_3: 'NOT CONTAINS',
+        valuefield_3: 'retired',
+      }),
+    ).details.RESOURCEGROUPID;
+    const site = (value: string) => [{ CUSTOMLABEL: 'Site', CUSTOMVALUE: value }];
+    const yes = await createResource(actor('olivia'), {
+      RESOURCENAME: 'ora-berlin',
+      ACCOUNTNAME: 'sys_ora',
+      RESOURCECUSTOMFIELD: site('Berlin'),
+    });
+    const retired = await createResource(actor('olivia'), {
+      RESOURCENAME: 'ora-old',
+      ACCOUNTNAME: 'sys_ora',
+      RESOURCEDESCRIPTION: 'Retired box',
+      RESOURCECUSTOMFIELD: site('berlin'),
+    });
+    const elsewhere = await createResource(actor('olivia'), {
+      RESOURCENAME: 'ora-paris',
+      ACCOUNTNAME: 'sys_ora',
+      RESOURCECUSTOMFIELD: site('Paris'),
+    });
+    const names = async (id: string) =>
+      ((await groupsOf(actor('olivia'), id)) ?? []).map((g: any) => g['GROUP ID']);
+    expect(await names(yes.resourceId)).toContain(Number(criteria));
+    expect(await names(retired.resourceId)).not.toContain(Number(criteria));
+    expect(await names(elsewhere.resourceId)).not.toContain(Number(criteria));
+    // An edit makes the resource a member at once.
+    ok(
+      await actor('olivia').call(`${V1}/resources/${retired.resourceId}`, {
+        method: 'PUT',
+        input: details({ RESOURCEDESCRIPTION: 'in service' }),
+      }),
+    );
+    expect(await names(retired.resourceId)).toContain(Number(criteria));
+  });
+
   it('the group policy applies to members without their own', async () => {
     ok(await createGroup(actor('olivia'), { GROUPNAME: 'Strict', POLICY: 'Strong' }));
     failed(
