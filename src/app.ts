@@ -10,6 +10,7 @@ import { registerVaultRoutes } from './modules/vault/index.js';
 import { registerWorkflowRoutes } from './modules/workflow/index.js';
 import { registerPolicyRoutes } from './modules/policies/index.js';
 import { registerSystemRoutes } from './modules/system/index.js';
+import { registerResourceGroupRoutes } from './modules/resource-groups/index.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -42,5 +43,6 @@ export function buildApp({ config, services, tls }: AppDeps): FastifyInstance {
     cluster: services.cluster,
     time: services.time,
   });
+  registerResourceGroupRoutes(router, { resourceGroups: services.resourceGroups, time: services.time });
   return app;
 }

@@ -25,6 +25,11 @@ import {
   type ClusterSettings,
 } from './modules/system/index.js';
 import {
+  createGroupMembership,
+  createResourceGroupsService,
+  type ResourceGroupsService,
+} from './modules/resource-groups/index.js';
+import {
   createCheckoutGate,
   createWorkflowService,
   type WorkflowService,
@@ -55,6 +60,7 @@ export interface Services {
   readonly agentKeys: AgentKeyService;
   /** This process as a cluster node: heartbeat, scheduler lease, HA status (started by `serve`). */
   readonly cluster: ClusterNode;
+  readonly resourceGroups: ResourceGroupsService;
 }
 
 export function createServices(deps: {
@@ -98,6 +104,7 @@ export function createServices(deps: {
     clock,
     checkouts: createCheckoutGate({ clock }),
     tickets: createTicketSystem(deps.ticketing ?? { kind: 'none', http: undefined }),
+    groups: createGroupMembership({ clock }),
   });
   const userGroups = createUserGroupsService({ database, audit, users, clock });
   const sharing = createSharingService({ database, audit, clock, users, userGroups, vault });
@@ -115,5 +122,26 @@ export function createServices(deps: {
     clock,
     settings: deps.cluster ?? DEFAULT_CLUSTER,
   });
-  return { time, audit, identity, vault, userGroups, sharing, workflow, policies, agentKeys, cluster };
+  const resourceGroups = createResourceGroupsService({
+    database,
+    audit,
+    clock,
+    users,
+    userGroups,
+    policies,
+    vault,
+  });
+  return {
+    time,
+    audit,
+    identity,
+    vault,
+    userGroups,
+    sharing,
+    workflow,
+    policies,
+    agentKeys,
+    cluster,
+    resourceGroups,
+  };
 }

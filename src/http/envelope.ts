@@ -12,6 +12,8 @@ export const SUCCESS_CODE = 20000;
 
 export interface EnvelopeParts {
   readonly name: string;
+  /** The key of the operation name: `name`, or `operationName` in newer PAM360 answers (60, 61). */
+  readonly nameKey?: 'name' | 'operationName';
   readonly status: 'Success' | 'Failed';
   readonly message: string;
   readonly statusCode: number;
@@ -21,7 +23,7 @@ export interface EnvelopeParts {
 
 export function envelope(parts: EnvelopeParts): string {
   // Assembled as text (key order as clients expect it): every answer goes through here.
-  let json = `{"operation":{"name":${JSON.stringify(parts.name)},"result":{"status":"${parts.status}","message":${JSON.stringify(parts.message)},"statusCode":${parts.statusCode}}`;
+  let json = `{"operation":{"${parts.nameKey ?? 'name'}":${JSON.stringify(parts.name)},"result":{"status":"${parts.status}","message":${JSON.stringify(parts.message)},"statusCode":${parts.statusCode}}`;
   const emptyList = Array.isArray(parts.details) && parts.details.length === 0;
   if (parts.details !== undefined && !emptyList) json += `,"Details":${JSON.stringify(parts.details)}`;
   if (parts.totalRows !== undefined) json += `,"totalRows":${parts.totalRows}`;

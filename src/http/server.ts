@@ -76,6 +76,8 @@ export interface PmpRouteSpec {
   readonly url: string;
   /** The PMP operation name answered in the envelope, success or failure. */
   readonly operation: string;
+  /** Answer the operation under `operationName` instead of `name` (PAM360's newer endpoints). */
+  readonly operationKey?: 'operationName';
   handle(context: PmpRequestContext): Promise<PmpResponse>;
 }
 
@@ -281,6 +283,7 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
             reply,
             envelope({
               name: spec.operation,
+              nameKey: spec.operationKey,
               status: response.status ?? 'Success',
               message: response.message,
               statusCode: response.statusCode ?? SUCCESS_CODE,

@@ -79,10 +79,22 @@ function multipart(parts: readonly { name: string; value: string | Buffer; fileN
 describe.each(dialects())('PMP endpoints on %s', (dialect) => {
   let server: RunningServer;
   let token: string;
+  /** Two static resource groups standing in for the document's ACCOUNT_RESOURCE_GROUP_IDS 3002, 3003. */
+  let sampleGroups: string[];
 
   beforeAll(async () => {
     server = await startServer(dialect);
     token = server.token;
+    sampleGroups = [];
+    for (const name of ['Group 3002', 'Group 3003']) {
+      const created = await call(
+        'POST',
+        `${V1}/resourcegroup`,
+        details({ GROUPNAME: name, GROUPTYPE: 'STATIC' }),
+      );
+      expect(created.status, created.message).toBe('Success');
+      sampleGroups.push(String(created.details.RESOURCEGROUPID));
+    }
   });
   afterAll(async () => {
     await server?.stop();
@@ -1205,7 +1217,7 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
                 PASSWORD: 'Pa$$Word@124',
                 ACCOUNTPASSWORDPOLICY: 'Strong',
                 ...flagsOn,
-                ACCOUNT_RESOURCE_GROUP_IDS: ['3002', '3003'],
+                ACCOUNT_RESOURCE_GROUP_IDS: sampleGroups,
                 NOTES: 'IT Security - BES PMP API Test',
               },
               {
@@ -1373,7 +1385,7 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
             RECORD_RDP_SESSIONS: true,
             RECORD_CLI_SESSIONS: true,
             DISABLE_PASSWORD_RESETS: true,
-            ACCOUNT_RESOURCE_GROUP_IDS: ['3002', '3003'],
+            ACCOUNT_RESOURCE_GROUP_IDS: sampleGroups,
             ACCOUNTCUSTOMFIELD: [
               { CUSTOMLABEL: 'Secure Account', CUSTOMVALUE: 'NO' },
               { CUSTOMLABEL: 'Expiry', CUSTOMVALUE: '2027-01-31', CUSTOMTYPE: 'Date' },

@@ -10,7 +10,9 @@ import { broadest, type Permission, type ResourceScope } from './access.types.js
  * - A super administrator (access scope "All passwords") has full access to everything.
  * - An owner has full access to what they own; the owner of a resource to all its accounts.
  * - Shares add grants: to the user or to a group the user is in, on a resource (covering all
- *   its accounts, present and future) or on one account. The broadest grant wins.
+ *   its accounts, present and future), on one account, or on a resource group (covering its
+ *   static members, dynamic matches and subgroups, present and future; ADR 012). The broadest
+ *   grant wins.
  * - Seeing a resource without a grant on it: holding a grant on one of its accounts shows the
  *   resource with only those accounts (`reachableAccounts`).
  */
@@ -26,6 +28,15 @@ export interface AccessPolicy {
     principal: Principal,
     account: { id: number; ownerId: number; resource: { id: number; ownerId: number } },
   ): Promise<Permission>;
+  /**
+   * The permission on an account and whether it releases the password: false when every grant
+   * reaching the caller comes through a resource group with NoHelpDeskRetrieval (ADR 012).
+   */
+  accountRelease(
+    db: Executor,
+    principal: Principal,
+    account: { id: number; ownerId: number; resource: { id: number; ownerId: number } },
+  ): Promise<{ permission: Permission; mayRetrieve: boolean }>;
   /**
    * Which accounts of a resource the caller reaches: all of them with a grant on the resource,
    * else the ones owned or shared individually (possibly none: then the resource is invisible).
@@ -58,24 +69,38 @@ export function createAccessPolicy(): AccessPolicy {
   ): Promise<Permission> {
     const own = ownerOrSuper(principal, resource.ownerId);
     if (own === 'full') return own;
-    return broadest(...(await accessRepository.resourceGrants(db, principal.userId, resource.id)));
+    const grants = await accessRepository.resourceGrants(db, principal.userId, resource.id);
+    return broadest(...grants.map((g) => g.permission));
+  }
+
+  async function accountRelease(
+    db: Executor,
+    principal: Principal,
+    account: { id: number; ownerId: number; resource: { id: number; ownerId: number } },
+  ): Promise<{ permission: Permission; mayRetrieve: boolean }> {
+    // The owner check needs no query: the retrieval hot path of owners and super admins stays one lookup.
+    const own = broadest(
+      ownerOrSuper(principal, account.resource.ownerId),
+      ownerOrSuper(principal, account.ownerId),
+    );
+    if (own === 'full') return { permission: own, mayRetrieve: true };
+    const [onResource, onAccount] = await Promise.all([
+      accessRepository.resourceGrants(db, principal.userId, account.resource.id),
+      accessRepository.accountGrants(db, principal.userId, account.id),
+    ]);
+    const grants = [...onResource, ...onAccount];
+    return {
+      permission: broadest(...grants.map((g) => g.permission)),
+      mayRetrieve: grants.some((g) => g.retrieve),
+    };
   }
 
   return {
     resourcePermission,
+    accountRelease,
 
     async accountPermission(db, principal, account) {
-      // The owner check needs no query: the retrieval hot path of owners and super admins stays one lookup.
-      const own = broadest(
-        ownerOrSuper(principal, account.resource.ownerId),
-        ownerOrSuper(principal, account.ownerId),
-      );
-      if (own === 'full') return own;
-      const [onResource, onAccount] = await Promise.all([
-        accessRepository.resourceGrants(db, principal.userId, account.resource.id),
-        accessRepository.accountGrants(db, principal.userId, account.id),
-      ]);
-      return broadest(...onResource, ...onAccount);
+      return (await accountRelease(db, principal, account)).permission;
     },
 
     async reachableAccounts(db, principal, resource) {

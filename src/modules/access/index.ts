@@ -1,2 +1,3 @@
 export { createAccessPolicy, mayAdministerUsers, type AccessPolicy } from './access.service.js';
 export { allows, broadest, type Permission, type ResourceScope } from './access.types.js';
+export { DYNAMIC_MEMBER, type Grant } from './access.repository.js';

@@ -114,4 +114,9 @@ export const AuditOperation = {
   passwordPolicyCreated: 'Password Policy Created',
   passwordPolicyModified: 'Password Policy Modified',
   passwordPolicyDeleted: 'Password Policy Deleted',
+  resourceGroupCreated: 'Resource Group Created',
+  resourceGroupModified: 'Resource Group Modified',
+  resourceGroupDeleted: 'Resource Group Deleted',
+  resourceGroupShared: 'Resource Group Shared',
+  resourceGroupShareRevoked: 'Resource Group Share Revoked',
 } as const;

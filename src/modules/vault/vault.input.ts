@@ -157,7 +157,14 @@ function newAccount(details: FieldReader): NewAccount {
     notes: optionalText(details, 'NOTES', LIMITS.notes) ?? null,
     flags: accountFlags(details),
     customFields: customFields(details, 'ACCOUNTCUSTOMFIELD'),
+    groupIds: accountGroupIds(details),
   };
+}
+
+/** ACCOUNT_RESOURCE_GROUP_IDS (build 12230+): static resource groups to add the account to. */
+function accountGroupIds(details: FieldReader): number[] | undefined {
+  if (!details.has('ACCOUNT_RESOURCE_GROUP_IDS')) return undefined;
+  return details.idList('ACCOUNT_RESOURCE_GROUP_IDS', 'resource group', { maxItems: 100 });
 }
 
 /** CREATE RESOURCE: the resource, its first account, and an optional owner. */
@@ -165,6 +172,7 @@ export function readCreateResource(input: PmpInput): {
   resource: ResourceFields;
   account: NewAccount;
   ownerName: string | undefined;
+  groupName: string | undefined;
 } {
   const details = input.details();
   const resource: ResourceFields = {
@@ -186,7 +194,12 @@ export function readCreateResource(input: PmpInput): {
     file: file && { fileName: file.fileName, contentType: file.contentType, content: file.content },
   };
   const ownerName = details.string('OWNERNAME', { maxLength: LIMITS.name });
-  return { resource, account, ownerName: ownerName === '' ? undefined : ownerName };
+  return {
+    resource,
+    account,
+    ownerName: ownerName === '' ? undefined : ownerName,
+    groupName: name(details, 'RESOURCEGROUPNAME', false),
+  };
 }
 
 /** ADD ACCOUNTS: each entry read on its own, so one bad entry is reported, not fatal. */
@@ -245,13 +258,14 @@ export function readAccountPatch(input: PmpInput): AccountPatch {
     flags: Object.keys(flags).length > 0 ? flags : undefined,
     customFields: details.has('ACCOUNTCUSTOMFIELD') ? customFields(details, 'ACCOUNTCUSTOMFIELD') : undefined,
     totp: totpInput(details),
+    groupIds: accountGroupIds(details),
   };
   const defined = Object.fromEntries(
     Object.entries(patch).filter(([, v]) => v !== undefined),
   ) as AccountPatch;
   if (Object.keys(defined).length === 0) {
     throw new InvalidInputError(
-      `nothing to change: give at least one of ACCOUNTNAME, ACCOUNTPASSWORDPOLICY, DESCRIPTION, NOTES, ACCOUNTCUSTOMFIELD, ${TOTP_FIELDS.join(', ')}, ${Object.keys(ACCOUNT_FLAGS).join(', ')}`,
+      `nothing to change: give at least one of ACCOUNTNAME, ACCOUNTPASSWORDPOLICY, DESCRIPTION, NOTES, ACCOUNTCUSTOMFIELD, ACCOUNT_RESOURCE_GROUP_IDS, ${TOTP_FIELDS.join(', ')}, ${Object.keys(ACCOUNT_FLAGS).join(', ')}`,
     );
   }
   return defined;

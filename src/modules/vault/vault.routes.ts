@@ -163,8 +163,8 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     url: `${V1}/resources`,
     operation: 'CREATE RESOURCE',
     async handle({ caller, input }) {
-      const { resource, account, ownerName } = readCreateResource(input);
-      const created = await vault.createResource(caller, resource, account, ownerName);
+      const { resource, account, ownerName, groupName } = readCreateResource(input);
+      const created = await vault.createResource(caller, resource, account, ownerName, groupName);
       return {
         message: `Resource ${resource.name} has been added successfully`,
         details: { RESOURCEID: String(created.resourceId), ACCOUNTID: String(created.accountId) },

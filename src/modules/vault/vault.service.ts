@@ -17,6 +17,7 @@ import {
 import type { Caller } from '../../platform/principal.js';
 import { allows, type AccessPolicy, type Permission } from '../access/index.js';
 import type { CheckoutGate, ControlledAccount, RequestableAccount } from '../workflow/index.js';
+import type { GroupMembership } from '../resource-groups/index.js';
 import {
   actorOf,
   AuditOperation,
@@ -75,6 +76,8 @@ export interface VaultServiceDeps {
   readonly checkouts: CheckoutGate;
   /** Validates ticket ids of retrievals from accounts that ask for one (ADR 010). */
   readonly tickets: TicketSystem;
+  /** Resource groups: RESOURCEGROUPNAME, ACCOUNT_RESOURCE_GROUP_IDS, the group policy (ADR 012). */
+  readonly groups: GroupMembership;
 }
 
 /** An entry of an ADD ACCOUNTS request: readable, or refused with the reason. */
@@ -108,7 +111,23 @@ const OWNER_ASSIGNING_ROLES = new Set([
  * record. Reads of secrets are audited before the secret is returned.
  */
 export function createVaultService(deps: VaultServiceDeps) {
-  const { database, keyring, audit, access, policies, users, clock, checkouts, tickets } = deps;
+  const { database, keyring, audit, access, policies, users, clock, checkouts, tickets, groups } = deps;
+
+  /**
+   * The policy that governs an account: its own, else its resource's, else that of the first
+   * resource group (by id) holding the resource that names one (ADR 012), else the default.
+   */
+  async function effectivePolicy(
+    executor: Executor,
+    accountPolicy: string | null,
+    resource: { id: number; password_policy: string | null },
+  ) {
+    const groupPolicy =
+      accountPolicy === null && resource.password_policy === null
+        ? await groups.policyOf(executor, resource.id)
+        : undefined;
+    return policies.effective(executor, [accountPolicy, resource.password_policy, groupPolicy]);
+  }
   const db = database.db;
 
   const accountPasswordContext = (accountId: number): SealContext => ({
@@ -379,7 +398,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       department: row.department,
       location: row.location,
       url: row.url,
-      passwordPolicy: row.password_policy ?? (await policies.defaultPolicy(executor)).name,
+      passwordPolicy: (await effectivePolicy(executor, null, row)).name,
       ownerName: row.owner_name,
       createdAt: row.created_at,
       modifiedAt: row.modified_at,
@@ -406,8 +425,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       name: row.name,
       description: row.description,
       notes: row.notes,
-      passwordPolicy:
-        row.password_policy ?? resource.password_policy ?? (await policies.defaultPolicy(executor)).name,
+      passwordPolicy: (await effectivePolicy(executor, row.password_policy, resource)).name,
       ownerName: row.owner_name,
       flags,
       createdAt: row.created_at,
@@ -585,7 +603,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       account.passwordPolicy === null
         ? null
         : await canonicalPolicy(trx, account.passwordPolicy, 'ACCOUNTPASSWORDPOLICY');
-    const policy = await policies.effective(trx, [accountPolicy, resource.password_policy]);
+    const policy = await effectivePolicy(trx, accountPolicy, resource);
     const problem = policies.violation(policy, account.password, { loginName: account.name });
     if (problem !== undefined) throw policyRefusal(policy.name, problem);
     const accountId = await repo.insertAccount(trx, {
@@ -610,6 +628,9 @@ export function createVaultService(deps: VaultServiceDeps) {
       now,
     );
     await applyCustomFields(trx, 'account', accountId, account.customFields);
+    if (account.groupIds && account.groupIds.length > 0) {
+      await groups.addAccount(trx, caller, accountId, account.groupIds);
+    }
     if (account.totp) {
       await repo.updateAccount(trx, accountId, totpColumns(accountId, account.name, account.totp, false));
     }
@@ -734,12 +755,17 @@ export function createVaultService(deps: VaultServiceDeps) {
         throw await invisibleAccount(db, caller, owner, resourceId, accountId);
       }
       const resource = { id: location.resourceId, ownerId: location.resourceOwnerId };
-      const permission = await access.accountPermission(db, caller.principal, {
+      const { permission, mayRetrieve } = await access.accountRelease(db, caller.principal, {
         id: location.accountId,
         ownerId: location.accountOwnerId,
         resource,
       });
       if (permission === 'none') throw await invisibleAccount(db, caller, resource, resourceId, accountId);
+      if (!mayRetrieve) {
+        throw new NotPermittedError(
+          `Password retrieval of account ${location.accountName} is not allowed: it is shared to you only through a resource group that forbids help desk retrieval`,
+        );
+      }
       await assertReleasable(
         caller,
         { id: location.resourceId, name: location.resourceName },
@@ -806,7 +832,7 @@ export function createVaultService(deps: VaultServiceDeps) {
             `Remote password reset is not configured for resource ${resource.name}; use RESETTYPE LOCAL to change the password stored in the vault`,
           );
         }
-        const policy = await policies.effective(trx, [account.password_policy, resource.password_policy]);
+        const policy = await effectivePolicy(trx, account.password_policy, resource);
         const previous = await recentPasswords(
           trx,
           account,
@@ -827,7 +853,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       const resource = resourceId === undefined ? undefined : await repo.findResource(executor, resourceId);
       const account = resource && (await repo.findAccount(executor, resource.id, target.id));
       if (!resource || !account) return;
-      const policy = await policies.effective(executor, [account.password_policy, resource.password_policy]);
+      const policy = await effectivePolicy(executor, account.password_policy, resource);
       const previous = await recentPasswords(
         executor,
         account,
@@ -872,6 +898,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       fields: ResourceFields,
       firstAccount: NewAccount,
       ownerName: string | undefined,
+      groupName?: string,
     ): Promise<{ resourceId: number; accountId: number }> {
       const type = resourceType(fields.type);
       if (type.name === 'File Store' && !firstAccount.file) {
@@ -899,10 +926,11 @@ export function createVaultService(deps: VaultServiceDeps) {
           ownerId = owner.id;
         }
         const now = clock.now();
-        // Without RESOURCEPASSWORDPOLICY, the default policy at creation time.
+        // Without RESOURCEPASSWORDPOLICY, none of its own: a resource group's policy, else the
+        // default, applies (ADR 012).
         const resourcePolicy =
           fields.passwordPolicy === null
-            ? (await policies.defaultPolicy(trx)).name
+            ? null
             : await canonicalPolicy(trx, fields.passwordPolicy, 'RESOURCEPASSWORDPOLICY');
         const resourceId = await repo.insertResource(trx, {
           name: fields.name,
@@ -924,6 +952,7 @@ export function createVaultService(deps: VaultServiceDeps) {
           actorOf(caller),
           eventOn(AuditOperation.resourceAdded, { id: resourceId, name: fields.name }),
         );
+        if (groupName !== undefined) await groups.addCreatedResource(trx, caller, resourceId, groupName);
         const accountId = await insertAccount(
           trx,
           caller,
@@ -1055,6 +1084,9 @@ export function createVaultService(deps: VaultServiceDeps) {
           if (patch.description !== undefined) update.description = patch.description;
           if (patch.notes !== undefined) update.notes = patch.notes;
           Object.assign(update, flagColumns(patch.flags ?? {}));
+          if (patch.groupIds && patch.groupIds.length > 0) {
+            await groups.addAccount(trx, caller, accountId, patch.groupIds);
+          }
           if (patch.totp) {
             Object.assign(
               update,
@@ -1118,6 +1150,11 @@ export function createVaultService(deps: VaultServiceDeps) {
         resource: { id: resource.id, name: resource.name, ownerId: resource.owner_id },
         account: { id: account.id, name: account.name, ownerId: account.owner_id },
       };
+    },
+
+    /** For resource groups: the name of a resource the caller may see (the not-visible answer otherwise). */
+    async visibleResourceName(executor: Executor, caller: Caller, resourceId: number): Promise<string> {
+      return (await visibleResource(executor, caller, resourceId)).resource.name;
     },
 
     /** For the workflow: an account the caller may view (the vault's not-visible answers otherwise). */

@@ -115,6 +115,8 @@ export interface TotpInput {
 }
 
 export interface NewAccount {
+  /** ACCOUNT_RESOURCE_GROUP_IDS: static resource groups the account is added to. */
+  readonly groupIds?: readonly number[];
   readonly name: string;
   readonly password: Secret;
   readonly passwordPolicy: string | null;
@@ -127,6 +129,8 @@ export interface NewAccount {
 }
 
 export interface AccountPatch {
+  /** ACCOUNT_RESOURCE_GROUP_IDS: static resource groups the account is added to. */
+  readonly groupIds?: readonly number[];
   readonly name?: string;
   readonly passwordPolicy?: string;
   readonly description?: string | null;

@@ -30,6 +30,11 @@ export interface Schema {
   agent_keys: AgentKeysTable;
   cluster_nodes: ClusterNodesTable;
   cluster_leases: ClusterLeasesTable;
+  resource_groups: ResourceGroupsTable;
+  resource_group_criteria: ResourceGroupCriteriaTable;
+  resource_group_members: ResourceGroupMembersTable;
+  resource_group_accounts: ResourceGroupAccountsTable;
+  resource_group_shares: ResourceGroupSharesTable;
 }
 
 export interface InstanceTable {
@@ -300,4 +305,48 @@ export interface ClusterLeasesTable {
   holder: string;
   acquired_at: number;
   expires_at: number;
+}
+
+/** A resource group (ADR 012): static (listed members) or dynamic (criteria matched live). */
+export interface ResourceGroupsTable {
+  id: Generated<number>;
+  name: string;
+  name_key: string;
+  description: string | null;
+  group_type: 'static' | 'dynamic';
+  /** Dynamic groups: 1 when every criterion must match (and), 0 when one suffices (or). */
+  match_all: number;
+  parent_id: number | null;
+  /** A password policy name: applies to member resources without a policy of their own. */
+  password_policy: string | null;
+  /** 1: grants through this group do not release passwords (see ADR 012). */
+  no_helpdesk_retrieval: number;
+  owner_id: number;
+  created_at: number;
+}
+
+/** One condition of a dynamic group; `pattern` is an escaped, lower-case LIKE pattern. */
+export interface ResourceGroupCriteriaTable {
+  group_id: number;
+  position: number;
+  field: string;
+  custom_label_key: string | null;
+  operator: string;
+  value: string;
+  pattern: string;
+  negate: number;
+}
+
+export interface ResourceGroupMembersTable {
+  group_id: number;
+  resource_id: number;
+}
+
+export interface ResourceGroupAccountsTable {
+  group_id: number;
+  account_id: number;
+}
+
+export interface ResourceGroupSharesTable extends ShareColumns {
+  resource_group_id: number;
 }

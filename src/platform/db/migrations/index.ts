@@ -7,6 +7,7 @@ import { passwordPolicies } from './2026-11-23-0004-password-policies.js';
 import { accountFlagsAndTotp } from './2026-11-23-0005-account-flags-and-totp.js';
 import { passwordRequests } from './2026-11-23-0006-password-requests.js';
 import { accountApprovers } from './2026-11-23-0007-account-approvers.js';
+import { resourceGroups } from './2026-11-23-0008-resource-groups.js';
 import { agentKeyAndNodes } from './2026-11-23-0009-agent-key-and-nodes.js';
 
 /**
@@ -22,6 +23,7 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     '2026-11-23-0005-account-flags-and-totp': accountFlagsAndTotp(dialect),
     '2026-11-23-0006-password-requests': passwordRequests(dialect),
     '2026-11-23-0007-account-approvers': accountApprovers(dialect),
+    '2026-11-23-0008-resource-groups': resourceGroups(dialect),
     '2026-11-23-0009-agent-key-and-nodes': agentKeyAndNodes(dialect),
   };
 }

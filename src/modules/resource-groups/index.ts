@@ -1,0 +1,8 @@
+export {
+  createGroupMembership,
+  createResourceGroupsService,
+  mayCreateGroups,
+  type GroupMembership,
+  type ResourceGroupsService,
+} from './resource-groups.service.js';
+export { registerResourceGroupRoutes } from './resource-groups.routes.js';
