@@ -402,6 +402,14 @@ describe.each(dialects())('resource groups on %s', (dialect) => {
         ),
       ]).toEqual([name, change]);
     }
+    // The help-desk restriction covers every secret of the account, not only its password.
+    failed(await actor('gina').call(`${V1}/accounts/${target.accountId}/totp`), /help desk retrieval/);
+    failed(
+      await actor('gina').call(
+        `${V1}/resources/${target.resourceId}/accounts/${target.accountId}/downloadfile`,
+      ),
+      /help desk retrieval/,
+    );
     // paul may not share the group on (modify is not full access); nothing changes for hank.
     failed(
       await shareGroups(actor('paul'), {

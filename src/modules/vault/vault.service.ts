@@ -307,6 +307,29 @@ export function createVaultService(deps: VaultServiceDeps) {
     };
   }
 
+  /**
+   * NoHelpDeskRetrieval (ADR 012) for releases other than GET PASSWORD (files, TOTP): a caller
+   * who reaches the account only through such a group sees it but gets none of its secrets.
+   */
+  async function assertRetrievable(
+    executor: Executor,
+    caller: Caller,
+    resource: ResourceRow,
+    account: AccountRow,
+    what: string,
+  ): Promise<void> {
+    const { mayRetrieve } = await access.accountRelease(executor, caller.principal, {
+      id: account.id,
+      ownerId: account.owner_id,
+      resource: { id: resource.id, ownerId: resource.owner_id },
+    });
+    if (!mayRetrieve) {
+      throw new NotPermittedError(
+        `Retrieving the ${what} of account ${account.name} is not allowed: it is shared to you only through a resource group that forbids help desk retrieval`,
+      );
+    }
+  }
+
   // ---- release of secrets --------------------------------------------------------------
 
   /**
@@ -1219,6 +1242,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       const resourceId = await repo.resourceIdOfAccount(db, accountId);
       if (resourceId === undefined) throw accountNotFound(accountId);
       const { resource, account } = await authorizedAccount(db, caller, resourceId, accountId, 'view');
+      await assertRetrievable(db, caller, resource, account, 'TOTP');
       await assertReleasable(caller, resource, account, controlsOf(account), why, 'TOTP');
       await checkouts.mayRelease(db, caller, controlledAccount(account, resource));
       if (account.totp_secret_sealed === null) {
@@ -1251,6 +1275,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       why: AccessJustification,
     ): Promise<UploadedSecretFile> {
       const { resource, account } = await authorizedAccount(db, caller, resourceId, accountId, 'view');
+      await assertRetrievable(db, caller, resource, account, 'file');
       await assertReleasable(caller, resource, account, controlsOf(account), why, 'file');
       await checkouts.mayRelease(db, caller, controlledAccount(account, resource));
       const file = await repo.findFile(db, accountId);
