@@ -30,6 +30,7 @@ export function buildApp({ config, services, tls }: AppDeps): FastifyInstance {
     connectionTimeoutMs: config.connectionTimeoutMs,
     logLevel: config.logLevel,
     authenticator: services.identity,
+    certificates: services.applications,
   });
   registerVaultRoutes(router, { vault: services.vault, time: services.time });
   registerAuditRoutes(router, { audit: services.audit, time: services.time });

@@ -12,6 +12,11 @@ import type { BootstrapCredentials } from './modules/identity/index.js';
 import { policyAttributes, readRuleAttributes, type PolicyDraft } from './modules/policies/index.js';
 import { FieldReader } from './http/field-reader.js';
 import { DomainError } from './platform/errors.js';
+import { createClientCertificate } from './platform/tls.js';
+import { writeFileDurably } from './platform/fs.js';
+import { readFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Application } from './modules/applications/index.js';
 
 // Everything Bulwark creates (database, WAL, keys) is private to its user.
 process.umask(0o077);
@@ -288,6 +293,151 @@ policy
       process.stdout.write(`Password policy ${name} deleted.\n`);
     });
   });
+
+const a2a = program
+  .command('a2a')
+  .description('application-to-application password management: applications and their client certificates');
+a2a
+  .command('register')
+  .description('register an application that authenticates with a client certificate')
+  .option('--data-dir <dir>', 'the data directory (BULWARK_DATA_DIR)')
+  .requiredOption('--name <name>', 'the application name (unique, case-insensitive)')
+  .requiredOption('--host <host>', 'the DNS name or IP address the application connects from')
+  .requiredOption('--resource-type <type>', 'Linux or Windows')
+  .requiredOption('--operations <list>', 'comma-separated: RETRIEVE, RESET_LOCAL, RESET_REMOTE, CREATE')
+  .requiredOption('--inherit-user <user>', 'the user whose permissions the application inherits')
+  .action(
+    async (options: {
+      dataDir?: string;
+      name: string;
+      host: string;
+      resourceType: string;
+      operations: string;
+      inheritUser: string;
+    }) => {
+      await withPolicies(options.dataDir, async (instance) => {
+        const app = await instance.services.applications.register(operator().operator, {
+          name: options.name,
+          host: options.host,
+          resourceType: options.resourceType,
+          operations: options.operations.split(','),
+          inheritUser: options.inheritUser,
+        });
+        process.stdout.write(
+          `Application ${app.name} registered (host ${app.host}, ${app.resourceType}, ${app.operations.join(',')}; inherits ${app.username}).\n`,
+        );
+      });
+    },
+  );
+a2a
+  .command('import-cert <cert>')
+  .description('trust a client certificate (PEM) for an application; it works at once, no restart')
+  .option('--data-dir <dir>', 'the data directory (BULWARK_DATA_DIR)')
+  .requiredOption('--name <name>', 'the application')
+  .action(async (file: string, options: { dataDir?: string; name: string }) => {
+    let pem: string;
+    try {
+      pem = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new InstanceError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    await withPolicies(options.dataDir, async (instance) => {
+      const cert = await instance.services.applications.importCertificate(
+        operator().operator,
+        options.name,
+        pem,
+      );
+      process.stdout.write(
+        `Certificate ${cert.fingerprint} (${cert.subject}) imported for application ${options.name}.\n`,
+      );
+    });
+  });
+a2a
+  .command('create-cert')
+  .description('create a client key and certificate for an application and import the certificate')
+  .option('--data-dir <dir>', 'the data directory (BULWARK_DATA_DIR)')
+  .requiredOption('--name <name>', 'the application')
+  .requiredOption('--out <dir>', 'where to write <name>.key (mode 0600) and <name>.crt')
+  .option('--days <days>', 'validity in days (default 365)', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 3650) throw new InvalidArgumentError('from 1 to 3650 days');
+    return n;
+  })
+  .action(async (options: { dataDir?: string; name: string; out: string; days?: number }) => {
+    await withPolicies(options.dataDir, async (instance) => {
+      const known = (await instance.services.applications.list()).find(
+        (a) => a.name.toLowerCase() === options.name.trim().toLowerCase(),
+      );
+      if (!known) throw new InstanceError(`there is no application "${options.name}"`);
+      const generated = await createClientCertificate(known.name, new Date(), options.days);
+      const base = known.name.replace(/[^A-Za-z0-9._-]/g, '_');
+      const keyFile = path.join(options.out, `${base}.key`);
+      const certFile = path.join(options.out, `${base}.crt`);
+      await mkdir(options.out, { recursive: true, mode: 0o700 });
+      const cert = await instance.services.applications.importCertificate(
+        operator().operator,
+        known.name,
+        generated.certPem,
+      );
+      await writeFileDurably(keyFile, generated.keyPem, 0o600);
+      await writeFileDurably(certFile, generated.certPem, 0o644);
+      process.stdout.write(
+        `Certificate ${cert.fingerprint} imported for application ${known.name}.\n  key:         ${keyFile}\n  certificate: ${certFile}\n`,
+      );
+    });
+  });
+a2a
+  .command('list')
+  .description('list the registered applications and their certificates')
+  .option('--data-dir <dir>', 'the data directory (BULWARK_DATA_DIR)')
+  .option('--json', 'print the applications as a JSON array')
+  .action(async (options: { dataDir?: string; json?: boolean }) => {
+    await withPolicies(options.dataDir, async (instance) => {
+      const list = await instance.services.applications.list();
+      if (options.json) {
+        process.stdout.write(JSON.stringify(list.map(applicationJson)) + '\n');
+        return;
+      }
+      for (const a of list) {
+        process.stdout.write(
+          `${a.name}\thost ${a.host}\t${a.resourceType}\t${a.operations.join(',')}\tinherits ${a.username}\t${a.certificates.length} certificate(s)\n`,
+        );
+        for (const c of a.certificates) {
+          process.stdout.write(
+            `  ${c.fingerprint}\t${c.subject}\tuntil ${new Date(c.notAfter).toISOString()}\n`,
+          );
+        }
+      }
+    });
+  });
+a2a
+  .command('remove')
+  .description('remove an application and every certificate trusted for it')
+  .option('--data-dir <dir>', 'the data directory (BULWARK_DATA_DIR)')
+  .requiredOption('--name <name>', 'the application')
+  .action(async (options: { dataDir?: string; name: string }) => {
+    await withPolicies(options.dataDir, async (instance) => {
+      const name = await instance.services.applications.remove(operator().operator, options.name);
+      process.stdout.write(`Application ${name} removed.\n`);
+    });
+  });
+
+function applicationJson(a: Application) {
+  return {
+    name: a.name,
+    host: a.host,
+    resourceType: a.resourceType,
+    operations: a.operations,
+    inheritUser: a.username,
+    certificates: a.certificates.map((c) => ({
+      fingerprint: c.fingerprint,
+      subject: c.subject,
+      serial: c.serial,
+      notBefore: new Date(c.notBefore).toISOString(),
+      notAfter: new Date(c.notAfter).toISOString(),
+    })),
+  };
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof InstanceError || err instanceof ConfigError || err instanceof DomainError) {

@@ -12,6 +12,7 @@ import {
   type HostLookup,
   type IdentityService,
 } from './modules/identity/index.js';
+import { createApplicationsService, type ApplicationsService } from './modules/applications/index.js';
 import { createPolicyService, type PolicyService } from './modules/policies/index.js';
 import { createSharingService, type SharingService } from './modules/sharing/index.js';
 import { createTicketSystem, type TicketingSettings } from './modules/ticketing/index.js';
@@ -61,6 +62,8 @@ export interface Services {
   /** This process as a cluster node: heartbeat, scheduler lease, HA status (started by `serve`). */
   readonly cluster: ClusterNode;
   readonly resourceGroups: ResourceGroupsService;
+  /** Registered applications and their client certificates (ADR 014). */
+  readonly applications: ApplicationsService;
 }
 
 export function createServices(deps: {
@@ -83,6 +86,7 @@ export function createServices(deps: {
   const time = createTimeFormatter(deps.timeZone);
   const audit = createAuditService({ database, keyring, clock, time });
   const policies = createPolicyService({ database, audit });
+  const hosts = createHostResolver({ clock, ttlMs: HOST_CACHE_MS, lookup: deps.hostLookup });
   const identity = createIdentityService({
     database,
     keyring,
@@ -90,7 +94,7 @@ export function createServices(deps: {
     clock,
     time,
     policies,
-    hosts: createHostResolver({ clock, ttlMs: HOST_CACHE_MS, lookup: deps.hostLookup }),
+    hosts,
     throttle: deps.authThrottle ?? DEFAULT_AUTH_THROTTLE,
   });
   const users = createUserDirectory();
@@ -131,7 +135,9 @@ export function createServices(deps: {
     policies,
     vault,
   });
+  const applications = createApplicationsService({ database, audit, clock, hosts });
   return {
+    applications,
     time,
     audit,
     identity,

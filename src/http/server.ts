@@ -5,12 +5,14 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import type { Caller, CallOrigin, Principal } from '../platform/principal.js';
 import {
   AuthenticationError,
   DomainError,
   InvalidInputError,
   MethodNotAllowedError,
+  NotPermittedError,
   UnknownEndpointError,
 } from '../platform/errors.js';
 import { readBody } from './body.js';
@@ -31,6 +33,12 @@ export interface Authenticator {
   authenticate(token: string | undefined, origin: CallOrigin): Promise<Principal>;
 }
 
+/** Identifies an application by the client certificate it presented (ADR 014). */
+export interface CertificateAuthenticator {
+  /** Resolves the application's principal or throws AuthenticationError. */
+  authenticateCertificate(der: Buffer, origin: CallOrigin): Promise<Principal>;
+}
+
 export interface HttpServerOptions {
   readonly tls: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
   readonly maxBodyBytes: number;
@@ -40,6 +48,8 @@ export interface HttpServerOptions {
   readonly connectionTimeoutMs: number;
   readonly logLevel: string;
   readonly authenticator: Authenticator;
+  /** Client-certificate identity of applications; without it certificates are ignored. */
+  readonly certificates?: CertificateAuthenticator;
 }
 
 export interface PmpRequestContext {
@@ -78,6 +88,12 @@ export interface PmpRouteSpec {
   readonly operation: string;
   /** Answer the operation under `operationName` instead of `name` (PAM360's newer endpoints). */
   readonly operationKey?: 'operationName';
+  /**
+   * The A2A operation (RETRIEVE, RESET_LOCAL, RESET_REMOTE, CREATE) this endpoint performs,
+   * or a function of the input naming it. An application may call only endpoints whose
+   * operation it is allowed; endpoints without one are refused to applications (ADR 014).
+   */
+  readonly a2aOperation?: string | ((input: PmpInput) => string | undefined);
   handle(context: PmpRequestContext): Promise<PmpResponse>;
 }
 
@@ -106,7 +122,18 @@ const REST_CLIENT = 'REST API';
  */
 export function createHttpServer(options: HttpServerOptions): { app: FastifyInstance; router: PmpRouter } {
   const app = Fastify({
-    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
+    // A client certificate is asked for, never required: applications present one (ADR 014),
+    // token clients need none. Verification is ours: the fingerprint must be one imported.
+    ...(options.tls
+      ? {
+          https: {
+            cert: options.tls.cert,
+            key: options.tls.key,
+            requestCert: options.certificates !== undefined,
+            rejectUnauthorized: false,
+          },
+        }
+      : {}),
     logger: {
       level: options.logLevel,
       serializers: {
@@ -254,17 +281,24 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
             { maxFileBytes: options.maxFileBytes },
           );
           // Authentication first: a caller without a valid token learns nothing about the input.
-          const principal = await options.authenticator.authenticate(
-            extractToken(request.headers, input),
-            origin,
-          );
+          const token = extractToken(request.headers, input);
+          const certificate = token === undefined ? peerCertificateOf(request) : undefined;
+          const principal =
+            certificate && options.certificates
+              ? await options.certificates.authenticateCertificate(certificate, origin)
+              : await options.authenticator.authenticate(token, origin);
           if (input.failure) throw input.failure;
+          if (principal.application) requireA2AOperation(spec, principal.application, input);
           // The shape of INPUT_DATA is checked on every endpoint, also those that read no fields.
           input.details();
           const params = request.params as Record<string, string>;
           for (const [name, value] of Object.entries(params)) rejectNul(value, `the ${name} in the path`);
           const response = await spec.handle({
-            caller: { clientIp: origin.clientIp, client: origin.client, principal },
+            caller: {
+              clientIp: origin.clientIp,
+              client: principal.application ? `A2A ${principal.application.name}` : origin.client,
+              principal,
+            },
             input,
             params,
             // Only name lookups need the undecoded segments; most requests never ask.
@@ -297,6 +331,28 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
   };
 
   return { app, router };
+}
+
+/** The DER client certificate the TLS peer presented, if any (unverified: the caller checks it). */
+function peerCertificateOf(request: FastifyRequest): Buffer | undefined {
+  const socket = request.raw.socket as Partial<TLSSocket>;
+  if (typeof socket.getPeerCertificate !== 'function') return undefined;
+  const cert = socket.getPeerCertificate(false) as { raw?: Buffer } | null;
+  return cert?.raw && cert.raw.length > 0 ? cert.raw : undefined;
+}
+
+/** The one check of what an application may do; object permissions are the inherited user's. */
+function requireA2AOperation(
+  spec: PmpRouteSpec,
+  application: { readonly name: string; readonly operations: readonly string[] },
+  input: PmpInput,
+): void {
+  const operation = typeof spec.a2aOperation === 'function' ? spec.a2aOperation(input) : spec.a2aOperation;
+  if (operation === undefined || !application.operations.includes(operation)) {
+    throw new NotPermittedError(
+      `The application ${application.name} is not allowed to ${operation ? `${operation} (${spec.operation})` : spec.operation}`,
+    );
+  }
 }
 
 /** What Node's HTTP parser refused, in words (llhttp error codes). */

@@ -9,6 +9,11 @@ export interface Principal {
   /** Access scope "All passwords": sees and manages every object. */
   readonly isSuperAdmin: boolean;
   readonly isApiUser: boolean;
+  /**
+   * Set when an application authenticated with its client certificate (ADR 014): the
+   * principal is the user it inherits, limited to the application's allowed operations.
+   */
+  readonly application?: { readonly name: string; readonly operations: readonly string[] };
 }
 
 /** Where a call came from, recorded in the audit trail. */

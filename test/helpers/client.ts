@@ -18,6 +18,8 @@ export interface RawRequest {
   readonly chunked?: boolean;
   /** Connect from this local address (any of 127.0.0.0/8 is loopback: another client host). */
   readonly localAddress?: string;
+  /** Present this client certificate and key (PEM) in the TLS handshake (A2A applications). */
+  readonly clientCert?: { readonly cert: string; readonly key: string };
 }
 
 /**
@@ -42,6 +44,9 @@ export function rawRequest(baseUrl: string, request: RawRequest): Promise<RawRes
         rejectUnauthorized: false,
         agent: false,
         ...(request.localAddress !== undefined ? { localAddress: request.localAddress } : {}),
+        ...(request.clientCert !== undefined
+          ? { cert: request.clientCert.cert, key: request.clientCert.key }
+          : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -105,6 +110,8 @@ export interface PmpCall {
   readonly query?: Record<string, string>;
   /** Connect from this local loopback address instead of 127.0.0.1. */
   readonly localAddress?: string;
+  /** Present this client certificate and key (PEM) in the TLS handshake. */
+  readonly clientCert?: { readonly cert: string; readonly key: string };
 }
 
 /**
@@ -143,6 +150,7 @@ export function pmpClient(baseUrl: string, token: string) {
       headers,
       body,
       ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
+      ...(options.clientCert !== undefined ? { clientCert: options.clientCert } : {}),
     });
     return parsePmp(http);
   };

@@ -119,4 +119,7 @@ export const AuditOperation = {
   resourceGroupDeleted: 'Resource Group Deleted',
   resourceGroupShared: 'Resource Group Shared',
   resourceGroupShareRevoked: 'Resource Group Share Revoked',
+  applicationRegistered: 'Application Registered',
+  applicationRemoved: 'Application Removed',
+  applicationCertificateImported: 'Application Certificate Imported',
 } as const;

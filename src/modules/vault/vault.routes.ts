@@ -1,5 +1,6 @@
 import { parseId } from '../../http/ids.js';
 import type { PmpRouter } from '../../http/server.js';
+import type { PmpInput } from '../../http/input.js';
 import { InvalidInputError } from '../../platform/errors.js';
 import type { TimeFormatter } from '../../platform/time.js';
 import { resourceTypesContaining, type ResourceTypeDefinition } from './resource-types.js';
@@ -39,6 +40,16 @@ export interface VaultRouteDeps {
  * Endpoints 1–9, 18–22 and 78 of the PMP API, plus the lookups clients use beyond the
  * document (compat.md). Names, messages and answer shapes are those clients match on.
  */
+/** RESETTYPE LOCAL (the default) changes the stored password; REMOTE also the target system. */
+function a2aResetOperation(input: PmpInput): string | undefined {
+  try {
+    const type = input.details().choice('RESETTYPE', ['LOCAL', 'REMOTE'] as const) ?? 'LOCAL';
+    return type === 'LOCAL' ? 'RESET_LOCAL' : 'RESET_REMOTE';
+  } catch {
+    return undefined;
+  }
+}
+
 export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRouteDeps): void {
   const ids = (params: Readonly<Record<string, string>>) => ({
     resourceId: parseId(params.resourceId, 'resource'),
@@ -109,6 +120,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'GET',
     url: `${V1}/resources/:resourceId/accounts/:accountId/password`,
     operation: 'GET PASSWORD',
+    a2aOperation: 'RETRIEVE',
     async handle({ caller, params, input }) {
       const { resourceId, accountId } = ids(params);
       const password = await vault.retrievePassword(caller, resourceId, accountId, readJustification(input));
@@ -121,6 +133,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'PUT',
     url: `${V1}/resources/:resourceId/accounts/:accountId/password`,
     operation: 'CHANGE PASSWORD',
+    a2aOperation: a2aResetOperation,
     async handle({ caller, params, input }) {
       const { resourceId, accountId } = ids(params);
       const details = input.details();
@@ -162,6 +175,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'POST',
     url: `${V1}/resources`,
     operation: 'CREATE RESOURCE',
+    a2aOperation: 'CREATE',
     async handle({ caller, input }) {
       const { resource, account, ownerName, groupName } = readCreateResource(input);
       const created = await vault.createResource(caller, resource, account, ownerName, groupName);
@@ -181,6 +195,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'GET',
     url: `${V1}/resources/getResourceIdAccountId`,
     operation: idsByName.operation,
+    a2aOperation: 'RETRIEVE',
     async handle({ caller, input }) {
       const resourceName = requiredName(input.value('RESOURCENAME', LIMITS.name), 'RESOURCENAME');
       const accountName = requiredName(input.value('ACCOUNTNAME', LIMITS.name), 'ACCOUNTNAME');
@@ -195,6 +210,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'GET',
     url: `${V1}/resources/resourcename/:resourceName/accounts/accountname/:accountName`,
     operation: idsByName.operation,
+    a2aOperation: 'RETRIEVE',
     async handle({ caller, params, rawParams }) {
       const found = await vault.accountIdsByName(
         caller,
@@ -213,6 +229,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'GET',
     url: `${V1}/resources/resourcename/:resourceName`,
     operation: 'GET_RESOURCEID',
+    a2aOperation: 'RETRIEVE',
     async handle({ caller, params, rawParams }) {
       const resourceId = await vault.resourceIdByName(
         caller,
@@ -230,6 +247,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'GET',
     url: `${V1}/resources/getResourceAccountDetails`,
     operation: 'GET RESOURCE ACCOUNT DETAILS',
+    a2aOperation: 'RETRIEVE',
     async handle({ caller, input }) {
       let resourceId: number;
       let accountId: number;
@@ -337,6 +355,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'POST',
     url: `${V1}/resources/:resourceId/accounts`,
     operation: 'ADD ACCOUNTS',
+    a2aOperation: 'CREATE',
     async handle({ caller, params, input }) {
       const outcomes = await vault.addAccounts(caller, ids(params).resourceId, readAccountList(input));
       const perAccount: Record<string, unknown> = {};

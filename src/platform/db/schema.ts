@@ -35,6 +35,8 @@ export interface Schema {
   resource_group_members: ResourceGroupMembersTable;
   resource_group_accounts: ResourceGroupAccountsTable;
   resource_group_shares: ResourceGroupSharesTable;
+  applications: ApplicationsTable;
+  application_certificates: ApplicationCertificatesTable;
 }
 
 export interface InstanceTable {
@@ -349,4 +351,31 @@ export interface ResourceGroupAccountsTable {
 
 export interface ResourceGroupSharesTable extends ShareColumns {
   resource_group_id: number;
+}
+
+export interface ApplicationsTable {
+  id: Generated<number>;
+  name: string;
+  name_key: string;
+  /** DNS name or IP address the application connects from. */
+  host: string;
+  /** 'Linux' or 'Windows' */
+  resource_type: string;
+  /** Comma-separated: RETRIEVE, RESET_LOCAL, RESET_REMOTE, CREATE. */
+  operations: string;
+  /** The user whose permissions the application inherits. */
+  user_id: number;
+  created_at: number;
+}
+
+export interface ApplicationCertificatesTable {
+  id: Generated<number>;
+  application_id: number;
+  /** SHA-256 of the DER certificate, lower-case hex without separators. */
+  fingerprint: string;
+  subject: string;
+  serial: string;
+  not_before: number;
+  not_after: number;
+  imported_at: number;
 }

@@ -1,0 +1,142 @@
+import type { Executor } from '../../platform/db/database.js';
+import {
+  parseOperations,
+  type Application,
+  type ApplicationResourceType,
+  type CertificateOwner,
+  type TrustedCertificate,
+} from './applications.types.js';
+
+export interface NewApplication {
+  readonly name: string;
+  readonly nameKey: string;
+  readonly host: string;
+  readonly resourceType: ApplicationResourceType;
+  readonly operations: readonly string[];
+  readonly userId: number;
+  readonly createdAt: number;
+}
+
+export const applicationsRepository = {
+  async insertApplication(trx: Executor, app: NewApplication): Promise<number> {
+    const row = await trx
+      .insertInto('applications')
+      .values({
+        name: app.name,
+        name_key: app.nameKey,
+        host: app.host,
+        resource_type: app.resourceType,
+        operations: app.operations.join(','),
+        user_id: app.userId,
+        created_at: app.createdAt,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return Number(row.id);
+  },
+
+  async findIdByKey(db: Executor, nameKey: string): Promise<{ id: number; name: string } | undefined> {
+    const row = await db
+      .selectFrom('applications')
+      .select(['id', 'name'])
+      .where('name_key', '=', nameKey)
+      .executeTakeFirst();
+    return row ? { id: Number(row.id), name: row.name } : undefined;
+  },
+
+  async deleteApplication(trx: Executor, id: number): Promise<void> {
+    await trx.deleteFrom('application_certificates').where('application_id', '=', id).execute();
+    await trx.deleteFrom('applications').where('id', '=', id).execute();
+  },
+
+  async insertCertificate(trx: Executor, applicationId: number, cert: TrustedCertificate): Promise<void> {
+    await trx
+      .insertInto('application_certificates')
+      .values({
+        application_id: applicationId,
+        fingerprint: cert.fingerprint,
+        subject: cert.subject,
+        serial: cert.serial,
+        not_before: cert.notBefore,
+        not_after: cert.notAfter,
+        imported_at: cert.importedAt,
+      })
+      .execute();
+  },
+
+  async list(db: Executor): Promise<Application[]> {
+    const apps = await db
+      .selectFrom('applications')
+      .innerJoin('users', 'users.id', 'applications.user_id')
+      .select([
+        'applications.id',
+        'applications.name',
+        'applications.host',
+        'applications.resource_type',
+        'applications.operations',
+        'applications.user_id',
+        'applications.created_at',
+        'users.username',
+      ])
+      .orderBy('applications.name_key')
+      .execute();
+    const certs = await db.selectFrom('application_certificates').selectAll().orderBy('id').execute();
+    return apps.map((a) => ({
+      id: Number(a.id),
+      name: a.name,
+      host: a.host,
+      resourceType: a.resource_type as ApplicationResourceType,
+      operations: parseOperations(a.operations),
+      userId: Number(a.user_id),
+      username: a.username,
+      createdAt: Number(a.created_at),
+      certificates: certs
+        .filter((c) => Number(c.application_id) === Number(a.id))
+        .map((c) => ({
+          fingerprint: c.fingerprint,
+          subject: c.subject,
+          serial: c.serial,
+          notBefore: Number(c.not_before),
+          notAfter: Number(c.not_after),
+          importedAt: Number(c.imported_at),
+        })),
+    }));
+  },
+
+  /** On every request that presents a client certificate. */
+  async findCertificateOwner(db: Executor, fingerprint: string): Promise<CertificateOwner | undefined> {
+    const row = await db
+      .selectFrom('application_certificates')
+      .innerJoin('applications', 'applications.id', 'application_certificates.application_id')
+      .innerJoin('users', 'users.id', 'applications.user_id')
+      .select([
+        'applications.name',
+        'applications.host',
+        'applications.operations',
+        'application_certificates.not_before',
+        'application_certificates.not_after',
+        'users.id as user_id',
+        'users.username',
+        'users.role',
+        'users.is_super_admin',
+        'users.is_api_user',
+        'users.locked',
+      ])
+      .where('application_certificates.fingerprint', '=', fingerprint)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      applicationName: row.name,
+      host: row.host,
+      operations: parseOperations(row.operations),
+      notBefore: Number(row.not_before),
+      notAfter: Number(row.not_after),
+      userId: Number(row.user_id),
+      username: row.username,
+      role: row.role,
+      isSuperAdmin: row.is_super_admin === 1,
+      isApiUser: row.is_api_user === 1,
+      locked: row.locked === 1,
+    };
+  },
+};

@@ -1,0 +1,260 @@
+import { createHash, X509Certificate } from 'node:crypto';
+import type { Clock } from '../../platform/clock.js';
+import type { Database } from '../../platform/db/database.js';
+import { isUniqueViolation } from '../../platform/db/errors.js';
+import {
+  AuthenticationError,
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+} from '../../platform/errors.js';
+import type { CallOrigin, Principal } from '../../platform/principal.js';
+import { AuditOperation, type AuditActor, type AuditService } from '../audit/index.js';
+import type { HostResolver } from '../identity/index.js';
+import { usernameKey } from '../identity/index.js';
+import { applicationsRepository as repo } from './applications.repository.js';
+import {
+  A2A_OPERATIONS,
+  applicationNameKey,
+  RESOURCE_TYPES,
+  type A2AOperation,
+  type Application,
+  type ApplicationDraft,
+  type TrustedCertificate,
+} from './applications.types.js';
+
+export interface ApplicationsServiceDeps {
+  readonly database: Database;
+  readonly audit: AuditService;
+  readonly clock: Clock;
+  readonly hosts: HostResolver;
+}
+
+export type ApplicationsService = ReturnType<typeof createApplicationsService>;
+
+const MAX_NAME = 255;
+const MSG_UNTRUSTED = 'The client certificate is not trusted for any application. Authentication failed.';
+
+/** The client label of an application's calls in the audit trail. */
+export function a2aClientLabel(applicationName: string): string {
+  return `A2A ${applicationName}`;
+}
+
+/** SHA-256 of a DER certificate, lower-case hex. */
+export function certificateFingerprint(der: Buffer): string {
+  return createHash('sha256').update(der).digest('hex');
+}
+
+/** Reads the first certificate of a PEM text; throws InvalidInputError when there is none. */
+export function readCertificate(pem: string, importedAt: number): TrustedCertificate {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(pem);
+  } catch {
+    throw new InvalidInputError('the file does not hold a readable X.509 certificate (PEM)');
+  }
+  return {
+    fingerprint: certificateFingerprint(cert.raw),
+    subject: cert.subject.split('\n').join(', '),
+    serial: cert.serialNumber,
+    notBefore: new Date(cert.validFrom).getTime(),
+    notAfter: new Date(cert.validTo).getTime(),
+    importedAt,
+  };
+}
+
+/**
+ * Registered applications and their trusted client certificates (issue 6, ADR 014). Managed
+ * from the CLI (the operator is the operating-system user); used by the HTTPS layer to turn a
+ * presented client certificate into a principal.
+ */
+export function createApplicationsService({ database, audit, clock, hosts }: ApplicationsServiceDeps) {
+  const db = database.db;
+
+  async function auditRefusal(
+    origin: CallOrigin,
+    user: { id: number; name: string } | undefined,
+    reason: string,
+  ) {
+    try {
+      await db.transaction().execute((trx) =>
+        audit.append(
+          trx,
+          { userId: user?.id ?? null, username: user?.name ?? 'Unknown', ...origin },
+          {
+            auditType: 'User',
+            operation: AuditOperation.authenticationFailed,
+            targetUser: user?.name ?? null,
+            reason,
+          },
+        ),
+      );
+    } catch {
+      // Refused regardless.
+    }
+  }
+
+  async function requireApplication(name: string): Promise<{ id: number; name: string }> {
+    const found = await repo.findIdByKey(db, applicationNameKey(name));
+    if (!found) throw new NotFoundError(`there is no application "${name}"`);
+    return found;
+  }
+
+  return {
+    async register(operator: AuditActor, draft: ApplicationDraft): Promise<Application> {
+      const name = draft.name.trim();
+      if (name === '' || name.length > MAX_NAME) {
+        throw new InvalidInputError(`the application name must be 1 to ${MAX_NAME} characters`);
+      }
+      const host = draft.host.trim();
+      if (host === '' || /\s/.test(host))
+        throw new InvalidInputError('the host must be a DNS name or an IP address');
+      const resourceType = RESOURCE_TYPES.find(
+        (t) => t.toLowerCase() === draft.resourceType.trim().toLowerCase(),
+      );
+      if (!resourceType) {
+        throw new InvalidInputError(
+          `unknown resource type "${draft.resourceType}"; use ${RESOURCE_TYPES.join(' or ')}`,
+        );
+      }
+      const operations: A2AOperation[] = [];
+      for (const raw of draft.operations) {
+        const op = raw.trim().toUpperCase();
+        if (!(A2A_OPERATIONS as readonly string[]).includes(op)) {
+          throw new InvalidInputError(`unknown operation "${raw}"; use ${A2A_OPERATIONS.join(', ')}`);
+        }
+        if (!operations.includes(op as A2AOperation)) operations.push(op as A2AOperation);
+      }
+      if (operations.length === 0) throw new InvalidInputError('name at least one operation');
+      const user = await db
+        .selectFrom('users')
+        .select(['id', 'username'])
+        .where('username_key', '=', usernameKey(draft.inheritUser))
+        .executeTakeFirst();
+      if (!user) throw new NotFoundError(`there is no user "${draft.inheritUser}"`);
+      try {
+        await db.transaction().execute(async (trx) => {
+          await repo.insertApplication(trx, {
+            name,
+            nameKey: applicationNameKey(name),
+            host,
+            resourceType,
+            operations,
+            userId: Number(user.id),
+            createdAt: clock.now(),
+          });
+          await audit.append(trx, operator, {
+            auditType: 'User',
+            operation: AuditOperation.applicationRegistered,
+            targetUser: user.username,
+            reason: `Application ${name} (host ${host}, ${resourceType}, ${operations.join(',')}) inherits ${user.username}`,
+          });
+        });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new ConflictError(`an application named ${name} already exists`);
+        throw err;
+      }
+      const saved = (await repo.list(db)).find((a) => a.name === name);
+      return saved!;
+    },
+
+    async importCertificate(operator: AuditActor, name: string, pem: string): Promise<TrustedCertificate> {
+      const app = await requireApplication(name);
+      const now = clock.now();
+      const cert = readCertificate(pem, now);
+      if (cert.notAfter <= now) {
+        throw new InvalidInputError(`the certificate expired on ${new Date(cert.notAfter).toISOString()}`);
+      }
+      try {
+        await db.transaction().execute(async (trx) => {
+          await repo.insertCertificate(trx, app.id, cert);
+          await audit.append(trx, operator, {
+            auditType: 'User',
+            operation: AuditOperation.applicationCertificateImported,
+            reason: `Certificate ${cert.fingerprint} (${cert.subject}, serial ${cert.serial}) trusted for application ${app.name}`,
+          });
+        });
+      } catch (err) {
+        if (isUniqueViolation(err)) {
+          throw new ConflictError(
+            'this certificate is already imported (a certificate identifies one application)',
+          );
+        }
+        throw err;
+      }
+      return cert;
+    },
+
+    list(): Promise<Application[]> {
+      return repo.list(db);
+    },
+
+    /** Removes the application and every certificate trusted for it; they stop working at once. */
+    async remove(operator: AuditActor, name: string): Promise<string> {
+      const app = await requireApplication(name);
+      await db.transaction().execute(async (trx) => {
+        await repo.deleteApplication(trx, app.id);
+        await audit.append(trx, operator, {
+          auditType: 'User',
+          operation: AuditOperation.applicationRemoved,
+          reason: `Application ${app.name} removed with its certificates`,
+        });
+      });
+      return app.name;
+    },
+
+    /**
+     * The principal of a request presenting client certificate `der` (no AUTHTOKEN): the user
+     * the application inherits, marked as the application. Refusals are audited.
+     */
+    async authenticateCertificate(der: Buffer, origin: CallOrigin): Promise<Principal> {
+      const fingerprint = certificateFingerprint(der);
+      const owner = await repo.findCertificateOwner(db, fingerprint);
+      if (!owner) {
+        await auditRefusal(
+          origin,
+          undefined,
+          `client certificate ${fingerprint} is not trusted for any application`,
+        );
+        throw new AuthenticationError(MSG_UNTRUSTED);
+      }
+      const appOrigin = { clientIp: origin.clientIp, client: a2aClientLabel(owner.applicationName) };
+      const user = { id: owner.userId, name: owner.username };
+      const now = clock.now();
+      if (now < owner.notBefore || now >= owner.notAfter) {
+        await auditRefusal(
+          appOrigin,
+          user,
+          `client certificate ${fingerprint} is outside its validity period`,
+        );
+        throw new AuthenticationError(
+          `The client certificate of application ${owner.applicationName} has expired or is not yet valid. Authentication failed.`,
+        );
+      }
+      if (!(await hosts.matches(owner.host, origin.clientIp))) {
+        await auditRefusal(
+          appOrigin,
+          user,
+          `application ${owner.applicationName} called from a host it is not registered for`,
+        );
+        throw new AuthenticationError(
+          `The application ${owner.applicationName} is not allowed to access from this host. Authentication failed.`,
+        );
+      }
+      if (owner.locked) {
+        await auditRefusal(appOrigin, user, 'user account locked');
+        throw new AuthenticationError(
+          'User account is locked. Contact your administrator. Authentication failed.',
+        );
+      }
+      return {
+        userId: owner.userId,
+        username: owner.username,
+        role: owner.role,
+        isSuperAdmin: owner.isSuperAdmin,
+        isApiUser: owner.isApiUser,
+        application: { name: owner.applicationName, operations: owner.operations },
+      };
+    },
+  };
+}
