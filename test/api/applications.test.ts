@@ -34,9 +34,12 @@ async function sqlOn(
   params: unknown[],
 ): Promise<Record<string, unknown>[]> {
   if (instance.databaseUrl === undefined) {
-    const db = new BetterSqlite3(path.join(instance.dataDir, 'bulwark.db'), { readonly: true });
+    const db = new BetterSqlite3(path.join(instance.dataDir, 'bulwark.db'));
     try {
-      return db.prepare(text.replace(/\$\d+/g, '?')).all(...params) as Record<string, unknown>[];
+      const statement = db.prepare(text.replace(/\$\d+/g, '?'));
+      return statement.reader
+        ? (statement.all(...params) as Record<string, unknown>[])
+        : (statement.run(...params), []);
     } finally {
       db.close();
     }
@@ -294,6 +297,77 @@ describe.each(dialects())('application-to-application on %s', (dialect) => {
     );
   });
 
+  it("the application has exactly the inherited user's object permissions", async () => {
+    const created = expectSuccess(
+      await admin(`${V1}/user`, {
+        method: 'POST',
+        input: {
+          operation: { Details: { USERNAME: 'payroll-svc', ROLE: 'Password User', ISAPIUSER: 'true' } },
+        },
+      }),
+    );
+    const svc = pmpClient(server.baseUrl, created.details.AUTHTOKEN as string);
+    const own = expectSuccess(
+      await svc(`${V1}/resources`, {
+        method: 'POST',
+        input: {
+          operation: {
+            Details: {
+              RESOURCENAME: 'svc-db',
+              ACCOUNTNAME: 'app',
+              RESOURCETYPE: 'Linux',
+              PASSWORD: 'Svc-Pass-1',
+            },
+          },
+        },
+      }),
+    );
+    const register = await a2a(
+      'register',
+      '--name',
+      'Limited',
+      '--host',
+      'localhost',
+      '--resource-type',
+      'Linux',
+      '--operations',
+      'RETRIEVE',
+      '--inherit-user',
+      'PAYROLL-SVC',
+    );
+    expect(register.stderr).toBe('');
+    const dir = path.join(outDir, 'limited');
+    expect((await a2a('create-cert', '--name', 'Limited', '--out', dir)).code).toBe(0);
+    const limited = {
+      cert: readFileSync(path.join(dir, 'Limited.crt'), 'utf8'),
+      key: readFileSync(path.join(dir, 'Limited.key'), 'utf8'),
+    };
+    const ownPassword = `${V1}/resources/${own.details.RESOURCEID}/accounts/${own.details.ACCOUNTID}/password`;
+    expect(expectSuccess(await app(ownPassword, { token: null, clientCert: limited })).details.PASSWORD).toBe(
+      'Svc-Pass-1',
+    );
+    // db-1 belongs to admin and is not shared with payroll-svc.
+    const refused = await app(passwordPath(), { token: null, clientCert: limited });
+    expect(refused.status).toBe('Failed');
+    expect(refused.details?.PASSWORD).toBeUndefined();
+  });
+
+  it('refuses a certificate once it has expired', async () => {
+    await sqlOn(instance, 'UPDATE application_certificates SET not_after = $1 WHERE subject LIKE $2', [
+      Date.now() - 1000,
+      '%CN=Limited%',
+    ]);
+    const dir = path.join(outDir, 'limited');
+    const limited = {
+      cert: readFileSync(path.join(dir, 'Limited.crt'), 'utf8'),
+      key: readFileSync(path.join(dir, 'Limited.key'), 'utf8'),
+    };
+    expectFailed(
+      await app(`${V1}/resources/getResourceAccountDetails`, { token: null, clientCert: limited }),
+      /Limited has expired or is not yet valid/,
+    );
+  });
+
   it('after remove, the certificate no longer works', async () => {
     const removed = await a2a('remove', '--name', 'payroll');
     expect(removed.code).toBe(0);
@@ -303,6 +377,6 @@ describe.each(dialects())('application-to-application on %s', (dialect) => {
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/no application "payroll"/);
     const names = (JSON.parse((await a2a('list', '--json')).stdout) as { name: string }[]).map((a) => a.name);
-    expect(names).toEqual(['Elsewhere']);
+    expect(names).toEqual(['Elsewhere', 'Limited']);
   });
 });
