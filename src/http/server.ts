@@ -37,6 +37,8 @@ export interface Authenticator {
 export interface CertificateAuthenticator {
   /** Resolves the application's principal or throws AuthenticationError. */
   authenticateCertificate(der: Buffer, origin: CallOrigin): Promise<Principal>;
+  /** Records that an application was refused an operation it is not allowed; never rejects. */
+  auditRefusedOperation(caller: Caller, refusal: string): Promise<void>;
 }
 
 export interface HttpServerOptions {
@@ -288,17 +290,21 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
               ? await options.certificates.authenticateCertificate(certificate, origin)
               : await options.authenticator.authenticate(token, origin);
           if (input.failure) throw input.failure;
-          if (principal.application) requireA2AOperation(spec, principal.application, input);
+          const client = principal.application ? `A2A ${principal.application.name}` : origin.client;
+          const caller: Caller = { clientIp: origin.clientIp, client, principal };
+          if (principal.application) {
+            const refusal = a2aRefusal(spec, principal.application, input);
+            if (refusal !== undefined) {
+              await options.certificates?.auditRefusedOperation(caller, refusal);
+              throw new NotPermittedError(refusal);
+            }
+          }
           // The shape of INPUT_DATA is checked on every endpoint, also those that read no fields.
           input.details();
           const params = request.params as Record<string, string>;
           for (const [name, value] of Object.entries(params)) rejectNul(value, `the ${name} in the path`);
           const response = await spec.handle({
-            caller: {
-              clientIp: origin.clientIp,
-              client: principal.application ? `A2A ${principal.application.name}` : origin.client,
-              principal,
-            },
+            caller,
             input,
             params,
             // Only name lookups need the undecoded segments; most requests never ask.
@@ -341,18 +347,18 @@ function peerCertificateOf(request: FastifyRequest): Buffer | undefined {
   return cert?.raw && cert.raw.length > 0 ? cert.raw : undefined;
 }
 
-/** The one check of what an application may do; object permissions are the inherited user's. */
-function requireA2AOperation(
+/**
+ * The one check of what an application may do: the refusal message, or undefined when the
+ * route's operation is allowed. Object permissions are the inherited user's, checked as usual.
+ */
+function a2aRefusal(
   spec: PmpRouteSpec,
   application: { readonly name: string; readonly operations: readonly string[] },
   input: PmpInput,
-): void {
+): string | undefined {
   const operation = typeof spec.a2aOperation === 'function' ? spec.a2aOperation(input) : spec.a2aOperation;
-  if (operation === undefined || !application.operations.includes(operation)) {
-    throw new NotPermittedError(
-      `The application ${application.name} is not allowed to ${operation ? `${operation} (${spec.operation})` : spec.operation}`,
-    );
-  }
+  if (operation !== undefined && application.operations.includes(operation)) return undefined;
+  return `The application ${application.name} is not allowed to ${operation ? `${operation} (${spec.operation})` : spec.operation}`;
 }
 
 /** What Node's HTTP parser refused, in words (llhttp error codes). */

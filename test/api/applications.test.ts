@@ -249,6 +249,13 @@ describe.each(dialects())('application-to-application on %s', (dialect) => {
     );
     // Still there.
     expectSuccess(await admin(passwordPath()));
+    const refusals = await sqlOn(
+      instance,
+      'SELECT client, operator_name FROM audit_records WHERE operation = $1',
+      ['Application Operation Refused'],
+    );
+    expect(refusals).toHaveLength(3);
+    expect(refusals[0]).toMatchObject({ client: 'A2A Payroll', operator_name: 'admin' });
   });
 
   it('refuses a certificate that was not imported, and audits it', async () => {

@@ -8,8 +8,8 @@ import {
   InvalidInputError,
   NotFoundError,
 } from '../../platform/errors.js';
-import type { CallOrigin, Principal } from '../../platform/principal.js';
-import { AuditOperation, type AuditActor, type AuditService } from '../audit/index.js';
+import type { Caller, CallOrigin, Principal } from '../../platform/principal.js';
+import { actorOf, AuditOperation, type AuditActor, type AuditService } from '../audit/index.js';
 import type { HostResolver } from '../identity/index.js';
 import { usernameKey } from '../identity/index.js';
 import { applicationsRepository as repo } from './applications.repository.js';
@@ -201,6 +201,20 @@ export function createApplicationsService({ database, audit, clock, hosts }: App
         });
       });
       return app.name;
+    },
+
+    async auditRefusedOperation(caller: Caller, refusal: string): Promise<void> {
+      try {
+        await db.transaction().execute((trx) =>
+          audit.append(trx, actorOf(caller), {
+            auditType: 'User',
+            operation: AuditOperation.applicationOperationRefused,
+            reason: refusal,
+          }),
+        );
+      } catch {
+        // Refused regardless.
+      }
     },
 
     /**

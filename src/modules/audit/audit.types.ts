@@ -122,4 +122,5 @@ export const AuditOperation = {
   applicationRegistered: 'Application Registered',
   applicationRemoved: 'Application Removed',
   applicationCertificateImported: 'Application Certificate Imported',
+  applicationOperationRefused: 'Application Operation Refused',
 } as const;
