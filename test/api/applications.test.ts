@@ -386,4 +386,11 @@ describe.each(dialects())('application-to-application on %s', (dialect) => {
     const names = (JSON.parse((await a2a('list', '--json')).stdout) as { name: string }[]).map((a) => a.name);
     expect(names).toEqual(['Elsewhere', 'Limited']);
   });
+  it('deleting the inherited user removes its applications', async () => {
+    const id = (await admin(`${V1}/user/getUserId`, { query: { USERNAME: 'payroll-svc' } })).details
+      ?.USERID as string;
+    expectSuccess(await admin(`${V1}/user/${id}`, { method: 'DELETE' }));
+    const names = (JSON.parse((await a2a('list', '--json')).stdout) as { name: string }[]).map((a) => a.name);
+    expect(names).toEqual(['Elsewhere']);
+  });
 });
