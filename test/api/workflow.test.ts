@@ -331,6 +331,10 @@ describe.each(dialects())('password access control on %s', (dialect) => {
     ]) {
       expect(operations, op).toContain(op);
     }
+    // Refusals of the access-control gate are audited too.
+    expect(
+      audit.details.find((r: any) => r.OPERATIONTYPE === 'Retrieval Refused' && r.OPERATEDBY === 'rita'),
+    ).toMatchObject({ ACCOUNTNAME: 'enable', RESOURCENAME: 'core-router' });
     const requested = audit.details.find(
       (r: any) => r.OPERATIONTYPE === 'Password Requested' && r.OPERATEDBY === 'rita',
     );

@@ -404,6 +404,27 @@ export function createVaultService(deps: VaultServiceDeps) {
     await audit.append(trx, actor, eventOn(AuditOperation.passwordChanged, resource, account, why));
   }
 
+  /**
+   * Password access control (ADR 011): the secret of a controlled account leaves only for its
+   * owners and the holder of a live checkout. A refusal is audited like the other refusals.
+   */
+  async function assertCheckedOut(
+    caller: Caller,
+    resource: { id: number; name: string },
+    account: ControlledAccount,
+    why: AccessJustification,
+  ): Promise<void> {
+    try {
+      await checkouts.mayRelease(db, caller, account);
+    } catch (err) {
+      await audit.recordAccess(
+        actorOf(caller),
+        eventOn(AuditOperation.retrievalRefused, resource, account, why),
+      );
+      throw err;
+    }
+  }
+
   // ---- views ---------------------------------------------------------------------------
 
   async function customFieldValues(executor: Executor, kind: 'resource' | 'account', ownerId: number) {
@@ -798,13 +819,18 @@ export function createVaultService(deps: VaultServiceDeps) {
         'password',
       );
       if (location.controls.accessControl) {
-        await checkouts.mayRelease(db, caller, {
-          id: location.accountId,
-          name: location.accountName,
-          ownerId: location.accountOwnerId,
-          resourceOwnerId: location.resourceOwnerId,
-          accessControl: true,
-        });
+        await assertCheckedOut(
+          caller,
+          { id: location.resourceId, name: location.resourceName },
+          {
+            id: location.accountId,
+            name: location.accountName,
+            ownerId: location.accountOwnerId,
+            resourceOwnerId: location.resourceOwnerId,
+            accessControl: true,
+          },
+          why,
+        );
       }
       if (location.sealed === null)
         throw new OperationNotAvailableError(`Account ${location.accountName} has no password stored`);
@@ -1244,7 +1270,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       const { resource, account } = await authorizedAccount(db, caller, resourceId, accountId, 'view');
       await assertRetrievable(db, caller, resource, account, 'TOTP');
       await assertReleasable(caller, resource, account, controlsOf(account), why, 'TOTP');
-      await checkouts.mayRelease(db, caller, controlledAccount(account, resource));
+      await assertCheckedOut(caller, resource, controlledAccount(account, resource), why);
       if (account.totp_secret_sealed === null) {
         throw new OperationNotAvailableError(`No TOTP is configured for account ${account.name}`);
       }
@@ -1277,7 +1303,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       const { resource, account } = await authorizedAccount(db, caller, resourceId, accountId, 'view');
       await assertRetrievable(db, caller, resource, account, 'file');
       await assertReleasable(caller, resource, account, controlsOf(account), why, 'file');
-      await checkouts.mayRelease(db, caller, controlledAccount(account, resource));
+      await assertCheckedOut(caller, resource, controlledAccount(account, resource), why);
       const file = await repo.findFile(db, accountId);
       if (!file)
         throw new NotFoundError(`No file is stored for account ${account.name} of resource ${resource.name}`);
