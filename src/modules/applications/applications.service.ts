@@ -71,29 +71,6 @@ export function readCertificate(pem: string, importedAt: number): TrustedCertifi
 export function createApplicationsService({ database, audit, clock, hosts }: ApplicationsServiceDeps) {
   const db = database.db;
 
-  async function auditRefusal(
-    origin: CallOrigin,
-    user: { id: number; name: string } | undefined,
-    reason: string,
-  ) {
-    try {
-      await db.transaction().execute((trx) =>
-        audit.append(
-          trx,
-          { userId: user?.id ?? null, username: user?.name ?? 'Unknown', ...origin },
-          {
-            auditType: 'User',
-            operation: AuditOperation.authenticationFailed,
-            targetUser: user?.name ?? null,
-            reason,
-          },
-        ),
-      );
-    } catch {
-      // Refused regardless.
-    }
-  }
-
   async function requireApplication(name: string): Promise<{ id: number; name: string }> {
     const found = await repo.findIdByKey(db, applicationNameKey(name));
     if (!found) throw new NotFoundError(`there is no application "${name}"`);
@@ -225,7 +202,7 @@ export function createApplicationsService({ database, audit, clock, hosts }: App
       const fingerprint = certificateFingerprint(der);
       const owner = await repo.findCertificateOwner(db, fingerprint);
       if (!owner) {
-        await auditRefusal(
+        await audit.recordAuthenticationFailure(
           origin,
           undefined,
           `client certificate ${fingerprint} is not trusted for any application`,
@@ -236,7 +213,7 @@ export function createApplicationsService({ database, audit, clock, hosts }: App
       const user = { id: owner.userId, name: owner.username };
       const now = clock.now();
       if (now < owner.notBefore || now >= owner.notAfter) {
-        await auditRefusal(
+        await audit.recordAuthenticationFailure(
           appOrigin,
           user,
           `client certificate ${fingerprint} is outside its validity period`,
@@ -246,7 +223,7 @@ export function createApplicationsService({ database, audit, clock, hosts }: App
         );
       }
       if (!(await hosts.matches(owner.host, origin.clientIp))) {
-        await auditRefusal(
+        await audit.recordAuthenticationFailure(
           appOrigin,
           user,
           `application ${owner.applicationName} called from a host it is not registered for`,
@@ -256,7 +233,7 @@ export function createApplicationsService({ database, audit, clock, hosts }: App
         );
       }
       if (owner.locked) {
-        await auditRefusal(appOrigin, user, 'user account locked');
+        await audit.recordAuthenticationFailure(appOrigin, user, 'user account locked');
         throw new AuthenticationError(
           'User account is locked. Contact your administrator. Authentication failed.',
         );

@@ -2,11 +2,12 @@ import type { Clock } from '../../platform/clock.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
 import { NotPermittedError } from '../../platform/errors.js';
-import type { Caller, Principal } from '../../platform/principal.js';
+import type { CallOrigin, Caller, Principal } from '../../platform/principal.js';
 import type { TimeFormatter } from '../../platform/time.js';
 import { chainHash, GENESIS_HASH, linkRecords } from './audit-chain.js';
 import { createAuditRepository, type AuditFilter } from './audit.repository.js';
 import { createAccessRecordWriter } from './access-record-writer.js';
+import { AuditOperation } from './audit.types.js';
 import type {
   AuditActor,
   AuditEvent,
@@ -28,6 +29,16 @@ export interface AuditService {
    * which keeps one fsync per batch instead of one per retrieval.
    */
   recordAccess(actor: AuditActor, event: AuditEvent): Promise<void>;
+  /**
+   * Records a refused authentication (type User) in a transaction of its own. Best effort: a
+   * failure to write it is swallowed, because the caller is refused either way and a broken
+   * audit write must not turn a refusal into an internal error.
+   */
+  recordAuthenticationFailure(
+    origin: CallOrigin,
+    user: { id: number; name: string } | undefined,
+    reason: string,
+  ): Promise<void>;
   list(principal: Principal, query: AuditQuery): Promise<{ total: number; records: AuditRecord[] }>;
   lastOperationAt(accountId: number, operations: readonly string[]): Promise<number | undefined>;
   verify(onProgress?: (checked: number) => void): Promise<ChainVerification>;
@@ -91,6 +102,23 @@ export function createAuditService({ database, keyring, clock, time }: AuditServ
 
     recordAccess(actor, event) {
       return writer.write(toRecord(actor, event, clock.now()));
+    },
+
+    async recordAuthenticationFailure(origin, user, reason) {
+      const actor = { userId: user?.id ?? null, username: user?.name ?? 'Unknown', ...origin };
+      const event: AuditEvent = {
+        auditType: 'User',
+        operation: AuditOperation.authenticationFailed,
+        targetUser: user?.name ?? null,
+        reason,
+      };
+      try {
+        await database.db
+          .transaction()
+          .execute((trx) => appendRecords(trx, [toRecord(actor, event, clock.now())]));
+      } catch {
+        // Refused regardless (see the interface).
+      }
     },
 
     async list(principal, query) {

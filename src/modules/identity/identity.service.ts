@@ -78,33 +78,6 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
   const db = database.db;
   const throttle = createAuthThrottle(deps.throttle, clock);
 
-  /**
-   * Records a refused authentication. The token itself is never written anywhere; the reason
-   * says which check failed. A failure to write the record must not turn the refusal into an
-   * internal error: the caller is refused either way.
-   */
-  async function auditRefusal(
-    origin: CallOrigin,
-    user: { id: number; name: string } | undefined,
-    reason: string,
-  ) {
-    try {
-      await db.transaction().execute((trx) =>
-        audit.append(
-          trx,
-          { userId: user?.id ?? null, username: user?.name ?? 'Unknown', ...origin },
-          {
-            auditType: 'User',
-            operation: AuditOperation.authenticationFailed,
-            targetUser: user?.name ?? null,
-            reason,
-          },
-        ),
-      );
-    } catch {
-      // See above: refused regardless.
-    }
-  }
 
   function requireUserManager(principal: Principal): void {
     const role = canonicalRole(principal.role);
@@ -167,7 +140,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
       const owner = await repo.findTokenOwner(db, hashApiToken(token));
       if (owner === undefined) {
         const outcome = throttle.recordFailure(clientIp);
-        await auditRefusal(
+        await audit.recordAuthenticationFailure(
           origin,
           undefined,
           outcome.lockedOut
@@ -179,17 +152,17 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
       }
       const user = { id: owner.userId, name: owner.username };
       if (owner.expiresAt !== null && owner.expiresAt <= clock.now()) {
-        await auditRefusal(origin, user, 'API key expired');
+        await audit.recordAuthenticationFailure(origin, user, 'API key expired');
         throw new AuthenticationError('The API key has expired. Authentication failed.');
       }
       if (owner.locked) {
-        await auditRefusal(origin, user, 'user account locked');
+        await audit.recordAuthenticationFailure(origin, user, 'user account locked');
         throw new AuthenticationError(
           'User account is locked. Contact your administrator. Authentication failed.',
         );
       }
       if (owner.allowedHost !== null && !(await hosts.matches(owner.allowedHost, clientIp))) {
-        await auditRefusal(origin, user, 'request from a host the user is not bound to');
+        await audit.recordAuthenticationFailure(origin, user, 'request from a host the user is not bound to');
         throw new AuthenticationError(MSG_WRONG_HOST);
       }
       return {
