@@ -78,7 +78,6 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
   const db = database.db;
   const throttle = createAuthThrottle(deps.throttle, clock);
 
-
   function requireUserManager(principal: Principal): void {
     const role = canonicalRole(principal.role);
     if (!principal.isSuperAdmin && !(role !== undefined && USER_MANAGER_ROLES.has(role))) {
