@@ -4,14 +4,13 @@
  * applications identified by their client certificate, limited to their allowed operations,
  * bound to their host, and token clients on the same port.
  */
-import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientCertificate } from '../../src/platform/tls.js';
 import { pmpClient, type PmpAnswer } from '../helpers/client.js';
+import { sqlOn } from '../helpers/sql.js';
 import { dialects, startServer, type Instance, type RunningServer } from '../helpers/server.js';
 
 const V1 = '/restapi/json/v1';
@@ -26,31 +25,6 @@ function expectFailed(answer: PmpAnswer, message: RegExp): PmpAnswer {
   expect(answer.status, answer.message).toBe('Failed');
   expect(answer.message).toMatch(message);
   return answer;
-}
-
-async function sqlOn(
-  instance: Instance,
-  text: string,
-  params: unknown[],
-): Promise<Record<string, unknown>[]> {
-  if (instance.databaseUrl === undefined) {
-    const db = new BetterSqlite3(path.join(instance.dataDir, 'bulwark.db'));
-    try {
-      const statement = db.prepare(text.replace(/\$\d+/g, '?'));
-      return statement.reader
-        ? (statement.all(...params) as Record<string, unknown>[])
-        : (statement.run(...params), []);
-    } finally {
-      db.close();
-    }
-  }
-  const client = new pg.Client({ connectionString: instance.databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as Record<string, unknown>[];
-  } finally {
-    await client.end();
-  }
 }
 
 describe.each(dialects())('application-to-application on %s', (dialect) => {

@@ -4,12 +4,10 @@
  * wrong tokens, and the User audit records. Other client hosts are other loopback addresses
  * (127.0.0.2, …): all traffic stays on this machine.
  */
-import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { details, pmpClient, type PmpAnswer } from '../helpers/client.js';
-import { dialects, startServer, type Instance, type RunningServer } from '../helpers/server.js';
+import { sqlOn } from '../helpers/sql.js';
+import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 
 const V1 = '/restapi/json/v1';
 const TOKEN_SHAPE = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
@@ -32,32 +30,6 @@ function expectFailed(answer: PmpAnswer, message: RegExp | string): PmpAnswer {
   expect(answer.statusCode).toBeGreaterThanOrEqual(40000);
   expect(answer.statusCode).toBeLessThan(50000);
   return answer;
-}
-
-/** Runs one statement directly on the instance's database (what no endpoint can reach). */
-async function sqlOn(
-  instance: Instance,
-  text: string,
-  params: unknown[],
-): Promise<Record<string, unknown>[]> {
-  if (instance.databaseUrl === undefined) {
-    const db = new BetterSqlite3(path.join(instance.dataDir, 'bulwark.db'));
-    try {
-      const statement = db.prepare(text.replace(/\$\d+/g, '?'));
-      return statement.reader
-        ? (statement.all(...params) as Record<string, unknown>[])
-        : (statement.run(...params), []);
-    } finally {
-      db.close();
-    }
-  }
-  const client = new pg.Client({ connectionString: instance.databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as Record<string, unknown>[];
-  } finally {
-    await client.end();
-  }
 }
 
 /** A date `days` from now as yyyy-mm-dd (UTC; the server runs in the same zone as the test). */
