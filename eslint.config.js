@@ -64,4 +64,14 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The PMP_API toolkit library is copied alone onto application hosts that have only Node.js.
+    files: ['src/modules/applications/toolkit/pmp-api.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!node:)', message: 'the toolkit library imports only node:* built-ins' }] },
+      ],
+    },
+  },
 );

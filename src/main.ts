@@ -16,7 +16,7 @@ import { createClientCertificate } from './platform/tls.js';
 import { writeFileDurably } from './platform/fs.js';
 import { readFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Application } from './modules/applications/index.js';
+import { certificateFileBase, writeToolkit, type Application } from './modules/applications/index.js';
 
 // Everything Bulwark creates (database, WAL, keys) is private to its user.
 process.umask(0o077);
@@ -365,12 +365,9 @@ a2a
   })
   .action(async (options: { dataDir?: string; name: string; out: string; days?: number }) => {
     await withPolicies(options.dataDir, async (instance) => {
-      const known = (await instance.services.applications.list()).find(
-        (a) => a.name.toLowerCase() === options.name.trim().toLowerCase(),
-      );
-      if (!known) throw new InstanceError(`there is no application "${options.name}"`);
+      const known = await findApplication(instance, options.name);
       const generated = await createClientCertificate(known.name, new Date(), options.days);
-      const base = known.name.replace(/[^A-Za-z0-9._-]/g, '_');
+      const base = certificateFileBase(known.name);
       const keyFile = path.join(options.out, `${base}.key`);
       const certFile = path.join(options.out, `${base}.crt`);
       await mkdir(options.out, { recursive: true, mode: 0o700 });
@@ -384,6 +381,33 @@ a2a
       process.stdout.write(
         `Certificate ${cert.fingerprint} imported for application ${known.name}.\n  key:         ${keyFile}\n  certificate: ${certFile}\n`,
       );
+    });
+  });
+a2a
+  .command('toolkit')
+  .description('write the PMP_API toolkit of an application (PMP_API.sh, PMP_API.bat, PMP_API.conf, lib/)')
+  .option('--data-dir <dir>', 'the data directory (BULWARK_DATA_DIR)')
+  .requiredOption('--name <name>', 'the application')
+  .requiredOption('--server <url>', "https://HOST:PORT: the server as the application's host reaches it")
+  .requiredOption('--out <dir>', 'the directory to write the toolkit into')
+  .action(async (options: { dataDir?: string; name: string; server: string; out: string }) => {
+    await withPolicies(options.dataDir, async (instance) => {
+      const application = await findApplication(instance, options.name);
+      const written = await writeToolkit({
+        application,
+        serverUrl: options.server,
+        outDir: options.out,
+        serverCertificatePem: instance.tls.cert,
+        now: new Date(),
+      });
+      process.stdout.write(`PMP_API toolkit of application ${application.name} written:\n`);
+      for (const file of written.files) process.stdout.write(`  ${file}\n`);
+      if (written.keptConf) {
+        process.stdout.write(
+          `  (${path.join(path.resolve(options.out), 'PMP_API.conf')} exists and was kept)\n`,
+        );
+      }
+      for (const warning of written.warnings) process.stderr.write(`bulwark: warning: ${warning}\n`);
     });
   });
 a2a
@@ -421,6 +445,17 @@ a2a
       process.stdout.write(`Application ${name} removed.\n`);
     });
   });
+
+async function findApplication(
+  instance: Awaited<ReturnType<typeof openInstance>>,
+  name: string,
+): Promise<Application> {
+  const known = (await instance.services.applications.list()).find(
+    (a) => a.name.toLowerCase() === name.trim().toLowerCase(),
+  );
+  if (!known) throw new InstanceError(`there is no application "${name}"`);
+  return known;
+}
 
 function applicationJson(a: Application) {
   return {

@@ -92,10 +92,11 @@ export interface PmpRouteSpec {
   readonly operationKey?: 'operationName';
   /**
    * The A2A operation (RETRIEVE, RESET_LOCAL, RESET_REMOTE, CREATE) this endpoint performs,
-   * or a function of the input naming it. An application may call only endpoints whose
-   * operation it is allowed; endpoints without one are refused to applications (ADR 014).
+   * several when it is a step of any of them (a name lookup), or a function of the input
+   * naming it. An application may call only endpoints with an operation it is allowed;
+   * endpoints without one are refused to applications (ADR 014).
    */
-  readonly a2aOperation?: string | ((input: PmpInput) => string | undefined);
+  readonly a2aOperation?: string | readonly string[] | ((input: PmpInput) => string | undefined);
   handle(context: PmpRequestContext): Promise<PmpResponse>;
 }
 
@@ -356,9 +357,10 @@ function a2aRefusal(
   application: { readonly name: string; readonly operations: readonly string[] },
   input: PmpInput,
 ): string | undefined {
-  const operation = typeof spec.a2aOperation === 'function' ? spec.a2aOperation(input) : spec.a2aOperation;
-  if (operation !== undefined && application.operations.includes(operation)) return undefined;
-  return `The application ${application.name} is not allowed to ${operation ? `${operation} (${spec.operation})` : spec.operation}`;
+  const named = typeof spec.a2aOperation === 'function' ? spec.a2aOperation(input) : spec.a2aOperation;
+  const operations = named === undefined ? [] : typeof named === 'string' ? [named] : named;
+  if (operations.some((op) => application.operations.includes(op))) return undefined;
+  return `The application ${application.name} is not allowed to ${operations.length > 0 ? `${operations.join(' or ')} (${spec.operation})` : spec.operation}`;
 }
 
 /** What Node's HTTP parser refused, in words (llhttp error codes). */

@@ -85,6 +85,8 @@ export function registerPolicyRoutes(router: PmpRouter, { policies }: { policies
     method: 'GET',
     url: `${V1}/passwords/generate`,
     operation: 'GENERATE PASSWORD',
+    // Generating reveals nothing stored; PMP_API CREATE uses it when no password is given.
+    a2aOperation: ['CREATE', 'RESET_LOCAL', 'RESET_REMOTE'],
     async handle({ input }) {
       const name = input.value('POLICY', POLICY_LIMITS.name) || undefined;
       const { password } = await policies.generate(name);

@@ -83,6 +83,8 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'GET',
     url: `${V1}/resources/:resourceId/accounts`,
     operation: 'GET RESOURCE ACCOUNTLIST',
+    // PMP_API CREATE reads the resource's password policy to generate a conforming password.
+    a2aOperation: ['RETRIEVE', 'CREATE'],
     async handle({ caller, params }) {
       const { resource, accounts } = await vault.getResource(caller, ids(params).resourceId);
       return {
@@ -189,13 +191,15 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
   // 7, and the path form clients use: resourcename/{r}/accounts/accountname/{a}
   const idsByName = {
     operation: 'GET_RESOURCEACCOUNTID',
+    // The first step of every PMP_API command on an account.
+    a2aOperation: ['RETRIEVE', 'RESET_LOCAL', 'RESET_REMOTE'],
     message: 'Resource ID and account ID fetched successfully for the given resource name and account name.',
   };
   router.add({
     method: 'GET',
     url: `${V1}/resources/getResourceIdAccountId`,
     operation: idsByName.operation,
-    a2aOperation: 'RETRIEVE',
+    a2aOperation: idsByName.a2aOperation,
     async handle({ caller, input }) {
       const resourceName = requiredName(input.value('RESOURCENAME', LIMITS.name), 'RESOURCENAME');
       const accountName = requiredName(input.value('ACCOUNTNAME', LIMITS.name), 'ACCOUNTNAME');
@@ -210,7 +214,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'GET',
     url: `${V1}/resources/resourcename/:resourceName/accounts/accountname/:accountName`,
     operation: idsByName.operation,
-    a2aOperation: 'RETRIEVE',
+    a2aOperation: idsByName.a2aOperation,
     async handle({ caller, params, rawParams }) {
       const found = await vault.accountIdsByName(
         caller,
@@ -229,7 +233,8 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'GET',
     url: `${V1}/resources/resourcename/:resourceName`,
     operation: 'GET_RESOURCEID',
-    a2aOperation: 'RETRIEVE',
+    // PMP_API CREATE looks the resource up to add an account to it.
+    a2aOperation: ['RETRIEVE', 'CREATE'],
     async handle({ caller, params, rawParams }) {
       const resourceId = await vault.resourceIdByName(
         caller,
