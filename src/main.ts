@@ -393,13 +393,10 @@ a2a
   .action(async (options: { dataDir?: string; name: string; server: string; out: string }) => {
     await withPolicies(options.dataDir, async (instance) => {
       const application = await findApplication(instance, options.name);
-      const written = await writeToolkit({
-        application,
-        serverUrl: options.server,
-        outDir: options.out,
-        serverCertificatePem: instance.tls.cert,
-        now: new Date(),
-      });
+      const written = await writeToolkit(
+        { application, serverUrl: options.server, serverCertificatePem: instance.tls.cert, now: new Date() },
+        options.out,
+      );
       process.stdout.write(`PMP_API toolkit of application ${application.name} written:\n`);
       for (const file of written.files) process.stdout.write(`  ${file}\n`);
       if (written.keptConf) {

@@ -410,7 +410,7 @@ describe.each(dialects())('the PMP_API toolkit on %s', (dialect) => {
     expect(unknown.stderr).toMatch(/no application "Nobody"/);
     const plain = await a2a('toolkit', '--name', 'Full', '--server', 'http://127.0.0.1:1', '--out', work);
     expect(plain.code).not.toBe(0);
-    expect(plain.stderr).toMatch(/--server must be an https:\/\/ URL/);
+    expect(plain.stderr).toMatch(/the server URL must be an https:\/\/ URL/);
 
     const confFile = path.join(full, 'PMP_API.conf');
     writeFileSync(confFile, readFileSync(confFile, 'utf8').replace('TimeoutSeconds=30', 'TimeoutSeconds=20'));

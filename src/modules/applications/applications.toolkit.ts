@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { writeFileDurably } from '../../platform/fs.js';
 import { InvalidInputError } from '../../platform/errors.js';
+import { zipArchive, type ZipEntry } from '../../platform/zip.js';
 import type { Application } from './applications.types.js';
 
 /**
@@ -19,19 +20,26 @@ export interface ToolkitRequest {
   readonly application: Application;
   /** https://HOST:PORT as the application's host reaches the server. */
   readonly serverUrl: string;
-  readonly outDir: string;
   /** The server's TLS certificate (PEM), to decide how the toolkit verifies the server. */
   readonly serverCertificatePem: string | undefined;
   readonly now: Date;
+}
+
+export interface Toolkit {
+  /** Paths relative to the toolkit directory. */
+  readonly files: readonly ZipEntry[];
+  /** Things the operator should fix, e.g. a server URL the server's certificate does not name. */
+  readonly warnings: readonly string[];
 }
 
 export interface WrittenToolkit {
   readonly files: readonly string[];
   /** PMP_API.conf existed and was left as the operator edited it. */
   readonly keptConf: boolean;
-  /** Things the operator should fix, e.g. a server URL the server's certificate does not name. */
   readonly warnings: readonly string[];
 }
+
+export const TOOLKIT_CONF = 'PMP_API.conf';
 
 /** The file name base `create-cert` uses for APP.key and APP.crt, so the default conf finds them. */
 export function certificateFileBase(applicationName: string): string {
@@ -43,22 +51,27 @@ export function parseServerUrl(raw: string): URL {
   try {
     url = new URL(raw.trim());
   } catch {
-    throw new InvalidInputError(`--server ${raw} is not a URL; give https://HOST:PORT`);
+    throw new InvalidInputError(`the server URL ${raw} is not a URL; give https://HOST:PORT`);
   }
-  if (url.protocol !== 'https:') throw new InvalidInputError('--server must be an https:// URL');
+  if (url.protocol !== 'https:') throw new InvalidInputError('the server URL must be an https:// URL');
   if (url.username || url.password || url.search || url.hash) {
-    throw new InvalidInputError('--server takes https://HOST:PORT only (no credentials, query or fragment)');
+    throw new InvalidInputError(
+      'the server URL is https://HOST:PORT only (no credentials, query or fragment)',
+    );
   }
   return url;
 }
 
-export async function writeToolkit(request: ToolkitRequest): Promise<WrittenToolkit> {
+/**
+ * The toolkit's files. `directory`: the absolute directory they will be written to, so the conf
+ * names absolute paths; undefined for a download, whose conf names files beside it (the library
+ * resolves relative paths against the conf's directory).
+ */
+export async function buildToolkit(request: ToolkitRequest, directory: string | undefined): Promise<Toolkit> {
   const server = parseServerUrl(request.serverUrl);
   const serverUrl = `${server.origin}${server.pathname.replace(/\/+$/, '')}`;
-  const outDir = path.resolve(request.outDir);
   const app = request.application;
   const warnings: string[] = [];
-
   let library: string;
   try {
     library = await readFile(LIBRARY, 'utf8');
@@ -70,40 +83,60 @@ export async function writeToolkit(request: ToolkitRequest): Promise<WrittenTool
     `// PMP_API toolkit library of application ${label}, written by Bulwark on ${request.now.toISOString()}.\n` +
     `// Self-contained: it needs Node.js 18 or later and nothing else.\n` +
     library.replace(/\n\/\/# sourceMappingURL=.*\n?$/, '\n');
-
   const trust = serverTrust(request.serverCertificatePem, server, warnings);
-  const files: string[] = [];
-  const write = async (name: string, content: string, mode: number) => {
-    const file = path.join(outDir, name);
-    await writeFileDurably(file, content, mode);
-    files.push(file);
-  };
-  await mkdir(path.join(outDir, 'lib'), { recursive: true, mode: 0o755 });
-  await write(path.join('lib', 'pmp_api.mjs'), library, 0o644);
-  await write('PMP_API.sh', shellLauncher(label, request.now), 0o755);
-  await write('PMP_API.bat', batchLauncher(label).replace(/\n/g, '\r\n'), 0o644);
-  const caFile = path.join(outDir, 'server-ca.pem');
-  if (trust.pinned) await write('server-ca.pem', trust.pinned, 0o644);
-
-  const confFile = path.join(outDir, 'PMP_API.conf');
-  const keptConf = await exists(confFile);
-  if (!keptConf) {
-    const base = certificateFileBase(app.name);
-    await write(
-      'PMP_API.conf',
-      conf({
+  const place = (name: string) => (directory === undefined ? name : path.join(directory, name));
+  const base = certificateFileBase(app.name);
+  const files: ZipEntry[] = [
+    { name: 'lib/pmp_api.mjs', content: library, mode: 0o644 },
+    { name: 'PMP_API.sh', content: shellLauncher(label, request.now), mode: 0o755 },
+    { name: 'PMP_API.bat', content: batchLauncher(label).replace(/\n/g, '\r\n'), mode: 0o644 },
+    ...(trust.pinned ? [{ name: 'server-ca.pem', content: trust.pinned, mode: 0o644 }] : []),
+    {
+      name: TOOLKIT_CONF,
+      content: conf({
         applicationName: label,
         serverUrl,
-        certPath: path.join(outDir, `${base}.crt`),
-        keyPath: path.join(outDir, `${base}.key`),
-        caPath: trust.pinned ? caFile : '',
+        certPath: place(`${base}.crt`),
+        keyPath: place(`${base}.key`),
+        caPath: trust.pinned ? place('server-ca.pem') : '',
         resourceType: app.resourceType,
         now: request.now,
       }),
-      0o644,
-    );
+      mode: 0o644,
+    },
+  ];
+  return { files, warnings };
+}
+
+/** `bulwark a2a toolkit`: writes the toolkit into `outDir`, keeping a PMP_API.conf already there. */
+export async function writeToolkit(request: ToolkitRequest, outDir: string): Promise<WrittenToolkit> {
+  const directory = path.resolve(outDir);
+  const toolkit = await buildToolkit(request, directory);
+  const keptConf = await exists(path.join(directory, TOOLKIT_CONF));
+  await mkdir(path.join(directory, 'lib'), { recursive: true, mode: 0o755 });
+  const written: string[] = [];
+  for (const file of toolkit.files) {
+    if (keptConf && file.name === TOOLKIT_CONF) continue;
+    const target = path.join(directory, file.name);
+    await writeFileDurably(target, file.content, file.mode);
+    written.push(target);
   }
-  return { files, keptConf, warnings };
+  return { files: written, keptConf, warnings: toolkit.warnings };
+}
+
+/** The toolkit as a zip with one top-level directory, for download. */
+export async function toolkitArchive(
+  request: ToolkitRequest,
+): Promise<{ fileName: string; content: Buffer }> {
+  const toolkit = await buildToolkit(request, undefined);
+  const folder = `${certificateFileBase(request.application.name)}-PMP_API`;
+  return {
+    fileName: `${folder}.zip`,
+    content: zipArchive(
+      toolkit.files.map((f) => ({ ...f, name: `${folder}/${f.name}` })),
+      request.now,
+    ),
+  };
 }
 
 /**
