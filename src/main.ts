@@ -316,7 +316,7 @@ a2a
       inheritUser: string;
     }) => {
       await withPolicies(options.dataDir, async (instance) => {
-        const app = await instance.services.applications.register(operator().operator, {
+        const app = await instance.services.applications.register(operator(), {
           name: options.name,
           host: options.host,
           resourceType: options.resourceType,
@@ -342,11 +342,7 @@ a2a
       throw new InstanceError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
     }
     await withPolicies(options.dataDir, async (instance) => {
-      const cert = await instance.services.applications.importCertificate(
-        operator().operator,
-        options.name,
-        pem,
-      );
+      const cert = await instance.services.applications.importCertificate(operator(), options.name, pem);
       process.stdout.write(
         `Certificate ${cert.fingerprint} (${cert.subject}) imported for application ${options.name}.\n`,
       );
@@ -365,7 +361,7 @@ a2a
   })
   .action(async (options: { dataDir?: string; name: string; out: string; days?: number }) => {
     await withPolicies(options.dataDir, async (instance) => {
-      const known = (await instance.services.applications.list()).find(
+      const known = (await instance.services.applications.list(operator())).find(
         (a) => a.name.toLowerCase() === options.name.trim().toLowerCase(),
       );
       if (!known) throw new InstanceError(`there is no application "${options.name}"`);
@@ -375,7 +371,7 @@ a2a
       const certFile = path.join(options.out, `${base}.crt`);
       await mkdir(options.out, { recursive: true, mode: 0o700 });
       const cert = await instance.services.applications.importCertificate(
-        operator().operator,
+        operator(),
         known.name,
         generated.certPem,
       );
@@ -393,7 +389,7 @@ a2a
   .option('--json', 'print the applications as a JSON array')
   .action(async (options: { dataDir?: string; json?: boolean }) => {
     await withPolicies(options.dataDir, async (instance) => {
-      const list = await instance.services.applications.list();
+      const list = await instance.services.applications.list(operator());
       if (options.json) {
         process.stdout.write(JSON.stringify(list.map(applicationJson)) + '\n');
         return;
@@ -417,7 +413,7 @@ a2a
   .requiredOption('--name <name>', 'the application')
   .action(async (options: { dataDir?: string; name: string }) => {
     await withPolicies(options.dataDir, async (instance) => {
-      const name = await instance.services.applications.remove(operator().operator, options.name);
+      const name = await instance.services.applications.remove(operator(), options.name);
       process.stdout.write(`Application ${name} removed.\n`);
     });
   });

@@ -9,7 +9,8 @@ import {
   NotFoundError,
 } from '../../platform/errors.js';
 import type { Caller, CallOrigin, Principal } from '../../platform/principal.js';
-import { actorOf, AuditOperation, type AuditActor, type AuditService } from '../audit/index.js';
+import { authoriseAdministrator, type Administrator } from '../access/index.js';
+import { actorOf, AuditOperation, type AuditService } from '../audit/index.js';
 import type { HostResolver } from '../identity/index.js';
 import { usernameKey } from '../identity/index.js';
 import { applicationsRepository as repo } from './applications.repository.js';
@@ -70,6 +71,7 @@ export function readCertificate(pem: string, importedAt: number): TrustedCertifi
  */
 export function createApplicationsService({ database, audit, clock, hosts }: ApplicationsServiceDeps) {
   const db = database.db;
+  const authorise = (editor: Administrator) => authoriseAdministrator(editor, 'applications');
 
   async function requireApplication(name: string): Promise<{ id: number; name: string }> {
     const found = await repo.findIdByKey(db, applicationNameKey(name));
@@ -78,7 +80,8 @@ export function createApplicationsService({ database, audit, clock, hosts }: App
   }
 
   return {
-    async register(operator: AuditActor, draft: ApplicationDraft): Promise<Application> {
+    async register(editor: Administrator, draft: ApplicationDraft): Promise<Application> {
+      const operator = authorise(editor);
       const name = draft.name.trim();
       if (name === '' || name.length > MAX_NAME) {
         throw new InvalidInputError(`the application name must be 1 to ${MAX_NAME} characters`);
@@ -135,7 +138,8 @@ export function createApplicationsService({ database, audit, clock, hosts }: App
       return saved!;
     },
 
-    async importCertificate(operator: AuditActor, name: string, pem: string): Promise<TrustedCertificate> {
+    async importCertificate(editor: Administrator, name: string, pem: string): Promise<TrustedCertificate> {
+      const operator = authorise(editor);
       const app = await requireApplication(name);
       const now = clock.now();
       const cert = readCertificate(pem, now);
@@ -162,12 +166,14 @@ export function createApplicationsService({ database, audit, clock, hosts }: App
       return cert;
     },
 
-    list(): Promise<Application[]> {
+    async list(editor: Administrator): Promise<Application[]> {
+      authorise(editor);
       return repo.list(db);
     },
 
     /** Removes the application and every certificate trusted for it; they stop working at once. */
-    async remove(operator: AuditActor, name: string): Promise<string> {
+    async remove(editor: Administrator, name: string): Promise<string> {
+      const operator = authorise(editor);
       const app = await requireApplication(name);
       await db.transaction().execute(async (trx) => {
         await repo.deleteApplication(trx, app.id);
