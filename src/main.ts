@@ -342,9 +342,13 @@ a2a
       throw new InstanceError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
     }
     await withPolicies(options.dataDir, async (instance) => {
-      const cert = await instance.services.applications.importCertificate(operator(), options.name, pem);
+      const cert = await instance.services.applications.importCertificate(
+        operator(),
+        { name: options.name },
+        pem,
+      );
       process.stdout.write(
-        `Certificate ${cert.fingerprint} (${cert.subject}) imported for application ${options.name}.\n`,
+        `Certificate ${cert.fingerprint} (${cert.subject}) imported for application ${cert.application.name}.\n`,
       );
     });
   });
@@ -372,7 +376,7 @@ a2a
       await mkdir(options.out, { recursive: true, mode: 0o700 });
       const cert = await instance.services.applications.importCertificate(
         operator(),
-        known.name,
+        { id: known.id },
         generated.certPem,
       );
       await writeFileDurably(keyFile, generated.keyPem, 0o600);
@@ -413,7 +417,7 @@ a2a
   .requiredOption('--name <name>', 'the application')
   .action(async (options: { dataDir?: string; name: string }) => {
     await withPolicies(options.dataDir, async (instance) => {
-      const name = await instance.services.applications.remove(operator(), options.name);
+      const name = await instance.services.applications.remove(operator(), { name: options.name });
       process.stdout.write(`Application ${name} removed.\n`);
     });
   });

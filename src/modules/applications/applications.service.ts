@@ -7,6 +7,7 @@ import {
   ConflictError,
   InvalidInputError,
   NotFoundError,
+  NotPermittedError,
 } from '../../platform/errors.js';
 import type { Caller, CallOrigin, Principal } from '../../platform/principal.js';
 import { authoriseAdministrator, type Administrator } from '../access/index.js';
@@ -21,6 +22,8 @@ import {
   type A2AOperation,
   type Application,
   type ApplicationDraft,
+  type ApplicationHeader,
+  type ApplicationRef,
   type TrustedCertificate,
 } from './applications.types.js';
 
@@ -65,18 +68,42 @@ export function readCertificate(pem: string, importedAt: number): TrustedCertifi
 }
 
 /**
- * Registered applications and their trusted client certificates (issue 6, ADR 014). Managed
- * from the CLI (the operator is the operating-system user); used by the HTTPS layer to turn a
- * presented client certificate into a principal.
+ * Registered applications and their trusted client certificates (issue 6, ADR 014). Managed by
+ * administrators over the native REST endpoints and by the CLI operator (the operating-system
+ * user); used by the HTTPS layer to turn a presented client certificate into a principal.
  */
 export function createApplicationsService({ database, audit, clock, hosts }: ApplicationsServiceDeps) {
   const db = database.db;
   const authorise = (editor: Administrator) => authoriseAdministrator(editor, 'applications');
 
-  async function requireApplication(name: string): Promise<{ id: number; name: string }> {
-    const found = await repo.findIdByKey(db, applicationNameKey(name));
-    if (!found) throw new NotFoundError(`there is no application "${name}"`);
+  async function requireApplication(ref: ApplicationRef): Promise<ApplicationHeader> {
+    const found = await repo.findHeader(db, 'id' in ref ? ref : { nameKey: applicationNameKey(ref.name) });
+    if (!found) {
+      throw new NotFoundError(
+        'id' in ref
+          ? `Application with ID ${ref.id} does not exist`
+          : `there is no application "${ref.name}"`,
+      );
+    }
     return found;
+  }
+
+  /**
+   * An application acts with its inherited user's powers, and whoever holds one of its keys
+   * holds those powers. So an administrator without access scope "All passwords" may neither
+   * make an application that inherits a super administrator nor touch one (a certificate they
+   * import would be theirs to use), as they may not act on a super administrator (ADR 007).
+   */
+  function requireMayActOn(
+    editor: Administrator,
+    inheritUser: { readonly name: string; readonly isSuperAdmin: boolean },
+    verb: string,
+  ): void {
+    if ('caller' in editor && inheritUser.isSuperAdmin && !editor.caller.principal.isSuperAdmin) {
+      throw new NotPermittedError(
+        `Only a super administrator may ${verb} an application that inherits the super administrator ${inheritUser.name}`,
+      );
+    }
   }
 
   return {
@@ -106,21 +133,19 @@ export function createApplicationsService({ database, audit, clock, hosts }: App
         if (!operations.includes(op as A2AOperation)) operations.push(op as A2AOperation);
       }
       if (operations.length === 0) throw new InvalidInputError('name at least one operation');
-      const user = await db
-        .selectFrom('users')
-        .select(['id', 'username'])
-        .where('username_key', '=', usernameKey(draft.inheritUser))
-        .executeTakeFirst();
+      const user = await repo.findUser(db, usernameKey(draft.inheritUser));
       if (!user) throw new NotFoundError(`there is no user "${draft.inheritUser}"`);
+      requireMayActOn(editor, { name: user.username, isSuperAdmin: user.isSuperAdmin }, 'register');
+      let id: number;
       try {
-        await db.transaction().execute(async (trx) => {
-          await repo.insertApplication(trx, {
+        id = await db.transaction().execute(async (trx) => {
+          const inserted = await repo.insertApplication(trx, {
             name,
             nameKey: applicationNameKey(name),
             host,
             resourceType,
             operations,
-            userId: Number(user.id),
+            userId: user.id,
             createdAt: clock.now(),
           });
           await audit.append(trx, operator, {
@@ -129,18 +154,24 @@ export function createApplicationsService({ database, audit, clock, hosts }: App
             targetUser: user.username,
             reason: `Application ${name} (host ${host}, ${resourceType}, ${operations.join(',')}) inherits ${user.username}`,
           });
+          return inserted;
         });
       } catch (err) {
         if (isUniqueViolation(err)) throw new ConflictError(`an application named ${name} already exists`);
         throw err;
       }
-      const saved = (await repo.list(db)).find((a) => a.name === name);
+      const [saved] = await repo.list(db, id);
       return saved!;
     },
 
-    async importCertificate(editor: Administrator, name: string, pem: string): Promise<TrustedCertificate> {
+    async importCertificate(
+      editor: Administrator,
+      ref: ApplicationRef,
+      pem: string,
+    ): Promise<TrustedCertificate & { readonly application: ApplicationHeader }> {
       const operator = authorise(editor);
-      const app = await requireApplication(name);
+      const app = await requireApplication(ref);
+      requireMayActOn(editor, app.inheritUser, 'trust a certificate for');
       const now = clock.now();
       const cert = readCertificate(pem, now);
       if (cert.notAfter <= now) {
@@ -163,7 +194,7 @@ export function createApplicationsService({ database, audit, clock, hosts }: App
         }
         throw err;
       }
-      return cert;
+      return { ...cert, application: app };
     },
 
     async list(editor: Administrator): Promise<Application[]> {
@@ -172,9 +203,10 @@ export function createApplicationsService({ database, audit, clock, hosts }: App
     },
 
     /** Removes the application and every certificate trusted for it; they stop working at once. */
-    async remove(editor: Administrator, name: string): Promise<string> {
+    async remove(editor: Administrator, ref: ApplicationRef): Promise<string> {
       const operator = authorise(editor);
-      const app = await requireApplication(name);
+      const app = await requireApplication(ref);
+      requireMayActOn(editor, app.inheritUser, 'remove');
       await db.transaction().execute(async (trx) => {
         await repo.deleteApplication(trx, app.id);
         await audit.append(trx, operator, {

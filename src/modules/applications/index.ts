@@ -5,4 +5,12 @@ export {
   readCertificate,
   type ApplicationsService,
 } from './applications.service.js';
-export { A2A_OPERATIONS, RESOURCE_TYPES, type A2AOperation, type Application } from './applications.types.js';
+export {
+  A2A_OPERATIONS,
+  RESOURCE_TYPES,
+  type A2AOperation,
+  type Application,
+  type ApplicationRef,
+  type TrustedCertificate,
+} from './applications.types.js';
+export { registerApplicationRoutes } from './applications.routes.js';
