@@ -411,6 +411,23 @@ a2a
     });
   });
 a2a
+  .command('revoke-cert <fingerprint>')
+  .description('stop trusting one certificate of an application (its SHA-256 fingerprint); at once')
+  .option('--data-dir <dir>', 'the data directory (BULWARK_DATA_DIR)')
+  .requiredOption('--name <name>', 'the application')
+  .action(async (fingerprint: string, options: { dataDir?: string; name: string }) => {
+    await withPolicies(options.dataDir, async (instance) => {
+      const cert = await instance.services.applications.revokeCertificate(
+        operator(),
+        { name: options.name },
+        fingerprint,
+      );
+      process.stdout.write(
+        `Certificate ${cert.fingerprint} (${cert.subject}) of application ${cert.application.name} revoked.\n`,
+      );
+    });
+  });
+a2a
   .command('remove')
   .description('remove an application and every certificate trusted for it')
   .option('--data-dir <dir>', 'the data directory (BULWARK_DATA_DIR)')

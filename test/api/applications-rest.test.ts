@@ -5,6 +5,7 @@
  * application), bad input refused without change, and the audit trail.
  */
 import { X509Certificate } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientCertificate } from '../../src/platform/tls.js';
 import { details, pmpClient, type PmpAnswer } from '../helpers/client.js';
@@ -48,6 +49,9 @@ describe.each(dialects())('application REST endpoints on %s', (dialect) => {
   let plainUser: Client;
   let payrollId: string;
   let payrollCert: ClientCert;
+  let reportsCert: ClientCert;
+  /** Payroll's second certificate, which keeps working when the first is revoked. */
+  let payrollSpare: ClientCert;
   let passwordPath: string;
 
   const sql = (text: string, params: unknown[] = []) => sqlOn(server.instance, text, params);
@@ -58,6 +62,8 @@ describe.each(dialects())('application REST endpoints on %s', (dialect) => {
     as(`${V1}/applications/${id}/certificates`, { method: 'POST', input: details({ CERTIFICATE: pem }) });
   const asApp = (cert: ClientCert, p: string, options: Parameters<Client>[1] = {}) =>
     pmpClient(server.baseUrl, '')(p, { token: null, clientCert: cert, ...options });
+  const revoke = (id: string, fingerprint: string, as: Client = admin) =>
+    as(`${V1}/applications/${id}/certificates/${encodeURIComponent(fingerprint)}`, { method: 'DELETE' });
   const auditCount = async (operation: string) =>
     (await sql('SELECT seq FROM audit_records WHERE operation = $1', [operation])).length;
 
@@ -281,7 +287,8 @@ describe.each(dialects())('application REST endpoints on %s', (dialect) => {
     expect(list[0].CERTIFICATES).toHaveLength(1);
     // Their own kind of application they manage in full.
     const reportsId = list[1].APPLICATIONID as string;
-    expectSuccess(await importCert(reportsId, (await newCertificate('Reports')).cert, userAdmin));
+    reportsCert = await newCertificate('Reports');
+    expectSuccess(await importCert(reportsId, reportsCert.cert, userAdmin));
   });
 
   it('an application presenting its certificate is refused every one of these endpoints', async () => {
@@ -320,6 +327,97 @@ describe.each(dialects())('application REST endpoints on %s', (dialect) => {
     const list = await applications();
     expect(list.map((a) => a.APPLICATIONNAME)).toEqual(['Payroll', 'Reports']);
     expect(list[0].CERTIFICATES).toHaveLength(1);
+  });
+
+  it('revokes one certificate: refused at once, the other certificate keeps working', async () => {
+    payrollSpare = await newCertificate('Payroll');
+    expectSuccess(await importCert(payrollId, payrollSpare.cert));
+    expectSuccess(await asApp(payrollCert, passwordPath));
+    expectSuccess(await asApp(payrollSpare, passwordPath));
+    const fingerprint = fingerprintOf(payrollCert.cert);
+    // As openssl prints it: upper-case pairs separated by colons.
+    const typed = new X509Certificate(payrollCert.cert).fingerprint256;
+    const revoked = expectSuccess(await revoke(payrollId, typed));
+    expect(revoked.name).toBe('REVOKE APPLICATION CERTIFICATE');
+    expect(revoked.message).toBe(`Certificate ${fingerprint} of application Payroll revoked successfully`);
+    expect(revoked.details).toMatchObject({ APPLICATIONID: payrollId, FINGERPRINT: fingerprint });
+    expectFailed(await asApp(payrollCert, passwordPath), /not trusted for any application/);
+    expect(expectSuccess(await asApp(payrollSpare, passwordPath)).details.PASSWORD).toBe('Payroll-Pass-1');
+    const [payroll] = await applications();
+    expect(payroll.CERTIFICATES.map((c: any) => c.FINGERPRINT)).toEqual([fingerprintOf(payrollSpare.cert)]);
+    const records = await sql(
+      'SELECT operator_name, client, reason FROM audit_records WHERE operation = $1',
+      ['Application Certificate Revoked'],
+    );
+    expect(records).toEqual([
+      {
+        operator_name: 'admin',
+        client: 'REST API',
+        reason: `Certificate ${fingerprint} (CN=Payroll, O=Bulwark A2A, serial ${revoked.details.SERIAL}) of application Payroll revoked`,
+      },
+    ]);
+  });
+
+  it('refuses bad revocations and revocations by those who may not, and changes nothing', async () => {
+    const spare = fingerprintOf(payrollSpare.cert);
+    const cases: [PmpAnswer, RegExp][] = [
+      [await revoke(payrollId, 'abc'), /^"abc" is not a certificate fingerprint/],
+      [await revoke(payrollId, spare.slice(1)), /is not a certificate fingerprint/],
+      [await revoke(payrollId, `${spare}00`), /is not a certificate fingerprint/],
+      [await revoke(payrollId, 'g'.repeat(64)), /is not a certificate fingerprint/],
+      [await revoke(payrollId, fingerprintOf(payrollCert.cert)), /^application Payroll has no certificate /],
+      // Another application's certificate is not revoked through this one.
+      [await revoke(payrollId, fingerprintOf(reportsCert.cert)), /^application Payroll has no certificate /],
+      [await revoke('999999', spare), /^Application with ID 999999 does not exist$/],
+      [await revoke(payrollId, spare, plainUser), /^Only administrators may manage applications$/],
+      [await revoke(payrollId, spare, passwordAdmin), /^Only administrators may manage applications$/],
+      [
+        await revoke(payrollId, spare, userAdmin),
+        /^Only a super administrator may revoke a certificate of an application that inherits the super administrator admin$/,
+      ],
+      [
+        await asApp(payrollSpare, `${V1}/applications/${payrollId}/certificates/${spare}`, {
+          method: 'DELETE',
+        }),
+        /^The application Payroll is not allowed to REVOKE APPLICATION CERTIFICATE/,
+      ],
+    ];
+    for (const [answer, message] of cases) expectFailed(answer, message);
+    expectSuccess(await asApp(payrollSpare, passwordPath));
+    expect((await applications()).map((a) => a.CERTIFICATES.length)).toEqual([1, 1]);
+    expect(await auditCount('Application Certificate Revoked')).toBe(1);
+  });
+
+  it('bulwark a2a revoke-cert revokes one certificate by fingerprint, audited as the operator', async () => {
+    const spare = fingerprintOf(payrollSpare.cert);
+    const a2a = (...args: string[]) =>
+      server.instance.cli('a2a', ...args, '--data-dir', server.instance.dataDir);
+    const bad = await a2a('revoke-cert', '--name', 'Payroll', 'not-hex');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/"not-hex" is not a certificate fingerprint/);
+    const unknown = await a2a('revoke-cert', '--name', 'Nobody', spare);
+    expect(unknown.stderr).toMatch(/there is no application "Nobody"/);
+    expectSuccess(await asApp(payrollSpare, passwordPath));
+
+    const done = await a2a('revoke-cert', '--name', 'payroll', spare.toUpperCase());
+    expect(done.stderr).toBe('');
+    expect(done.code).toBe(0);
+    expect(done.stdout).toBe(
+      `Certificate ${spare} (CN=Payroll, O=Bulwark A2A) of application Payroll revoked.\n`,
+    );
+    expectFailed(await asApp(payrollSpare, passwordPath), /not trusted for any application/);
+    const again = await a2a('revoke-cert', '--name', 'Payroll', spare);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/application Payroll has no certificate/);
+    const [record] = await sql(
+      'SELECT operator_name, client, reason FROM audit_records WHERE operation = $1 AND client = $2',
+      ['Application Certificate Revoked', 'CLI'],
+    );
+    expect(record).toMatchObject({
+      operator_name: userInfo().username,
+      reason: expect.stringContaining(spare),
+    });
+    expect((await applications())[0].CERTIFICATES).toEqual([]);
   });
 
   it('deletes an application: its certificates stop working at once; an unknown id is not found', async () => {

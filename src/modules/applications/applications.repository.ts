@@ -92,6 +92,36 @@ export const applicationsRepository = {
   },
 
   /** Every application, by name; or only the one with `id`. */
+  async findCertificate(
+    db: Executor,
+    applicationId: number,
+    fingerprint: string,
+  ): Promise<TrustedCertificate | undefined> {
+    const row = await db
+      .selectFrom('application_certificates')
+      .selectAll()
+      .where('application_id', '=', applicationId)
+      .where('fingerprint', '=', fingerprint)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      fingerprint: row.fingerprint,
+      subject: row.subject,
+      serial: row.serial,
+      notBefore: Number(row.not_before),
+      notAfter: Number(row.not_after),
+      importedAt: Number(row.imported_at),
+    };
+  },
+
+  async deleteCertificate(trx: Executor, applicationId: number, fingerprint: string): Promise<void> {
+    await trx
+      .deleteFrom('application_certificates')
+      .where('application_id', '=', applicationId)
+      .where('fingerprint', '=', fingerprint)
+      .execute();
+  },
+
   async list(db: Executor, id?: number): Promise<Application[]> {
     let apps = db
       .selectFrom('applications')

@@ -138,4 +138,22 @@ export function registerApplicationRoutes(
       };
     },
   });
+
+  router.add({
+    method: 'DELETE',
+    url: `${V1}/applications/:applicationId/certificates/:fingerprint`,
+    operation: 'REVOKE APPLICATION CERTIFICATE',
+    async handle({ caller, params }) {
+      const id = parseId(params.applicationId, 'application');
+      const cert = await applications.revokeCertificate({ caller }, { id }, params.fingerprint ?? '');
+      return {
+        message: `Certificate ${cert.fingerprint} of application ${cert.application.name} revoked successfully`,
+        details: {
+          APPLICATIONID: String(cert.application.id),
+          APPLICATIONNAME: cert.application.name,
+          ...certificateAttributes(cert),
+        },
+      };
+    },
+  });
 }

@@ -49,6 +49,21 @@ export function certificateFingerprint(der: Buffer): string {
   return createHash('sha256').update(der).digest('hex');
 }
 
+/**
+ * A certificate's SHA-256 fingerprint as typed by a person: 64 hex digits, in either case, bare
+ * or in colon-separated pairs as `openssl x509 -fingerprint -sha256` prints them. Returns the
+ * stored form (lower-case hex, no colons); throws InvalidInputError for anything else.
+ */
+export function readFingerprint(text: string): string {
+  const trimmed = text.trim();
+  if (!/^[0-9a-f]{64}$/i.test(trimmed) && !/^(?:[0-9a-f]{2}:){31}[0-9a-f]{2}$/i.test(trimmed)) {
+    throw new InvalidInputError(
+      `"${trimmed.slice(0, 100)}" is not a certificate fingerprint: give its SHA-256 as 64 hex digits`,
+    );
+  }
+  return trimmed.replaceAll(':', '').toLowerCase();
+}
+
 /** Reads the first certificate of a PEM text; throws InvalidInputError when there is none. */
 export function readCertificate(pem: string, importedAt: number): TrustedCertificate {
   let cert: X509Certificate;
@@ -194,6 +209,34 @@ export function createApplicationsService({ database, audit, clock, hosts }: App
         }
         throw err;
       }
+      return { ...cert, application: app };
+    },
+
+    /**
+     * Stops trusting one certificate of an application; requests presenting it are refused from
+     * the next one on (certificates are looked up per request). The application and its other
+     * certificates are untouched.
+     */
+    async revokeCertificate(
+      editor: Administrator,
+      ref: ApplicationRef,
+      fingerprintText: string,
+    ): Promise<TrustedCertificate & { readonly application: ApplicationHeader }> {
+      const operator = authorise(editor);
+      const fingerprint = readFingerprint(fingerprintText);
+      const app = await requireApplication(ref);
+      requireMayActOn(editor, app.inheritUser, 'revoke a certificate of');
+      const cert = await db.transaction().execute(async (trx) => {
+        const found = await repo.findCertificate(trx, app.id, fingerprint);
+        if (!found) throw new NotFoundError(`application ${app.name} has no certificate ${fingerprint}`);
+        await repo.deleteCertificate(trx, app.id, fingerprint);
+        await audit.append(trx, operator, {
+          auditType: 'User',
+          operation: AuditOperation.applicationCertificateRevoked,
+          reason: `Certificate ${fingerprint} (${found.subject}, serial ${found.serial}) of application ${app.name} revoked`,
+        });
+        return found;
+      });
       return { ...cert, application: app };
     },
 

@@ -3,6 +3,7 @@ export {
   certificateFingerprint,
   createApplicationsService,
   readCertificate,
+  readFingerprint,
   type ApplicationsService,
 } from './applications.service.js';
 export {
