@@ -447,3 +447,126 @@ describe.each(dialects())('application REST endpoints on %s', (dialect) => {
     expect(text).not.toContain(payrollCert.key.split('\n')[1]!);
   });
 });
+
+describe.each(dialects())('throttling of client certificates on %s', (dialect) => {
+  const FAILURE_LIMIT = 4;
+  let server: RunningServer;
+  let admin: Client;
+  let gate: ClientCert;
+  let roamer: ClientCert;
+  let stale: ClientCert;
+  let passwordPath: string;
+
+  const asApp = (cert: ClientCert, from: string) =>
+    pmpClient(server.baseUrl, '')(passwordPath, { token: null, clientCert: cert, localAddress: from });
+  const failuresFrom = (address: string) =>
+    sqlOn(
+      server.instance,
+      'SELECT client, operator_name, reason FROM audit_records WHERE operation = $1 AND client_ip = $2 ORDER BY seq',
+      ['Authentication Failed', address],
+    );
+  const LOCKED_OUT =
+    /^Too many failed authentication attempts from this address; try again in \d+ seconds\. Authentication failed\.$/;
+
+  beforeAll(async () => {
+    server = await startServer(dialect, {
+      BULWARK_AUTH_FAILURE_LIMIT: String(FAILURE_LIMIT),
+      BULWARK_AUTH_LOCKOUT_SECONDS: '600',
+      BULWARK_AUTH_FAILURE_DELAY_MS: '10',
+    });
+    admin = pmpClient(server.baseUrl, server.token);
+    const created = expectSuccess(
+      await admin(`${V1}/resources`, {
+        method: 'POST',
+        input: details({
+          RESOURCENAME: 'gate-db',
+          ACCOUNTNAME: 'gate',
+          RESOURCETYPE: 'Linux',
+          PASSWORD: 'Gate-1',
+        }),
+      }),
+    );
+    passwordPath = `${V1}/resources/${created.details.RESOURCEID}/accounts/${created.details.ACCOUNTID}/password`;
+    const registered = async (name: string, host: string) => {
+      const app = expectSuccess(
+        await admin(`${V1}/applications`, {
+          method: 'POST',
+          input: details({
+            APPLICATIONNAME: name,
+            HOSTNAME: host,
+            RESOURCETYPE: 'Linux',
+            OPERATIONS: 'RETRIEVE',
+            INHERITUSER: 'admin',
+          }),
+        }),
+      );
+      const cert = await newCertificate(name);
+      expectSuccess(
+        await admin(`${V1}/applications/${app.details.APPLICATIONID}/certificates`, {
+          method: 'POST',
+          input: details({ CERTIFICATE: cert.cert }),
+        }),
+      );
+      return cert;
+    };
+    gate = await registered('Gate', '127.0.0.5');
+    roamer = await registered('Roamer', '127.0.0.1');
+    stale = await registered('Stale', '127.0.0.6');
+    await sqlOn(
+      server.instance,
+      'UPDATE application_certificates SET not_after = $1 WHERE fingerprint = $2',
+      [Date.now() - 1000, fingerprintOf(stale.cert)],
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    server?.instance.remove();
+  });
+
+  it('wrong tokens and unknown certificates add up to a lockout that refuses a valid certificate and token too', async () => {
+    const from = '127.0.0.5';
+    expectSuccess(await asApp(gate, from));
+    const stranger = await newCertificate('Stranger');
+    expectFailed(
+      await pmpClient(server.baseUrl, 'DEADBEEF-0000-4000-8000-00000000BAD0')(passwordPath, {
+        localAddress: from,
+      }),
+      /^API key received is not associated to any user/,
+    );
+    for (let i = 1; i < FAILURE_LIMIT; i++) {
+      expectFailed(await asApp(stranger, from), /not trusted for any application/);
+    }
+    const refused = expectFailed(await asApp(gate, from), LOCKED_OUT);
+    expect(refused.name).toBe('Authentication');
+    expectFailed(await admin(passwordPath, { localAddress: from }), LOCKED_OUT);
+    // Other addresses are not affected.
+    expectSuccess(await admin(passwordPath));
+
+    const failures = await failuresFrom(from);
+    expect(failures).toHaveLength(FAILURE_LIMIT);
+    expect(failures[0]).toMatchObject({ operator_name: 'Unknown', reason: 'unknown API key' });
+    const fingerprint = fingerprintOf(stranger.cert);
+    expect(failures.slice(1).map((f) => f.reason)).toEqual([
+      `client certificate ${fingerprint} is not trusted for any application`,
+      `client certificate ${fingerprint} is not trusted for any application`,
+      `client certificate ${fingerprint} is not trusted for any application; address locked out for 600 seconds`,
+    ]);
+  });
+
+  it('a certificate outside its dates or used from another host counts as a failure too', async () => {
+    const from = '127.0.0.6';
+    for (let i = 0; i < FAILURE_LIMIT / 2; i++) {
+      expectFailed(await asApp(roamer, from), /Roamer is not allowed to access from this host/);
+      expectFailed(await asApp(stale, from), /Stale has expired or is not yet valid/);
+    }
+    expectFailed(await asApp(roamer, from), LOCKED_OUT);
+    expectFailed(await admin(passwordPath, { localAddress: from }), LOCKED_OUT);
+    expectSuccess(await asApp(roamer, '127.0.0.1'));
+
+    const failures = await failuresFrom(from);
+    expect(failures.map((f) => f.client)).toEqual(['A2A Roamer', 'A2A Stale', 'A2A Roamer', 'A2A Stale']);
+    expect(failures.every((f) => f.operator_name === 'admin')).toBe(true);
+    expect(failures[3]!.reason).toMatch(/outside its validity period; address locked out for 600 seconds$/);
+  });
+});

@@ -1,4 +1,5 @@
 import { createHash, X509Certificate } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
@@ -12,7 +13,7 @@ import {
 import type { Caller, CallOrigin, Principal } from '../../platform/principal.js';
 import { authoriseAdministrator, type Administrator } from '../access/index.js';
 import { actorOf, AuditOperation, type AuditService } from '../audit/index.js';
-import type { HostResolver } from '../identity/index.js';
+import type { AuthThrottle, HostResolver } from '../identity/index.js';
 import { usernameKey } from '../identity/index.js';
 import { applicationsRepository as repo } from './applications.repository.js';
 import {
@@ -32,6 +33,8 @@ export interface ApplicationsServiceDeps {
   readonly audit: AuditService;
   readonly clock: Clock;
   readonly hosts: HostResolver;
+  /** The one shared with API tokens: an address's wrong tokens and certificates add up. */
+  readonly throttle: AuthThrottle;
 }
 
 export type ApplicationsService = ReturnType<typeof createApplicationsService>;
@@ -87,7 +90,13 @@ export function readCertificate(pem: string, importedAt: number): TrustedCertifi
  * administrators over the native REST endpoints and by the CLI operator (the operating-system
  * user); used by the HTTPS layer to turn a presented client certificate into a principal.
  */
-export function createApplicationsService({ database, audit, clock, hosts }: ApplicationsServiceDeps) {
+export function createApplicationsService({
+  database,
+  audit,
+  clock,
+  hosts,
+  throttle,
+}: ApplicationsServiceDeps) {
   const db = database.db;
   const authorise = (editor: Administrator) => authoriseAdministrator(editor, 'applications');
 
@@ -277,39 +286,50 @@ export function createApplicationsService({ database, audit, clock, hosts }: App
 
     /**
      * The principal of a request presenting client certificate `der` (no AUTHTOKEN): the user
-     * the application inherits, marked as the application. Refusals are audited.
+     * the application inherits, marked as the application. Refusals are audited. A certificate
+     * that is unknown, outside its dates or used from another host counts as a failed
+     * authentication of the address, like a wrong token; a locked-out address is refused
+     * whatever it presents.
      */
     async authenticateCertificate(der: Buffer, origin: CallOrigin): Promise<Principal> {
+      throttle.refuseIfLockedOut(origin.clientIp);
       const fingerprint = certificateFingerprint(der);
+      const refuse = async (
+        auditOrigin: CallOrigin,
+        user: { id: number; name: string } | undefined,
+        reason: string,
+        message: string,
+      ): Promise<never> => {
+        const outcome = throttle.recordFailure(origin.clientIp);
+        await audit.recordAuthenticationFailure(auditOrigin, user, throttle.failureReason(reason, outcome));
+        if (outcome.delayMs > 0) await sleep(outcome.delayMs);
+        throw new AuthenticationError(message);
+      };
       const owner = await repo.findCertificateOwner(db, fingerprint);
       if (!owner) {
-        await audit.recordAuthenticationFailure(
+        return refuse(
           origin,
           undefined,
           `client certificate ${fingerprint} is not trusted for any application`,
+          MSG_UNTRUSTED,
         );
-        throw new AuthenticationError(MSG_UNTRUSTED);
       }
       const appOrigin = { clientIp: origin.clientIp, client: a2aClientLabel(owner.applicationName) };
       const user = { id: owner.userId, name: owner.username };
       const now = clock.now();
       if (now < owner.notBefore || now >= owner.notAfter) {
-        await audit.recordAuthenticationFailure(
+        return refuse(
           appOrigin,
           user,
           `client certificate ${fingerprint} is outside its validity period`,
-        );
-        throw new AuthenticationError(
           `The client certificate of application ${owner.applicationName} has expired or is not yet valid. Authentication failed.`,
         );
       }
       if (!(await hosts.matches(owner.host, origin.clientIp))) {
-        await audit.recordAuthenticationFailure(
+        return refuse(
           appOrigin,
           user,
           `application ${owner.applicationName} called from a host it is not registered for`,
-        );
-        throw new AuthenticationError(
           `The application ${owner.applicationName} is not allowed to access from this host. Authentication failed.`,
         );
       }
