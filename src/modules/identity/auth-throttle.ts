@@ -33,7 +33,6 @@ const MAX_TRACKED_ADDRESSES = 10_000;
  * it ends. Addresses are compared normalised (an IPv4-mapped IPv6 address is its IPv4 one).
  */
 export interface AuthThrottle {
-  readonly settings: AuthThrottleSettings;
   /** Milliseconds left of the address's lockout, or 0. */
   lockedOutFor(clientIp: string): number;
   /** Throws the AuthenticationError a locked-out address gets, whatever it presents. */
@@ -67,7 +66,6 @@ export function createAuthThrottle(settings: AuthThrottleSettings, clock: Clock)
   };
 
   return {
-    settings,
     lockedOutFor,
 
     refuseIfLockedOut(clientIp) {
