@@ -11,6 +11,7 @@ import { registerWorkflowRoutes } from './modules/workflow/index.js';
 import { registerPolicyRoutes } from './modules/policies/index.js';
 import { registerSystemRoutes } from './modules/system/index.js';
 import { registerResourceGroupRoutes } from './modules/resource-groups/index.js';
+import { registerApplicationRoutes } from './modules/applications/index.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -45,5 +46,9 @@ export function buildApp({ config, services, tls }: AppDeps): FastifyInstance {
     time: services.time,
   });
   registerResourceGroupRoutes(router, { resourceGroups: services.resourceGroups, time: services.time });
+  registerApplicationRoutes(router, {
+    applications: services.applications,
+    serverCertificatePem: tls?.cert,
+  });
   return app;
 }

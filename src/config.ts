@@ -25,7 +25,7 @@ export interface Config {
   readonly connectionTimeoutMs: number;
   /** Time zone used to render PMP-style timestamps ("Sep 10, 2013 3:33 PM"). */
   readonly timeZone: string;
-  /** Wrong API tokens from one client address before it is locked out (ADR 007). */
+  /** Wrong API tokens and client certificates from one client address before it is locked out (ADR 007, 014). */
   readonly authFailureLimit: number;
   /** How long such a lockout lasts, in seconds; also the window in which failures are counted. */
   readonly authLockoutSeconds: number;

@@ -316,7 +316,7 @@ a2a
       inheritUser: string;
     }) => {
       await withPolicies(options.dataDir, async (instance) => {
-        const app = await instance.services.applications.register(operator().operator, {
+        const app = await instance.services.applications.register(operator(), {
           name: options.name,
           host: options.host,
           resourceType: options.resourceType,
@@ -343,12 +343,12 @@ a2a
     }
     await withPolicies(options.dataDir, async (instance) => {
       const cert = await instance.services.applications.importCertificate(
-        operator().operator,
-        options.name,
+        operator(),
+        { name: options.name },
         pem,
       );
       process.stdout.write(
-        `Certificate ${cert.fingerprint} (${cert.subject}) imported for application ${options.name}.\n`,
+        `Certificate ${cert.fingerprint} (${cert.subject}) imported for application ${cert.application.name}.\n`,
       );
     });
   });
@@ -372,8 +372,8 @@ a2a
       const certFile = path.join(options.out, `${base}.crt`);
       await mkdir(options.out, { recursive: true, mode: 0o700 });
       const cert = await instance.services.applications.importCertificate(
-        operator().operator,
-        known.name,
+        operator(),
+        { id: known.id },
         generated.certPem,
       );
       await writeFileDurably(keyFile, generated.keyPem, 0o600);
@@ -414,7 +414,7 @@ a2a
   .option('--json', 'print the applications as a JSON array')
   .action(async (options: { dataDir?: string; json?: boolean }) => {
     await withPolicies(options.dataDir, async (instance) => {
-      const list = await instance.services.applications.list();
+      const list = await instance.services.applications.list(operator());
       if (options.json) {
         process.stdout.write(JSON.stringify(list.map(applicationJson)) + '\n');
         return;
@@ -432,13 +432,30 @@ a2a
     });
   });
 a2a
+  .command('revoke-cert <fingerprint>')
+  .description('stop trusting one certificate of an application (its SHA-256 fingerprint); at once')
+  .option('--data-dir <dir>', 'the data directory (BULWARK_DATA_DIR)')
+  .requiredOption('--name <name>', 'the application')
+  .action(async (fingerprint: string, options: { dataDir?: string; name: string }) => {
+    await withPolicies(options.dataDir, async (instance) => {
+      const cert = await instance.services.applications.revokeCertificate(
+        operator(),
+        { name: options.name },
+        fingerprint,
+      );
+      process.stdout.write(
+        `Certificate ${cert.fingerprint} (${cert.subject}) of application ${cert.application.name} revoked.\n`,
+      );
+    });
+  });
+a2a
   .command('remove')
   .description('remove an application and every certificate trusted for it')
   .option('--data-dir <dir>', 'the data directory (BULWARK_DATA_DIR)')
   .requiredOption('--name <name>', 'the application')
   .action(async (options: { dataDir?: string; name: string }) => {
     await withPolicies(options.dataDir, async (instance) => {
-      const name = await instance.services.applications.remove(operator().operator, options.name);
+      const name = await instance.services.applications.remove(operator(), { name: options.name });
       process.stdout.write(`Application ${name} removed.\n`);
     });
   });
@@ -447,11 +464,7 @@ async function findApplication(
   instance: Awaited<ReturnType<typeof openInstance>>,
   name: string,
 ): Promise<Application> {
-  const known = (await instance.services.applications.list()).find(
-    (a) => a.name.toLowerCase() === name.trim().toLowerCase(),
-  );
-  if (!known) throw new InstanceError(`there is no application "${name}"`);
-  return known;
+  return instance.services.applications.find(operator(), { name });
 }
 
 function applicationJson(a: Application) {

@@ -5,6 +5,7 @@ import { createTimeFormatter, type TimeFormatter } from './platform/time.js';
 import { createAccessPolicy } from './modules/access/index.js';
 import { createAuditService, type AuditService } from './modules/audit/index.js';
 import {
+  createAuthThrottle,
   createHostResolver,
   createIdentityService,
   createUserDirectory,
@@ -71,7 +72,7 @@ export function createServices(deps: {
   keyring: Keyring;
   clock: Clock;
   timeZone: string;
-  /** Throttling of wrong API tokens per client address; defaults as in config.ts. */
+  /** Throttling of wrong API tokens and client certificates per client address; defaults as in config.ts. */
   authThrottle?: AuthThrottleSettings;
   /** Host-name resolution for API users bound to a host; the system resolver by default (tests inject one). */
   hostLookup?: HostLookup;
@@ -87,6 +88,8 @@ export function createServices(deps: {
   const audit = createAuditService({ database, keyring, clock, time });
   const policies = createPolicyService({ database, audit });
   const hosts = createHostResolver({ clock, ttlMs: HOST_CACHE_MS, lookup: deps.hostLookup });
+  // One per process for tokens and client certificates alike: an address's failures add up.
+  const throttle = createAuthThrottle(deps.authThrottle ?? DEFAULT_AUTH_THROTTLE, clock);
   const identity = createIdentityService({
     database,
     keyring,
@@ -95,7 +98,7 @@ export function createServices(deps: {
     time,
     policies,
     hosts,
-    throttle: deps.authThrottle ?? DEFAULT_AUTH_THROTTLE,
+    throttle,
   });
   const users = createUserDirectory();
   const vault = createVaultService({
@@ -135,7 +138,7 @@ export function createServices(deps: {
     policies,
     vault,
   });
-  const applications = createApplicationsService({ database, audit, clock, hosts });
+  const applications = createApplicationsService({ database, audit, clock, hosts, throttle });
   return {
     applications,
     time,

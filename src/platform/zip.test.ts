@@ -3,26 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
-import { missingService } from '../../test/helpers/services.js';
+import { requireBinary } from '../../test/helpers/services.js';
 import { zipArchive } from './zip.js';
 
-function unzipProblem(): string | undefined {
-  try {
-    execFileSync('unzip', ['-v'], { stdio: 'ignore' });
-    return undefined;
-  } catch (err) {
-    return `the unzip binary cannot be run (${(err as Error).message})`;
-  }
-}
-const UNZIP_PROBLEM = unzipProblem();
-
-/** The archive is checked by a real unzip (Info-ZIP), not by a reader of our own. */
-function requireUnzip(ctx: TestContext): void {
-  if (UNZIP_PROBLEM === undefined) return;
-  const failure = missingService('unzip', UNZIP_PROBLEM);
-  if (failure) throw failure;
-  ctx.skip(`unzip is not available: ${UNZIP_PROBLEM}`);
-}
+const requireUnzip = (ctx: TestContext) => requireBinary(ctx, 'unzip', ['-v']);
 
 describe('zipArchive', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-zip-'));

@@ -4,13 +4,14 @@
  * nothing but Node.js), over real mTLS against a real server: each command, each refusal, the
  * exact output and exit status, and passwords full of shell-special characters.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientCertificate } from '../../src/platform/tls.js';
-import { pmpClient, type PmpAnswer } from '../helpers/client.js';
+import { pmpClient, rawRequest, type PmpAnswer } from '../helpers/client.js';
+import { requireBinary } from '../helpers/services.js';
 import { sqlOn } from '../helpers/sql.js';
 import { dialects, startServer, type Instance, type RunningServer } from '../helpers/server.js';
 
@@ -431,6 +432,65 @@ describe.each(dialects())('the PMP_API toolkit on %s', (dialect) => {
     );
     expect(warned.code).toBe(0);
     expect(warned.stderr).toMatch(/warning: the server's certificate does not name vault\.example\.invalid/);
+  });
+
+  it('administrators download the toolkit as a zip that works where it is unpacked', async (ctx) => {
+    requireBinary(ctx, 'unzip', ['-v']);
+    const apps = expectSuccess(await admin(`${V1}/applications`)).details as {
+      APPLICATIONID: string;
+      APPLICATIONNAME: string;
+    }[];
+    const id = apps.find((a) => a.APPLICATIONNAME === 'Full')!.APPLICATIONID;
+    const toolkitPath = (serverUrl: string) =>
+      `${V1}/applications/${id}/toolkit?SERVERURL=${encodeURIComponent(serverUrl)}`;
+    const download = await rawRequest(server.baseUrl, {
+      path: toolkitPath(server.baseUrl),
+      headers: { AUTHTOKEN: server.token },
+    });
+    expect(download.status).toBe(200);
+    expect(download.headers['content-type']).toBe('application/zip');
+    expect(download.headers['content-disposition']).toMatch(/filename="Full-PMP_API\.zip"/);
+    const zip = path.join(work, 'download.zip');
+    writeFileSync(zip, download.body);
+    const unpacked = path.join(work, 'unpacked');
+    execFileSync('unzip', ['-q', zip, '-d', unpacked]);
+    const kit = path.join(unpacked, 'Full-PMP_API');
+    // The download's conf names files beside it; the operator adds the key and certificate there.
+    const conf = readFileSync(path.join(kit, 'PMP_API.conf'), 'utf8');
+    expect(conf).toContain('ClientCertPath=Full.crt\n');
+    expect(conf).toContain('ServerCAPath=server-ca.pem\n');
+    cpSync(path.join(full, 'Full.crt'), path.join(kit, 'Full.crt'));
+    cpSync(path.join(full, 'Full.key'), path.join(kit, 'Full.key'));
+    expect(statSync(path.join(kit, 'PMP_API.sh')).mode & 0o111).not.toBe(0);
+    const run = await runKit(kit, ['RETRIEVE', 'web 1', 'deploy']);
+    expect(run).toEqual({ code: 0, stdout: `${SPECIAL}\n`, stderr: '' });
+
+    const failed = async (p: string, token: string, why: RegExp) => {
+      const answer = await pmpClient(server.baseUrl, token)(p);
+      expect(answer.status).toBe('Failed');
+      expect(answer.message).toMatch(why);
+    };
+    await failed(`${V1}/applications/${id}/toolkit`, server.token, /SERVERURL/);
+    await failed(toolkitPath('http://127.0.0.1:1'), server.token, /must be an https:\/\/ URL/);
+    await failed(toolkitPath(server.baseUrl).replace(`/${id}/`, '/999999/'), server.token, /does not exist/);
+    const user = expectSuccess(
+      await admin(`${V1}/user`, {
+        method: 'POST',
+        input: {
+          operation: { Details: { USERNAME: 'plain-kit', ROLE: 'Password User', ISAPIUSER: 'true' } },
+        },
+      }),
+    );
+    await failed(toolkitPath(server.baseUrl), user.details.AUTHTOKEN as string, /Only administrators/);
+    // An application itself may not fetch toolkits.
+    const answer = await pmpClient(server.baseUrl, '')(toolkitPath(server.baseUrl), {
+      token: null,
+      clientCert: {
+        cert: readFileSync(path.join(full, 'Full.crt'), 'utf8'),
+        key: readFileSync(path.join(full, 'Full.key'), 'utf8'),
+      },
+    });
+    expect(answer.message).toMatch(/The application Full is not allowed to DOWNLOAD APPLICATION TOOLKIT/);
   });
 
   it('a removed application can do nothing', async () => {

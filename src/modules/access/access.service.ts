@@ -1,5 +1,7 @@
 import type { Executor } from '../../platform/db/database.js';
-import type { Principal } from '../../platform/principal.js';
+import { NotPermittedError } from '../../platform/errors.js';
+import type { Caller, Principal } from '../../platform/principal.js';
+import { actorOf, type AuditActor } from '../audit/index.js';
 import { accessRepository } from './access.repository.js';
 import { broadest, type Permission, type ResourceScope } from './access.types.js';
 
@@ -138,4 +140,23 @@ export function createAccessPolicy(): AccessPolicy {
 export function mayAdministerUsers(principal: Principal): boolean {
   const role = principal.role.toLowerCase();
   return principal.isSuperAdmin || role === 'administrator' || role === 'privileged administrator';
+}
+
+/**
+ * Who changes instance-wide settings (password policies, registered applications): an API
+ * caller, authorised by {@link authoriseAdministrator}, or the local operator of the CLI, who
+ * holds the data directory and its master key and is trusted like `rotate-master-key`.
+ */
+export type Administrator = { readonly caller: Caller } | { readonly operator: AuditActor };
+
+/**
+ * The actor to audit for `administrator`; throws NotPermittedError, naming what `managed` is,
+ * when an API caller is not an administrator ({@link mayAdministerUsers}).
+ */
+export function authoriseAdministrator(administrator: Administrator, managed: string): AuditActor {
+  if ('operator' in administrator) return administrator.operator;
+  if (!mayAdministerUsers(administrator.caller.principal)) {
+    throw new NotPermittedError(`Only administrators may manage ${managed}`);
+  }
+  return actorOf(administrator.caller);
 }

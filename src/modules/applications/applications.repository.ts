@@ -2,6 +2,7 @@ import type { Executor } from '../../platform/db/database.js';
 import {
   parseOperations,
   type Application,
+  type ApplicationHeader,
   type ApplicationResourceType,
   type CertificateOwner,
   type TrustedCertificate,
@@ -35,13 +36,39 @@ export const applicationsRepository = {
     return Number(row.id);
   },
 
-  async findIdByKey(db: Executor, nameKey: string): Promise<{ id: number; name: string } | undefined> {
+  async findUser(
+    db: Executor,
+    usernameKey: string,
+  ): Promise<{ id: number; username: string; isSuperAdmin: boolean } | undefined> {
+    const row = await db
+      .selectFrom('users')
+      .select(['id', 'username', 'is_super_admin'])
+      .where('username_key', '=', usernameKey)
+      .executeTakeFirst();
+    return row
+      ? { id: Number(row.id), username: row.username, isSuperAdmin: row.is_super_admin === 1 }
+      : undefined;
+  },
+
+  /** The application named `nameKey`, or with `id`, and whether its inherited user is a super administrator. */
+  async findHeader(
+    db: Executor,
+    ref: { readonly id: number } | { readonly nameKey: string },
+  ): Promise<ApplicationHeader | undefined> {
     const row = await db
       .selectFrom('applications')
-      .select(['id', 'name'])
-      .where('name_key', '=', nameKey)
+      .innerJoin('users', 'users.id', 'applications.user_id')
+      .select(['applications.id', 'applications.name', 'users.username', 'users.is_super_admin'])
+      .where((eb) =>
+        'id' in ref ? eb('applications.id', '=', ref.id) : eb('applications.name_key', '=', ref.nameKey),
+      )
       .executeTakeFirst();
-    return row ? { id: Number(row.id), name: row.name } : undefined;
+    if (!row) return undefined;
+    return {
+      id: Number(row.id),
+      name: row.name,
+      inheritUser: { name: row.username, isSuperAdmin: row.is_super_admin === 1 },
+    };
   },
 
   async deleteApplication(trx: Executor, id: number): Promise<void> {
@@ -64,8 +91,39 @@ export const applicationsRepository = {
       .execute();
   },
 
-  async list(db: Executor): Promise<Application[]> {
-    const apps = await db
+  /** Every application, by name; or only the one with `id`. */
+  async findCertificate(
+    db: Executor,
+    applicationId: number,
+    fingerprint: string,
+  ): Promise<TrustedCertificate | undefined> {
+    const row = await db
+      .selectFrom('application_certificates')
+      .selectAll()
+      .where('application_id', '=', applicationId)
+      .where('fingerprint', '=', fingerprint)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      fingerprint: row.fingerprint,
+      subject: row.subject,
+      serial: row.serial,
+      notBefore: Number(row.not_before),
+      notAfter: Number(row.not_after),
+      importedAt: Number(row.imported_at),
+    };
+  },
+
+  async deleteCertificate(trx: Executor, applicationId: number, fingerprint: string): Promise<void> {
+    await trx
+      .deleteFrom('application_certificates')
+      .where('application_id', '=', applicationId)
+      .where('fingerprint', '=', fingerprint)
+      .execute();
+  },
+
+  async list(db: Executor, id?: number): Promise<Application[]> {
+    let apps = db
       .selectFrom('applications')
       .innerJoin('users', 'users.id', 'applications.user_id')
       .select([
@@ -78,10 +136,15 @@ export const applicationsRepository = {
         'applications.created_at',
         'users.username',
       ])
-      .orderBy('applications.name_key')
-      .execute();
-    const certs = await db.selectFrom('application_certificates').selectAll().orderBy('id').execute();
-    return apps.map((a) => ({
+      .orderBy('applications.name_key');
+    let certs = db.selectFrom('application_certificates').selectAll().orderBy('id');
+    if (id !== undefined) {
+      apps = apps.where('applications.id', '=', id);
+      certs = certs.where('application_id', '=', id);
+    }
+    const appRows = await apps.execute();
+    const certRows = await certs.execute();
+    return appRows.map((a) => ({
       id: Number(a.id),
       name: a.name,
       host: a.host,
@@ -90,7 +153,7 @@ export const applicationsRepository = {
       userId: Number(a.user_id),
       username: a.username,
       createdAt: Number(a.created_at),
-      certificates: certs
+      certificates: certRows
         .filter((c) => Number(c.application_id) === Number(a.id))
         .map((c) => ({
           fingerprint: c.fingerprint,

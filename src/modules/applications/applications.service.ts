@@ -1,4 +1,5 @@
 import { createHash, X509Certificate } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
@@ -7,11 +8,14 @@ import {
   ConflictError,
   InvalidInputError,
   NotFoundError,
+  NotPermittedError,
 } from '../../platform/errors.js';
 import type { Caller, CallOrigin, Principal } from '../../platform/principal.js';
-import { actorOf, AuditOperation, type AuditActor, type AuditService } from '../audit/index.js';
-import type { HostResolver } from '../identity/index.js';
+import { authoriseAdministrator, type Administrator } from '../access/index.js';
+import { actorOf, AuditOperation, type AuditService } from '../audit/index.js';
+import type { AuthThrottle, HostResolver } from '../identity/index.js';
 import { usernameKey } from '../identity/index.js';
+import { toolkitArchive } from './applications.toolkit.js';
 import { applicationsRepository as repo } from './applications.repository.js';
 import {
   A2A_OPERATIONS,
@@ -20,6 +24,8 @@ import {
   type A2AOperation,
   type Application,
   type ApplicationDraft,
+  type ApplicationHeader,
+  type ApplicationRef,
   type TrustedCertificate,
 } from './applications.types.js';
 
@@ -28,6 +34,8 @@ export interface ApplicationsServiceDeps {
   readonly audit: AuditService;
   readonly clock: Clock;
   readonly hosts: HostResolver;
+  /** The one shared with API tokens: an address's wrong tokens and certificates add up. */
+  readonly throttle: AuthThrottle;
 }
 
 export type ApplicationsService = ReturnType<typeof createApplicationsService>;
@@ -43,6 +51,21 @@ export function a2aClientLabel(applicationName: string): string {
 /** SHA-256 of a DER certificate, lower-case hex. */
 export function certificateFingerprint(der: Buffer): string {
   return createHash('sha256').update(der).digest('hex');
+}
+
+/**
+ * A certificate's SHA-256 fingerprint as typed by a person: 64 hex digits, in either case, bare
+ * or in colon-separated pairs as `openssl x509 -fingerprint -sha256` prints them. Returns the
+ * stored form (lower-case hex, no colons); throws InvalidInputError for anything else.
+ */
+export function readFingerprint(text: string): string {
+  const trimmed = text.trim();
+  if (!/^[0-9a-f]{64}$/i.test(trimmed) && !/^(?:[0-9a-f]{2}:){31}[0-9a-f]{2}$/i.test(trimmed)) {
+    throw new InvalidInputError(
+      `"${trimmed.slice(0, 100)}" is not a certificate fingerprint: give its SHA-256 as 64 hex digits`,
+    );
+  }
+  return trimmed.replaceAll(':', '').toLowerCase();
 }
 
 /** Reads the first certificate of a PEM text; throws InvalidInputError when there is none. */
@@ -64,21 +87,53 @@ export function readCertificate(pem: string, importedAt: number): TrustedCertifi
 }
 
 /**
- * Registered applications and their trusted client certificates (issue 6, ADR 014). Managed
- * from the CLI (the operator is the operating-system user); used by the HTTPS layer to turn a
- * presented client certificate into a principal.
+ * Registered applications and their trusted client certificates (issue 6, ADR 014). Managed by
+ * administrators over the native REST endpoints and by the CLI operator (the operating-system
+ * user); used by the HTTPS layer to turn a presented client certificate into a principal.
  */
-export function createApplicationsService({ database, audit, clock, hosts }: ApplicationsServiceDeps) {
+export function createApplicationsService({
+  database,
+  audit,
+  clock,
+  hosts,
+  throttle,
+}: ApplicationsServiceDeps) {
   const db = database.db;
+  const authorise = (editor: Administrator) => authoriseAdministrator(editor, 'applications');
 
-  async function requireApplication(name: string): Promise<{ id: number; name: string }> {
-    const found = await repo.findIdByKey(db, applicationNameKey(name));
-    if (!found) throw new NotFoundError(`there is no application "${name}"`);
+  async function requireApplication(ref: ApplicationRef): Promise<ApplicationHeader> {
+    const found = await repo.findHeader(db, 'id' in ref ? ref : { nameKey: applicationNameKey(ref.name) });
+    if (!found) {
+      throw new NotFoundError(
+        'id' in ref
+          ? `Application with ID ${ref.id} does not exist`
+          : `there is no application "${ref.name}"`,
+      );
+    }
     return found;
   }
 
+  /**
+   * An application acts with its inherited user's powers, and whoever holds one of its keys
+   * holds those powers. So an administrator without access scope "All passwords" may neither
+   * make an application that inherits a super administrator nor touch one (a certificate they
+   * import would be theirs to use), as they may not act on a super administrator (ADR 007).
+   */
+  function requireMayActOn(
+    editor: Administrator,
+    inheritUser: { readonly name: string; readonly isSuperAdmin: boolean },
+    verb: string,
+  ): void {
+    if ('caller' in editor && inheritUser.isSuperAdmin && !editor.caller.principal.isSuperAdmin) {
+      throw new NotPermittedError(
+        `Only a super administrator may ${verb} an application that inherits the super administrator ${inheritUser.name}`,
+      );
+    }
+  }
+
   return {
-    async register(operator: AuditActor, draft: ApplicationDraft): Promise<Application> {
+    async register(editor: Administrator, draft: ApplicationDraft): Promise<Application> {
+      const operator = authorise(editor);
       const name = draft.name.trim();
       if (name === '' || name.length > MAX_NAME) {
         throw new InvalidInputError(`the application name must be 1 to ${MAX_NAME} characters`);
@@ -103,21 +158,19 @@ export function createApplicationsService({ database, audit, clock, hosts }: App
         if (!operations.includes(op as A2AOperation)) operations.push(op as A2AOperation);
       }
       if (operations.length === 0) throw new InvalidInputError('name at least one operation');
-      const user = await db
-        .selectFrom('users')
-        .select(['id', 'username'])
-        .where('username_key', '=', usernameKey(draft.inheritUser))
-        .executeTakeFirst();
+      const user = await repo.findUser(db, usernameKey(draft.inheritUser));
       if (!user) throw new NotFoundError(`there is no user "${draft.inheritUser}"`);
+      requireMayActOn(editor, { name: user.username, isSuperAdmin: user.isSuperAdmin }, 'register');
+      let id: number;
       try {
-        await db.transaction().execute(async (trx) => {
-          await repo.insertApplication(trx, {
+        id = await db.transaction().execute(async (trx) => {
+          const inserted = await repo.insertApplication(trx, {
             name,
             nameKey: applicationNameKey(name),
             host,
             resourceType,
             operations,
-            userId: Number(user.id),
+            userId: user.id,
             createdAt: clock.now(),
           });
           await audit.append(trx, operator, {
@@ -126,17 +179,24 @@ export function createApplicationsService({ database, audit, clock, hosts }: App
             targetUser: user.username,
             reason: `Application ${name} (host ${host}, ${resourceType}, ${operations.join(',')}) inherits ${user.username}`,
           });
+          return inserted;
         });
       } catch (err) {
         if (isUniqueViolation(err)) throw new ConflictError(`an application named ${name} already exists`);
         throw err;
       }
-      const saved = (await repo.list(db)).find((a) => a.name === name);
+      const [saved] = await repo.list(db, id);
       return saved!;
     },
 
-    async importCertificate(operator: AuditActor, name: string, pem: string): Promise<TrustedCertificate> {
-      const app = await requireApplication(name);
+    async importCertificate(
+      editor: Administrator,
+      ref: ApplicationRef,
+      pem: string,
+    ): Promise<TrustedCertificate & { readonly application: ApplicationHeader }> {
+      const operator = authorise(editor);
+      const app = await requireApplication(ref);
+      requireMayActOn(editor, app.inheritUser, 'trust a certificate for');
       const now = clock.now();
       const cert = readCertificate(pem, now);
       if (cert.notAfter <= now) {
@@ -159,16 +219,70 @@ export function createApplicationsService({ database, audit, clock, hosts }: App
         }
         throw err;
       }
-      return cert;
+      return { ...cert, application: app };
     },
 
-    list(): Promise<Application[]> {
+    /**
+     * Stops trusting one certificate of an application; requests presenting it are refused from
+     * the next one on (certificates are looked up per request). The application and its other
+     * certificates are untouched.
+     */
+    async revokeCertificate(
+      editor: Administrator,
+      ref: ApplicationRef,
+      fingerprintText: string,
+    ): Promise<TrustedCertificate & { readonly application: ApplicationHeader }> {
+      const operator = authorise(editor);
+      const fingerprint = readFingerprint(fingerprintText);
+      const app = await requireApplication(ref);
+      requireMayActOn(editor, app.inheritUser, 'revoke a certificate of');
+      const cert = await db.transaction().execute(async (trx) => {
+        const found = await repo.findCertificate(trx, app.id, fingerprint);
+        if (!found) throw new NotFoundError(`application ${app.name} has no certificate ${fingerprint}`);
+        await repo.deleteCertificate(trx, app.id, fingerprint);
+        await audit.append(trx, operator, {
+          auditType: 'User',
+          operation: AuditOperation.applicationCertificateRevoked,
+          reason: `Certificate ${fingerprint} (${found.subject}, serial ${found.serial}) of application ${app.name} revoked`,
+        });
+        return found;
+      });
+      return { ...cert, application: app };
+    },
+
+    async list(editor: Administrator): Promise<Application[]> {
+      authorise(editor);
       return repo.list(db);
     },
 
+    /**
+     * The application's PMP_API toolkit as a zip (ADR 015). It holds no secret (no key, no
+     * token), so administrators may fetch it for any application.
+     */
+    async toolkitArchive(
+      editor: Administrator,
+      ref: ApplicationRef,
+      serverUrl: string,
+      serverCertificatePem: string | undefined,
+    ) {
+      const application = await this.find(editor, ref);
+      return toolkitArchive({ application, serverUrl, serverCertificatePem, now: new Date(clock.now()) });
+    },
+
+    /** One application with its certificates (e.g. to write its toolkit, which holds no secret). */
+    async find(editor: Administrator, ref: ApplicationRef): Promise<Application> {
+      authorise(editor);
+      const header = await requireApplication(ref);
+      const [app] = await repo.list(db, header.id);
+      if (!app) throw new NotFoundError(`Application with ID ${header.id} does not exist`);
+      return app;
+    },
+
     /** Removes the application and every certificate trusted for it; they stop working at once. */
-    async remove(operator: AuditActor, name: string): Promise<string> {
-      const app = await requireApplication(name);
+    async remove(editor: Administrator, ref: ApplicationRef): Promise<string> {
+      const operator = authorise(editor);
+      const app = await requireApplication(ref);
+      requireMayActOn(editor, app.inheritUser, 'remove');
       await db.transaction().execute(async (trx) => {
         await repo.deleteApplication(trx, app.id);
         await audit.append(trx, operator, {
@@ -196,39 +310,50 @@ export function createApplicationsService({ database, audit, clock, hosts }: App
 
     /**
      * The principal of a request presenting client certificate `der` (no AUTHTOKEN): the user
-     * the application inherits, marked as the application. Refusals are audited.
+     * the application inherits, marked as the application. Refusals are audited. A certificate
+     * that is unknown, outside its dates or used from another host counts as a failed
+     * authentication of the address, like a wrong token; a locked-out address is refused
+     * whatever it presents.
      */
     async authenticateCertificate(der: Buffer, origin: CallOrigin): Promise<Principal> {
+      throttle.refuseIfLockedOut(origin.clientIp);
       const fingerprint = certificateFingerprint(der);
+      const refuse = async (
+        auditOrigin: CallOrigin,
+        user: { id: number; name: string } | undefined,
+        reason: string,
+        message: string,
+      ): Promise<never> => {
+        const outcome = throttle.recordFailure(origin.clientIp);
+        await audit.recordAuthenticationFailure(auditOrigin, user, throttle.failureReason(reason, outcome));
+        if (outcome.delayMs > 0) await sleep(outcome.delayMs);
+        throw new AuthenticationError(message);
+      };
       const owner = await repo.findCertificateOwner(db, fingerprint);
       if (!owner) {
-        await audit.recordAuthenticationFailure(
+        return refuse(
           origin,
           undefined,
           `client certificate ${fingerprint} is not trusted for any application`,
+          MSG_UNTRUSTED,
         );
-        throw new AuthenticationError(MSG_UNTRUSTED);
       }
       const appOrigin = { clientIp: origin.clientIp, client: a2aClientLabel(owner.applicationName) };
       const user = { id: owner.userId, name: owner.username };
       const now = clock.now();
       if (now < owner.notBefore || now >= owner.notAfter) {
-        await audit.recordAuthenticationFailure(
+        return refuse(
           appOrigin,
           user,
           `client certificate ${fingerprint} is outside its validity period`,
-        );
-        throw new AuthenticationError(
           `The client certificate of application ${owner.applicationName} has expired or is not yet valid. Authentication failed.`,
         );
       }
       if (!(await hosts.matches(owner.host, origin.clientIp))) {
-        await audit.recordAuthenticationFailure(
+        return refuse(
           appOrigin,
           user,
           `application ${owner.applicationName} called from a host it is not registered for`,
-        );
-        throw new AuthenticationError(
           `The application ${owner.applicationName} is not allowed to access from this host. Authentication failed.`,
         );
       }

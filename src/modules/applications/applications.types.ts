@@ -34,6 +34,16 @@ export interface Application {
   readonly certificates: readonly TrustedCertificate[];
 }
 
+/** An application named by the CLI, or by its id over REST. */
+export type ApplicationRef = { readonly id: number } | { readonly name: string };
+
+/** What changing an application needs to know: who it is and whose powers it carries. */
+export interface ApplicationHeader {
+  readonly id: number;
+  readonly name: string;
+  readonly inheritUser: { readonly name: string; readonly isSuperAdmin: boolean };
+}
+
 /** An application as identified by one of its certificates, with its inherited user. */
 export interface CertificateOwner {
   readonly applicationName: string;

@@ -122,5 +122,6 @@ export const AuditOperation = {
   applicationRegistered: 'Application Registered',
   applicationRemoved: 'Application Removed',
   applicationCertificateImported: 'Application Certificate Imported',
+  applicationCertificateRevoked: 'Application Certificate Revoked',
   applicationOperationRefused: 'Application Operation Refused',
 } as const;

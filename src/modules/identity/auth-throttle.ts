@@ -1,7 +1,9 @@
 import type { Clock } from '../../platform/clock.js';
+import { AuthenticationError } from '../../platform/errors.js';
+import { normaliseAddress } from './host-binding.js';
 
 export interface AuthThrottleSettings {
-  /** Failed token attempts from one address before it is locked out. */
+  /** Failed authentications (tokens and client certificates together) from one address before it is locked out. */
   readonly failureLimit: number;
   /** How long a lockout lasts; also the window in which failures are counted. */
   readonly lockoutMs: number;
@@ -20,17 +22,24 @@ const MAX_DELAY_MS = 2000;
 const MAX_TRACKED_ADDRESSES = 10_000;
 
 /**
- * Slows, then locks out, client addresses that present wrong API tokens. State is in memory,
- * per process (ADR 007): with several servers behind a load balancer each counts on its own,
- * and a restart forgets. Tokens are 128-bit random, so this is not what stops guessing; it
- * keeps a misbehaving or probing client from hammering the token lookup and the audit trail.
+ * Slows, then locks out, client addresses that present wrong API tokens or untrusted client
+ * certificates (ADR 007, ADR 014). One throttle serves both, so an address cannot double its
+ * attempts by alternating them. State is in memory, per process: with several servers behind a
+ * load balancer each counts on its own, and a restart forgets. Tokens are 128-bit random and
+ * certificates are pinned by SHA-256, so this is not what stops guessing; it keeps a misbehaving
+ * or probing client from hammering the credential lookups and the audit trail.
  *
- * A lockout refuses every token from the address, valid ones included, until it ends.
+ * A lockout refuses every token and certificate from the address, valid ones included, until
+ * it ends. Addresses are compared normalised (an IPv4-mapped IPv6 address is its IPv4 one).
  */
 export interface AuthThrottle {
   /** Milliseconds left of the address's lockout, or 0. */
   lockedOutFor(clientIp: string): number;
+  /** Throws the AuthenticationError a locked-out address gets, whatever it presents. */
+  refuseIfLockedOut(clientIp: string): void;
   recordFailure(clientIp: string): FailureOutcome;
+  /** The audit reason of a failure: `reason`, noting the lockout this failure started. */
+  failureReason(reason: string, outcome: FailureOutcome): string;
 }
 
 interface Entry {
@@ -50,14 +59,26 @@ export function createAuthThrottle(settings: AuthThrottleSettings, clock: Clock)
     while (entries.size > MAX_TRACKED_ADDRESSES) entries.delete(entries.keys().next().value!);
   };
 
+  const lockedOutFor = (clientIp: string): number => {
+    const entry = entries.get(normaliseAddress(clientIp));
+    if (entry === undefined) return 0;
+    return Math.max(0, entry.lockedUntil - clock.now());
+  };
+
   return {
-    lockedOutFor(clientIp) {
-      const entry = entries.get(clientIp);
-      if (entry === undefined) return 0;
-      return Math.max(0, entry.lockedUntil - clock.now());
+    lockedOutFor,
+
+    refuseIfLockedOut(clientIp) {
+      const lockedFor = lockedOutFor(clientIp);
+      if (lockedFor > 0) {
+        throw new AuthenticationError(
+          `Too many failed authentication attempts from this address; try again in ${Math.ceil(lockedFor / 1000)} seconds. Authentication failed.`,
+        );
+      }
     },
 
-    recordFailure(clientIp) {
+    recordFailure(address) {
+      const clientIp = normaliseAddress(address);
       const now = clock.now();
       let entry = entries.get(clientIp);
       if (
@@ -79,6 +100,12 @@ export function createAuthThrottle(settings: AuthThrottleSettings, clock: Clock)
       const free = Math.floor(settings.failureLimit / 2);
       const delayMs = Math.min(MAX_DELAY_MS, Math.max(0, entry.failures - free) * settings.delayStepMs);
       return { delayMs, lockedOut: false };
+    },
+
+    failureReason(reason, outcome) {
+      return outcome.lockedOut
+        ? `${reason}; address locked out for ${settings.lockoutMs / 1000} seconds`
+        : reason;
     },
   };
 }

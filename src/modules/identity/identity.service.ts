@@ -19,8 +19,8 @@ import type { TimeFormatter } from '../../platform/time.js';
 import type { Authenticator } from '../../http/server.js';
 import { actorOf, AuditOperation, type AuditEvent, type AuditService } from '../audit/index.js';
 import type { PolicyCatalog } from '../policies/index.js';
-import { createAuthThrottle, type AuthThrottleSettings } from './auth-throttle.js';
-import { normaliseAddress, type HostResolver } from './host-binding.js';
+import type { AuthThrottle } from './auth-throttle.js';
+import type { HostResolver } from './host-binding.js';
 import { identityRepository as repo, type UserRow } from './identity.repository.js';
 import {
   canonicalRole,
@@ -64,7 +64,8 @@ export interface IdentityServiceDeps {
   readonly time: TimeFormatter;
   readonly policies: PolicyCatalog;
   readonly hosts: HostResolver;
-  readonly throttle: AuthThrottleSettings;
+  /** Shared with the client-certificate authentication of applications (ADR 014). */
+  readonly throttle: AuthThrottle;
 }
 
 const MSG_UNKNOWN_TOKEN = 'API key received is not associated to any user. Authentication failed.';
@@ -74,9 +75,8 @@ const MSG_NOT_ADMIN = 'Only administrators may manage users';
 const TOTP_COLUMN = 'totp_secret_sealed';
 
 export function createIdentityService(deps: IdentityServiceDeps): IdentityService {
-  const { database, keyring, audit, clock, time, policies, hosts } = deps;
+  const { database, keyring, audit, clock, time, policies, hosts, throttle } = deps;
   const db = database.db;
-  const throttle = createAuthThrottle(deps.throttle, clock);
 
   function requireUserManager(principal: Principal): void {
     const role = canonicalRole(principal.role);
@@ -126,25 +126,17 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
 
   return {
     async authenticate(token, origin) {
-      const clientIp = normaliseAddress(origin.clientIp);
-      const lockedFor = throttle.lockedOutFor(clientIp);
-      if (lockedFor > 0) {
-        throw new AuthenticationError(
-          `Too many failed authentication attempts from this address; try again in ${Math.ceil(lockedFor / 1000)} seconds. Authentication failed.`,
-        );
-      }
+      throttle.refuseIfLockedOut(origin.clientIp);
       if (token === undefined) {
         throw new AuthenticationError('No API key was sent (header AUTHTOKEN). Authentication failed.');
       }
       const owner = await repo.findTokenOwner(db, hashApiToken(token));
       if (owner === undefined) {
-        const outcome = throttle.recordFailure(clientIp);
+        const outcome = throttle.recordFailure(origin.clientIp);
         await audit.recordAuthenticationFailure(
           origin,
           undefined,
-          outcome.lockedOut
-            ? `unknown API key; address locked out for ${deps.throttle.lockoutMs / 1000} seconds`
-            : 'unknown API key',
+          throttle.failureReason('unknown API key', outcome),
         );
         if (outcome.delayMs > 0) await sleep(outcome.delayMs);
         throw new AuthenticationError(MSG_UNKNOWN_TOKEN);
@@ -160,7 +152,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
           'User account is locked. Contact your administrator. Authentication failed.',
         );
       }
-      if (owner.allowedHost !== null && !(await hosts.matches(owner.allowedHost, clientIp))) {
+      if (owner.allowedHost !== null && !(await hosts.matches(owner.allowedHost, origin.clientIp))) {
         await audit.recordAuthenticationFailure(origin, user, 'request from a host the user is not bound to');
         throw new AuthenticationError(MSG_WRONG_HOST);
       }

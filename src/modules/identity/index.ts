@@ -1,6 +1,6 @@
 export { createIdentityService, type IdentityService } from './identity.service.js';
 export { registerIdentityRoutes } from './identity.routes.js';
 export { createHostResolver, type HostResolver, type HostLookup } from './host-binding.js';
-export type { AuthThrottleSettings } from './auth-throttle.js';
+export { createAuthThrottle, type AuthThrottle, type AuthThrottleSettings } from './auth-throttle.js';
 export { ROLES, usernameKey, type Role, type BootstrapCredentials } from './identity.types.js';
 export { createUserDirectory, type UserDirectory } from './user-directory.js';

@@ -1,9 +1,4 @@
-export {
-  createPolicyService,
-  type PolicyCatalog,
-  type PolicyEditor,
-  type PolicyService,
-} from './policies.service.js';
+export { createPolicyService, type PolicyCatalog, type PolicyService } from './policies.service.js';
 export { registerPolicyRoutes } from './policies.routes.js';
 export { generatePassword, policyViolation, type CheckContext } from './policy-engine.js';
 export type { PasswordPolicy, PolicyDraft, PolicyRules } from './policies.types.js';

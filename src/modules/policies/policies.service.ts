@@ -1,10 +1,9 @@
 import type { Database, Executor } from '../../platform/db/database.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import { ConflictError, InvalidInputError, NotFoundError, NotPermittedError } from '../../platform/errors.js';
-import type { Caller } from '../../platform/principal.js';
 import type { Secret } from '../../platform/crypto/secret.js';
-import { mayAdministerUsers } from '../access/index.js';
-import { actorOf, AuditOperation, type AuditActor, type AuditService } from '../audit/index.js';
+import { authoriseAdministrator, type Administrator } from '../access/index.js';
+import { AuditOperation, type AuditActor, type AuditService } from '../audit/index.js';
 import { generatePassword, policyViolation, type CheckContext } from './policy-engine.js';
 import { policiesRepository as repo, policyNameKey } from './policies.repository.js';
 import {
@@ -14,13 +13,6 @@ import {
   type PolicyDraft,
   type PolicyRules,
 } from './policies.types.js';
-
-/**
- * Who changes policies: an API caller (authorised here: administrators only), or the local
- * operator of the CLI, who holds the data directory and its master key and is trusted like
- * `rotate-master-key`.
- */
-export type PolicyEditor = { readonly caller: Caller } | { readonly operator: AuditActor };
 
 /**
  * What other modules need: the policy a name means, the default, the effective policy of an
@@ -48,13 +40,8 @@ export type PolicyService = ReturnType<typeof createPolicyService>;
 export function createPolicyService({ database, audit }: PolicyServiceDeps) {
   const db = database.db;
 
-  function authorise(editor: PolicyEditor): AuditActor {
-    if ('operator' in editor) return editor.operator;
-    if (!mayAdministerUsers(editor.caller.principal)) {
-      throw new NotPermittedError('Only administrators may manage password policies');
-    }
-    return actorOf(editor.caller);
-  }
+  const authorise = (editor: Administrator): AuditActor =>
+    authoriseAdministrator(editor, 'password policies');
 
   async function find(executor: Executor, nameOrId: string): Promise<PasswordPolicy | undefined> {
     const byName = await repo.findByKey(executor, policyNameKey(nameOrId));
@@ -150,7 +137,7 @@ export function createPolicyService({ database, audit }: PolicyServiceDeps) {
     },
 
     // ---- administration (native endpoint and CLI) ------------------------------------
-    async create(editor: PolicyEditor, draft: PolicyDraft): Promise<PasswordPolicy> {
+    async create(editor: Administrator, draft: PolicyDraft): Promise<PasswordPolicy> {
       const actor = authorise(editor);
       if (!draft.name) throw new InvalidInputError('POLICYNAME is mandatory and was not given', 40002);
       const name = draft.name;
@@ -171,7 +158,7 @@ export function createPolicyService({ database, audit }: PolicyServiceDeps) {
       }, name);
     },
 
-    async edit(editor: PolicyEditor, id: number, draft: PolicyDraft): Promise<PasswordPolicy> {
+    async edit(editor: Administrator, id: number, draft: PolicyDraft): Promise<PasswordPolicy> {
       const actor = authorise(editor);
       return inTransaction(
         async (trx) => {
@@ -210,7 +197,7 @@ export function createPolicyService({ database, audit }: PolicyServiceDeps) {
       );
     },
 
-    async delete(editor: PolicyEditor, id: number): Promise<string> {
+    async delete(editor: Administrator, id: number): Promise<string> {
       const actor = authorise(editor);
       return inTransaction(async (trx) => {
         const current = await existing(trx, id);
