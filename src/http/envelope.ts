@@ -30,8 +30,12 @@ export function envelope(parts: EnvelopeParts): string {
   return `${json}}}`;
 }
 
-export function failureEnvelope(name: string, error: DomainError): string {
-  return envelope({ name, status: 'Failed', message: error.message, statusCode: error.code });
+export function failureEnvelope(
+  name: string,
+  error: DomainError,
+  nameKey?: EnvelopeParts['nameKey'],
+): string {
+  return envelope({ name, nameKey, status: 'Failed', message: error.message, statusCode: error.code });
 }
 
 export const AUTHENTICATION_OPERATION = 'Authentication';

@@ -217,7 +217,7 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
       reply.header('connection', 'close');
       const error =
         err instanceof DomainError ? err : new InvalidInputError('the request body could not be read');
-      void sendText(reply, failureEnvelope(operationOf(request), error));
+      void sendText(reply, failureEnvelope(operationOf(request), error, operationKeyOf(request)));
     });
   });
 
@@ -258,14 +258,18 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
         }),
       );
     }
-    if (error instanceof DomainError) return sendText(reply, failureEnvelope(operationOf(request), error));
+    if (error instanceof DomainError)
+      return sendText(reply, failureEnvelope(operationOf(request), error, operationKeyOf(request)));
     const code = (error as { code?: string }).code;
     if (typeof code === 'string' && code.startsWith('FST_')) {
-      return sendText(reply, failureEnvelope(operationOf(request), new InvalidInputError(error.message)));
+      return sendText(
+        reply,
+        failureEnvelope(operationOf(request), new InvalidInputError(error.message), operationKeyOf(request)),
+      );
     }
     if (isUnstorableText(error)) {
       const invalid = new InvalidInputError('a value holds a character the database cannot store');
-      return sendText(reply, failureEnvelope(operationOf(request), invalid));
+      return sendText(reply, failureEnvelope(operationOf(request), invalid, operationKeyOf(request)));
     }
     return sendInternalError(request, reply, error);
   });
@@ -276,7 +280,7 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
       app.route({
         method: spec.method,
         url: spec.url,
-        config: { operation: spec.operation },
+        config: { operation: spec.operation, operationKey: spec.operationKey },
         handler: async (request, reply) => {
           const origin: CallOrigin = { clientIp: clientIpOf(request), client: REST_CLIENT };
           const input = await readRequestInput(
@@ -403,6 +407,12 @@ function sendInternalError(request: FastifyRequest, reply: FastifyReply, err: un
 function operationOf(request: FastifyRequest): string {
   const config = request.routeOptions?.config as { operation?: string } | undefined;
   return config?.operation ?? 'Unknown';
+}
+
+/** Failures answer under the same key as the route's successes (`operationName` on 60, 61). */
+function operationKeyOf(request: FastifyRequest): 'operationName' | undefined {
+  const config = request.routeOptions?.config as { operationKey?: 'operationName' } | undefined;
+  return config?.operationKey;
 }
 
 export function pathOf(url: string): string {

@@ -266,7 +266,7 @@ describe.each(dialects())('resource groups on %s', (dialect) => {
   });
 
   it('a shared dynamic group reaches resources created after the share; revoking removes them', async () => {
-    failed(
+    const refused = failed(
       await shareGroups(actor('paul'), {
         resourceGroupIds: [dynamicGroup],
         userIds: [actor('vera').id],
@@ -274,6 +274,11 @@ describe.each(dialects())('resource groups on %s', (dialect) => {
       }),
       /does not exist or is not accessible/,
     );
+    // Failures answer under the same key as successes of this PAM360 endpoint.
+    expect(refused.raw.operation.operationName).toBe('SHARE_RESOURCEGROUP(S)');
+    expect(refused.raw.operation.name).toBeUndefined();
+    const invalid = failed(await shareGroups(actor('olivia'), { resourceGroupIds: [dynamicGroup] }));
+    expect(invalid.raw.operation.operationName).toBe('SHARE_RESOURCEGROUP(S)');
     failed(
       await shareGroups(actor('olivia'), {
         resourceGroupIds: [dynamicGroup, 999999],
