@@ -339,6 +339,78 @@ describe.each(dialects())('resource groups on %s', (dialect) => {
     expect(await listed(actor('vera'))).toEqual([]);
   });
 
+  it('the native edit replaces the criteria of a dynamic group; membership follows at once', async () => {
+    const edit = (group: string, input: Record<string, unknown>) =>
+      actor('olivia').call(`${V1}/resourcegroup/${group}`, { method: 'PUT', input: details(input) });
+    const inSalesBoxes = async (resourceId: string) =>
+      ((await groupsOf(actor('olivia'), resourceId)) as any[]).some((g) => g['GROUP NAME'] === 'Sales boxes');
+    expect(await inSalesBoxes(web1.resourceId)).toBe(true);
+    expect(await inSalesBoxes(db1.resourceId)).toBe(false);
+
+    ok(
+      await edit(dynamicGroup, {
+        andor: 'and',
+        NoOfCriteria: 1,
+        condition_1: 'RESOURCETYPE',
+        operator_1: 'EQUALS',
+        valuefield_1: 'postgresql',
+      }),
+    );
+    expect(await inSalesBoxes(web1.resourceId)).toBe(false);
+    expect(await inSalesBoxes(db1.resourceId)).toBe(true);
+
+    // Refused, and the criteria stay as they are.
+    failed(await edit(dynamicGroup, { NoOfCriteria: 0 }), /NoOfCriteria must be a number from 1/);
+    failed(
+      await edit(dynamicGroup, {
+        NoOfCriteria: 1,
+        condition_1: 'RESOURCENAME',
+        operator_1: 'LIKE',
+        valuefield_1: 'x',
+      }),
+      /unknown operator "LIKE"/,
+    );
+    failed(await edit(dynamicGroup, { NoOfCriteria: 1, condition_1: 'RESOURCENAME' }), /operator_1/);
+    failed(
+      await edit(staticGroup, {
+        NoOfCriteria: 1,
+        condition_1: 'RESOURCENAME',
+        operator_1: 'EQUALS',
+        valuefield_1: 'x',
+      }),
+      /static; criteria apply to dynamic groups only/,
+    );
+    failed(
+      await actor('paul').call(`${V1}/resourcegroup/${dynamicGroup}`, {
+        method: 'PUT',
+        input: details({
+          NoOfCriteria: 1,
+          condition_1: 'RESOURCENAME',
+          operator_1: 'CONTAINS',
+          valuefield_1: '',
+        }),
+      }),
+    );
+    expect(await inSalesBoxes(db1.resourceId)).toBe(true);
+    expect(await inSalesBoxes(web1.resourceId)).toBe(false);
+
+    // Back to the criteria the group was created with.
+    ok(
+      await edit(dynamicGroup, {
+        andor: 'or',
+        NoOfCriteria: 2,
+        condition_1: 'DEPARTMENT',
+        operator_1: 'EQUALS',
+        valuefield_1: 'sales',
+        condition_2: 'RESOURCENAME',
+        operator_2: 'STARTS WITH',
+        valuefield_2: '%_',
+      }),
+    );
+    expect(await inSalesBoxes(web1.resourceId)).toBe(true);
+    expect(await inSalesBoxes(db1.resourceId)).toBe(false);
+  });
+
   it('authorization matrix: what a group share grants to each caller', async () => {
     const parent = ok(await createGroup(actor('olivia'), { GROUPNAME: 'Matrix parent' })).details
       .RESOURCEGROUPID;

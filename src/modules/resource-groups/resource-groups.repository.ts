@@ -68,6 +68,12 @@ export const resourceGroupsRepository = {
     return row === undefined ? undefined : row.parent_id === null ? null : Number(row.parent_id);
   },
 
+  /** The group's criteria become `criteria` (membership of a dynamic group is computed from them live). */
+  async replaceCriteria(trx: Executor, groupId: number, criteria: readonly Criterion[]): Promise<void> {
+    await trx.deleteFrom('resource_group_criteria').where('group_id', '=', groupId).execute();
+    await insertCriteria(trx, groupId, criteria);
+  },
+
   async update(trx: Executor, id: number, set: Record<string, unknown>): Promise<void> {
     if (Object.keys(set).length === 0) return;
     await trx.updateTable('resource_groups').set(set).where('id', '=', id).execute();

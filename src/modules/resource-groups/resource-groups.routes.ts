@@ -98,10 +98,12 @@ function readPatch(input: PmpInput): ResourceGroupPatch {
     parentId: optionalId(details, 'PARENTGROUPID', 'parent group'),
     policy: details.has('POLICY') ? details.string('POLICY', { maxLength: 100 }) || null : undefined,
     noHelpDeskRetrieval: readBoolean(details, 'NoHelpDeskRetrieval'),
+    // The criteria are given whole, as at creation: they replace the group's criteria.
+    rules: details.has('NoOfCriteria') || details.has('condition_1') ? readCriteria(details) : undefined,
   };
   if (Object.values(patch).every((v) => v === undefined))
     throw new InvalidInputError(
-      'nothing to change: give DESCRIPTION, PARENTGROUPID, POLICY or NoHelpDeskRetrieval',
+      'nothing to change: give DESCRIPTION, PARENTGROUPID, POLICY, NoHelpDeskRetrieval or the criteria of a dynamic group (andor, NoOfCriteria, condition_N, operator_N, valuefield_N)',
     );
   return patch;
 }

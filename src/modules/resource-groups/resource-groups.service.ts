@@ -253,6 +253,15 @@ export function createResourceGroupsService(deps: ResourceGroupsServiceDeps) {
         if (patch.policy !== undefined) set.password_policy = await canonicalPolicy(trx, patch.policy);
         if (patch.noHelpDeskRetrieval !== undefined)
           set.no_helpdesk_retrieval = patch.noHelpDeskRetrieval ? 1 : 0;
+        if (patch.rules !== undefined) {
+          if (group.group_type !== 'dynamic') {
+            throw new InvalidInputError(
+              `Resource group ${group.name} is static; criteria apply to dynamic groups only`,
+            );
+          }
+          set.match_all = patch.rules.matchAll ? 1 : 0;
+          await repo.replaceCriteria(trx, groupId, patch.rules.criteria);
+        }
         await repo.update(trx, groupId, set);
         await audit.append(
           trx,

@@ -121,6 +121,8 @@ export interface ResourceGroupPatch {
   readonly parentId?: number | null;
   readonly policy?: string | null;
   readonly noHelpDeskRetrieval?: boolean;
+  /** New criteria of a dynamic group, replacing all of its criteria. */
+  readonly rules?: { readonly matchAll: boolean; readonly criteria: readonly Criterion[] };
 }
 
 export interface ResourceGroupView {
