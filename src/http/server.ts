@@ -232,6 +232,7 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
   }
 
   const patterns: { method: HttpMethod; regex: RegExp }[] = [];
+  const peerCertificates = new WeakMap<object, Buffer | null>();
 
   app.setNotFoundHandler(async (request, reply) => {
     const path = pathOf(request.url).replace(/\/{2,}/g, '/');
@@ -289,7 +290,7 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
           );
           // Authentication first: a caller without a valid token learns nothing about the input.
           const token = extractToken(request.headers, input);
-          const certificate = token === undefined ? peerCertificateOf(request) : undefined;
+          const certificate = token === undefined ? peerCertificateOf(request, peerCertificates) : undefined;
           const principal =
             certificate && options.certificates
               ? await options.certificates.authenticateCertificate(certificate, origin)
@@ -344,12 +345,24 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
   return { app, router };
 }
 
-/** The DER client certificate the TLS peer presented, if any (unverified: the caller checks it). */
-function peerCertificateOf(request: FastifyRequest): Buffer | undefined {
+/**
+ * The DER client certificate the TLS peer presented, if any (unverified: the caller checks it).
+ * Read once per connection into `seen`: it cannot change on a connection (we do not
+ * renegotiate), and keep-alive clients send many requests on one.
+ */
+function peerCertificateOf(
+  request: FastifyRequest,
+  seen: WeakMap<object, Buffer | null>,
+): Buffer | undefined {
   const socket = request.raw.socket as Partial<TLSSocket>;
   if (typeof socket.getPeerCertificate !== 'function') return undefined;
-  const cert = socket.getPeerCertificate(false) as { raw?: Buffer } | null;
-  return cert?.raw && cert.raw.length > 0 ? cert.raw : undefined;
+  let der = seen.get(socket);
+  if (der === undefined) {
+    const cert = socket.getPeerCertificate(false) as { raw?: Buffer } | null;
+    der = cert?.raw && cert.raw.length > 0 ? cert.raw : null;
+    seen.set(socket, der);
+  }
+  return der ?? undefined;
 }
 
 /**
