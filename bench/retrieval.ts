@@ -2,7 +2,9 @@
  * Retrieval benchmark: password retrieval over HTTPS keep-alive at 32 concurrent connections,
  * from a vault of 100,000 accounts on the embedded SQLite default, every retrieval audited.
  * The baseline, measured in the same run with the same load generator, is a bare node:https
- * server answering a JSON body of the same size. The figure that matters is the ratio.
+ * server answering a JSON body of the same size. The figure that matters is the ratio. A second
+ * Bulwark row retrieves the same passwords as an A2A application (client certificate, no token;
+ * ADR 014), compared with the token row.
  *
  *   npm run bench                       # defaults below
  *   BENCH_ACCOUNTS=20000 BENCH_SECONDS=5 npm run bench
@@ -60,11 +62,12 @@ async function load(
   pathFor: (i: number) => string,
   headers: Record<string, string>,
   seconds: number,
+  clientCertificate?: { cert: string; key: string },
 ): Promise<LoadResult> {
   const pool = new Pool(`https://127.0.0.1:${port}`, {
     connections: CONNECTIONS,
     pipelining: 1,
-    connect: { rejectUnauthorized: false },
+    connect: { rejectUnauthorized: false, ...clientCertificate },
   });
   const latencies: number[] = [];
   let errors = 0;
@@ -195,6 +198,31 @@ async function main(): Promise<void> {
 
     await load(server.port, pick, headers, 2); // warm-up
     const bulwark = await load(server.port, pick, headers, SECONDS);
+
+    // The same retrievals by an application with its client certificate, inheriting admin.
+    const certDir = path.join(work, 'a2a');
+    const a2a = (...args: string[]) =>
+      execFileAsync(process.execPath, [cli, 'a2a', ...args, '--data-dir', dataDir], { env });
+    await a2a(
+      'register',
+      '--name',
+      'Bench',
+      '--host',
+      '127.0.0.1',
+      '--resource-type',
+      'Linux',
+      '--operations',
+      'RETRIEVE',
+      '--inherit-user',
+      'admin',
+    );
+    await a2a('create-cert', '--name', 'Bench', '--out', certDir);
+    const clientCertificate = {
+      cert: readFileSync(path.join(certDir, 'Bench.crt'), 'utf8'),
+      key: readFileSync(path.join(certDir, 'Bench.key'), 'utf8'),
+    };
+    await load(server.port, pick, {}, 2, clientCertificate);
+    const application = await load(server.port, pick, {}, SECONDS, clientCertificate);
     await stopChild(server.child);
 
     const baselineScript = `
@@ -220,8 +248,12 @@ async function main(): Promise<void> {
     );
     printRow('bare node:https (baseline)', bare);
     printRow('Bulwark GET .../password (SQLite)', bulwark);
+    printRow('Bulwark, A2A client certificate', application);
     console.log(
       `ratio (Bulwark / baseline): ${(bulwark.requests / bulwark.seconds / (bare.requests / bare.seconds)).toFixed(2)}  (target ≥ 0.5)`,
+    );
+    console.log(
+      `ratio (A2A / token): ${(application.requests / application.seconds / (bulwark.requests / bulwark.seconds)).toFixed(2)}`,
     );
     console.log(`every retrieval audited; database file ${(auditRecords / 1024 / 1024).toFixed(0)} MiB`);
   } finally {

@@ -1,4 +1,5 @@
 import type { Executor } from '../../platform/db/database.js';
+import { precompiled } from '../../platform/db/precompiled.js';
 import {
   parseOperations,
   type Application,
@@ -16,6 +17,43 @@ export interface NewApplication {
   readonly operations: readonly string[];
   readonly userId: number;
   readonly createdAt: number;
+}
+
+const certificateOwnerQuery = precompiled<[fingerprint: string], CertificateOwnerRow>(
+  (db, fingerprint) =>
+    db
+      .selectFrom('application_certificates')
+      .innerJoin('applications', 'applications.id', 'application_certificates.application_id')
+      .innerJoin('users', 'users.id', 'applications.user_id')
+      .select([
+        'applications.name',
+        'applications.host',
+        'applications.operations',
+        'application_certificates.not_before',
+        'application_certificates.not_after',
+        'users.id as user_id',
+        'users.username',
+        'users.role',
+        'users.is_super_admin',
+        'users.is_api_user',
+        'users.locked',
+      ])
+      .where('application_certificates.fingerprint', '=', fingerprint),
+  1,
+);
+
+interface CertificateOwnerRow {
+  name: string;
+  host: string;
+  operations: string;
+  not_before: number | string;
+  not_after: number | string;
+  user_id: number | string;
+  username: string;
+  role: string;
+  is_super_admin: number;
+  is_api_user: number;
+  locked: number;
 }
 
 export const applicationsRepository = {
@@ -167,26 +205,9 @@ export const applicationsRepository = {
   },
 
   /** On every request that presents a client certificate. */
+  /** On the hot path of every application request: compiled once (ADR 014). */
   async findCertificateOwner(db: Executor, fingerprint: string): Promise<CertificateOwner | undefined> {
-    const row = await db
-      .selectFrom('application_certificates')
-      .innerJoin('applications', 'applications.id', 'application_certificates.application_id')
-      .innerJoin('users', 'users.id', 'applications.user_id')
-      .select([
-        'applications.name',
-        'applications.host',
-        'applications.operations',
-        'application_certificates.not_before',
-        'application_certificates.not_after',
-        'users.id as user_id',
-        'users.username',
-        'users.role',
-        'users.is_super_admin',
-        'users.is_api_user',
-        'users.locked',
-      ])
-      .where('application_certificates.fingerprint', '=', fingerprint)
-      .executeTakeFirst();
+    const [row] = await certificateOwnerQuery(db, fingerprint);
     if (!row) return undefined;
     return {
       applicationName: row.name,
