@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientCertificate } from '../../src/platform/tls.js';
-import { pmpClient, rawRequest, type PmpAnswer } from '../helpers/client.js';
+import { pmpClient, rawRequest } from '../helpers/client.js';
+import { expectSuccess } from '../helpers/expect-pmp.js';
 import { requireBinary } from '../helpers/services.js';
 import { sqlOn } from '../helpers/sql.js';
 import { dialects, startServer, type Instance, type RunningServer } from '../helpers/server.js';
@@ -52,11 +53,6 @@ function expectFailure(run: Run, code: number, why: RegExp): void {
   expect(lines, run.stderr).toHaveLength(1);
   expect(lines[0]).toMatch(/^PMP_API: /);
   expect(lines[0]).toMatch(why);
-}
-
-function expectSuccess(answer: PmpAnswer): PmpAnswer {
-  expect(answer.status, answer.message).toBe('Success');
-  return answer;
 }
 
 describe.each(dialects())('the PMP_API toolkit on %s', (dialect) => {

@@ -9,6 +9,7 @@ import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientCertificate } from '../../src/platform/tls.js';
 import { details, pmpClient, type PmpAnswer } from '../helpers/client.js';
+import { expectFailed, expectSuccess } from '../helpers/expect-pmp.js';
 import { sqlOn } from '../helpers/sql.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 
@@ -16,19 +17,6 @@ const V1 = '/restapi/json/v1';
 
 type Client = ReturnType<typeof pmpClient>;
 type ClientCert = { cert: string; key: string };
-
-function expectSuccess(answer: PmpAnswer): PmpAnswer {
-  expect(answer.http.status).toBe(200);
-  expect(answer.status, answer.message).toBe('Success');
-  return answer;
-}
-
-function expectFailed(answer: PmpAnswer, message: RegExp): PmpAnswer {
-  expect(answer.http.status).toBe(200);
-  expect(answer.status, answer.message).toBe('Failed');
-  expect(answer.message).toMatch(message);
-  return answer;
-}
 
 /** The SHA-256 fingerprint of a PEM certificate as Bulwark shows it: 64 lower-case hex digits. */
 function fingerprintOf(pem: string): string {

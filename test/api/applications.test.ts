@@ -9,23 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientCertificate } from '../../src/platform/tls.js';
-import { pmpClient, type PmpAnswer } from '../helpers/client.js';
+import { pmpClient } from '../helpers/client.js';
+import { expectFailed, expectSuccess } from '../helpers/expect-pmp.js';
 import { sqlOn } from '../helpers/sql.js';
 import { dialects, startServer, type Instance, type RunningServer } from '../helpers/server.js';
 
 const V1 = '/restapi/json/v1';
-
-function expectSuccess(answer: PmpAnswer): PmpAnswer {
-  expect(answer.status, answer.message).toBe('Success');
-  return answer;
-}
-
-function expectFailed(answer: PmpAnswer, message: RegExp): PmpAnswer {
-  expect(answer.http.status).toBe(200);
-  expect(answer.status, answer.message).toBe('Failed');
-  expect(answer.message).toMatch(message);
-  return answer;
-}
 
 describe.each(dialects())('application-to-application on %s', (dialect) => {
   let server: RunningServer;

@@ -11,6 +11,18 @@ describe.each(dialects())('resource groups on %s', (dialect) => {
   let admin: ReturnType<typeof pmpClient>;
   const V1 = '/restapi/json/v1';
 
+  /** The dynamic group "Sales boxes": anything of sales, or named with a literal "%_" prefix. */
+  const SALES_BOXES_CRITERIA = {
+    andor: 'or',
+    NoOfCriteria: 2,
+    condition_1: 'DEPARTMENT',
+    operator_1: 'EQUALS',
+    valuefield_1: 'sales',
+    condition_2: 'RESOURCENAME',
+    operator_2: 'STARTS WITH',
+    valuefield_2: '%_',
+  };
+
   interface Actor {
     readonly name: string;
     readonly id: string;
@@ -114,14 +126,7 @@ describe.each(dialects())('resource groups on %s', (dialect) => {
         GROUPNAME: 'Sales boxes',
         DESCRIPTION: 'anything of sales, or named %_literal',
         GROUPTYPE: 'DYNAMIC',
-        andor: 'or',
-        NoOfCriteria: 2,
-        condition_1: 'DEPARTMENT',
-        operator_1: 'EQUALS',
-        valuefield_1: 'sales',
-        condition_2: 'RESOURCENAME',
-        operator_2: 'STARTS WITH',
-        valuefield_2: '%_',
+        ...SALES_BOXES_CRITERIA,
       }),
     );
     expect(dyn.message).toBe('Group Sales boxes has been added successfully.');
@@ -395,18 +400,7 @@ describe.each(dialects())('resource groups on %s', (dialect) => {
     expect(await inSalesBoxes(web1.resourceId)).toBe(false);
 
     // Back to the criteria the group was created with.
-    ok(
-      await edit(dynamicGroup, {
-        andor: 'or',
-        NoOfCriteria: 2,
-        condition_1: 'DEPARTMENT',
-        operator_1: 'EQUALS',
-        valuefield_1: 'sales',
-        condition_2: 'RESOURCENAME',
-        operator_2: 'STARTS WITH',
-        valuefield_2: '%_',
-      }),
-    );
+    ok(await edit(dynamicGroup, SALES_BOXES_CRITERIA));
     expect(await inSalesBoxes(web1.resourceId)).toBe(true);
     expect(await inSalesBoxes(db1.resourceId)).toBe(false);
   });
