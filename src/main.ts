@@ -14,7 +14,7 @@ import { FieldReader } from './http/field-reader.js';
 import { DomainError } from './platform/errors.js';
 import { createClientCertificate } from './platform/tls.js';
 import { writeFileDurably } from './platform/fs.js';
-import { readFile, mkdir } from 'node:fs/promises';
+import { access, readFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { certificateFileBase, writeToolkit, type Application } from './modules/applications/index.js';
 
@@ -370,14 +370,30 @@ a2a
       const base = certificateFileBase(known.name);
       const keyFile = path.join(options.out, `${base}.key`);
       const certFile = path.join(options.out, `${base}.crt`);
-      await mkdir(options.out, { recursive: true, mode: 0o700 });
-      const cert = await instance.services.applications.importCertificate(
-        operator(),
-        { id: known.id },
-        generated.certPem,
-      );
-      await writeFileDurably(keyFile, generated.keyPem, 0o600);
-      await writeFileDurably(certFile, generated.certPem, 0o644);
+      for (const file of [keyFile, certFile]) {
+        if (await exists(file)) {
+          throw new InstanceError(
+            `${file} exists; remove it or choose another --out (a key is never overwritten)`,
+          );
+        }
+      }
+      // Files first: a certificate is trusted only once its key is safely on disk.
+      await writingTo(options.out, async () => {
+        await mkdir(options.out, { recursive: true, mode: 0o700 });
+        await writeFileDurably(keyFile, generated.keyPem, 0o600);
+        await writeFileDurably(certFile, generated.certPem, 0o644);
+      });
+      let cert;
+      try {
+        cert = await instance.services.applications.importCertificate(
+          operator(),
+          { id: known.id },
+          generated.certPem,
+        );
+      } catch (err) {
+        await Promise.all([rm(keyFile, { force: true }), rm(certFile, { force: true })]);
+        throw err;
+      }
       process.stdout.write(
         `Certificate ${cert.fingerprint} imported for application ${known.name}.\n  key:         ${keyFile}\n  certificate: ${certFile}\n`,
       );
@@ -393,9 +409,16 @@ a2a
   .action(async (options: { dataDir?: string; name: string; server: string; out: string }) => {
     await withPolicies(options.dataDir, async (instance) => {
       const application = await findApplication(instance, options.name);
-      const written = await writeToolkit(
-        { application, serverUrl: options.server, serverCertificatePem: instance.tls.cert, now: new Date() },
-        options.out,
+      const written = await writingTo(options.out, () =>
+        writeToolkit(
+          {
+            application,
+            serverUrl: options.server,
+            serverCertificatePem: instance.tls.cert,
+            now: new Date(),
+          },
+          options.out,
+        ),
       );
       process.stdout.write(`PMP_API toolkit of application ${application.name} written:\n`);
       for (const file of written.files) process.stdout.write(`  ${file}\n`);
@@ -459,6 +482,24 @@ a2a
       process.stdout.write(`Application ${name} removed.\n`);
     });
   });
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** File-system failures while writing into a directory the operator named, in one line. */
+async function writingTo<T>(directory: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === undefined) throw err;
+    throw new InstanceError(`cannot write into ${directory}: ${(err as Error).message}`);
+  }
+}
 
 async function findApplication(
   instance: Awaited<ReturnType<typeof openInstance>>,

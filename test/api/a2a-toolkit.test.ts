@@ -42,6 +42,8 @@ function runKit(
         resolve({ code, stdout, stderr });
       },
     );
+    // A command that fails early never reads its stdin: the write then meets EPIPE, which is fine.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input ?? '');
   });
 }
@@ -409,11 +411,39 @@ describe.each(dialects())('the PMP_API toolkit on %s', (dialect) => {
     expect(plain.code).not.toBe(0);
     expect(plain.stderr).toMatch(/the server URL must be an https:\/\/ URL/);
 
+    const notADirectory = path.join(full, 'PMP_API.sh', 'kit');
+    const unwritable = await a2a(
+      'toolkit',
+      '--name',
+      'Full',
+      '--server',
+      server.baseUrl,
+      '--out',
+      notADirectory,
+    );
+    expect(unwritable.code).not.toBe(0);
+    expect(unwritable.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^bulwark: cannot write into .*ENOTDIR/),
+    ]);
+
+    // create-cert never overwrites a key, and trusts nothing new when it refuses.
+    const certificates = async () =>
+      (JSON.parse((await a2a('list', '--json')).stdout) as { name: string; certificates: unknown[] }[]).find(
+        (a) => a.name === 'Full',
+      )!.certificates.length;
+    const before = await certificates();
+    const again = await a2a('create-cert', '--name', 'Full', '--out', full);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/Full\.key exists; remove it or choose another --out/);
+    const unwritableCert = await a2a('create-cert', '--name', 'Full', '--out', notADirectory);
+    expect(unwritableCert.stderr).toMatch(/cannot write into .*ENOTDIR/);
+    expect(await certificates()).toBe(before);
+
     const confFile = path.join(full, 'PMP_API.conf');
     writeFileSync(confFile, readFileSync(confFile, 'utf8').replace('TimeoutSeconds=30', 'TimeoutSeconds=20'));
-    const again = await a2a('toolkit', '--name', 'Full', '--server', server.baseUrl, '--out', full);
-    expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/PMP_API\.conf exists and was kept/);
+    const rewritten = await a2a('toolkit', '--name', 'Full', '--server', server.baseUrl, '--out', full);
+    expect(rewritten.code).toBe(0);
+    expect(rewritten.stdout).toMatch(/PMP_API\.conf exists and was kept/);
     expect(readFileSync(confFile, 'utf8')).toContain('TimeoutSeconds=20');
 
     const elsewhere = path.join(work, 'named');
