@@ -2,9 +2,10 @@
  * Retrieval benchmark: password retrieval over HTTPS keep-alive at 32 concurrent connections,
  * from a vault of 100,000 accounts on the embedded SQLite default, every retrieval audited.
  * The baseline, measured in the same run with the same load generator, is a bare node:https
- * server answering a JSON body of the same size. The figure that matters is the ratio. A second
- * Bulwark row retrieves the same passwords as an A2A application (client certificate, no token;
- * ADR 014), compared with the token row.
+ * server answering a JSON body of the same size. The figure that matters is the ratio. Two more
+ * Bulwark rows retrieve the same passwords as a Password User reaching them through resource
+ * shares, and as an A2A application (client certificate, no token; ADR 014), each compared
+ * with the super administrator's token row.
  *
  *   npm run bench                       # defaults below
  *   BENCH_ACCOUNTS=20000 BENCH_SECONDS=5 npm run bench
@@ -199,6 +200,20 @@ async function main(): Promise<void> {
     await load(server.port, pick, headers, 2); // warm-up
     const bulwark = await load(server.port, pick, headers, SECONDS);
 
+    // The same retrievals by a Password User who reaches every resource through a share (most
+    // real callers), rather than the super administrator who needs no grant lookup.
+    const user = await pmp(server.port, authToken, 'POST', '/restapi/json/v1/user', {
+      operation: { Details: { USERNAME: 'bench-user', ROLE: 'Password User', ISAPIUSER: 'true' } },
+    });
+    for (const resourceId of new Set(targets.map((t) => t.split('/')[5]!))) {
+      await pmp(server.port, authToken, 'PUT', `/restapi/json/v1/resources/${resourceId}/share`, {
+        operation: { Details: { USERID: user.Details.USERID, ACCESSTYPE: 'view' } },
+      });
+    }
+    const userHeaders = { AUTHTOKEN: user.Details.AUTHTOKEN as string };
+    await load(server.port, pick, userHeaders, 2);
+    const shared = await load(server.port, pick, userHeaders, SECONDS);
+
     // The same retrievals by an application with its client certificate, inheriting admin.
     const certDir = path.join(work, 'a2a');
     const a2a = (...args: string[]) =>
@@ -248,12 +263,16 @@ async function main(): Promise<void> {
     );
     printRow('bare node:https (baseline)', bare);
     printRow('Bulwark GET .../password (SQLite)', bulwark);
+    printRow('Bulwark, user with a resource share', shared);
     printRow('Bulwark, A2A client certificate', application);
     console.log(
       `ratio (Bulwark / baseline): ${(bulwark.requests / bulwark.seconds / (bare.requests / bare.seconds)).toFixed(2)}  (target ≥ 0.5)`,
     );
     console.log(
-      `ratio (A2A / token): ${(application.requests / application.seconds / (bulwark.requests / bulwark.seconds)).toFixed(2)}`,
+      `ratio (shared user / super admin): ${(shared.requests / shared.seconds / (bulwark.requests / bulwark.seconds)).toFixed(2)}`,
+    );
+    console.log(
+      `ratio (A2A / super admin token): ${(application.requests / application.seconds / (bulwark.requests / bulwark.seconds)).toFixed(2)}`,
     );
     console.log(`every retrieval audited; database file ${(auditRecords / 1024 / 1024).toFixed(0)} MiB`);
   } finally {

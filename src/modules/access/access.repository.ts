@@ -1,5 +1,6 @@
 import { sql, type ExpressionBuilder, type RawBuilder } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
+import { precompiled } from '../../platform/db/precompiled.js';
 import type { Schema, SharePermission } from '../../platform/db/schema.js';
 
 /**
@@ -24,16 +25,20 @@ export const accessRepository = {
     return [...direct.map(directGrant), ...viaGroups.map(groupGrant)];
   },
 
-  /** Grants on one account (not through its resource): account shares, or a static group listing it. */
-  async accountGrants(db: Executor, userId: number, accountId: number): Promise<Grant[]> {
-    const [direct, viaGroups] = await Promise.all([
-      grantsOn(db, 'account_shares', 'account_id', accountId, userId),
-      db
-        .selectFrom(groupGrantedAccounts(userId, accountId).as('ga'))
-        .select(['ga.permission', 'ga.retrieve'])
-        .execute(),
-    ]);
-    return [...direct.map(directGrant), ...viaGroups.map(groupGrant)];
+  /**
+   * Every grant reaching the user on one account: on its resource (as `resourceGrants`) and on
+   * the account itself (account shares, static groups listing it), in one precompiled
+   * statement: this is the retrieval path of every caller who is neither owner nor super
+   * administrator.
+   */
+  async accountReleaseGrants(
+    db: Executor,
+    userId: number,
+    resourceId: number,
+    accountId: number,
+  ): Promise<Grant[]> {
+    const rows = await accountReleaseGrantsQuery(db, userId, resourceId, accountId);
+    return rows.map(groupGrant);
   },
 
   /** Ids of the accounts of a resource the user reaches by owning them or by an account share. */
@@ -125,6 +130,41 @@ export const accessRepository = {
   },
 };
 
+const accountReleaseGrantsQuery = precompiled<
+  [userId: number, resourceId: number, accountId: number],
+  { permission: SharePermission; retrieve: number | string }
+>(
+  (db, userId, resourceId, accountId) =>
+    db
+      .selectFrom(
+        sql<{ permission: SharePermission; retrieve: number }>`(${reachedGroupsCte(userId)}
+          select s.permission as permission, 1 as retrieve from resource_shares s
+            where s.resource_id = ${resourceId}
+              and (s.user_id = ${userId}
+                   or s.group_id in (select m.group_id from user_group_members m where m.user_id = ${userId}))
+          union all
+          select s.permission, 1 from account_shares s
+            where s.account_id = ${accountId}
+              and (s.user_id = ${userId}
+                   or s.group_id in (select m.group_id from user_group_members m where m.user_id = ${userId}))
+          union all
+          select rg.permission, rg.retrieve from reached rg
+            join resource_group_members m on m.group_id = rg.group_id
+            where m.resource_id = ${resourceId}
+          union all
+          select rg.permission, rg.retrieve from reached rg
+            join resource_groups g on g.id = rg.group_id and g.group_type = 'dynamic'
+            join resources r on ${DYNAMIC_MEMBER}
+            where r.id = ${resourceId}
+          union all
+          select rg.permission, rg.retrieve from reached rg
+            join resource_group_accounts ga on ga.group_id = rg.group_id
+            where ga.account_id = ${accountId})`.as('grants'),
+      )
+      .select(['grants.permission', 'grants.retrieve']),
+  3,
+);
+
 /** A grant reaching a user; `retrieve` is false through a group that forbids help-desk retrieval. */
 export interface Grant {
   readonly permission: SharePermission;
@@ -195,8 +235,7 @@ function groupGrantedResources(userId: number, resourceId?: number) {
 }
 
 /** (account_id, resource_id, permission, retrieve) of accounts listed in a shared static group. */
-function groupGrantedAccounts(userId: number, accountId?: number) {
-  const only = accountId === undefined ? sql`` : sql`and ga.account_id = ${accountId}`;
+function groupGrantedAccounts(userId: number) {
   return sql<{
     account_id: number;
     resource_id: number;
@@ -207,8 +246,7 @@ function groupGrantedAccounts(userId: number, accountId?: number) {
            rg.retrieve as retrieve
       from reached rg
       join resource_group_accounts ga on ga.group_id = rg.group_id
-      join accounts a on a.id = ga.account_id
-      where 1 = 1 ${only})`;
+      join accounts a on a.id = ga.account_id)`;
 }
 
 async function grantsOn(

@@ -86,11 +86,12 @@ export function createAccessPolicy(): AccessPolicy {
       ownerOrSuper(principal, account.ownerId),
     );
     if (own === 'full') return { permission: own, mayRetrieve: true };
-    const [onResource, onAccount] = await Promise.all([
-      accessRepository.resourceGrants(db, principal.userId, account.resource.id),
-      accessRepository.accountGrants(db, principal.userId, account.id),
-    ]);
-    const grants = [...onResource, ...onAccount];
+    const grants = await accessRepository.accountReleaseGrants(
+      db,
+      principal.userId,
+      account.resource.id,
+      account.id,
+    );
     return {
       permission: broadest(...grants.map((g) => g.permission)),
       mayRetrieve: grants.some((g) => g.retrieve),
