@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientCertificate } from '../../src/platform/tls.js';
+import { createApiUser } from '../helpers/actors.js';
 import { pmpClient, rawRequest } from '../helpers/client.js';
 import { expectSuccess } from '../helpers/expect-pmp.js';
 import { requireBinary } from '../helpers/services.js';
@@ -291,12 +292,7 @@ describe.each(dialects())('the PMP_API toolkit on %s', (dialect) => {
   });
 
   it('reaches only what the inherited user may reach', async () => {
-    expectSuccess(
-      await admin(`${V1}/user`, {
-        method: 'POST',
-        input: { operation: { Details: { USERNAME: 'svc', ROLE: 'Password User', ISAPIUSER: 'true' } } },
-      }),
-    );
+    await createApiUser(server, 'svc', 'Password User');
     const limited = await kitFor('Limited', '127.0.0.1', 'RETRIEVE,RESET_LOCAL,CREATE', 'svc');
     const hidden = await runKit(limited, ['RETRIEVE', 'web 1', 'deploy']);
     expect(hidden.stdout).toBe('');
@@ -499,15 +495,8 @@ describe.each(dialects())('the PMP_API toolkit on %s', (dialect) => {
     await failed(`${V1}/applications/${id}/toolkit`, server.token, /SERVERURL/);
     await failed(toolkitPath('http://127.0.0.1:1'), server.token, /must be an https:\/\/ URL/);
     await failed(toolkitPath(server.baseUrl).replace(`/${id}/`, '/999999/'), server.token, /does not exist/);
-    const user = expectSuccess(
-      await admin(`${V1}/user`, {
-        method: 'POST',
-        input: {
-          operation: { Details: { USERNAME: 'plain-kit', ROLE: 'Password User', ISAPIUSER: 'true' } },
-        },
-      }),
-    );
-    await failed(toolkitPath(server.baseUrl), user.details.AUTHTOKEN as string, /Only administrators/);
+    const user = await createApiUser(server, 'plain-kit', 'Password User');
+    await failed(toolkitPath(server.baseUrl), user.token, /Only administrators/);
     // An application itself may not fetch toolkits.
     const answer = await pmpClient(server.baseUrl, '')(toolkitPath(server.baseUrl), {
       token: null,

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiUser } from '../helpers/actors.js';
 import { details, parsePmp, pmpClient, rawRequest, type PmpAnswer } from '../helpers/client.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 import { totp, type TotpParameters } from '../../src/platform/crypto/totp.js';
@@ -487,30 +488,15 @@ describe.each(dialects())('account flags on %s', (dialect) => {
     expect(failed(await fetchTotp('99999999')).statusCode).toBe(40400);
     expect(failed(await fetchTotp('abc')).statusCode).toBe(40005);
 
-    const created = ok(
-      await call(`${V1}/user`, {
-        method: 'POST',
-        input: details({
-          USERNAME: 'totp-reader',
-          FULLNAME: 'TOTP Reader',
-          EMAIL: 'reader@example.test',
-          ROLE: 'Password User',
-          ISAPIUSER: 'true',
-          EXPIRYDATE: 'NeverExpires',
-        }),
-      }),
-    );
-    const reader = pmpClient(server.baseUrl, created.details.AUTHTOKEN as string);
-    const userId = ok(await call(`${V1}/user/getUserId`, { query: { USERNAME: 'totp-reader' } })).details
-      .USERID;
-    expect(failed(await fetchTotp(aid, { REASON: 'x' }, reader)).statusCode).toBe(40400);
+    const reader = await createApiUser(server, 'totp-reader', 'Password User');
+    expect(failed(await fetchTotp(aid, { REASON: 'x' }, reader.call)).statusCode).toBe(40400);
     ok(
       await call(`${V1}/resources/${rid}/accounts/${aid}/share`, {
         method: 'PUT',
-        input: details({ ACCESSTYPE: 'view', USERID: String(userId) }),
+        input: details({ ACCESSTYPE: 'view', USERID: reader.id }),
       }),
     );
-    ok(await fetchTotp(aid, { REASON: 'x' }, reader));
+    ok(await fetchTotp(aid, { REASON: 'x' }, reader.call));
 
     if (dialect === 'sqlite') {
       const { readdirSync, readFileSync } = await import('node:fs');

@@ -8,6 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientCertificate } from '../../src/platform/tls.js';
+import { createApiUser } from '../helpers/actors.js';
 import { details, pmpClient, type PmpAnswer } from '../helpers/client.js';
 import { expectFailed, expectSuccess } from '../helpers/expect-pmp.js';
 import { sqlOn } from '../helpers/sql.js';
@@ -58,18 +59,9 @@ describe.each(dialects())('application REST endpoints on %s', (dialect) => {
   beforeAll(async () => {
     server = await startServer(dialect);
     admin = pmpClient(server.baseUrl, server.token);
-    const apiUser = async (username: string, role: string) => {
-      const created = expectSuccess(
-        await admin(`${V1}/user`, {
-          method: 'POST',
-          input: details({ USERNAME: username, ROLE: role, ISAPIUSER: 'true' }),
-        }),
-      );
-      return pmpClient(server.baseUrl, created.details.AUTHTOKEN as string);
-    };
-    userAdmin = await apiUser('user-admin', 'Administrator');
-    passwordAdmin = await apiUser('password-admin', 'Password Administrator');
-    plainUser = await apiUser('plain-user', 'Password User');
+    userAdmin = (await createApiUser(server, 'user-admin', 'Administrator')).call;
+    passwordAdmin = (await createApiUser(server, 'password-admin', 'Password Administrator')).call;
+    plainUser = (await createApiUser(server, 'plain-user', 'Password User')).call;
     const created = expectSuccess(
       await admin(`${V1}/resources`, {
         method: 'POST',

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientCertificate } from '../../src/platform/tls.js';
+import { createApiUser } from '../helpers/actors.js';
 import { pmpClient } from '../helpers/client.js';
 import { expectFailed, expectSuccess } from '../helpers/expect-pmp.js';
 import { sqlOn } from '../helpers/sql.js';
@@ -268,15 +269,7 @@ describe.each(dialects())('application-to-application on %s', (dialect) => {
   });
 
   it("the application has exactly the inherited user's object permissions", async () => {
-    const created = expectSuccess(
-      await admin(`${V1}/user`, {
-        method: 'POST',
-        input: {
-          operation: { Details: { USERNAME: 'payroll-svc', ROLE: 'Password User', ISAPIUSER: 'true' } },
-        },
-      }),
-    );
-    const svc = pmpClient(server.baseUrl, created.details.AUTHTOKEN as string);
+    const svc = (await createApiUser(server, 'payroll-svc', 'Password User')).call;
     const own = expectSuccess(
       await svc(`${V1}/resources`, {
         method: 'POST',

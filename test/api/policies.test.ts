@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiUser } from '../helpers/actors.js';
 import { details, pmpClient, type PmpAnswer } from '../helpers/client.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 
@@ -31,18 +32,7 @@ describe.each(dialects())('password policies on %s', (dialect) => {
   beforeAll(async () => {
     server = await startServer(dialect, {}, { realDefaultPolicy: true });
     admin = pmpClient(server.baseUrl, server.token);
-    const created = ok(
-      await admin(`${V1}/user`, {
-        method: 'POST',
-        input: details({
-          USERNAME: 'plain',
-          ROLE: 'Password User',
-          ISAPIUSER: 'true',
-          EXPIRYDATE: 'NeverExpires',
-        }),
-      }),
-    );
-    user = pmpClient(server.baseUrl, created.details.AUTHTOKEN as string);
+    user = (await createApiUser(server, 'plain', 'Password User')).call;
   }, 60_000);
 
   afterAll(async () => {

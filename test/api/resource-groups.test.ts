@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiUser, type Actor } from '../helpers/actors.js';
 import { details, pmpClient, type PmpAnswer } from '../helpers/client.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 
@@ -23,38 +24,8 @@ describe.each(dialects())('resource groups on %s', (dialect) => {
     valuefield_2: '%_',
   };
 
-  interface Actor {
-    readonly name: string;
-    readonly id: string;
-    readonly call: ReturnType<typeof pmpClient>;
-  }
   const actors: Record<string, Actor> = {};
   const actor = (name: string) => actors[name]!;
-
-  async function createApiUser(name: string, role: string): Promise<Actor> {
-    const created = await admin(`${V1}/user`, {
-      method: 'POST',
-      input: details({
-        USERNAME: name,
-        FULLNAME: `${name} Example`,
-        EMAIL: `${name}@example.test`,
-        POLICY: 'Strong',
-        ROLE: role,
-        ISSUPERADMIN: 'false',
-        ISAPIUSER: 'true',
-        EXPIRYDATE: 'NeverExpires',
-      }),
-    });
-    expect(created.status, created.message).toBe('Success');
-    const idAnswer = await admin(`${V1}/user/getUserId`, { query: { USERNAME: name } });
-    const a = {
-      name,
-      id: String(idAnswer.details.USERID),
-      call: pmpClient(server.baseUrl, created.details.AUTHTOKEN as string),
-    };
-    actors[name] = a;
-    return a;
-  }
 
   const ok = (answer: PmpAnswer) => {
     expect(answer.status, `${answer.name}: ${answer.message}`).toBe('Success');
@@ -101,11 +72,9 @@ describe.each(dialects())('resource groups on %s', (dialect) => {
   beforeAll(async () => {
     server = await startServer(dialect);
     admin = pmpClient(server.baseUrl, server.token);
-    await createApiUser('olivia', 'Password Administrator');
-    await createApiUser('paul', 'Password User');
-    await createApiUser('vera', 'Password User');
-    await createApiUser('gina', 'Password User');
-    await createApiUser('hank', 'Password User');
+    const roles: Record<string, string> = { olivia: 'Password Administrator' };
+    for (const name of ['paul', 'vera', 'gina', 'hank']) roles[name] = 'Password User';
+    for (const [name, role] of Object.entries(roles)) actors[name] = await createApiUser(server, name, role);
 
     web1 = await createResource(actor('olivia'), {
       RESOURCENAME: 'web-01',

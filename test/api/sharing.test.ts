@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiUser, type Actor } from '../helpers/actors.js';
 import { details, parsePmp, pmpClient, rawRequest, type PmpAnswer } from '../helpers/client.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 
@@ -11,42 +12,7 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
   let admin: ReturnType<typeof pmpClient>;
   const V1 = '/restapi/json/v1';
 
-  interface Actor {
-    readonly name: string;
-    readonly id: string;
-    readonly token: string;
-    readonly call: ReturnType<typeof pmpClient>;
-  }
   const actors: Record<string, Actor> = {};
-
-  /** Creates an API user through endpoint 24 and answers its id and a client with its token. */
-  async function createApiUser(name: string, role: string, superAdmin = false): Promise<Actor> {
-    const created = await admin(`${V1}/user`, {
-      method: 'POST',
-      input: details({
-        USERNAME: name,
-        FULLNAME: `${name} Example`,
-        EMAIL: `${name}@example.test`,
-        POLICY: 'Strong',
-        ROLE: role,
-        ISSUPERADMIN: String(superAdmin),
-        ISAPIUSER: 'true',
-        EXPIRYDATE: 'NeverExpires',
-      }),
-    });
-    expect(created.status, created.message).toBe('Success');
-    const token = created.details.AUTHTOKEN as string;
-    const idAnswer = await admin(`${V1}/user/getUserId`, { query: { USERNAME: name } });
-    expect(idAnswer.status, idAnswer.message).toBe('Success');
-    const actor = {
-      name,
-      id: String(idAnswer.details.USERID),
-      token,
-      call: pmpClient(server.baseUrl, token),
-    };
-    actors[name] = actor;
-    return actor;
-  }
 
   const ok = (answer: PmpAnswer) => {
     expect(answer.status, `${answer.name}: ${answer.message}`).toBe('Success');
@@ -71,10 +37,9 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
   beforeAll(async () => {
     server = await startServer(dialect);
     admin = pmpClient(server.baseUrl, server.token);
-    await createApiUser('olivia', 'Password Administrator');
-    await createApiUser('adam', 'Administrator');
-    for (const name of ['vera', 'mona', 'fred', 'gina', 'uma', 'gus'])
-      await createApiUser(name, 'Password User');
+    const roles: Record<string, string> = { olivia: 'Password Administrator', adam: 'Administrator' };
+    for (const name of ['vera', 'mona', 'fred', 'gina', 'uma', 'gus']) roles[name] = 'Password User';
+    for (const [name, role] of Object.entries(roles)) actors[name] = await createApiUser(server, name, role);
 
     const created = ok(
       await actors.olivia!.call(`${V1}/resources`, {
@@ -590,7 +555,7 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
     failed(await share({ ACCESSTYPE: 'view', USERID: actors.olivia!.id }), /yourself/);
     failed(await share({ ACCESSTYPE: 'view', USERID: '987654' }), /User with ID 987654 does not exist/);
     failed(await share({ ACCESSTYPE: 'view', USERID: "abc' OR 1=1--" }), /not a valid user ID/);
-    const gone = await createApiUser('gone', 'Password User');
+    const gone = await createApiUser(server, 'gone', 'Password User');
     ok(await admin(`${V1}/user/${gone.id}`, { method: 'DELETE' }));
     failed(
       await share({ ACCESSTYPE: 'view', USERID: gone.id }),

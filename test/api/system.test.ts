@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiUser } from '../helpers/actors.js';
 import { details, pmpClient, type PmpAnswer } from '../helpers/client.js';
 import {
   createInstance,
@@ -54,19 +55,7 @@ describe.each(dialects())('agent key and HA status on %s', (dialect) => {
   beforeAll(async () => {
     server = await startServer(dialect, FAST_CLUSTER);
     admin = pmpClient(server.baseUrl, server.token);
-    const created = ok(
-      await admin(`${V1}/user`, {
-        method: 'POST',
-        input: details({
-          USERNAME: 'paula',
-          FULLNAME: 'Paula Example',
-          EMAIL: 'paula@example.test',
-          ROLE: 'Password Administrator',
-          ISAPIUSER: 'true',
-        }),
-      }),
-    );
-    user = pmpClient(server.baseUrl, created.details.AUTHTOKEN);
+    user = (await createApiUser(server, 'paula', 'Password Administrator')).call;
   });
   afterAll(async () => {
     await server?.stop();

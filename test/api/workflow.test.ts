@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiUser, type Actor } from '../helpers/actors.js';
 import { details, pmpClient, type PmpAnswer } from '../helpers/client.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 
@@ -7,7 +8,6 @@ import { dialects, startServer, type RunningServer } from '../helpers/server.js'
  * approval, exclusive check-out, check-in, automatic check-in at expiry.
  */
 const V1 = '/restapi/json/v1';
-type Client = ReturnType<typeof pmpClient>;
 /** Satisfies the built-in Strong policy (no dictionary word, no sequence). */
 const ENABLE_PASSWORD = 'Qv7#mZ2!rK9x';
 
@@ -25,27 +25,15 @@ const failed = (answer: PmpAnswer, message: RegExp) => {
 /** A server with an access-controlled account owned by olivia and shared (view) to the others. */
 async function setUp(server: RunningServer) {
   const admin = pmpClient(server.baseUrl, server.token);
-  const users: Record<string, { id: string; call: Client }> = {};
+  const users: Record<string, Actor> = {};
   for (const [name, role] of [
     ['olivia', 'Password Administrator'],
     ['rita', 'Password User'],
     ['ray', 'Password User'],
     ['adam', 'Administrator'],
   ] as const) {
-    const created = ok(
-      await admin(`${V1}/user`, {
-        method: 'POST',
-        input: details({
-          USERNAME: name,
-          FULLNAME: `${name} Example`,
-          EMAIL: `${name}@example.test`,
-          ROLE: role,
-          ISAPIUSER: 'true',
-        }),
-      }),
-    );
-    const id = ok(await admin(`${V1}/user/getUserId`, { query: { USERNAME: name } })).details.USERID;
-    users[name] = { id: String(id), call: pmpClient(server.baseUrl, created.details.AUTHTOKEN) };
+    // The full name is what a request shows as REQUESTED BY FULLNAME.
+    users[name] = await createApiUser(server, name, role, { fields: { FULLNAME: `${name} Example` } });
   }
   const resource = ok(
     await users.olivia!.call(`${V1}/resources`, {
