@@ -474,6 +474,33 @@ describe.each(dialects())('users and API users on %s', (dialect) => {
     });
   });
 
+  describe('a key used from a host it is not bound to counts as a failure, like a wrong key', () => {
+    it(`locks the address out after ${FAILURE_LIMIT} such attempts`, async () => {
+      const from = '127.0.0.4';
+      const created = expectSuccess(
+        await createUser({
+          USERNAME: 'bound-to-two',
+          ROLE: 'Password User',
+          ISAPIUSER: 'true',
+          HOSTNAME: '127.0.0.2',
+        }),
+      );
+      const elsewhere = as(created.details.AUTHTOKEN);
+      for (let i = 0; i < FAILURE_LIMIT; i++) {
+        expectFailed(
+          await elsewhere(`${V1}/resources`, { localAddress: from }),
+          'User is not allowed to access from this host',
+        );
+      }
+      expectFailed(
+        await admin(`${V1}/resources`, { localAddress: from }),
+        /^Too many failed authentication attempts from this address/,
+      );
+      // The key itself still works from its host.
+      expectSuccess(await elsewhere(`${V1}/resources`, { localAddress: '127.0.0.2' }));
+    });
+  });
+
   describe('User audit records (55, AUDITTYPE=User)', () => {
     it('records creation, token issue and regeneration, lock, unlock, MFA reset, deletion and refused authentication', async () => {
       const audit = expectSuccess(

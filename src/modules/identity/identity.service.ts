@@ -130,21 +130,24 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
       if (token === undefined) {
         throw new AuthenticationError('No API key was sent (header AUTHTOKEN). Authentication failed.');
       }
-      const owner = await repo.findTokenOwner(db, hashApiToken(token));
-      if (owner === undefined) {
+      // Unknown, expired and host-bound-elsewhere keys are failed authentications of the address
+      // (as wrong client certificates are): slowed, then locked out. A locked user is not: the
+      // key is right, the administrator said no.
+      const refuse = async (
+        user: { id: number; name: string } | undefined,
+        reason: string,
+        message: string,
+      ): Promise<never> => {
         const outcome = throttle.recordFailure(origin.clientIp);
-        await audit.recordAuthenticationFailure(
-          origin,
-          undefined,
-          throttle.failureReason('unknown API key', outcome),
-        );
+        await audit.recordAuthenticationFailure(origin, user, throttle.failureReason(reason, outcome));
         if (outcome.delayMs > 0) await sleep(outcome.delayMs);
-        throw new AuthenticationError(MSG_UNKNOWN_TOKEN);
-      }
+        throw new AuthenticationError(message);
+      };
+      const owner = await repo.findTokenOwner(db, hashApiToken(token));
+      if (owner === undefined) return refuse(undefined, 'unknown API key', MSG_UNKNOWN_TOKEN);
       const user = { id: owner.userId, name: owner.username };
       if (owner.expiresAt !== null && owner.expiresAt <= clock.now()) {
-        await audit.recordAuthenticationFailure(origin, user, 'API key expired');
-        throw new AuthenticationError('The API key has expired. Authentication failed.');
+        return refuse(user, 'API key expired', 'The API key has expired. Authentication failed.');
       }
       if (owner.locked) {
         await audit.recordAuthenticationFailure(origin, user, 'user account locked');
@@ -153,8 +156,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
         );
       }
       if (owner.allowedHost !== null && !(await hosts.matches(owner.allowedHost, origin.clientIp))) {
-        await audit.recordAuthenticationFailure(origin, user, 'request from a host the user is not bound to');
-        throw new AuthenticationError(MSG_WRONG_HOST);
+        return refuse(user, 'request from a host the user is not bound to', MSG_WRONG_HOST);
       }
       return {
         userId: owner.userId,
