@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientCertificate } from '../../src/platform/tls.js';
 import { createApiUser } from '../helpers/actors.js';
 import { pmpClient, rawRequest } from '../helpers/client.js';
-import { expectSuccess } from '../helpers/expect-pmp.js';
+import { expectFailed, expectSuccess } from '../helpers/expect-pmp.js';
 import { requireBinary } from '../helpers/services.js';
 import { sqlOn } from '../helpers/sql.js';
 import { dialects, startServer, type Instance, type RunningServer } from '../helpers/server.js';
@@ -487,11 +487,8 @@ describe.each(dialects())('the PMP_API toolkit on %s', (dialect) => {
     const run = await runKit(kit, ['RETRIEVE', 'web 1', 'deploy']);
     expect(run).toEqual({ code: 0, stdout: `${SPECIAL}\n`, stderr: '' });
 
-    const failed = async (p: string, token: string, why: RegExp) => {
-      const answer = await pmpClient(server.baseUrl, token)(p);
-      expect(answer.status).toBe('Failed');
-      expect(answer.message).toMatch(why);
-    };
+    const failed = async (p: string, token: string, why: RegExp) =>
+      expectFailed(await pmpClient(server.baseUrl, token)(p), why);
     await failed(`${V1}/applications/${id}/toolkit`, server.token, /SERVERURL/);
     await failed(toolkitPath('http://127.0.0.1:1'), server.token, /must be an https:\/\/ URL/);
     await failed(toolkitPath(server.baseUrl).replace(`/${id}/`, '/999999/'), server.token, /does not exist/);

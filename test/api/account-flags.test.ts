@@ -7,7 +7,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiUser } from '../helpers/actors.js';
-import { details, parsePmp, pmpClient, rawRequest, type PmpAnswer } from '../helpers/client.js';
+import { details, parsePmp, pmpClient, rawRequest } from '../helpers/client.js';
+import { expectFailed as failed, expectSuccess as ok } from '../helpers/expect-pmp.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 import { totp, type TotpParameters } from '../../src/platform/crypto/totp.js';
 
@@ -28,18 +29,6 @@ const CONTROLS = [
   'IS_TICKETID_REQD_MANDATORY',
   'ACCESS_CONTROL',
 ] as const;
-
-function ok(answer: PmpAnswer): PmpAnswer {
-  expect(answer.http.status).toBe(200);
-  expect(answer.status, answer.message).toBe('Success');
-  return answer;
-}
-
-function failed(answer: PmpAnswer): PmpAnswer {
-  expect(answer.http.status).toBe(200);
-  expect(answer.status, answer.message).toBe('Failed');
-  return answer;
-}
 
 /** The organisation's ticketing system, on loopback: GET /tickets/{id}?user={user}. */
 function ticketServer() {

@@ -18,6 +18,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { details, parsePmp, rawRequest, type PmpAnswer, type RawResponse } from '../helpers/client.js';
+import { expectSuccess } from '../helpers/expect-pmp.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 
 const V1 = '/restapi/json/v1';
@@ -1860,12 +1861,7 @@ describe.each(dialects())('bad input on %s', (dialect) => {
   let before: Snapshot;
 
   const call = async (request: Call) => parsePmp(await send(server, request));
-  const ok = async (request: Call) => {
-    const answer = await call(request);
-    expect(answer.http.status).toBe(200);
-    expect(answer.status, answer.message).toBe('Success');
-    return answer;
-  };
+  const ok = async (request: Call) => expectSuccess(await call(request));
 
   async function snapshot(): Promise<Omit<Snapshot, 'lastAuditId'>> {
     const password = await ok({ path: P.password(fixture.rid, fixture.aid) });

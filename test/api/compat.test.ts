@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { parsePmp, rawRequest, type PmpAnswer, type RawRequest } from '../helpers/client.js';
+import { expectFailed, expectSuccess, PMP_CONTENT_TYPE } from '../helpers/expect-pmp.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 import { missingService } from '../helpers/services.js';
 
@@ -18,7 +19,6 @@ import { missingService } from '../helpers/services.js';
 const execFileAsync = promisify(execFile);
 
 const V1 = '/restapi/json/v1';
-const PMP_CONTENT_TYPE = 'application/json;charset=UTF-8';
 const UNKNOWN_TOKEN = 'API key received is not associated to any user. Authentication failed.';
 /** A syntactically plausible token that was never issued. */
 const FOREIGN_TOKEN = '0A1B2C3D-4E5F-6789-ABCD-EF0123456789';
@@ -307,24 +307,6 @@ describe.each(dialects())('PMP client compatibility on %s', (dialect) => {
       headers: input === undefined ? { AUTHTOKEN: token } : { AUTHTOKEN: token, 'Content-Type': 'text/json' },
       ...(input === undefined ? {} : { body: `INPUT_DATA=${encodeURIComponent(JSON.stringify(input))}` }),
     });
-
-  function expectSuccess(answer: PmpAnswer): PmpAnswer {
-    expect(answer.http.status).toBe(200);
-    expect(answer.http.headers['content-type']).toBe(PMP_CONTENT_TYPE);
-    expect(answer.status, answer.message).toBe('Success');
-    expect(answer.http.text).toContain('"status":"Success"');
-    return answer;
-  }
-
-  function expectFailed(answer: PmpAnswer, message?: string | RegExp): PmpAnswer {
-    expect(answer.http.status).toBe(200);
-    expect(answer.http.headers['content-type']).toBe(PMP_CONTENT_TYPE);
-    expect(answer.status).toBe('Failed');
-    expect(answer.http.text).toContain('"status":"Failed"');
-    if (typeof message === 'string') expect(answer.message).toBe(message);
-    else if (message) expect(answer.message).toMatch(message);
-    return answer;
-  }
 
   async function createResource(fields: Record<string, unknown>): Promise<{ rid: string; aid: string }> {
     const answer = expectSuccess(await call('POST', `${V1}/resources`, details(fields)));

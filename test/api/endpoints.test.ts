@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePmp, rawRequest, type PmpAnswer, type RawRequest } from '../helpers/client.js';
+import { expectFailed, expectSuccess } from '../helpers/expect-pmp.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 
 /**
@@ -9,7 +10,6 @@ import { dialects, startServer, type RunningServer } from '../helpers/server.js'
  */
 
 const V1 = '/restapi/json/v1';
-const PMP_CONTENT_TYPE = 'application/json;charset=UTF-8';
 /** "Sep 10, 2013 3:33 PM" */
 const PMP_DATE = /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}, \d{4} \d{1,2}:\d{2} (AM|PM)$/;
 /** "2019-01-03 14:51:06.666" */
@@ -112,25 +112,6 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
       headers: input === undefined ? { AUTHTOKEN: token } : { AUTHTOKEN: token, 'Content-Type': 'text/json' },
       ...(input === undefined ? {} : { body: `INPUT_DATA=${encodeURIComponent(JSON.stringify(input))}` }),
     });
-
-  function expectSuccess(answer: PmpAnswer, name?: string): PmpAnswer {
-    expect(answer.http.status).toBe(200);
-    expect(answer.http.headers['content-type']).toBe(PMP_CONTENT_TYPE);
-    expect(answer.status, answer.message).toBe('Success');
-    expect(answer.http.text).toContain('"status":"Success"');
-    if (name !== undefined) expect(answer.name).toBe(name);
-    return answer;
-  }
-
-  function expectFailed(answer: PmpAnswer, name: string, message: string | RegExp): PmpAnswer {
-    expect(answer.http.status).toBe(200);
-    expect(answer.http.headers['content-type']).toBe(PMP_CONTENT_TYPE);
-    expect(answer.status, answer.message).toBe('Failed');
-    expect(answer.name).toBe(name);
-    if (typeof message === 'string') expect(answer.message).toBe(message);
-    else expect(answer.message).toMatch(message);
-    return answer;
-  }
 
   async function create(fields: Record<string, unknown>): Promise<Ids> {
     const answer = expectSuccess(await call('POST', `${V1}/resources`, details(fields)), 'CREATE RESOURCE');
@@ -367,18 +348,18 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
     it('refuses unknown and malformed resource IDs', async () => {
       expectFailed(
         await call('GET', `${V1}/resources/99999999/accounts`),
-        'GET RESOURCE ACCOUNTLIST',
         'Resource with ID 99999999 does not exist or is not accessible to you',
+        'GET RESOURCE ACCOUNTLIST',
       );
       expectFailed(
         await call('GET', `${V1}/resources/abc/accounts`),
-        'GET RESOURCE ACCOUNTLIST',
         '"abc" is not a valid resource ID',
+        'GET RESOURCE ACCOUNTLIST',
       );
       expectFailed(
         await call('GET', `${V1}/resources/0/accounts`),
-        'GET RESOURCE ACCOUNTLIST',
         '"0" is not a valid resource ID',
+        'GET RESOURCE ACCOUNTLIST',
       );
     });
   });
@@ -461,13 +442,13 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
       });
       expectFailed(
         await call('GET', `${V1}/resources/${ids.rid}/accounts/${other.aid}`),
-        'GET RESOURCE ACCOUNT DETAILS',
         `Account with ID ${other.aid} does not exist in this resource or is not accessible to you`,
+        'GET RESOURCE ACCOUNT DETAILS',
       );
       expectFailed(
         await call('GET', `${V1}/resources/${ids.rid}/accounts/x1`),
-        'GET RESOURCE ACCOUNT DETAILS',
         '"x1" is not a valid account ID',
+        'GET RESOURCE ACCOUNT DETAILS',
       );
     });
   });
@@ -507,18 +488,18 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
     it('says which of resource or account is unknown', async () => {
       expectFailed(
         await call('GET', `${V1}/resources/${ids.rid}/accounts/99999999/password`),
-        'GET PASSWORD',
         'Account with ID 99999999 does not exist in this resource or is not accessible to you',
+        'GET PASSWORD',
       );
       expectFailed(
         await call('GET', `${V1}/resources/99999999/accounts/${ids.aid}/password`),
-        'GET PASSWORD',
         'Resource with ID 99999999 does not exist or is not accessible to you',
+        'GET PASSWORD',
       );
       expectFailed(
         await call('GET', `${V1}/resources/${ids.rid}/accounts/abc/password`),
-        'GET PASSWORD',
         '"abc" is not a valid account ID',
+        'GET PASSWORD',
       );
     });
   });
@@ -578,8 +559,8 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
     it('refuses a missing NEWPASSWORD, an unknown RESETTYPE and REMOTE, leaving the password as it was', async () => {
       expectFailed(
         await call('PUT', `${accountPath(ids)}/password`, details({ RESETTYPE: 'LOCAL' })),
-        'CHANGE PASSWORD',
         'NEWPASSWORD is mandatory and was not given',
+        'CHANGE PASSWORD',
       );
       expectFailed(
         await call(
@@ -587,13 +568,13 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
           `${accountPath(ids)}/password`,
           details({ NEWPASSWORD: 'x', RESETTYPE: 'SIDEWAYS' }),
         ),
-        'CHANGE PASSWORD',
         'RESETTYPE must be one of LOCAL, REMOTE; got "SIDEWAYS"',
+        'CHANGE PASSWORD',
       );
       expectFailed(
         await call('PUT', `${accountPath(ids)}/password`, details({ NEWPASSWORD: 'x', RESETTYPE: 'REMOTE' })),
-        'CHANGE PASSWORD',
         /^Remote password reset is not configured for resource rotation host/,
+        'CHANGE PASSWORD',
       );
       expect(await passwordOf(ids)).toBe('third');
     });
@@ -670,8 +651,8 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
     it('refuses a second resource of the same name, in any letter case', async () => {
       expectFailed(
         await call('POST', `${V1}/resources`, details({ ...all, OWNERNAME: undefined })),
-        'CREATE RESOURCE',
         'Resource Windows Server already exists',
+        'CREATE RESOURCE',
       );
       expectFailed(
         await call(
@@ -679,8 +660,8 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
           `${V1}/resources`,
           details({ ...all, RESOURCENAME: 'WINDOWS SERVER', OWNERNAME: undefined }),
         ),
-        'CREATE RESOURCE',
         /already exists/,
+        'CREATE RESOURCE',
       );
     });
 
@@ -691,13 +672,13 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
           `${V1}/resources`,
           details({ ...all, RESOURCENAME: 'Owned by nobody', OWNERNAME: 'nobody' }),
         ),
-        'CREATE RESOURCE',
         'OWNERNAME: there is no user named nobody',
+        'CREATE RESOURCE',
       );
       expectFailed(
         await call('GET', `${V1}/resources/resourcename/Owned%20by%20nobody`),
-        'GET_RESOURCEID',
         /does not exist/,
+        'GET_RESOURCEID',
       );
     });
 
@@ -708,8 +689,8 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
         delete fields[missing];
         expectFailed(
           await call('POST', `${V1}/resources`, details(fields)),
-          'CREATE RESOURCE',
           `${missing} is mandatory and was not given`,
+          'CREATE RESOURCE',
         );
       },
     );
@@ -721,8 +702,8 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
           `${V1}/resources`,
           details({ ...all, RESOURCENAME: 'toaster', RESOURCETYPE: 'Toaster' }),
         ),
-        'CREATE RESOURCE',
         /^RESOURCETYPE "Toaster" is not a known resource type/,
+        'CREATE RESOURCE',
       );
       expectFailed(
         await call(
@@ -730,8 +711,8 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
           `${V1}/resources`,
           details({ ...all, RESOURCENAME: 'odd policy', RESOURCEPASSWORDPOLICY: 'Nope' }),
         ),
-        'CREATE RESOURCE',
         'RESOURCEPASSWORDPOLICY: there is no password policy named "Nope"',
+        'CREATE RESOURCE',
       );
       const names = (await listResources()).map((r) => r['RESOURCE NAME']);
       expect(names).not.toContain('toaster');
@@ -785,21 +766,21 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
           'GET',
           `${V1}/resources/getResourceIdAccountId?RESOURCENAME=NoSuchServer&ACCOUNTNAME=system`,
         ),
-        'GET_RESOURCEACCOUNTID',
         'Resource NoSuchServer does not exist or is not accessible to you',
+        'GET_RESOURCEACCOUNTID',
       );
       expectFailed(
         await call(
           'GET',
           `${V1}/resources/getResourceIdAccountId?RESOURCENAME=MSSQLServer&ACCOUNTNAME=ghost`,
         ),
-        'GET_RESOURCEACCOUNTID',
         'Account ghost does not exist in resource MSSQLServer or is not accessible to you',
+        'GET_RESOURCEACCOUNTID',
       );
       expectFailed(
         await call('GET', `${V1}/resources/getResourceIdAccountId?RESOURCENAME=MSSQLServer`),
-        'GET_RESOURCEACCOUNTID',
         'ACCOUNTNAME is mandatory and was not given',
+        'GET_RESOURCEACCOUNTID',
       );
     });
 
@@ -812,8 +793,8 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
       expect(answer.details).toEqual({ RESOURCEID: ids.rid });
       expectFailed(
         await call('GET', `${V1}/resources/resourcename/NoSuchServer`),
-        'GET_RESOURCEID',
         'Resource NoSuchServer does not exist or is not accessible to you',
+        'GET_RESOURCEID',
       );
     });
 
@@ -858,8 +839,8 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
             PASSWORD: 'x',
           }),
         ),
-        'CREATE RESOURCE',
         'RESOURCENAME is longer than the maximum of 255 characters',
+        'CREATE RESOURCE',
       );
     });
   });
@@ -886,27 +867,27 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
       expect((await listResources()).map((r) => r['RESOURCE NAME'])).not.toContain('doomed host');
       expectFailed(
         await call('GET', `${V1}/resources/${ids.rid}/accounts`),
-        'GET RESOURCE ACCOUNTLIST',
         gone,
+        'GET RESOURCE ACCOUNTLIST',
       );
       for (const aid of [ids.aid, second]) {
         expectFailed(
           await call('GET', accountPath({ rid: ids.rid, aid })),
-          'GET RESOURCE ACCOUNT DETAILS',
           gone,
+          'GET RESOURCE ACCOUNT DETAILS',
         );
         expectFailed(
           await call('GET', `${accountPath({ rid: ids.rid, aid })}/password`),
-          'GET PASSWORD',
           gone,
+          'GET PASSWORD',
         );
       }
       expectFailed(
         await call('GET', `${V1}/resources/getResourceIdAccountId?RESOURCENAME=doomed+host&ACCOUNTNAME=root`),
-        'GET_RESOURCEACCOUNTID',
         'Resource doomed host does not exist or is not accessible to you',
+        'GET_RESOURCEACCOUNTID',
       );
-      expectFailed(await call('DELETE', `${V1}/resources/${ids.rid}`), 'DELETE RESOURCE', gone);
+      expectFailed(await call('DELETE', `${V1}/resources/${ids.rid}`), gone, 'DELETE RESOURCE');
 
       const record = (await resourceAudit()).find(
         (r) => r.OPERATIONTYPE === 'Resource Deleted' && r.RESOURCENAME === 'doomed host',
@@ -1010,8 +991,8 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
       ).toBe(ids.rid);
       expectFailed(
         await call('GET', `${V1}/resources/resourcename/edit%20me`),
-        'GET_RESOURCEID',
         'Resource edit me does not exist or is not accessible to you',
+        'GET_RESOURCEID',
       );
       const record = (await resourceAudit()).find(
         (r) => r.OPERATIONTYPE === 'Resource Modified' && r.RESOURCENAME === 'Test',
@@ -1038,23 +1019,23 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
     it('refuses a rename onto another resource, a change to a file-store type and an empty edit', async () => {
       expectFailed(
         await call('PUT', `${V1}/resources/${ids.rid}`, details({ RESOURCENAME: 'edit neighbour' })),
-        'EDIT RESOURCE',
         'Resource edit neighbour already exists',
+        'EDIT RESOURCE',
       );
       expectFailed(
         await call('PUT', `${V1}/resources/${ids.rid}`, details({ RESOURCETYPE: 'File Store' })),
-        'EDIT RESOURCE',
         /cannot be changed/,
+        'EDIT RESOURCE',
       );
       expectFailed(
         await call('PUT', `${V1}/resources/${ids.rid}`, details({})),
-        'EDIT RESOURCE',
         /^nothing to change/,
+        'EDIT RESOURCE',
       );
       expectFailed(
         await call('PUT', `${V1}/resources/99999999`, details({ LOCATION: 'x' })),
-        'EDIT RESOURCE',
         'Resource with ID 99999999 does not exist or is not accessible to you',
+        'EDIT RESOURCE',
       );
       expect((await resourceDetails(ids.rid))['RESOURCE NAME']).toBe('Test');
     });
@@ -1087,15 +1068,15 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
       const gone = `Account with ID ${victim} does not exist in this resource or is not accessible to you`;
       expectFailed(
         await call('GET', accountPath({ rid: ids.rid, aid: victim })),
-        'GET RESOURCE ACCOUNT DETAILS',
         gone,
+        'GET RESOURCE ACCOUNT DETAILS',
       );
       expectFailed(
         await call('GET', `${accountPath({ rid: ids.rid, aid: victim })}/password`),
-        'GET PASSWORD',
         gone,
+        'GET PASSWORD',
       );
-      expectFailed(await call('DELETE', accountPath({ rid: ids.rid, aid: victim })), 'DELETE ACCOUNT', gone);
+      expectFailed(await call('DELETE', accountPath({ rid: ids.rid, aid: victim })), gone, 'DELETE ACCOUNT');
       expect(await passwordOf(ids)).toBe('x');
 
       const record = (await resourceAudit()).find(
@@ -1177,13 +1158,13 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
       expect((await accountDetails(linux))['HAS FILE']).toBe('false');
       expectFailed(
         await call('GET', `${accountPath(linux)}/downloadfile`),
-        'DOWNLOAD FILE',
         'No file is stored for account root of resource no files here',
+        'DOWNLOAD FILE',
       );
       expectFailed(
         await call('GET', `${V1}/resources/${linux.rid}/accounts/99999999/downloadfile`),
-        'DOWNLOAD FILE',
         'Account with ID 99999999 does not exist in this resource or is not accessible to you',
+        'DOWNLOAD FILE',
       );
     });
   });
@@ -1302,7 +1283,7 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
           ACCOUNTLIST: [{ ACCOUNTNAME: 'bestest113', PASSWORD: 'again' }, { ACCOUNTNAME: 'no password' }],
         }),
       );
-      expectFailed(answer, 'ADD ACCOUNTS', /./);
+      expectFailed(answer, /./, 'ADD ACCOUNTS');
       expect(answer.details[0].bestest113).toEqual({ STATUS: 'Account is not added  as it already exists' });
       expect(answer.details[0]['no password'].STATUS).toMatch(/PASSWORD is mandatory/);
       expect((await resourceDetails(rid))['ACCOUNT LIST']).toHaveLength(4);
@@ -1337,8 +1318,8 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
     it('refuses a request without ACCOUNTLIST and an unknown resource', async () => {
       expectFailed(
         await call('POST', `${V1}/resources/${rid}/accounts`, details({})),
-        'ADD ACCOUNTS',
         'ACCOUNTLIST is mandatory and was not given',
+        'ADD ACCOUNTS',
       );
       expectFailed(
         await call(
@@ -1346,8 +1327,8 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
           `${V1}/resources/99999999/accounts`,
           details({ ACCOUNTLIST: [{ ACCOUNTNAME: 'a', PASSWORD: 'b' }] }),
         ),
-        'ADD ACCOUNTS',
         'Resource with ID 99999999 does not exist or is not accessible to you',
+        'ADD ACCOUNTS',
       );
     });
   });
@@ -1427,8 +1408,8 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
           'GET',
           `${V1}/resources/getResourceIdAccountId?RESOURCENAME=account+editing&ACCOUNTNAME=bestest013`,
         ),
-        'GET_RESOURCEACCOUNTID',
         /does not exist/,
+        'GET_RESOURCEACCOUNTID',
       );
       const record = (await resourceAudit()).find(
         (r) => r.OPERATIONTYPE === 'Account Modified' && r.RESOURCENAME === 'account editing',
@@ -1453,15 +1434,15 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
     it('refuses a rename onto another account, an unknown policy and an empty edit', async () => {
       expectFailed(
         await call('PUT', accountPath(ids), details({ ACCOUNTNAME: 'root2' })),
-        'EDIT ACCOUNT',
         'Account root2 already exists in resource account editing',
+        'EDIT ACCOUNT',
       );
       expectFailed(
         await call('PUT', accountPath(ids), details({ ACCOUNTPASSWORDPOLICY: 'Nope' })),
-        'EDIT ACCOUNT',
         'ACCOUNTPASSWORDPOLICY: there is no password policy named "Nope"',
+        'EDIT ACCOUNT',
       );
-      expectFailed(await call('PUT', accountPath(ids), details({})), 'EDIT ACCOUNT', /^nothing to change/);
+      expectFailed(await call('PUT', accountPath(ids), details({})), /^nothing to change/, 'EDIT ACCOUNT');
       expect((await accountDetails(ids))['ACCOUNT NAME']).toBe('Test account');
     });
   });
@@ -1563,23 +1544,23 @@ describe.each(dialects())('PMP endpoints on %s', (dialect) => {
     it('refuses unknown AUDITTYPE and DURATION and bad paging values', async () => {
       expectFailed(
         await call('GET', `${V1}/audit?AUDITTYPE=Everything`),
-        'GET_AUDIT',
         'AUDITTYPE must be one of Resource, User; got "Everything"',
+        'GET_AUDIT',
       );
       expectFailed(
         await call('GET', `${V1}/audit?DURATION=FOREVER`),
-        'GET_AUDIT',
         /^DURATION must be one of/,
+        'GET_AUDIT',
       );
       expectFailed(
         await call('GET', `${V1}/audit?STARTINDEX=0`),
-        'GET_AUDIT',
         'STARTINDEX must be a positive whole number; got "0"',
+        'GET_AUDIT',
       );
       expectFailed(
         await call('GET', `${V1}/audit?LIMIT=ten`),
-        'GET_AUDIT',
         'LIMIT must be a positive whole number; got "ten"',
+        'GET_AUDIT',
       );
     });
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiUser } from '../helpers/actors.js';
-import { details, pmpClient, type PmpAnswer } from '../helpers/client.js';
+import { details, pmpClient } from '../helpers/client.js';
+import { expectFailed as failed, expectSuccess as ok } from '../helpers/expect-pmp.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 
 /**
@@ -15,17 +16,6 @@ describe.each(dialects())('password policies on %s', (dialect) => {
   const V1 = '/restapi/json/v1';
   const POLICIES = `${V1}/passwords/policies`;
 
-  const ok = (answer: PmpAnswer, name?: string) => {
-    expect(answer.status, `${answer.name}: ${answer.message}`).toBe('Success');
-    if (name) expect(answer.name).toBe(name);
-    return answer;
-  };
-  const failed = (answer: PmpAnswer, message: string | RegExp) => {
-    expect(answer.http.status).toBe(200);
-    expect(answer.status, `${answer.name}: ${answer.message}`).toBe('Failed');
-    expect(answer.message).toMatch(message);
-    return answer;
-  };
   const list = async () => ok(await admin(POLICIES)).details.POLICIES as Record<string, string>[];
   const byName = async (name: string) => (await list()).find((p) => p.POLICYNAME === name);
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiUser, type Actor } from '../helpers/actors.js';
 import { details, pmpClient, type PmpAnswer } from '../helpers/client.js';
+import { expectFailed as failed, expectSuccess as ok } from '../helpers/expect-pmp.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 
 /**
@@ -26,17 +27,6 @@ describe.each(dialects())('resource groups on %s', (dialect) => {
 
   const actors: Record<string, Actor> = {};
   const actor = (name: string) => actors[name]!;
-
-  const ok = (answer: PmpAnswer) => {
-    expect(answer.status, `${answer.name}: ${answer.message}`).toBe('Success');
-    return answer;
-  };
-  const failed = (answer: PmpAnswer, message?: string | RegExp) => {
-    expect(answer.http.status).toBe(200);
-    expect(answer.status, `${answer.name}: ${answer.message}`).toBe('Failed');
-    if (message !== undefined) expect(answer.message).toMatch(message);
-    return answer;
-  };
 
   async function createResource(who: Actor, fields: Record<string, unknown>) {
     const answer = ok(

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiUser, type Actor } from '../helpers/actors.js';
 import { details, parsePmp, pmpClient, rawRequest, type PmpAnswer } from '../helpers/client.js';
+import { expectFailed as failed, expectSuccess as ok } from '../helpers/expect-pmp.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 
 /**
@@ -13,17 +14,6 @@ describe.each(dialects())('user groups and sharing on %s', (dialect) => {
   const V1 = '/restapi/json/v1';
 
   const actors: Record<string, Actor> = {};
-
-  const ok = (answer: PmpAnswer) => {
-    expect(answer.status, `${answer.name}: ${answer.message}`).toBe('Success');
-    return answer;
-  };
-  const failed = (answer: PmpAnswer, message?: string | RegExp) => {
-    expect(answer.http.status).toBe(200);
-    expect(answer.status, `${answer.name}: ${answer.message}`).toBe('Failed');
-    if (message !== undefined) expect(answer.message).toMatch(message);
-    return answer;
-  };
 
   let resourceId: string;
   let accountId: string;

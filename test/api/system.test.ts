@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiUser } from '../helpers/actors.js';
-import { details, pmpClient, type PmpAnswer } from '../helpers/client.js';
+import { details, pmpClient } from '../helpers/client.js';
+import { expectFailed as failed, expectSuccess as ok } from '../helpers/expect-pmp.js';
 import {
   createInstance,
   dialects,
@@ -20,17 +21,6 @@ const AGENT_KEY = `${V1}/agents/agentkey`;
 const HA = `${V1}/server/getHighAvailabilityStatus`;
 /** Small intervals so takeovers happen within a test; generous polling, no timing assertions. */
 const FAST_CLUSTER = { BULWARK_HEARTBEAT_SECONDS: '0.3', BULWARK_LEASE_SECONDS: '1.5' };
-
-const ok = (answer: PmpAnswer) => {
-  expect(answer.status, `${answer.name}: ${answer.message}`).toBe('Success');
-  return answer;
-};
-const failed = (answer: PmpAnswer, message: RegExp) => {
-  expect(answer.http.status).toBe(200);
-  expect(answer.status, `${answer.name}: ${answer.message}`).toBe('Failed');
-  expect(answer.message).toMatch(message);
-  return answer;
-};
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

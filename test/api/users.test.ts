@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { details, pmpClient, type PmpAnswer } from '../helpers/client.js';
+import * as pmp from '../helpers/expect-pmp.js';
 import { sqlOn } from '../helpers/sql.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 
@@ -15,19 +16,14 @@ const FAILURE_LIMIT = 4;
 
 type PmpCallArgs = NonNullable<Parameters<ReturnType<typeof pmpClient>>[1]>;
 
+/** Users answers also carry their result code: 20000, or a 4xxxx client error. */
 function expectSuccess(answer: PmpAnswer): PmpAnswer {
-  expect(answer.http.status).toBe(200);
-  expect(answer.status, answer.message).toBe('Success');
-  expect(answer.statusCode).toBe(20000);
+  expect(pmp.expectSuccess(answer).statusCode).toBe(20000);
   return answer;
 }
 
 function expectFailed(answer: PmpAnswer, message: RegExp | string): PmpAnswer {
-  expect(answer.http.status).toBe(200);
-  expect(answer.status, answer.message).toBe('Failed');
-  if (typeof message === 'string') expect(answer.message).toBe(message);
-  else expect(answer.message).toMatch(message);
-  expect(answer.statusCode).toBeGreaterThanOrEqual(40000);
+  expect(pmp.expectFailed(answer, message).statusCode).toBeGreaterThanOrEqual(40000);
   expect(answer.statusCode).toBeLessThan(50000);
   return answer;
 }

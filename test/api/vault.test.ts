@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { details, pmpClient, type PmpAnswer } from '../helpers/client.js';
+import { details, pmpClient } from '../helpers/client.js';
+import { expectSuccess } from '../helpers/expect-pmp.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 
 describe.each(dialects())('vault over HTTPS on %s', (dialect) => {
@@ -17,14 +18,6 @@ describe.each(dialects())('vault over HTTPS on %s', (dialect) => {
 
   const createResource = (fields: Record<string, unknown>) =>
     call('/restapi/json/v1/resources', { method: 'POST', input: details(fields) });
-
-  function expectSuccess(answer: PmpAnswer) {
-    expect(answer.http.status).toBe(200);
-    expect(answer.http.headers['content-type']).toBe('application/json;charset=UTF-8');
-    expect(answer.status, answer.message).toBe('Success');
-    expect(answer.http.text).toContain('"status":"Success"');
-    return answer;
-  }
 
   it('creates a resource with an account and returns both IDs', async () => {
     const answer = expectSuccess(

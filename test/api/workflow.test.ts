@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiUser, type Actor } from '../helpers/actors.js';
-import { details, pmpClient, type PmpAnswer } from '../helpers/client.js';
+import { details, pmpClient } from '../helpers/client.js';
+import { expectFailed as failed, expectSuccess as ok } from '../helpers/expect-pmp.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 
 /**
@@ -10,17 +11,6 @@ import { dialects, startServer, type RunningServer } from '../helpers/server.js'
 const V1 = '/restapi/json/v1';
 /** Satisfies the built-in Strong policy (no dictionary word, no sequence). */
 const ENABLE_PASSWORD = 'Qv7#mZ2!rK9x';
-
-const ok = (answer: PmpAnswer) => {
-  expect(answer.status, `${answer.name}: ${answer.message}`).toBe('Success');
-  return answer;
-};
-const failed = (answer: PmpAnswer, message: RegExp) => {
-  expect(answer.http.status).toBe(200);
-  expect(answer.status, `${answer.name}: ${answer.message}`).toBe('Failed');
-  expect(answer.message).toMatch(message);
-  return answer;
-};
 
 /** A server with an access-controlled account owned by olivia and shared (view) to the others. */
 async function setUp(server: RunningServer) {
