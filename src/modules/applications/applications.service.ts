@@ -1,5 +1,4 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
@@ -318,17 +317,15 @@ export function createApplicationsService({
     async authenticateCertificate(der: Buffer, origin: CallOrigin): Promise<Principal> {
       throttle.refuseIfLockedOut(origin.clientIp);
       const fingerprint = certificateFingerprint(der);
-      const refuse = async (
+      const refuse = (
         auditOrigin: CallOrigin,
         user: { id: number; name: string } | undefined,
         reason: string,
         message: string,
-      ): Promise<never> => {
-        const outcome = throttle.recordFailure(origin.clientIp);
-        await audit.recordAuthenticationFailure(auditOrigin, user, throttle.failureReason(reason, outcome));
-        if (outcome.delayMs > 0) await sleep(outcome.delayMs);
-        throw new AuthenticationError(message);
-      };
+      ) =>
+        throttle.refuse(origin.clientIp, { reason, message }, (why) =>
+          audit.recordAuthenticationFailure(auditOrigin, user, why),
+        );
       const owner = await repo.findCertificateOwner(db, fingerprint);
       if (!owner) {
         return refuse(

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../platform/clock.js';
 import { AuthenticationError } from '../../platform/errors.js';
 import { normaliseAddress } from './host-binding.js';
@@ -37,9 +38,15 @@ export interface AuthThrottle {
   lockedOutFor(clientIp: string): number;
   /** Throws the AuthenticationError a locked-out address gets, whatever it presents. */
   refuseIfLockedOut(clientIp: string): void;
-  recordFailure(clientIp: string): FailureOutcome;
-  /** The audit reason of a failure: `reason`, noting the lockout this failure started. */
-  failureReason(reason: string, outcome: FailureOutcome): string;
+  /**
+   * A failed authentication from `clientIp`: counts it, has it audited through `record` (the
+   * reason noting a lockout it starts), waits the delay due, then throws `message`.
+   */
+  refuse(
+    clientIp: string,
+    failure: { readonly reason: string; readonly message: string },
+    record: (reason: string) => Promise<void>,
+  ): Promise<never>;
 }
 
 interface Entry {
@@ -65,6 +72,28 @@ export function createAuthThrottle(settings: AuthThrottleSettings, clock: Clock)
     return Math.max(0, entry.lockedUntil - clock.now());
   };
 
+  const recordFailure = (address: string): FailureOutcome => {
+    const clientIp = normaliseAddress(address);
+    const now = clock.now();
+    let entry = entries.get(clientIp);
+    if (entry === undefined || (now - entry.windowStart >= settings.lockoutMs && entry.lockedUntil <= now)) {
+      if (entries.size >= MAX_TRACKED_ADDRESSES) prune(now);
+      entry = { failures: 0, windowStart: now, lockedUntil: 0 };
+      entries.set(clientIp, entry);
+    }
+    entry.failures++;
+    if (entry.failures >= settings.failureLimit) {
+      // A new window starts with the lockout: after it, the address gets the full limit again.
+      entry.lockedUntil = now + settings.lockoutMs;
+      entry.failures = 0;
+      entry.windowStart = entry.lockedUntil;
+      return { delayMs: 0, lockedOut: true };
+    }
+    const free = Math.floor(settings.failureLimit / 2);
+    const delayMs = Math.min(MAX_DELAY_MS, Math.max(0, entry.failures - free) * settings.delayStepMs);
+    return { delayMs, lockedOut: false };
+  };
+
   return {
     lockedOutFor,
 
@@ -77,35 +106,15 @@ export function createAuthThrottle(settings: AuthThrottleSettings, clock: Clock)
       }
     },
 
-    recordFailure(address) {
-      const clientIp = normaliseAddress(address);
-      const now = clock.now();
-      let entry = entries.get(clientIp);
-      if (
-        entry === undefined ||
-        (now - entry.windowStart >= settings.lockoutMs && entry.lockedUntil <= now)
-      ) {
-        if (entries.size >= MAX_TRACKED_ADDRESSES) prune(now);
-        entry = { failures: 0, windowStart: now, lockedUntil: 0 };
-        entries.set(clientIp, entry);
-      }
-      entry.failures++;
-      if (entry.failures >= settings.failureLimit) {
-        // A new window starts with the lockout: after it, the address gets the full limit again.
-        entry.lockedUntil = now + settings.lockoutMs;
-        entry.failures = 0;
-        entry.windowStart = entry.lockedUntil;
-        return { delayMs: 0, lockedOut: true };
-      }
-      const free = Math.floor(settings.failureLimit / 2);
-      const delayMs = Math.min(MAX_DELAY_MS, Math.max(0, entry.failures - free) * settings.delayStepMs);
-      return { delayMs, lockedOut: false };
-    },
-
-    failureReason(reason, outcome) {
-      return outcome.lockedOut
-        ? `${reason}; address locked out for ${settings.lockoutMs / 1000} seconds`
-        : reason;
+    async refuse(clientIp, failure, record) {
+      const outcome = recordFailure(clientIp);
+      await record(
+        outcome.lockedOut
+          ? `${failure.reason}; address locked out for ${settings.lockoutMs / 1000} seconds`
+          : failure.reason,
+      );
+      if (outcome.delayMs > 0) await sleep(outcome.delayMs);
+      throw new AuthenticationError(failure.message);
     },
   };
 }

@@ -1,5 +1,4 @@
 import { randomInt } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../platform/clock.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
@@ -133,16 +132,10 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
       // Unknown, expired and host-bound-elsewhere keys are failed authentications of the address
       // (as wrong client certificates are): slowed, then locked out. A locked user is not: the
       // key is right, the administrator said no.
-      const refuse = async (
-        user: { id: number; name: string } | undefined,
-        reason: string,
-        message: string,
-      ): Promise<never> => {
-        const outcome = throttle.recordFailure(origin.clientIp);
-        await audit.recordAuthenticationFailure(origin, user, throttle.failureReason(reason, outcome));
-        if (outcome.delayMs > 0) await sleep(outcome.delayMs);
-        throw new AuthenticationError(message);
-      };
+      const refuse = (user: { id: number; name: string } | undefined, reason: string, message: string) =>
+        throttle.refuse(origin.clientIp, { reason, message }, (why) =>
+          audit.recordAuthenticationFailure(origin, user, why),
+        );
       const owner = await repo.findTokenOwner(db, hashApiToken(token));
       if (owner === undefined) return refuse(undefined, 'unknown API key', MSG_UNKNOWN_TOKEN);
       const user = { id: owner.userId, name: owner.username };
