@@ -138,7 +138,7 @@ export function createServices(deps: {
     policies,
     vault,
   });
-  const applications = createApplicationsService({ database, audit, clock, hosts, throttle });
+  const applications = createApplicationsService({ database, audit, clock, hosts, throttle, users });
   return {
     applications,
     time,

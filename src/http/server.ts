@@ -6,7 +6,7 @@ import Fastify, {
 } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
-import type { Caller, CallOrigin, Principal } from '../platform/principal.js';
+import { a2aClientLabel, type Caller, type CallOrigin, type Principal } from '../platform/principal.js';
 import {
   AuthenticationError,
   DomainError,
@@ -296,7 +296,7 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
               ? await options.certificates.authenticateCertificate(certificate, origin)
               : await options.authenticator.authenticate(token, origin);
           if (input.failure) throw input.failure;
-          const client = principal.application ? `A2A ${principal.application.name}` : origin.client;
+          const client = principal.application ? a2aClientLabel(principal.application.name) : origin.client;
           const caller: Caller = { clientIp: origin.clientIp, client, principal };
           if (principal.application) {
             const refusal = a2aRefusal(spec, principal.application, input);

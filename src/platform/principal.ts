@@ -19,8 +19,13 @@ export interface Principal {
 /** Where a call came from, recorded in the audit trail. */
 export interface CallOrigin {
   readonly clientIp: string;
-  /** 'REST API', 'CLI', 'Web Client', 'System' */
+  /** 'REST API', 'CLI', 'Web Client', 'System', or `A2A <application>` ({@link a2aClientLabel}) */
   readonly client: string;
+}
+
+/** The client label of an application's calls in the audit trail (ADR 014). */
+export function a2aClientLabel(applicationName: string): string {
+  return `A2A ${applicationName}`;
 }
 
 export interface Caller extends CallOrigin {

@@ -56,6 +56,24 @@ interface CertificateOwnerRow {
   locked: number;
 }
 
+function trustedCertificate(row: {
+  fingerprint: string;
+  subject: string;
+  serial: string;
+  not_before: number | string;
+  not_after: number | string;
+  imported_at: number | string;
+}): TrustedCertificate {
+  return {
+    fingerprint: row.fingerprint,
+    subject: row.subject,
+    serial: row.serial,
+    notBefore: Number(row.not_before),
+    notAfter: Number(row.not_after),
+    importedAt: Number(row.imported_at),
+  };
+}
+
 export const applicationsRepository = {
   async insertApplication(trx: Executor, app: NewApplication): Promise<number> {
     const row = await trx
@@ -72,20 +90,6 @@ export const applicationsRepository = {
       .returning('id')
       .executeTakeFirstOrThrow();
     return Number(row.id);
-  },
-
-  async findUser(
-    db: Executor,
-    usernameKey: string,
-  ): Promise<{ id: number; username: string; isSuperAdmin: boolean } | undefined> {
-    const row = await db
-      .selectFrom('users')
-      .select(['id', 'username', 'is_super_admin'])
-      .where('username_key', '=', usernameKey)
-      .executeTakeFirst();
-    return row
-      ? { id: Number(row.id), username: row.username, isSuperAdmin: row.is_super_admin === 1 }
-      : undefined;
   },
 
   /** The application named `nameKey`, or with `id`, and whether its inherited user is a super administrator. */
@@ -129,7 +133,6 @@ export const applicationsRepository = {
       .execute();
   },
 
-  /** Every application, by name; or only the one with `id`. */
   async findCertificate(
     db: Executor,
     applicationId: number,
@@ -141,15 +144,7 @@ export const applicationsRepository = {
       .where('application_id', '=', applicationId)
       .where('fingerprint', '=', fingerprint)
       .executeTakeFirst();
-    if (!row) return undefined;
-    return {
-      fingerprint: row.fingerprint,
-      subject: row.subject,
-      serial: row.serial,
-      notBefore: Number(row.not_before),
-      notAfter: Number(row.not_after),
-      importedAt: Number(row.imported_at),
-    };
+    return row && trustedCertificate(row);
   },
 
   async deleteCertificate(trx: Executor, applicationId: number, fingerprint: string): Promise<void> {
@@ -160,6 +155,7 @@ export const applicationsRepository = {
       .execute();
   },
 
+  /** Every application, by name; or only the one with `id`. */
   async list(db: Executor, id?: number): Promise<Application[]> {
     let apps = db
       .selectFrom('applications')
@@ -191,20 +187,10 @@ export const applicationsRepository = {
       userId: Number(a.user_id),
       username: a.username,
       createdAt: Number(a.created_at),
-      certificates: certRows
-        .filter((c) => Number(c.application_id) === Number(a.id))
-        .map((c) => ({
-          fingerprint: c.fingerprint,
-          subject: c.subject,
-          serial: c.serial,
-          notBefore: Number(c.not_before),
-          notAfter: Number(c.not_after),
-          importedAt: Number(c.imported_at),
-        })),
+      certificates: certRows.filter((c) => Number(c.application_id) === Number(a.id)).map(trustedCertificate),
     }));
   },
 
-  /** On every request that presents a client certificate. */
   /** On the hot path of every application request: compiled once (ADR 014). */
   async findCertificateOwner(db: Executor, fingerprint: string): Promise<CertificateOwner | undefined> {
     const [row] = await certificateOwnerQuery(db, fingerprint);

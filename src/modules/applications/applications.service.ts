@@ -9,11 +9,10 @@ import {
   NotFoundError,
   NotPermittedError,
 } from '../../platform/errors.js';
-import type { Caller, CallOrigin, Principal } from '../../platform/principal.js';
+import { a2aClientLabel, type Caller, type CallOrigin, type Principal } from '../../platform/principal.js';
 import { authoriseAdministrator, type Administrator } from '../access/index.js';
 import { actorOf, AuditOperation, type AuditService } from '../audit/index.js';
-import type { AuthThrottle, HostResolver } from '../identity/index.js';
-import { usernameKey } from '../identity/index.js';
+import type { AuthThrottle, HostResolver, UserDirectory } from '../identity/index.js';
 import { toolkitArchive } from './applications.toolkit.js';
 import { applicationsRepository as repo } from './applications.repository.js';
 import {
@@ -35,17 +34,13 @@ export interface ApplicationsServiceDeps {
   readonly hosts: HostResolver;
   /** The one shared with API tokens: an address's wrong tokens and certificates add up. */
   readonly throttle: AuthThrottle;
+  readonly users: UserDirectory;
 }
 
 export type ApplicationsService = ReturnType<typeof createApplicationsService>;
 
 const MAX_NAME = 255;
 const MSG_UNTRUSTED = 'The client certificate is not trusted for any application. Authentication failed.';
-
-/** The client label of an application's calls in the audit trail. */
-export function a2aClientLabel(applicationName: string): string {
-  return `A2A ${applicationName}`;
-}
 
 /** SHA-256 of a DER certificate, lower-case hex. */
 export function certificateFingerprint(der: Buffer): string {
@@ -96,6 +91,7 @@ export function createApplicationsService({
   clock,
   hosts,
   throttle,
+  users,
 }: ApplicationsServiceDeps) {
   const db = database.db;
   const authorise = (editor: Administrator) => authoriseAdministrator(editor, 'applications');
@@ -110,6 +106,15 @@ export function createApplicationsService({
       );
     }
     return found;
+  }
+
+  /** One application with its certificates (e.g. to write its toolkit, which holds no secret). */
+  async function find(editor: Administrator, ref: ApplicationRef): Promise<Application> {
+    authorise(editor);
+    const header = await requireApplication(ref);
+    const [app] = await repo.list(db, header.id);
+    if (!app) throw new NotFoundError(`Application with ID ${header.id} does not exist`);
+    return app;
   }
 
   /**
@@ -157,7 +162,7 @@ export function createApplicationsService({
         if (!operations.includes(op as A2AOperation)) operations.push(op as A2AOperation);
       }
       if (operations.length === 0) throw new InvalidInputError('name at least one operation');
-      const user = await repo.findUser(db, usernameKey(draft.inheritUser));
+      const user = await users.findByName(db, draft.inheritUser);
       if (!user) throw new NotFoundError(`there is no user "${draft.inheritUser}"`);
       requireMayActOn(editor, { name: user.username, isSuperAdmin: user.isSuperAdmin }, 'register');
       let id: number;
@@ -264,18 +269,11 @@ export function createApplicationsService({
       serverUrl: string,
       serverCertificatePem: string | undefined,
     ) {
-      const application = await this.find(editor, ref);
+      const application = await find(editor, ref);
       return toolkitArchive({ application, serverUrl, serverCertificatePem, now: new Date(clock.now()) });
     },
 
-    /** One application with its certificates (e.g. to write its toolkit, which holds no secret). */
-    async find(editor: Administrator, ref: ApplicationRef): Promise<Application> {
-      authorise(editor);
-      const header = await requireApplication(ref);
-      const [app] = await repo.list(db, header.id);
-      if (!app) throw new NotFoundError(`Application with ID ${header.id} does not exist`);
-      return app;
-    },
+    find,
 
     /** Removes the application and every certificate trusted for it; they stop working at once. */
     async remove(editor: Administrator, ref: ApplicationRef): Promise<string> {

@@ -1,5 +1,4 @@
 export {
-  a2aClientLabel,
   certificateFingerprint,
   createApplicationsService,
   readCertificate,

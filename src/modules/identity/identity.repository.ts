@@ -31,6 +31,21 @@ export interface NewUser {
   readonly createdBy: number | null;
 }
 
+/** A user as other modules look one up (UserDirectory). */
+export interface DirectoryUser {
+  readonly id: number;
+  readonly username: string;
+  readonly isSuperAdmin: boolean;
+}
+
+function directoryUser(row: {
+  id: number | string;
+  username: string;
+  is_super_admin: number;
+}): DirectoryUser {
+  return { id: Number(row.id), username: row.username, isSuperAdmin: row.is_super_admin === 1 };
+}
+
 /** A user as the management endpoints need it. */
 export interface UserRow {
   readonly id: number;
@@ -182,12 +197,22 @@ export const identityRepository = {
     return Number(row.n);
   },
 
-  async findUserIdByKey(db: Executor, key: string): Promise<{ id: number; username: string } | undefined> {
-    return db
+  async findDirectoryUserByKey(db: Executor, key: string): Promise<DirectoryUser | undefined> {
+    const row = await db
       .selectFrom('users')
-      .select(['id', 'username'])
+      .select(['id', 'username', 'is_super_admin'])
       .where('username_key', '=', key)
       .executeTakeFirst();
+    return row && directoryUser(row);
+  },
+
+  async findDirectoryUser(db: Executor, id: number): Promise<DirectoryUser | undefined> {
+    const row = await db
+      .selectFrom('users')
+      .select(['id', 'username', 'is_super_admin'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && directoryUser(row);
   },
 
   async findUserByKey(db: Executor, key: string): Promise<UserRow | undefined> {

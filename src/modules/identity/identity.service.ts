@@ -244,7 +244,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
       const duplicate = new ConflictError(`User ${draft.username} already exists`);
       try {
         const userId = await db.transaction().execute(async (trx) => {
-          if ((await repo.findUserIdByKey(trx, key)) !== undefined) throw duplicate;
+          if ((await repo.findDirectoryUserByKey(trx, key)) !== undefined) throw duplicate;
           const now = clock.now();
           const id = await repo.insertUser(trx, {
             username: draft.username.normalize('NFC'),
@@ -309,7 +309,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     },
 
     async getUserId(_caller, username) {
-      const user = await repo.findUserIdByKey(db, usernameKey(username));
+      const user = await repo.findDirectoryUserByKey(db, usernameKey(username));
       if (user === undefined) throw new NotFoundError(`User ${username} does not exist`);
       return user;
     },

@@ -1,11 +1,11 @@
 import type { Executor } from '../../platform/db/database.js';
-import { identityRepository } from './identity.repository.js';
+import { identityRepository, type DirectoryUser } from './identity.repository.js';
 import { usernameKey } from './identity.types.js';
 
 /** Looks users up by name for other modules (owner assignment, sharing). */
 export interface UserDirectory {
-  findByName(db: Executor, username: string): Promise<{ id: number; username: string } | undefined>;
-  findById(db: Executor, userId: number): Promise<{ id: number; username: string } | undefined>;
+  findByName(db: Executor, username: string): Promise<DirectoryUser | undefined>;
+  findById(db: Executor, userId: number): Promise<DirectoryUser | undefined>;
 }
 
 export function createUserDirectory(): UserDirectory {
@@ -15,12 +15,11 @@ export function createUserDirectory(): UserDirectory {
      * exact name, else the local user named after the backslash.
      */
     async findByName(db, username) {
-      const exact = await identityRepository.findUserIdByKey(db, usernameKey(username));
+      const exact = await identityRepository.findDirectoryUserByKey(db, usernameKey(username));
       const separator = username.lastIndexOf('\\');
       if (exact !== undefined || separator === -1) return exact;
-      return identityRepository.findUserIdByKey(db, usernameKey(username.slice(separator + 1)));
+      return identityRepository.findDirectoryUserByKey(db, usernameKey(username.slice(separator + 1)));
     },
-    findById: (db, userId) =>
-      db.selectFrom('users').select(['id', 'username']).where('id', '=', userId).executeTakeFirst(),
+    findById: (db, userId) => identityRepository.findDirectoryUser(db, userId),
   };
 }
