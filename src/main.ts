@@ -13,8 +13,8 @@ import { policyAttributes, readRuleAttributes, type PolicyDraft } from './module
 import { FieldReader } from './http/field-reader.js';
 import { DomainError } from './platform/errors.js';
 import { createClientCertificate } from './platform/tls.js';
-import { writeFileDurably } from './platform/fs.js';
-import { access, readFile, mkdir, rm } from 'node:fs/promises';
+import { fileExists, writeFileDurably } from './platform/fs.js';
+import { readFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { certificateFileBase, writeToolkit, type Application } from './modules/applications/index.js';
 
@@ -371,7 +371,7 @@ a2a
       const keyFile = path.join(options.out, `${base}.key`);
       const certFile = path.join(options.out, `${base}.crt`);
       for (const file of [keyFile, certFile]) {
-        if (await exists(file)) {
+        if (await fileExists(file)) {
           throw new InstanceError(
             `${file} exists; remove it or choose another --out (a key is never overwritten)`,
           );
@@ -482,13 +482,6 @@ a2a
       process.stdout.write(`Application ${name} removed.\n`);
     });
   });
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
-}
 
 /** File-system failures while writing into a directory the operator named, in one line. */
 async function writingTo<T>(directory: string, write: () => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-import { open, rename, unlink } from 'node:fs/promises';
+import { access, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -29,4 +29,12 @@ export async function writeFileDurably(file: string, content: string | Buffer, m
   } finally {
     await dirHandle.close();
   }
+}
+
+/** Whether `file` exists (and can be seen by this process). */
+export function fileExists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }

@@ -1,9 +1,9 @@
 import { X509Certificate } from 'node:crypto';
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { writeFileDurably } from '../../platform/fs.js';
-import { InvalidInputError } from '../../platform/errors.js';
+import { fileExists, writeFileDurably } from '../../platform/fs.js';
+import { InvalidInputError, OperationNotAvailableError } from '../../platform/errors.js';
 import { zipArchive, type ZipEntry } from '../../platform/zip.js';
 import type { Application } from './applications.types.js';
 
@@ -76,7 +76,10 @@ export async function buildToolkit(request: ToolkitRequest, directory: string | 
   try {
     library = await readFile(LIBRARY, 'utf8');
   } catch {
-    throw new InvalidInputError('the toolkit library is missing from this installation; run npm run build');
+    // An installation fault, not bad input: said plainly, nothing written.
+    throw new OperationNotAvailableError(
+      'the toolkit library is missing from this installation (dist/modules/applications/toolkit/pmp-api.js); run npm run build',
+    );
   }
   const label = plain(app.name);
   library =
@@ -112,7 +115,7 @@ export async function buildToolkit(request: ToolkitRequest, directory: string | 
 export async function writeToolkit(request: ToolkitRequest, outDir: string): Promise<WrittenToolkit> {
   const directory = path.resolve(outDir);
   const toolkit = await buildToolkit(request, directory);
-  const keptConf = await exists(path.join(directory, TOOLKIT_CONF));
+  const keptConf = await fileExists(path.join(directory, TOOLKIT_CONF));
   await mkdir(path.join(directory, 'lib'), { recursive: true, mode: 0o755 });
   const written: string[] = [];
   for (const file of toolkit.files) {
@@ -176,13 +179,6 @@ function serverTrust(
 /** Text safe in comments and `Key=Value` lines of every generated file: no controls, no % or quotes. */
 function plain(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f"%^&|<>]/g, '_');
-}
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 function shellLauncher(label: string, now: Date): string {

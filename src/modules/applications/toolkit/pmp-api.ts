@@ -178,20 +178,24 @@ function checkClientIdentity(cert: string, certFile: string, key: string, keyFil
 function connectionFailure(err: NodeJS.ErrnoException, settings: Settings): ToolkitFailure {
   const where = settings.serverUrl.host;
   const code = err.code ?? '';
-  if (code === 'ECONNREFUSED') return new ToolkitFailure(`cannot connect to ${where}: connection refused`, 3);
+  if (code === 'ECONNREFUSED')
+    return new ToolkitFailure(`cannot connect to ${where}: connection refused`, EXIT_UNREACHABLE);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new ToolkitFailure(`cannot connect to ${where}: the host name does not resolve`, 3);
+    return new ToolkitFailure(`cannot connect to ${where}: the host name does not resolve`, EXIT_UNREACHABLE);
   }
   if (code === 'ETIMEDOUT' || code === 'PMP_API_TIMEOUT') {
-    return new ToolkitFailure(`no answer from ${where} within ${settings.timeoutMs / 1000} seconds`, 3);
+    return new ToolkitFailure(
+      `no answer from ${where} within ${settings.timeoutMs / 1000} seconds`,
+      EXIT_UNREACHABLE,
+    );
   }
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME/.test(code)) {
     return new ToolkitFailure(
       `the server certificate of ${where} could not be verified (${code}); set ServerCAPath to the certificate that signs it, or VerifyServerCertificate=false`,
-      3,
+      EXIT_UNREACHABLE,
     );
   }
-  return new ToolkitFailure(`cannot talk to ${where}: ${code || err.message}`, 3);
+  return new ToolkitFailure(`cannot talk to ${where}: ${code || err.message}`, EXIT_UNREACHABLE);
 }
 
 function call(
@@ -265,13 +269,16 @@ function readEnvelope(httpStatus: number, text: string): Envelope {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new ToolkitFailure(`the server answered HTTP ${httpStatus} with something other than JSON`, 3);
+    throw new ToolkitFailure(
+      `the server answered HTTP ${httpStatus} with something other than JSON`,
+      EXIT_UNREACHABLE,
+    );
   }
   const operation = (parsed as { operation?: Record<string, unknown> } | null)?.operation;
   const result = operation?.result as
     { status?: unknown; message?: unknown; statusCode?: unknown } | undefined;
   if (!operation || !result || typeof result.status !== 'string') {
-    throw new ToolkitFailure(`the server answered HTTP ${httpStatus} without a PMP result`, 3);
+    throw new ToolkitFailure(`the server answered HTTP ${httpStatus} without a PMP result`, EXIT_UNREACHABLE);
   }
   const details = operation.Details;
   return {
@@ -294,9 +301,18 @@ function succeeded(envelope: Envelope): Envelope {
 function idField(envelope: Envelope, field: string): string {
   const value = envelope.details[field];
   if (typeof value !== 'string' && typeof value !== 'number') {
-    throw new ToolkitFailure(`the server's answer has no ${field}`, 3);
+    throw new ToolkitFailure(`the server's answer has no ${field}`, EXIT_UNREACHABLE);
   }
   return String(value);
+}
+
+/** Details.PASSWORD of a retrieval or a generation. */
+function passwordIn(envelope: Envelope): string {
+  const password = envelope.details.PASSWORD;
+  if (typeof password !== 'string') {
+    throw new ToolkitFailure("the server's answer holds no password", EXIT_UNREACHABLE);
+  }
+  return password;
 }
 
 const segment = encodeURIComponent;
@@ -319,9 +335,7 @@ async function retrieve(settings: Settings, resource: string, account: string): 
       REASON: settings.reason,
     }),
   );
-  const password = answer.details.PASSWORD;
-  if (typeof password !== 'string') throw new ToolkitFailure("the server's answer holds no password", 3);
-  return password;
+  return passwordIn(answer);
 }
 
 async function reset(
@@ -360,9 +374,7 @@ async function create(
     const answer = succeeded(
       await call(settings, 'GET', `${V1}/passwords/generate`, policy ? { POLICY: policy } : undefined),
     );
-    const generated = answer.details.PASSWORD;
-    if (typeof generated !== 'string') throw new ToolkitFailure("the server's answer holds no password", 3);
-    return generated;
+    return passwordIn(answer);
   };
   if (!existing.ok) {
     succeeded(
