@@ -7,13 +7,11 @@
  *   npm run bench:groups
  *   BENCH_RESOURCES=2000 npm run bench:groups
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Pool } from 'undici';
+import { benchEnv, initAndServe, stopChild, type Child } from './harness.js';
 
 const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 10_000);
 /** Resources that do not match the group's criteria, so the match is really evaluated. */
@@ -21,41 +19,14 @@ const OTHERS = Number(process.env.BENCH_OTHERS ?? 1_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const PARALLEL = 4;
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'dist', 'main.js');
-const execFileAsync = promisify(execFile);
-
-function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /LISTENING port=(\d+)/.exec(out);
-      if (m) {
-        child.removeAllListeners('exit');
-        resolve({ child, port: Number(m[1]) });
-      }
-    });
-  });
-}
-
 async function main(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'bulwark-bench-groups-'));
   const dataDir = path.join(work, 'data');
-  const env: NodeJS.ProcessEnv = { ...process.env, BULWARK_LOG_LEVEL: 'warn' };
-  delete env.BULWARK_DATABASE_URL;
-  let server: { child: ChildProcess; port: number } | undefined;
+  let server: Child | undefined;
   try {
-    const init = await execFileAsync(process.execPath, [cli, 'init', '--data-dir', dataDir, '--json'], {
-      env,
-    });
-    const { authToken } = JSON.parse(init.stdout) as { authToken: string };
-    server = await startServer(
-      [cli, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0'],
-      env,
-    );
+    const started = await initAndServe(dataDir, benchEnv());
+    server = started.server;
+    const authToken = started.authToken;
     const pool = new Pool(`https://127.0.0.1:${server.port}`, {
       connections: PARALLEL,
       connect: { rejectUnauthorized: false },
@@ -155,11 +126,7 @@ async function main(): Promise<void> {
     row(`user reaching ${RESOURCES} through a shared dynamic group`, viaGroup);
     console.log(`ratio (group user / baseline, median): ${(viaGroup.median / asSuper.median).toFixed(2)}`);
   } finally {
-    if (server) {
-      const exited = new Promise((r) => server!.child.once('exit', r));
-      server.child.kill('SIGTERM');
-      await exited;
-    }
+    if (server) await stopChild(server.child);
     rmSync(work, { recursive: true, force: true });
   }
 }

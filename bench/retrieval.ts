@@ -10,22 +10,16 @@
  *   npm run bench                       # defaults below
  *   BENCH_ACCOUNTS=20000 BENCH_SECONDS=5 npm run bench
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Pool } from 'undici';
+import { benchEnv, CLI, execFileAsync, initAndServe, startChild, stopChild } from './harness.js';
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const ACCOUNTS_PER_RESOURCE = 1000;
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'dist', 'main.js');
-const execFileAsync = promisify(execFile);
 
 interface LoadResult {
   requests: number;
@@ -33,28 +27,6 @@ interface LoadResult {
   seconds: number;
   p50: number;
   p99: number;
-}
-
-function startChild(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /LISTENING port=(\d+)/.exec(out);
-      if (m) {
-        child.removeAllListeners('exit');
-        resolve({ child, port: Number(m[1]) });
-      }
-    });
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 /** Closed-loop load: CONNECTIONS workers, each sending its next request when the last answered. */
@@ -131,17 +103,9 @@ function printRow(name: string, r: LoadResult): void {
 async function main(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'bulwark-bench-'));
   const dataDir = path.join(work, 'data');
-  const env: NodeJS.ProcessEnv = { ...process.env, BULWARK_LOG_LEVEL: 'warn' };
-  delete env.BULWARK_DATABASE_URL;
+  const env = benchEnv();
   try {
-    const init = await execFileAsync(process.execPath, [cli, 'init', '--data-dir', dataDir, '--json'], {
-      env,
-    });
-    const { authToken } = JSON.parse(init.stdout) as { authToken: string };
-    const server = await startChild(
-      [cli, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0'],
-      env,
-    );
+    const { authToken, server } = await initAndServe(dataDir, env);
 
     console.log(`seeding ${ACCOUNTS} accounts…`);
     const seedStart = performance.now();
@@ -217,7 +181,7 @@ async function main(): Promise<void> {
     // The same retrievals by an application with its client certificate, inheriting admin.
     const certDir = path.join(work, 'a2a');
     const a2a = (...args: string[]) =>
-      execFileAsync(process.execPath, [cli, 'a2a', ...args, '--data-dir', dataDir], { env });
+      execFileAsync(process.execPath, [CLI, 'a2a', ...args, '--data-dir', dataDir], { env });
     await a2a(
       'register',
       '--name',
