@@ -1,14 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../platform/db/database.js';
-import { migrateToLatest } from '../../platform/db/migrator.js';
-import { ensureDataKeys, loadKeyring } from '../../platform/crypto/keyring.js';
-import { generateMasterKey, MasterKeySet } from '../../platform/crypto/master-key.js';
+import type { Database } from '../../platform/db/database.js';
 import { Secret } from '../../platform/crypto/secret.js';
 import type { Caller, CallOrigin } from '../../platform/principal.js';
-import { createServices, type Services } from '../../services.js';
+import type { Services } from '../../services.js';
+import { openInProcessServices, type InProcessServices } from '../../../test/helpers/in-process.js';
 import { readExpiry } from './identity.input.js';
 import type { UserDraft } from './identity.types.js';
 
@@ -17,7 +12,7 @@ import type { UserDraft } from './identity.types.js';
  * with a clock the test moves: token expiry at the end of EXPIRYDATE, and the end of a lockout.
  */
 describe('identity service with a controlled clock', () => {
-  let dir: string;
+  let opened: InProcessServices | undefined;
   let database: Database;
   let services: Services;
   let now = Date.UTC(2030, 5, 10, 9, 0, 0);
@@ -44,32 +39,15 @@ describe('identity service with a controlled clock', () => {
   });
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'bulwark-identity-'));
-    database = openDatabase({ databaseUrl: undefined, sqliteFile: path.join(dir, 'test.db') });
-    await migrateToLatest(database);
-    const master = generateMasterKey(new Date(now));
-    const keys = new MasterKeySet([master], master.id);
-    await ensureDataKeys(database.db, keys, now);
-    const keyring = await loadKeyring(database.db, keys, () => Promise.resolve(keys));
-    services = createServices({
-      database,
-      keyring,
-      clock,
-      timeZone: 'UTC',
+    opened = await openInProcessServices(clock, origin, {
       authThrottle: { failureLimit: 3, lockoutMs: 60_000, delayStepMs: 0 },
       hostLookup: () => Promise.reject(new Error('no DNS in this test')),
     });
-    const credentials = await services.identity.bootstrapAdmin(origin);
-    adminCaller = {
-      ...origin,
-      principal: await services.identity.authenticate(credentials.authToken, origin),
-    };
+    ({ database, services, admin: adminCaller } = opened);
   });
 
   afterAll(async () => {
-    await services?.audit.close();
-    await database?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await opened?.close();
   });
 
   it('a token bounded by EXPIRYDATE works through that day and stops at its end', async () => {

@@ -1,21 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../platform/db/database.js';
-import { migrateToLatest } from '../../platform/db/migrator.js';
-import { ensureDataKeys, loadKeyring } from '../../platform/crypto/keyring.js';
-import { generateMasterKey, MasterKeySet } from '../../platform/crypto/master-key.js';
+import type { Database } from '../../platform/db/database.js';
 import { Secret } from '../../platform/crypto/secret.js';
 import type { Caller, CallOrigin } from '../../platform/principal.js';
-import { createServices, type Services } from '../../services.js';
+import type { Services } from '../../services.js';
+import { openInProcessServices, type InProcessServices } from '../../../test/helpers/in-process.js';
 
 /**
  * Agent authentication with the key (ADR 013), with a clock the test moves: a multi-use key
  * works until its end, a single-use key once, a replaced key never.
  */
 describe('agent key verification', () => {
-  let dir: string;
+  let opened: InProcessServices | undefined;
   let database: Database;
   let services: Services;
   let now = Date.UTC(2030, 5, 10, 9, 0, 0);
@@ -24,22 +19,12 @@ describe('agent key verification', () => {
   let admin: Caller;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'bulwark-agent-key-'));
-    database = openDatabase({ databaseUrl: undefined, sqliteFile: path.join(dir, 'test.db') });
-    await migrateToLatest(database);
-    const master = generateMasterKey(new Date(now));
-    const keys = new MasterKeySet([master], master.id);
-    await ensureDataKeys(database.db, keys, now);
-    const keyring = await loadKeyring(database.db, keys, () => Promise.resolve(keys));
-    services = createServices({ database, keyring, clock, timeZone: 'UTC' });
-    const credentials = await services.identity.bootstrapAdmin(origin);
-    admin = { ...origin, principal: await services.identity.authenticate(credentials.authToken, origin) };
+    opened = await openInProcessServices(clock, origin);
+    ({ database, services, admin } = opened);
   });
 
   afterAll(async () => {
-    await services?.audit.close();
-    await database?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await opened?.close();
   });
 
   const verify = (key: string) => services.agentKeys.verify(new Secret(key), origin);
