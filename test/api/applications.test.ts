@@ -27,6 +27,26 @@ describe.each(dialects())('application-to-application on %s', (dialect) => {
   let resourceId: string;
   let accountId: string;
   const a2a = (...args: string[]) => instance.cli('a2a', ...args, '--data-dir', instance.dataDir);
+  const register = (
+    name: string,
+    host: string,
+    resourceType: string,
+    operations: string,
+    inheritUser: string,
+  ) =>
+    a2a(
+      'register',
+      '--name',
+      name,
+      '--host',
+      host,
+      '--resource-type',
+      resourceType,
+      '--operations',
+      operations,
+      '--inherit-user',
+      inheritUser,
+    );
 
   beforeAll(async () => {
     server = await startServer(dialect);
@@ -63,19 +83,7 @@ describe.each(dialects())('application-to-application on %s', (dialect) => {
     app(p, { token: null, clientCert: cert, ...options });
 
   it('registers an application and refuses bad input without changing anything', async () => {
-    const ok = await a2a(
-      'register',
-      '--name',
-      'Payroll',
-      '--host',
-      '127.0.0.1',
-      '--resource-type',
-      'Linux',
-      '--operations',
-      'RETRIEVE,RESET_LOCAL',
-      '--inherit-user',
-      'admin',
-    );
+    const ok = await register('Payroll', '127.0.0.1', 'Linux', 'RETRIEVE,RESET_LOCAL', 'admin');
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/Application Payroll registered/);
@@ -239,19 +247,7 @@ describe.each(dialects())('application-to-application on %s', (dialect) => {
   });
 
   it('refuses the application from a host it is not registered for', async () => {
-    const registered = await a2a(
-      'register',
-      '--name',
-      'Elsewhere',
-      '--host',
-      '127.0.0.2',
-      '--resource-type',
-      'Windows',
-      '--operations',
-      'RETRIEVE',
-      '--inherit-user',
-      'admin',
-    );
+    const registered = await register('Elsewhere', '127.0.0.2', 'Windows', 'RETRIEVE', 'admin');
     expect(registered.code).toBe(0);
     const elsewhereDir = path.join(outDir, 'elsewhere');
     expect((await a2a('create-cert', '--name', 'Elsewhere', '--out', elsewhereDir)).code).toBe(0);
@@ -285,20 +281,8 @@ describe.each(dialects())('application-to-application on %s', (dialect) => {
         },
       }),
     );
-    const register = await a2a(
-      'register',
-      '--name',
-      'Limited',
-      '--host',
-      'localhost',
-      '--resource-type',
-      'Linux',
-      '--operations',
-      'RETRIEVE',
-      '--inherit-user',
-      'PAYROLL-SVC',
-    );
-    expect(register.stderr).toBe('');
+    const registered = await register('Limited', 'localhost', 'Linux', 'RETRIEVE', 'PAYROLL-SVC');
+    expect(registered.stderr).toBe('');
     const dir = path.join(outDir, 'limited');
     expect((await a2a('create-cert', '--name', 'Limited', '--out', dir)).code).toBe(0);
     const limited = {
