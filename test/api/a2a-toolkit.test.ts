@@ -293,7 +293,8 @@ describe.each(dialects())('the PMP_API toolkit on %s', (dialect) => {
 
   it('reaches only what the inherited user may reach', async () => {
     await createApiUser(server, 'svc', 'Password User');
-    const limited = await kitFor('Limited', '127.0.0.1', 'RETRIEVE,RESET_LOCAL,CREATE', 'svc');
+    // Named as OWNERNAME names a user: a directory-style DOMAIN\user finds the local svc.
+    const limited = await kitFor('Limited', '127.0.0.1', 'RETRIEVE,RESET_LOCAL,CREATE', 'CORP\\svc');
     const hidden = await runKit(limited, ['RETRIEVE', 'web 1', 'deploy']);
     expect(hidden.stdout).toBe('');
     expectFailure(hidden, 1, /does not exist or is not accessible/);
