@@ -8,7 +8,8 @@ import type { PendingRecord } from './audit.types.js';
  * waiting for their fsync happens here, so the server's event loop keeps serving while the
  * disk syncs. Group commit: records that arrive while a commit is running are written
  * together by the next one, so one fsync covers many retrievals. The chain logic is the same
- * as on the main connection (audit-chain.ts and the audit_chain head row).
+ * as on the main connection (audit-chain.ts and the audit_chain head row): linkRecords makes the
+ * text storable and hashes it, and exactly its rows (toAuditRow) are inserted.
  *
  * The main thread holds the process's write gate while any record is outstanding here.
  */
@@ -32,9 +33,10 @@ const readHead = db.prepare<[], { last_seq: number; last_hash: string }>(
 );
 const insert = db.prepare(
   `insert into audit_records (seq, at, audit_type, operation, operator_id, operator_name, client_ip, client,
-     resource_id, resource_name, account_id, account_name, target_user, reason, ticket_id, prev_hash, hash)
+     resource_id, resource_name, account_id, account_name, target_user, reason, ticket_id, prev_hash, hash, encoding)
    values (@seq, @at, @audit_type, @operation, @operator_id, @operator_name, @client_ip, @client,
-     @resource_id, @resource_name, @account_id, @account_name, @target_user, @reason, @ticket_id, @prev_hash, @hash)`,
+     @resource_id, @resource_name, @account_id, @account_name, @target_user, @reason, @ticket_id, @prev_hash, @hash,
+     @encoding)`,
 );
 const writeHead = db.prepare('update audit_chain set last_seq = ?, last_hash = ? where id = 1');
 

@@ -123,5 +123,6 @@ function fromRow(r: AuditRecordsTable): StoredAuditRecord {
     ticketId: r.ticket_id,
     prevHash: r.prev_hash,
     hash: r.hash,
+    encoding: r.encoding,
   };
 }

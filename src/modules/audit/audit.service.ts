@@ -4,7 +4,8 @@ import type { Keyring } from '../../platform/crypto/keyring.js';
 import { NotPermittedError } from '../../platform/errors.js';
 import type { CallOrigin, Caller, Principal } from '../../platform/principal.js';
 import type { TimeFormatter } from '../../platform/time.js';
-import { chainHash, GENESIS_HASH, linkRecords } from './audit-chain.js';
+import { linkRecords } from './audit-chain.js';
+import { createChainVerifier } from './chain-verifier.js';
 import { createAuditRepository, type AuditFilter } from './audit.repository.js';
 import { createAccessRecordWriter } from './access-record-writer.js';
 import { AuditOperation } from './audit.types.js';
@@ -139,63 +140,16 @@ export function createAuditService({ database, keyring, clock, time }: AuditServ
     },
 
     async verify(onProgress) {
-      let expectedSeq = 1;
-      let prevHash = GENESIS_HASH;
-      let checked = 0;
+      const verifier = createChainVerifier(macKey);
+      let lastSeq = 0;
       for (;;) {
-        const page = await repo.chainPage(database.db, expectedSeq - 1, 2000);
+        const page = await repo.chainPage(database.db, lastSeq, 2000);
         if (page.length === 0) break;
-        for (const record of page) {
-          if (record.seq !== expectedSeq) {
-            return {
-              ok: false,
-              checked,
-              lastSeq: expectedSeq - 1,
-              problem: {
-                seq: expectedSeq,
-                kind: 'missing',
-                message:
-                  record.seq - expectedSeq === 1
-                    ? `audit record ${expectedSeq} was removed (the chain jumps from ${expectedSeq - 1} to ${record.seq})`
-                    : `audit records ${expectedSeq} to ${record.seq - 1} were removed (the chain jumps from ${expectedSeq - 1} to ${record.seq})`,
-              },
-            };
-          }
-          if (record.prevHash !== prevHash || chainHash(macKey, prevHash, record) !== record.hash) {
-            return {
-              ok: false,
-              checked,
-              lastSeq: expectedSeq - 1,
-              problem: {
-                seq: record.seq,
-                kind: 'altered',
-                message: `audit record ${record.seq} was altered (its hash does not match its content and predecessor)`,
-              },
-            };
-          }
-          prevHash = record.hash;
-          expectedSeq++;
-          checked++;
-        }
-        onProgress?.(checked);
+        for (const record of page) verifier.add(record);
+        lastSeq = page[page.length - 1]!.seq;
+        onProgress?.(verifier.checked);
       }
-      const head = await repo.readHead(database.db);
-      if (head.lastSeq !== expectedSeq - 1 || head.lastHash !== prevHash) {
-        return {
-          ok: false,
-          checked,
-          lastSeq: expectedSeq - 1,
-          problem: {
-            seq: expectedSeq,
-            kind: 'truncated',
-            message:
-              head.lastSeq > expectedSeq - 1
-                ? `audit records ${expectedSeq} to ${head.lastSeq} were removed from the end of the trail`
-                : `the audit chain head (record ${head.lastSeq}) does not match the last record (${expectedSeq - 1})`,
-          },
-        };
-      }
-      return { ok: true, checked, lastSeq: expectedSeq - 1 };
+      return verifier.finish(await repo.readHead(database.db));
     },
 
     async close() {

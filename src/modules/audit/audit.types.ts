@@ -43,8 +43,12 @@ export interface AuditRecord {
 /** A record before it joins the chain (sequence number and hashes are assigned then). */
 export type PendingRecord = Omit<AuditRecord, 'seq'>;
 
-/** A record as stored: linked to its predecessor. */
-export type StoredAuditRecord = AuditRecord & { readonly prevHash: string; readonly hash: string };
+/** A record as stored: linked to its predecessor, hashed under a canonical encoding (audit-chain.ts). */
+export type StoredAuditRecord = AuditRecord & {
+  readonly prevHash: string;
+  readonly hash: string;
+  readonly encoding: number;
+};
 
 /** The newest link of the chain. */
 export interface ChainHead {
@@ -64,11 +68,24 @@ export interface AuditQuery {
 
 export type ChainProblemKind = 'altered' | 'missing' | 'truncated' | 'out-of-order';
 
+export interface ChainProblem {
+  /** The first record concerned (for a gap or a truncation, the first one missing). */
+  readonly seq: number;
+  readonly kind: ChainProblemKind;
+  readonly message: string;
+}
+
 export interface ChainVerification {
   readonly ok: boolean;
+  /** Records read. */
   readonly checked: number;
+  /** The last sequence number read. */
   readonly lastSeq: number;
-  readonly problem?: { readonly seq: number; readonly kind: ChainProblemKind; readonly message: string };
+  /** Every problem found, in chain order (the first MAX_LISTED_PROBLEMS; problemCount counts all). */
+  readonly problems: readonly ChainProblem[];
+  readonly problemCount: number;
+  /** The first problem (problems[0]). */
+  readonly problem?: ChainProblem;
 }
 
 /** Operation names as they appear in the audit trail (OPERATIONTYPE). */

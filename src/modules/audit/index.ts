@@ -1,3 +1,10 @@
 export { createAuditService, actorOf, type AuditService } from './audit.service.js';
 export { registerAuditRoutes } from './audit.routes.js';
-export { AuditOperation, type AuditActor, type AuditEvent, type ChainVerification } from './audit.types.js';
+export { verificationReport } from './chain-verifier.js';
+export {
+  AuditOperation,
+  type AuditActor,
+  type AuditEvent,
+  type ChainVerification,
+  type ChainProblem,
+} from './audit.types.js';

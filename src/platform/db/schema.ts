@@ -191,6 +191,8 @@ export interface AuditRecordsTable {
   ticket_id: string | null;
   prev_hash: string;
   hash: string;
+  /** The canonical encoding the hash covers (1: JSON, before 2026-12-04; 2: length-prefixed UTF-8). */
+  encoding: number;
 }
 
 export interface AuditChainTable {
