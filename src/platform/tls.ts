@@ -1,6 +1,25 @@
 import { webcrypto, createPrivateKey } from 'node:crypto';
 import { hostname } from 'node:os';
 
+/**
+ * What the HTTPS listener negotiates (ADR 022): TLS 1.2 or later; on TLS 1.2 only ECDHE key
+ * exchange (forward secrecy) with AEAD ciphers (AES-GCM, ChaCha20-Poly1305), so no static-RSA
+ * key exchange and no CBC/SHA-1 suites. TLS 1.3 keeps OpenSSL's default suites, all of which
+ * are AEAD with ephemeral keys. ECDSA suites serve operators who bring an ECDSA certificate.
+ */
+export const SERVER_TLS_OPTIONS = {
+  minVersion: 'TLSv1.2',
+  ciphers: [
+    'ECDHE-ECDSA-AES128-GCM-SHA256',
+    'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384',
+    'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305',
+    'ECDHE-RSA-CHACHA20-POLY1305',
+  ].join(':'),
+  honorCipherOrder: true,
+} as const;
+
 export interface SelfSignedCertificate {
   readonly certPem: string;
   readonly keyPem: string;

@@ -13,6 +13,10 @@ import pg from 'pg';
 export interface PostgresCluster {
   /** postgres://postgres@127.0.0.1:PORT/ — append a database name. */
   readonly baseUrl: string;
+  /** Stops the server (fast shutdown) but keeps its data, for tests of an unreachable database. */
+  halt(): void;
+  /** Starts the halted server again, on the same port, with the same data. */
+  resume(): void;
   stop(): void;
 }
 
@@ -69,21 +73,29 @@ export async function startPostgres(): Promise<PostgresCluster> {
     '--no-sync',
   ]);
   const port = await freePort();
-  run(binaries.pgCtl, [
-    '-D',
-    data,
-    '-l',
-    path.join(dir, 'server.log'),
-    '-w',
-    '-t',
-    '60',
-    '-o',
-    `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c max_connections=200 -c shared_buffers=64MB`,
-    'start',
-  ]);
+  const start = () =>
+    run(binaries.pgCtl, [
+      '-D',
+      data,
+      '-l',
+      path.join(dir, 'server.log'),
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c max_connections=200 -c shared_buffers=64MB`,
+      'start',
+    ]);
+  start();
   const baseUrl = `postgres://postgres@127.0.0.1:${port}/`;
   return {
     baseUrl,
+    halt() {
+      run(binaries.pgCtl, ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    resume() {
+      start();
+    },
     stop() {
       spawnSync(
         asRoot ? 'runuser' : binaries.pgCtl,

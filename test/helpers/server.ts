@@ -60,6 +60,10 @@ export interface InstanceOptions {
    * passwords like 'x'; test/api/policies.test.ts covers enforcement under the real default.
    */
   readonly realDefaultPolicy?: boolean;
+  /** Create the data directory under this directory instead of the system's temp directory. */
+  readonly parentDir?: string;
+  /** PostgreSQL: create the database on this cluster instead of the shared one. */
+  readonly postgresBaseUrl?: string;
 }
 
 /** `bulwark init --json` into a new temporary data directory (and a new database on PostgreSQL). */
@@ -68,10 +72,10 @@ export async function createInstance(
   extraEnv: NodeJS.ProcessEnv = {},
   options: InstanceOptions = {},
 ): Promise<Instance> {
-  const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'bulwark-test-')), 'data');
+  const dataDir = path.join(mkdtempSync(path.join(options.parentDir ?? tmpdir(), 'bulwark-test-')), 'data');
   let databaseUrl: string | undefined;
   if (dialect === 'postgres') {
-    const base = inject('postgresBaseUrl');
+    const base = options.postgresBaseUrl ?? inject('postgresBaseUrl');
     if (!base) throw new Error(`PostgreSQL is not available: ${inject('postgresUnavailable')}`);
     databaseUrl = await createDatabase(base);
   }

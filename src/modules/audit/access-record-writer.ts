@@ -104,7 +104,9 @@ function workerWriter(sqlite: NonNullable<Database['sqlite']>, macKey: Buffer): 
       const error =
         reply.error === undefined
           ? undefined
-          : new Error(`audit records could not be written: ${reply.error}`);
+          : Object.assign(new Error(`audit records could not be written: ${reply.error}`), {
+              code: reply.code,
+            });
       for (const id of reply.ids) {
         const waiter = outstanding.get(id);
         outstanding.delete(id);

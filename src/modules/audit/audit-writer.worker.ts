@@ -19,7 +19,8 @@ export interface AuditWriterInit {
 }
 
 export type AuditWriterRequest = { readonly ids: number[]; readonly records: PendingRecord[] };
-export type AuditWriterReply = { readonly ids: number[]; readonly error?: string };
+/** `code` is the SQLite error code (SQLITE_FULL…), so the fault keeps its name (ADR 022). */
+export type AuditWriterReply = { readonly ids: number[]; readonly error?: string; readonly code?: string };
 
 const init = workerData as AuditWriterInit;
 const macKey = Buffer.from(init.macKey);
@@ -64,7 +65,8 @@ function commitBuffered(): void {
     appendBatch.immediate(requests.flatMap((r) => r.records));
     reply = { ids };
   } catch (err) {
-    reply = { ids, error: (err as Error).message };
+    const code = (err as { code?: unknown }).code;
+    reply = { ids, error: (err as Error).message, ...(typeof code === 'string' ? { code } : {}) };
   }
   parentPort!.postMessage(reply);
 }

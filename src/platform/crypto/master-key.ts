@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { writeFileDurably } from '../fs.js';
 
 /**
@@ -75,6 +75,19 @@ export async function readMasterKeyFile(file: string): Promise<MasterKeySet> {
     return { id: k.id, key };
   });
   return new MasterKeySet(keys, parsed.active);
+}
+
+/**
+ * A warning when the master key file may be read or written by anyone but its owner (mode bits
+ * for group or others, mask 0o077); undefined when it is private. The server prints it at start
+ * (ADR 022): such a file still works, but anyone who can read it and the database reads every
+ * secret.
+ */
+export async function masterKeyFileWarning(file: string): Promise<string | undefined> {
+  const { mode } = await stat(file);
+  if ((mode & 0o077) === 0) return undefined;
+  const octal = (mode & 0o777).toString(8).padStart(4, '0');
+  return `the master key file ${file} has mode ${octal}: group or others may read or write it; restrict it with chmod 600 ${file}`;
 }
 
 export async function writeMasterKeyFile(file: string, set: MasterKeySet, now: Date): Promise<void> {

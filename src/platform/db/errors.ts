@@ -9,3 +9,66 @@ export function isUnstorableText(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === '22021' || code === '22P05';
 }
+
+/** A fault of the storage under the server, not of the request (ADR 022). */
+export type StorageFault = 'storage-full' | 'database-unavailable';
+
+/** The error codes of an error and of its causes (an error wrapped by another keeps its `cause`). */
+function codesOf(err: unknown): { codes: string[]; messages: string[] } {
+  const codes: string[] = [];
+  const messages: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const { code, message, cause } = current as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof code === 'string') codes.push(code);
+    if (typeof message === 'string') messages.push(message);
+    current = cause;
+  }
+  return { codes, messages };
+}
+
+/** Errors of the network layer under a PostgreSQL connection. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * What node-postgres says, without a code, when the server closed the connection under a query
+ * (stopped, restarted, killed) or when a client of the pool lost it earlier.
+ */
+const LOST_CONNECTION = [
+  /^Connection terminated/,
+  /connection error and is not queryable/,
+  /^Client was closed and is not queryable/,
+  /timeout exceeded when trying to connect/,
+];
+
+/**
+ * Classifies an error thrown by a database call (or by the file system under it):
+ * - 'storage-full': SQLite's SQLITE_FULL, the file system's ENOSPC, PostgreSQL's
+ *   disk_full (53100);
+ * - 'database-unavailable': the connection could not be made or was lost (ECONNREFUSED and
+ *   the like), PostgreSQL shutting down or starting up (57P01 admin shutdown, 57P02 crash
+ *   shutdown, 57P03 cannot connect now) and connection exceptions (class 08).
+ * Anything else is undefined: a bug, answered as an internal error.
+ */
+export function storageFaultOf(err: unknown): StorageFault | undefined {
+  const { codes, messages } = codesOf(err);
+  if (codes.some((c) => c === 'SQLITE_FULL' || c === 'ENOSPC' || c === '53100')) return 'storage-full';
+  if (
+    codes.some(
+      (c) =>
+        NETWORK_CODES.has(c) || c === '57P01' || c === '57P02' || c === '57P03' || /^08[0-9A-Z]{3}$/.test(c),
+    ) ||
+    messages.some((m) => LOST_CONNECTION.some((pattern) => pattern.test(m)))
+  )
+    return 'database-unavailable';
+  return undefined;
+}

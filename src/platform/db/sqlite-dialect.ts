@@ -110,6 +110,10 @@ class SqliteDriver implements Driver {
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     try {
+      // SQLite may already have rolled the transaction back itself (SQLITE_FULL, SQLITE_IOERR,
+      // SQLITE_NOMEM…): a second rollback would fail with "no transaction is active" and hide
+      // the error that caused it.
+      if (!this.#db.inTransaction) return;
       await connection.executeQuery(CompiledQuery.raw('rollback'));
     } finally {
       this.#endWrite();
