@@ -344,3 +344,28 @@ describe('FieldReader.objectList', () => {
     expect(thrown(() => nested.objectList('B')).message).toBe('A[0].B[1] must be an object');
   });
 });
+
+describe('FieldReader.idList: wrong shapes are refused, never crash (issue 11, hole 4)', () => {
+  // INPUT_DATA objects have no prototype: String() of one throws, which once answered HTTP 500.
+  const parsed = (json: string) => FieldReader.root(parseLenientJson(json) as JsonObject);
+
+  it.each([
+    ['an object', '{"userGroupIds":{}}', /must be a list of user group IDs/],
+    ['an object with members', '{"userGroupIds":{"a":"b"}}', /must be a list of user group IDs/],
+    ['a list holding an object', '{"userGroupIds":[1,{"a":"b"}]}', /not an object/],
+    ['a list holding a list', '{"userGroupIds":[[1]]}', /not a list/],
+    ['a boolean', '{"userGroupIds":true}', /"true" is not a valid user group ID/],
+    ['a prototype name', '{"userGroupIds":"constructor"}', /"constructor" is not a valid/],
+  ])('refuses %s as a 40005 InvalidInputError', (_what, json, message) => {
+    const err = thrown(() => parsed(json).idList('userGroupIds', 'user group'));
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as InvalidInputError).code).toBe(40005);
+    expect(err.message).toMatch(message);
+  });
+
+  it('still reads lists, single ids and comma-separated text', () => {
+    expect(parsed('{"ids":[1,"2"]}').idList('ids', 'user')).toEqual([1, 2]);
+    expect(parsed('{"ids":7}').idList('ids', 'user')).toEqual([7]);
+    expect(parsed('{"ids":"3, 4"}').idList('ids', 'user')).toEqual([3, 4]);
+  });
+});

@@ -139,6 +139,12 @@ export class FieldReader {
       if (options.required) throw new MissingFieldError(this.#name(field));
       return [];
     }
+    if (typeof value === 'object' && !Array.isArray(value)) {
+      throw new InvalidInputError(
+        `${this.#name(field)} must be a list of ${what} IDs (such as [1,2]), not an object`,
+        40005,
+      );
+    }
     const items: JsonValue[] = Array.isArray(value)
       ? value
       : typeof value === 'string'

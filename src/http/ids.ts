@@ -7,6 +7,12 @@ export function parseId(value: unknown, what: string): number {
     const id = Number(text);
     if (id > 0) return id;
   }
+  if (value !== null && typeof value === 'object') {
+    throw new InvalidInputError(
+      `a ${what} ID must be a number or text, not ${Array.isArray(value) ? 'a list' : 'an object'}`,
+      40005,
+    );
+  }
   const shown = typeof value === 'string' ? value.slice(0, 40) : String(value);
   throw new InvalidInputError(`"${shown}" is not a valid ${what} ID`, 40005);
 }

@@ -1,5 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { FieldTooLongError, InvalidInputError, PayloadTooLargeError } from '../platform/errors.js';
+import {
+  FieldTooLongError,
+  InvalidInputError,
+  PayloadTooLargeError,
+  UnreadableInputError,
+} from '../platform/errors.js';
 import { readRequestInput, type PmpInput, type RawRequest } from './input.js';
 
 const LIMITS = { maxFileBytes: 1024 * 1024 };
@@ -398,6 +403,65 @@ describe('readRequestInput: malformed input', () => {
     const input = await read(req('/api/x?AUTHTOKEN=tok', body, 'multipart/form-data; boundary=bnd'));
     expect(input.failure).toBeInstanceOf(InvalidInputError);
     expect(input.param('AUTHTOKEN')).toBe('tok');
+  });
+
+  it.each([
+    ['a field', '--XyZ\r\nContent-Disposition: form-data; name="INPUT_DATA"\r\n\r\n{"a":1}'],
+    // Issue 11, hole 1: the body ends inside a file; busboy reports it on the FileStream.
+    ['a file', '--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nAAAA'],
+    ['a part header', '--XyZ\r\nContent-Disposition: form-da'],
+    ['the first boundary', '--Xy'],
+  ])('answers a multipart body ending inside %s as UnreadableInputError (40007)', async (_where, text) => {
+    const input = await read(req('/api/x', Buffer.from(text, 'utf8'), 'multipart/form-data; boundary=XyZ'));
+    expect(input.failure).toBeInstanceOf(UnreadableInputError);
+    expect(input.failure!.code).toBe(40007);
+    expect(input.failure!.message).toMatch(/multipart\/form-data body cannot be read/);
+  });
+
+  it('refuses multipart text that is not UTF-8 but keeps a U+FFFD that was sent', async () => {
+    const bad = multipart('bnd', [{ name: 'INPUT_DATA', data: Buffer.from([0x7b, 0x7d, 0xff]) }]);
+    const badInput = await read(req('/api/x', bad, 'multipart/form-data; boundary=bnd'));
+    expect(badInput.failure).toBeInstanceOf(UnreadableInputError);
+    const sent = multipart('bnd', [{ name: 'NOTE', data: 'a\ufffdb' }]);
+    const sentInput = await read(req('/api/x', sent, 'multipart/form-data; boundary=bnd'));
+    expect(sentInput.failure).toBeUndefined();
+    expect(sentInput.param('NOTE')).toBe('a\ufffdb');
+  });
+
+  it('refuses a body that is not UTF-8 as UnreadableInputError', async () => {
+    const input = await read(req('/api/x', Buffer.from([0x41, 0x3d, 0xc3, 0x28]), 'text/json'));
+    expect(input.failure).toBeInstanceOf(UnreadableInputError);
+  });
+
+  const surrogates: [string, RawRequest][] = [
+    ['a JSON body', req('/api/x', '{"operation":{"Details":{"REASON":"\\ud800"}}}', 'application/json')],
+    ['a raw body INPUT_DATA', req('/api/x', 'INPUT_DATA={"operation":{"Details":{"REASON":"a\\udfffb"}}}')],
+    [
+      'a urlencoded INPUT_DATA',
+      req('/api/x', `INPUT_DATA=${encodeURIComponent('{"Details":{"RESOURCEDESCRIPTION":"\\ud800"}}')}`),
+    ],
+    ['a query INPUT_DATA', req(`/api/x?INPUT_DATA=${encodeURIComponent('{"REASON":["ok","\\ud83d"]}')}`)],
+    ['a key', req('/api/x', '{"operation":{"Details":{"\\ud800":"x"}}}', 'application/json')],
+    [
+      'a multipart INPUT_DATA field',
+      req(
+        '/api/x',
+        multipart('bnd', [{ name: 'INPUT_DATA', data: '{"Details":{"REASON":"\\ud800"}}' }]),
+        'multipart/form-data; boundary=bnd',
+      ),
+    ],
+  ];
+  it.each(surrogates)('refuses a lone surrogate in %s (issue 11, hole 3)', async (_where, raw) => {
+    const input = await read(raw);
+    expect(input.failure).toBeInstanceOf(UnreadableInputError);
+    expect(input.failure!.message).toMatch(/not valid Unicode/);
+    expect(() => input.details()).toThrow(input.failure!);
+  });
+
+  it('accepts a surrogate pair, escaped or not', async () => {
+    const input = await read(req('/api/x', '{"Details":{"REASON":"\\ud83d\\ude00 😀"}}', 'application/json'));
+    expect(input.failure).toBeUndefined();
+    expect(input.details().string('REASON')).toBe('😀 😀');
   });
 
   it('never rejects on garbage bodies of any content type', async () => {

@@ -1,10 +1,11 @@
 import Busboy from 'busboy';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import {
   DomainError,
   FieldTooLongError,
   InvalidInputError,
   PayloadTooLargeError,
+  UnreadableInputError,
 } from '../platform/errors.js';
 import { parseFormLike, type FormField } from './form.js';
 import { LenientJsonError, parseLenientJson, type JsonValue } from './lenient-json.js';
@@ -139,6 +140,7 @@ export async function readRequestInput(raw: RawRequest, limits: InputLimits): Pr
       if (key === 'input_data') {
         try {
           const parsed = typeof field.value === 'string' ? parseInputDataText(field.value) : field.value.json;
+          if (parsed !== undefined) assertValidUnicode(parsed, 'INPUT_DATA');
           if (parsed !== undefined) inputData = parsed; // a later source (the body) wins
         } catch (err) {
           if (!(err instanceof DomainError)) throw err;
@@ -195,7 +197,9 @@ function decodeBodyText(body: Buffer): string {
   try {
     text = UTF8.decode(body);
   } catch {
-    throw new InvalidInputError('the request body is not UTF-8 text; send INPUT_DATA as JSON or form fields');
+    throw new UnreadableInputError(
+      'the request body is not UTF-8 text; send INPUT_DATA as JSON or form fields',
+    );
   }
   if (BINARY.test(text)) {
     throw new InvalidInputError(
@@ -203,6 +207,37 @@ function decodeBodyText(body: Buffer): string {
     );
   }
   return text;
+}
+
+/** An unpaired UTF-16 surrogate: what a `\\ud800` escape yields; no UTF-8 text can hold it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * INPUT_DATA must be valid Unicode, keys and values: a lone surrogate (`"\\ud800"`) cannot be
+ * stored as UTF-8 or hashed the same way twice, and means nothing. Refused, naming where.
+ */
+export function assertValidUnicode(value: JsonValue, path: string): void {
+  if (typeof value === 'string') {
+    if (LONE_SURROGATE.test(value)) {
+      throw new UnreadableInputError(
+        `${path} is not valid Unicode text (it holds a lone surrogate such as \\ud800); send UTF-8 text`,
+      );
+    }
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => assertValidUnicode(item, `${path}[${index}]`));
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    if (LONE_SURROGATE.test(key)) {
+      throw new UnreadableInputError(
+        `a field name in ${path} is not valid Unicode text (it holds a lone surrogate such as \\ud800)`,
+      );
+    }
+    assertValidUnicode(value[key]!, `${path}.${key.slice(0, 60)}`);
+  }
 }
 
 function stripBom(text: string): string {
@@ -233,42 +268,96 @@ interface MultipartContent {
 
 function readMultipart(body: Buffer, contentType: string, limits: InputLimits): Promise<MultipartContent> {
   return new Promise((resolve, reject) => {
+    // Busboy reports trouble on the parser and on each file stream, sometimes on both; the
+    // first one decides, and every one is handled (an unhandled 'error' would end the process).
+    let settled = false;
+    const fail = (err: DomainError) => {
+      if (settled) return;
+      settled = true;
+      reject(err);
+    };
     let parser: Busboy.Busboy;
     try {
       parser = Busboy({
         headers: { 'content-type': contentType },
         // Busboy signals 'limit' when a file *reaches* fileSize, so allow one byte more: a file
         // of exactly maxFileBytes is accepted, one byte over is refused.
-        limits: { fileSize: limits.maxFileBytes + 1, files: 20, fields: 100, fieldSize: 4 * 1024 * 1024 },
+        limits: { fileSize: limits.maxFileBytes + 1, files: 20, fields: 100, fieldSize: MAX_FIELD_BYTES },
         defParamCharset: 'utf8',
       });
     } catch {
-      reject(new InvalidInputError('the multipart/form-data body cannot be read: malformed Content-Type'));
+      reject(new UnreadableInputError('the multipart/form-data body cannot be read: malformed Content-Type'));
       return;
     }
     const fields: FormField[] = [];
     const files: UploadedFile[] = [];
-    let failure: Error | undefined;
-    parser.on('field', (name, value) => fields.push({ name, value }));
+    const openFiles = new Set<Readable>();
+    let failure: DomainError | undefined;
+    const malformed = (err: unknown) =>
+      fail(
+        new UnreadableInputError(
+          `the multipart/form-data body cannot be read: ${err instanceof Error ? err.message : 'it is malformed'}`,
+        ),
+      );
+    // Busboy decodes text leniently (bad bytes become U+FFFD); a U+FFFD the body did not hold
+    // was such a byte, and text that is not UTF-8 is refused as in any other body.
+    let replacementInBody: boolean | undefined;
+    const checkText = (text: string, what: string) => {
+      if (!text.includes('\ufffd')) return;
+      replacementInBody ??= body.includes(REPLACEMENT_UTF8);
+      if (!replacementInBody) failure ??= new UnreadableInputError(`${what} is not UTF-8 text`);
+    };
+    parser.on('field', (name, value, info) => {
+      if (info.nameTruncated || info.valueTruncated) {
+        failure ??= new PayloadTooLargeError(
+          `the form field "${name.slice(0, 60)}" is larger than the limit of ${MAX_FIELD_BYTES} bytes`,
+        );
+        return;
+      }
+      checkText(name, 'a form field name');
+      checkText(value, `the form field "${name.slice(0, 60)}"`);
+      fields.push({ name, value });
+    });
     parser.on('file', (fieldName, stream, info) => {
       const chunks: Buffer[] = [];
+      openFiles.add(stream);
+      checkText(fieldName, 'a form field name');
+      checkText(info.filename ?? '', 'the name of an uploaded file');
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('limit', () => {
         failure ??= new PayloadTooLargeError(
           `the uploaded file "${info.filename}" is larger than the limit of ${limits.maxFileBytes} bytes`,
         );
       });
-      stream.on('close', () =>
+      // "Unexpected end of file" when the body ends inside the file (issue 11, hole 1).
+      stream.on('error', malformed);
+      // Busboy finishes only after every file's 'end' handlers ran, so the file is in `files` then.
+      stream.on('end', () => {
+        openFiles.delete(stream);
         files.push({
           fieldName,
           fileName: info.filename ?? fieldName,
           contentType: info.mimeType || 'application/octet-stream',
           content: Buffer.concat(chunks),
-        }),
-      );
+        });
+      });
     });
-    parser.on('error', () => reject(new InvalidInputError('the multipart/form-data body is malformed')));
-    parser.on('close', () => (failure ? reject(failure) : resolve({ fields, files })));
-    Readable.from([body]).pipe(parser);
+    parser.on('error', malformed);
+    parser.on('close', () => {
+      if (failure) fail(failure);
+      else if (openFiles.size > 0) malformed(undefined);
+      else if (!settled) {
+        settled = true;
+        resolve({ fields, files });
+      }
+    });
+    try {
+      parser.end(body);
+    } catch (err) {
+      malformed(err);
+    }
   });
 }
+
+const MAX_FIELD_BYTES = 4 * 1024 * 1024;
+const REPLACEMENT_UTF8 = Buffer.from('\ufffd', 'utf8');

@@ -9,15 +9,13 @@ import type { TLSSocket } from 'node:tls';
 import { a2aClientLabel, type Caller, type CallOrigin, type Principal } from '../platform/principal.js';
 import {
   AuthenticationError,
-  DatabaseUnavailableError,
   DomainError,
   InvalidInputError,
   MethodNotAllowedError,
   NotPermittedError,
-  StorageFullError,
   UnknownEndpointError,
 } from '../platform/errors.js';
-import { readBody } from './body.js';
+import { declaredBody, discardBody, readBody, type DeclaredBody } from './body.js';
 import {
   AUTHENTICATION_OPERATION,
   envelope,
@@ -27,9 +25,8 @@ import {
 } from './envelope.js';
 import { readRequestInput, type PmpInput } from './input.js';
 import { rejectNul } from './field-reader.js';
-import { isUnstorableText, storageFaultOf } from '../platform/db/errors.js';
+import { isUnstorableText } from '../platform/db/errors.js';
 import { extractToken } from './token.js';
-import { SERVER_TLS_OPTIONS } from '../platform/tls.js';
 
 export interface Authenticator {
   /** Resolves the caller or throws AuthenticationError with the message the client sees. */
@@ -109,8 +106,9 @@ export interface PmpRouter {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    rawBody: Buffer;
     rawContentType: string | undefined;
+    /** The body the client declared and nobody read yet (it is read after authentication). */
+    unreadBody: DeclaredBody | undefined;
   }
 }
 
@@ -133,7 +131,6 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
     ...(options.tls
       ? {
           https: {
-            ...SERVER_TLS_OPTIONS,
             cert: options.tls.cert,
             key: options.tls.key,
             requestCert: options.certificates !== undefined,
@@ -179,50 +176,38 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
       const body = failureEnvelope(
         'Unknown',
         new InvalidInputError(
-          `the HTTP request cannot be read: ${CLIENT_ERRORS[code] ?? 'it is malformed'} (${code})`,
+          `the HTTP request cannot be read: ${CLIENT_ERRORS.get(code) ?? 'it is malformed'} (${code})`,
         ),
       );
       socket.end(
         `HTTP/1.1 200 OK\r\nContent-Type: ${PMP_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
     },
-    frameworkErrors: (error, _request, reply) => {
-      void sendText(
-        reply,
-        failureEnvelope('Unknown', new InvalidInputError(`the request cannot be read: ${error.message}`)),
+    frameworkErrors: (error, request, reply) => {
+      void settleUnreadBody(request, reply, options.maxBodyBytes).then(() =>
+        sendText(
+          reply,
+          failureEnvelope('Unknown', new InvalidInputError(`the request cannot be read: ${error.message}`)),
+        ),
       );
     },
   });
 
-  app.decorateRequest('rawBody', null as unknown as Buffer);
   app.decorateRequest('rawContentType', undefined);
+  app.decorateRequest('unreadBody', undefined);
 
-  // Bodies are read here, for every method, before Fastify's content-type machinery: PMP
-  // clients label urlencoded bodies text/json, send raw JSON with no Content-Type, and put
-  // INPUT_DATA in GET bodies. Once read, the headers that would make Fastify parse again are
-  // removed; handlers see only request.rawBody and request.rawContentType.
-  app.addHook('onRequest', (request, reply, done) => {
+  // Bodies are read by the route, for every method, and only once the caller is authenticated
+  // (ADR 002, ADR 016): PMP clients label urlencoded bodies text/json, send raw JSON with no
+  // Content-Type, and put INPUT_DATA in GET bodies. Here the headers that would make Fastify
+  // read and parse the body are put aside; the route reads it with readBody.
+  app.addHook('onRequest', (request, _reply, done) => {
     const headers = request.raw.headers;
-    const accept = (body: Buffer) => {
-      request.rawBody = body;
-      request.rawContentType = headers['content-type'];
-      delete headers['content-type'];
-      delete headers['transfer-encoding'];
-      headers['content-length'] = '0';
-      done();
-    };
-    // Most requests (every GET without a body) carry nothing to read: no promise, no wait.
-    if (headers['transfer-encoding'] === undefined && !(Number(headers['content-length'] ?? 0) > 0)) {
-      accept(EMPTY_BODY);
-      return;
-    }
-    readBody(request.raw, options.maxBodyBytes).then(accept, (err: unknown) => {
-      // The rest of the body is unread: close the connection after answering.
-      reply.header('connection', 'close');
-      const error =
-        err instanceof DomainError ? err : new InvalidInputError('the request body could not be read');
-      void sendText(reply, failureEnvelope(operationOf(request), error, operationKeyOf(request)));
-    });
+    request.rawContentType = headers['content-type'];
+    request.unreadBody = declaredBody(headers);
+    delete headers['content-type'];
+    delete headers['transfer-encoding'];
+    headers['content-length'] = '0';
+    done();
   });
 
   if (['debug', 'trace'].includes(options.logLevel)) {
@@ -239,6 +224,7 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
   const peerCertificates = new WeakMap<object, Buffer | null>();
 
   app.setNotFoundHandler(async (request, reply) => {
+    await settleUnreadBody(request, reply, options.maxBodyBytes);
     const path = pathOf(request.url).replace(/\/{2,}/g, '/');
     const allowed = patterns.filter((p) => p.regex.test(path)).map((p) => p.method);
     const error =
@@ -252,6 +238,7 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
 
   // The one place where failures become answers: every handler just throws.
   app.setErrorHandler(async (error: Error, request, reply) => {
+    await settleUnreadBody(request, reply, options.maxBodyBytes);
     if (error instanceof AuthenticationError) {
       return sendText(
         reply,
@@ -276,8 +263,6 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
       const invalid = new InvalidInputError('a value holds a character the database cannot store');
       return sendText(reply, failureEnvelope(operationOf(request), invalid, operationKeyOf(request)));
     }
-    const fault = storageFaultOf(error);
-    if (fault) return sendStorageFault(request, reply, fault, error);
     return sendInternalError(request, reply, error);
   });
 
@@ -290,17 +275,22 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
         config: { operation: spec.operation, operationKey: spec.operationKey },
         handler: async (request, reply) => {
           const origin: CallOrigin = { clientIp: clientIpOf(request), client: REST_CLIENT };
-          const input = await readRequestInput(
-            { url: request.url, contentType: request.rawContentType, body: request.rawBody },
-            { maxFileBytes: options.maxFileBytes },
-          );
-          // Authentication first: a caller without a valid token learns nothing about the input.
-          const token = extractToken(request.headers, input);
+          // Authentication first, by a token in the headers or the query (or a certificate): the
+          // body of a caller without a valid one is never parsed, nor kept (ADR 016).
+          const token = extractToken(request.headers, request.url);
           const certificate = token === undefined ? peerCertificateOf(request, peerCertificates) : undefined;
           const principal =
             certificate && options.certificates
               ? await options.certificates.authenticateCertificate(certificate, origin)
               : await options.authenticator.authenticate(token, origin);
+          const input = await readRequestInput(
+            {
+              url: request.url,
+              contentType: request.rawContentType,
+              body: await bodyOf(request, reply, options.maxBodyBytes),
+            },
+            { maxFileBytes: options.maxFileBytes },
+          );
           if (input.failure) throw input.failure;
           const client = principal.application ? a2aClientLabel(principal.application.name) : origin.client;
           const caller: Caller = { clientIp: origin.clientIp, client, principal };
@@ -387,55 +377,52 @@ function a2aRefusal(
 }
 
 /** What Node's HTTP parser refused, in words (llhttp error codes). */
-const CLIENT_ERRORS: Record<string, string> = {
-  HPE_INVALID_URL: 'the URL holds characters that must be percent-encoded (non-ASCII as UTF-8)',
-  HPE_INVALID_CONSTANT:
+const CLIENT_ERRORS: ReadonlyMap<string, string> = new Map([
+  ['HPE_INVALID_URL', 'the URL holds characters that must be percent-encoded (non-ASCII as UTF-8)'],
+  [
+    'HPE_INVALID_CONSTANT',
     'the request line is malformed (spaces and non-ASCII characters in the URL must be percent-encoded)',
-  HPE_INVALID_METHOD: 'the HTTP method is unknown',
-  HPE_INVALID_CONTENT_LENGTH: 'the Content-Length header is not a number',
-  HPE_UNEXPECTED_CONTENT_LENGTH: 'Content-Length and Transfer-Encoding are both present',
-  HPE_HEADER_OVERFLOW: 'the request headers are too large',
-  HPE_INVALID_HEADER_TOKEN: 'a header name or value holds invalid characters',
-  HPE_INVALID_TRANSFER_ENCODING: 'the Transfer-Encoding header is invalid',
-  HPE_INVALID_CHUNK_SIZE: 'a chunk size of the chunked body is invalid',
-  HPE_INVALID_VERSION: 'the HTTP version is invalid',
-};
+  ],
+  ['HPE_INVALID_METHOD', 'the HTTP method is unknown'],
+  ['HPE_INVALID_CONTENT_LENGTH', 'the Content-Length header is not a number'],
+  ['HPE_UNEXPECTED_CONTENT_LENGTH', 'Content-Length and Transfer-Encoding are both present'],
+  ['HPE_HEADER_OVERFLOW', 'the request headers are too large'],
+  ['HPE_INVALID_HEADER_TOKEN', 'a header name or value holds invalid characters'],
+  ['HPE_INVALID_TRANSFER_ENCODING', 'the Transfer-Encoding header is invalid'],
+  ['HPE_INVALID_CHUNK_SIZE', 'a chunk size of the chunked body is invalid'],
+  ['HPE_INVALID_VERSION', 'the HTTP version is invalid'],
+]);
 
 const EMPTY_BODY = Buffer.alloc(0);
 
-function sendText(reply: FastifyReply, body: string): FastifyReply {
-  return reply.code(200).header('content-type', PMP_CONTENT_TYPE).send(body);
+/** The body of an authenticated request, read now; on failure the connection closes after the answer. */
+async function bodyOf(request: FastifyRequest, reply: FastifyReply, limit: number): Promise<Buffer> {
+  const declared = request.unreadBody;
+  if (declared === undefined) return EMPTY_BODY;
+  request.unreadBody = undefined;
+  try {
+    return await readBody(request.raw, declared, limit);
+  } catch (err) {
+    reply.header('connection', 'close');
+    throw err;
+  }
 }
 
 /**
- * A full disk (HTTP 507) or an unreachable database (HTTP 503): not a bug, so logged by name
- * with the driver's code, and answered with the PMP envelope and a code of its own (ADR 022).
+ * An answer given before the body was read (no or a wrong token, an unknown path): the rest of
+ * the body is read and thrown away, unparsed and up to the body limit, so that a client still
+ * sending receives the answer rather than a connection reset; then the connection closes.
  */
-function sendStorageFault(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  fault: NonNullable<ReturnType<typeof storageFaultOf>>,
-  err: unknown,
-): FastifyReply {
-  const code = (err as { code?: unknown } | null)?.code;
-  const [error, status] =
-    fault === 'storage-full'
-      ? [new StorageFullError(`storage is full; nothing was changed. Reference ${request.id}`), 507]
-      : [
-          new DatabaseUnavailableError(
-            `the database is unavailable; try again later. Reference ${request.id}`,
-          ),
-          503,
-        ];
-  request.log.error(
-    { fault, code: typeof code === 'string' ? code : undefined, reference: request.id },
-    fault === 'storage-full' ? 'storage is full' : 'database unavailable',
-  );
-  if (status === 503) reply.header('retry-after', '5');
-  return reply
-    .code(status)
-    .header('content-type', PMP_CONTENT_TYPE)
-    .send(failureEnvelope(operationOf(request), error, operationKeyOf(request)));
+async function settleUnreadBody(request: FastifyRequest, reply: FastifyReply, limit: number): Promise<void> {
+  const declared = request.unreadBody;
+  if (declared === undefined) return;
+  request.unreadBody = undefined;
+  reply.header('connection', 'close');
+  await discardBody(request.raw, declared, limit);
+}
+
+function sendText(reply: FastifyReply, body: string): FastifyReply {
+  return reply.code(200).header('content-type', PMP_CONTENT_TYPE).send(body);
 }
 
 function sendInternalError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {

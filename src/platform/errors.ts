@@ -34,6 +34,16 @@ export class FieldTooLongError extends InvalidInputError {
   }
 }
 
+/**
+ * The input cannot be read as what it claims to be: a multipart body that ends early or is
+ * malformed, bytes that are not UTF-8, text that is not valid Unicode (a lone surrogate).
+ */
+export class UnreadableInputError extends InvalidInputError {
+  constructor(message: string) {
+    super(message, 40007);
+  }
+}
+
 export class AuthenticationError extends DomainError {
   readonly code = 40100;
 }
@@ -78,20 +88,4 @@ export class UnknownEndpointError extends DomainError {
  */
 export class IntegrityError extends DomainError {
   readonly code = 50010;
-}
-
-/**
- * The disk under the database or the data directory is full: nothing of the request was
- * written. Answered with HTTP 507 (ADR 022); reads keep working.
- */
-export class StorageFullError extends DomainError {
-  readonly code = 50701;
-}
-
-/**
- * The database cannot be reached (stopped, restarting, network down). Answered with HTTP 503
- * (ADR 022); requests succeed again once it is back, without restarting Bulwark.
- */
-export class DatabaseUnavailableError extends DomainError {
-  readonly code = 50301;
 }

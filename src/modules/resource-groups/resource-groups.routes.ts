@@ -108,13 +108,14 @@ function readPatch(input: PmpInput): ResourceGroupPatch {
   return patch;
 }
 
-const ACCESS: Record<string, SharePermission | 'revoke'> = {
-  view: 'view',
-  modify: 'modify',
-  fullaccess: 'full',
-  full: 'full',
-  revoke: 'revoke',
-};
+/** accessType as sent → the action (a Map: never a caller's text looked up in a plain object). */
+const ACCESS: ReadonlyMap<string, SharePermission | 'revoke'> = new Map<string, SharePermission | 'revoke'>([
+  ['view', 'view'],
+  ['modify', 'modify'],
+  ['fullaccess', 'full'],
+  ['full', 'full'],
+  ['revoke', 'revoke'],
+]);
 
 const ACCESS_NAME: Record<SharePermission, string> = { view: 'view', modify: 'modify', full: 'fullaccess' };
 
@@ -281,7 +282,7 @@ export function registerResourceGroupRoutes(
         throw new MissingFieldError('userIds or userGroupIds');
       const accessText = details.string('accessType', { maxLength: 40 });
       if (!accessText) throw new MissingFieldError('accessType');
-      const action = ACCESS[accessText.toLowerCase().replace(/[\s_]+/g, '')];
+      const action = ACCESS.get(accessText.toLowerCase().replace(/[\s_]+/g, ''));
       if (action === undefined)
         throw new InvalidInputError(
           `accessType must be one of view, modify, fullaccess, revoke; got "${accessText.slice(0, 40)}"`,

@@ -14,38 +14,41 @@ export const RESOURCE_GROUP_LIMITS = {
 export type CriterionField =
   'name' | 'resource_type' | 'dns_name' | 'description' | 'department' | 'location' | 'login_name' | 'custom';
 
-/** condition_n as sent (canonical: upper case, spaces and underscores removed) → the field. */
-const FIELDS: Record<string, CriterionField> = {
-  RESOURCENAME: 'name',
-  RESOURCETYPE: 'resource_type',
-  OSTYPE: 'resource_type',
-  DNSNAME: 'dns_name',
-  IPADDRESS: 'dns_name',
-  RESOURCEDESCRIPTION: 'description',
-  DESCRIPTION: 'description',
-  DEPARTMENT: 'department',
-  LOCATION: 'location',
-  LOGINNAME: 'login_name',
-  ACCOUNTNAME: 'login_name',
-  USERACCOUNT: 'login_name',
-};
+/**
+ * condition_n as sent (canonical: upper case, spaces and underscores removed) → the field. Maps,
+ * here and below: a caller's text is never looked up in a plain object.
+ */
+const FIELDS: ReadonlyMap<string, CriterionField> = new Map<string, CriterionField>([
+  ['RESOURCENAME', 'name'],
+  ['RESOURCETYPE', 'resource_type'],
+  ['OSTYPE', 'resource_type'],
+  ['DNSNAME', 'dns_name'],
+  ['IPADDRESS', 'dns_name'],
+  ['RESOURCEDESCRIPTION', 'description'],
+  ['DESCRIPTION', 'description'],
+  ['DEPARTMENT', 'department'],
+  ['LOCATION', 'location'],
+  ['LOGINNAME', 'login_name'],
+  ['ACCOUNTNAME', 'login_name'],
+  ['USERACCOUNT', 'login_name'],
+]);
 
 export type CriterionOperator =
   'CONTAINS' | 'NOT CONTAINS' | 'EQUALS' | 'NOT EQUALS' | 'STARTS WITH' | 'ENDS WITH';
 
-const OPERATORS: Record<string, CriterionOperator> = {
-  CONTAINS: 'CONTAINS',
-  NOTCONTAINS: 'NOT CONTAINS',
-  DOESNOTCONTAIN: 'NOT CONTAINS',
-  EQUALS: 'EQUALS',
-  IS: 'EQUALS',
-  NOTEQUALS: 'NOT EQUALS',
-  NOTEQUAL: 'NOT EQUALS',
-  ISNOT: 'NOT EQUALS',
-  STARTSWITH: 'STARTS WITH',
-  BEGINSWITH: 'STARTS WITH',
-  ENDSWITH: 'ENDS WITH',
-};
+const OPERATORS: ReadonlyMap<string, CriterionOperator> = new Map<string, CriterionOperator>([
+  ['CONTAINS', 'CONTAINS'],
+  ['NOTCONTAINS', 'NOT CONTAINS'],
+  ['DOESNOTCONTAIN', 'NOT CONTAINS'],
+  ['EQUALS', 'EQUALS'],
+  ['IS', 'EQUALS'],
+  ['NOTEQUALS', 'NOT EQUALS'],
+  ['NOTEQUAL', 'NOT EQUALS'],
+  ['ISNOT', 'NOT EQUALS'],
+  ['STARTSWITH', 'STARTS WITH'],
+  ['BEGINSWITH', 'STARTS WITH'],
+  ['ENDSWITH', 'ENDS WITH'],
+]);
 
 /** One condition of a dynamic group, with the stored LIKE pattern it compiles to. */
 export interface Criterion {
@@ -77,14 +80,14 @@ export function criterion(condition: string, operator: string, value: string, po
     field = 'custom';
     customLabelKey = label;
   } else {
-    field = FIELDS[trimmed.toUpperCase().replace(/[\s_]+/g, '')];
+    field = FIELDS.get(trimmed.toUpperCase().replace(/[\s_]+/g, ''));
   }
   if (field === undefined) {
     throw new InvalidInputError(
-      `${where}: unknown condition "${trimmed.slice(0, 60)}"; use one of ${Object.keys(FIELDS).join(', ')} or ${CUSTOM_FIELD_PREFIX}<label>`,
+      `${where}: unknown condition "${trimmed.slice(0, 60)}"; use one of ${[...FIELDS.keys()].join(', ')} or ${CUSTOM_FIELD_PREFIX}<label>`,
     );
   }
-  const op = OPERATORS[operator.toUpperCase().replace(/[\s_]+/g, '')];
+  const op = OPERATORS.get(operator.toUpperCase().replace(/[\s_]+/g, ''));
   if (op === undefined) {
     throw new InvalidInputError(
       `${where}: unknown operator "${operator.slice(0, 40)}"; use CONTAINS, NOT CONTAINS, EQUALS, NOT EQUALS, STARTS WITH or ENDS WITH`,

@@ -48,7 +48,7 @@ export function registerSharingRoutes(router: PmpRouter, { sharing }: { sharing:
 function readShare(input: PmpInput): { action: ShareAction; grantee: Grantee } {
   const accessType = input.value('ACCESSTYPE', 40);
   if (!accessType) throw new MissingFieldError('ACCESSTYPE');
-  const action = ACCESS_TYPES[accessType.toLowerCase().replace(/[\s_]+/g, '')];
+  const action = ACCESS_TYPES.get(accessType.toLowerCase().replace(/[\s_]+/g, ''));
   if (action === undefined) {
     throw new InvalidInputError(
       `ACCESSTYPE must be one of view, modify, fullaccess, revoke; got "${accessType.slice(0, 40)}"`,

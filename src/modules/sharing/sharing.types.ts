@@ -7,13 +7,17 @@ export type Grantee =
 /** ACCESSTYPE as sent: a permission to grant, or revoke. */
 export type ShareAction = SharePermission | 'revoke';
 
-export const ACCESS_TYPES: Record<string, ShareAction> = {
-  view: 'view',
-  modify: 'modify',
-  fullaccess: 'full',
-  full: 'full',
-  revoke: 'revoke',
-};
+/**
+ * ACCESSTYPE as sent (lower case, spaces and underscores removed) → the action. A Map: a
+ * caller's text is never looked up in a plain object, whose prototype answers `constructor`.
+ */
+export const ACCESS_TYPES: ReadonlyMap<string, ShareAction> = new Map<string, ShareAction>([
+  ['view', 'view'],
+  ['modify', 'modify'],
+  ['fullaccess', 'full'],
+  ['full', 'full'],
+  ['revoke', 'revoke'],
+]);
 
 /** What the share is on: a whole resource (all its accounts, present and future) or one account. */
 export type ShareTarget = 'resource' | 'account';

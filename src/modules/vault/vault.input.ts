@@ -271,16 +271,17 @@ export function readAccountPatch(input: PmpInput): AccountPatch {
   return defined;
 }
 
-const SEARCH_COLUMNS: Record<string, SearchFilter['column']> = {
-  RESOURCENAME: 'name',
-  RESOURCEDESCRIPTION: 'description',
-  DESCRIPTION: 'description',
-  DNSNAME: 'dns_name',
-  RESOURCETYPE: 'resource_type',
-  DEPARTMENT: 'department',
-  LOCATION: 'location',
-  RESOURCEURL: 'url',
-};
+/** SEARCHCOLUMN as sent → the column (a Map: never a caller's text looked up in a plain object). */
+const SEARCH_COLUMNS: ReadonlyMap<string, SearchFilter['column']> = new Map<string, SearchFilter['column']>([
+  ['RESOURCENAME', 'name'],
+  ['RESOURCEDESCRIPTION', 'description'],
+  ['DESCRIPTION', 'description'],
+  ['DNSNAME', 'dns_name'],
+  ['RESOURCETYPE', 'resource_type'],
+  ['DEPARTMENT', 'department'],
+  ['LOCATION', 'location'],
+  ['RESOURCEURL', 'url'],
+]);
 
 /** Resource search: SEARCHCOLUMN / SEARCHVALUE / SEARCHTYPE (RESOURCE). Absent: no filter. */
 export function readResourceSearch(input: PmpInput): SearchFilter | undefined {
@@ -290,9 +291,9 @@ export function readResourceSearch(input: PmpInput): SearchFilter | undefined {
   if (value === undefined || value === '') return undefined;
   if (searchType !== 'RESOURCE')
     throw new InvalidInputError(`SEARCHTYPE must be RESOURCE; got "${searchType.slice(0, 40)}"`);
-  const column = SEARCH_COLUMNS[columnName];
+  const column = SEARCH_COLUMNS.get(columnName);
   if (column === undefined) {
-    throw new InvalidInputError(`SEARCHCOLUMN must be one of ${Object.keys(SEARCH_COLUMNS).join(', ')}`);
+    throw new InvalidInputError(`SEARCHCOLUMN must be one of ${[...SEARCH_COLUMNS.keys()].join(', ')}`);
   }
   return { column, value };
 }

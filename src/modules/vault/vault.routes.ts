@@ -363,13 +363,18 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     a2aOperation: 'CREATE',
     async handle({ caller, params, input }) {
       const outcomes = await vault.addAccounts(caller, ids(params).resourceId, readAccountList(input));
-      const perAccount: Record<string, unknown> = {};
+      // Keyed by the names as sent: a Map (and Object.fromEntries, which defines properties), so
+      // that an account named __proto__ is an entry like any other.
+      const perAccount = new Map<string, unknown>();
       for (const outcome of outcomes) {
         // A name given twice: the first entry's outcome (the one that may have been added) stands.
-        if (Object.prototype.hasOwnProperty.call(perAccount, outcome.name)) continue;
-        perAccount[outcome.name] = outcome.added
-          ? { STATUS: 'Account added successfully', ACCOUNTID: String(outcome.accountId) }
-          : { STATUS: outcome.reason };
+        if (perAccount.has(outcome.name)) continue;
+        perAccount.set(
+          outcome.name,
+          outcome.added
+            ? { STATUS: 'Account added successfully', ACCOUNTID: String(outcome.accountId) }
+            : { STATUS: outcome.reason },
+        );
       }
       const added = outcomes.filter((o) => o.added).length;
       if (added === 0) {
@@ -380,7 +385,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
           message: allExist
             ? 'No account was added: they all exist already'
             : 'No account was added; see Details for the reason of each',
-          details: [perAccount],
+          details: [Object.fromEntries(perAccount)],
         };
       }
       return {
@@ -388,7 +393,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
           added === outcomes.length
             ? 'Account added successfully'
             : `${added} of ${outcomes.length} accounts added; see Details`,
-        details: [perAccount],
+        details: [Object.fromEntries(perAccount)],
       };
     },
   });
