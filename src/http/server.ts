@@ -9,10 +9,12 @@ import type { TLSSocket } from 'node:tls';
 import { a2aClientLabel, type Caller, type CallOrigin, type Principal } from '../platform/principal.js';
 import {
   AuthenticationError,
+  DatabaseUnavailableError,
   DomainError,
   InvalidInputError,
   MethodNotAllowedError,
   NotPermittedError,
+  StorageFullError,
   UnknownEndpointError,
 } from '../platform/errors.js';
 import { declaredBody, discardBody, readBody, type DeclaredBody } from './body.js';
@@ -25,8 +27,9 @@ import {
 } from './envelope.js';
 import { readRequestInput, type PmpInput } from './input.js';
 import { rejectNul } from './field-reader.js';
-import { isUnstorableText } from '../platform/db/errors.js';
+import { isUnstorableText, storageFaultOf } from '../platform/db/errors.js';
 import { extractToken } from './token.js';
+import { SERVER_TLS_OPTIONS } from '../platform/tls.js';
 
 export interface Authenticator {
   /** Resolves the caller or throws AuthenticationError with the message the client sees. */
@@ -131,6 +134,7 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
     ...(options.tls
       ? {
           https: {
+            ...SERVER_TLS_OPTIONS,
             cert: options.tls.cert,
             key: options.tls.key,
             requestCert: options.certificates !== undefined,
@@ -263,6 +267,8 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
       const invalid = new InvalidInputError('a value holds a character the database cannot store');
       return sendText(reply, failureEnvelope(operationOf(request), invalid, operationKeyOf(request)));
     }
+    const fault = storageFaultOf(error);
+    if (fault) return sendStorageFault(request, reply, fault, error);
     return sendInternalError(request, reply, error);
   });
 
@@ -423,6 +429,37 @@ async function settleUnreadBody(request: FastifyRequest, reply: FastifyReply, li
 
 function sendText(reply: FastifyReply, body: string): FastifyReply {
   return reply.code(200).header('content-type', PMP_CONTENT_TYPE).send(body);
+}
+
+/**
+ * A full disk (HTTP 507) or an unreachable database (HTTP 503): not a bug, so logged by name
+ * with the driver's code, and answered with the PMP envelope and a code of its own (ADR 022).
+ */
+function sendStorageFault(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  fault: NonNullable<ReturnType<typeof storageFaultOf>>,
+  err: unknown,
+): FastifyReply {
+  const code = (err as { code?: unknown } | null)?.code;
+  const [error, status] =
+    fault === 'storage-full'
+      ? [new StorageFullError(`storage is full; nothing was changed. Reference ${request.id}`), 507]
+      : [
+          new DatabaseUnavailableError(
+            `the database is unavailable; try again later. Reference ${request.id}`,
+          ),
+          503,
+        ];
+  request.log.error(
+    { fault, code: typeof code === 'string' ? code : undefined, reference: request.id },
+    fault === 'storage-full' ? 'storage is full' : 'database unavailable',
+  );
+  if (status === 503) reply.header('retry-after', '5');
+  return reply
+    .code(status)
+    .header('content-type', PMP_CONTENT_TYPE)
+    .send(failureEnvelope(operationOf(request), error, operationKeyOf(request)));
 }
 
 function sendInternalError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {

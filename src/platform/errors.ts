@@ -89,3 +89,19 @@ export class UnknownEndpointError extends DomainError {
 export class IntegrityError extends DomainError {
   readonly code = 50010;
 }
+
+/**
+ * The disk under the database or the data directory is full: nothing of the request was
+ * written. Answered with HTTP 507 (ADR 022); reads keep working.
+ */
+export class StorageFullError extends DomainError {
+  readonly code = 50701;
+}
+
+/**
+ * The database cannot be reached (stopped, restarting, network down). Answered with HTTP 503
+ * (ADR 022); requests succeed again once it is back, without restarting Bulwark.
+ */
+export class DatabaseUnavailableError extends DomainError {
+  readonly code = 50301;
+}
