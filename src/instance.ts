@@ -68,9 +68,7 @@ export async function initInstance(
   await writeFileDurably(config.tlsKeyFile, certificate.keyPem, 0o600);
   await writeFileDurably(config.tlsCertFile, certificate.certPem, 0o644);
 
-  const database = openDatabase(config);
-  try {
-    await migrateToLatest(database);
+  const instance = await connect(config, clock, masterKeys, {}, async (database) => {
     const existing = await database.db
       .selectFrom('instance')
       .select('value')
@@ -82,17 +80,22 @@ export async function initInstance(
       );
     }
     await ensureDataKeys(database.db, masterKeys, clock.now());
-    const keyring = await loadKeyring(database.db, masterKeys, () => readMasterKeyFile(config.masterKeyFile));
-    const services = createServices({ database, keyring, clock, timeZone: config.timeZone });
-    const credentials = await services.identity.bootstrapAdmin(origin);
-    await database.db
+  });
+  try {
+    const credentials = await instance.services.identity.bootstrapAdmin(origin);
+    await instance.database.db
       .insertInto('instance')
       .values({ key: 'initialised_at', value: now.toISOString() })
       .execute();
     await writeFileDurably(
       path.join(config.dataDir, MARKER),
       JSON.stringify(
-        { format: 'bulwark-instance', version: 1, createdAt: now.toISOString(), database: database.dialect },
+        {
+          format: 'bulwark-instance',
+          version: 1,
+          createdAt: now.toISOString(),
+          database: instance.database.dialect,
+        },
         null,
         2,
       ) + '\n',
@@ -100,7 +103,7 @@ export async function initInstance(
     );
     return credentials;
   } finally {
-    await database.close();
+    await instance.close();
   }
 }
 
@@ -120,36 +123,75 @@ async function openOrCreateMasterKeys(file: string, now: Date): Promise<MasterKe
   return set;
 }
 
-/** Opens an initialised instance: reads the keys, migrates the schema, wires the services. */
-export async function openInstance(config: Config, clock: Clock): Promise<OpenInstance> {
+/**
+ * What a caller may set beyond the configuration. Production passes nothing; tests inject a
+ * host-name resolver without DNS or a stricter throttle.
+ */
+export type ServiceOverrides = Partial<
+  Pick<ServiceDeps, 'authThrottle' | 'hostLookup' | 'workflow' | 'ticketing' | 'cluster'>
+>;
+
+type ServiceDeps = Parameters<typeof createServices>[0];
+
+/** The service settings a configuration names. */
+function serviceSettings(config: Config): Omit<ServiceDeps, 'database' | 'keyring' | 'clock'> {
+  return {
+    timeZone: config.timeZone,
+    ticketing: config.ticketing,
+    authThrottle: {
+      failureLimit: config.authFailureLimit,
+      lockoutMs: config.authLockoutSeconds * 1000,
+      delayStepMs: config.authFailureDelayMs,
+    },
+    workflow: { checkoutMinutes: config.checkoutMinutes, resetOnCheckin: config.resetOnCheckin },
+    cluster: { heartbeatMs: config.heartbeatSeconds * 1000, leaseMs: config.leaseSeconds * 1000 },
+  };
+}
+
+/**
+ * Opens an initialised instance: reads the keys, migrates the schema, wires the services. The
+ * CLI commands, the server and the tests (test/helpers/in-process.ts) all open instances here.
+ */
+export async function openInstance(
+  config: Config,
+  clock: Clock,
+  overrides: ServiceOverrides = {},
+): Promise<OpenInstance> {
   if (!(await isInitialised(config))) {
     throw new InstanceError(
       `${config.dataDir} is not an initialised Bulwark data directory; run \`bulwark init --data-dir ${config.dataDir}\` first`,
     );
   }
-  const masterKeys = await readMasterKeyFile(config.masterKeyFile);
+  return connect(config, clock, await readMasterKeyFile(config.masterKeyFile), overrides);
+}
+
+/**
+ * The one path from files to services, for `init` and for every open: database, schema
+ * migration, (on init, `prepare`: the data keys), keyring, TLS files, services.
+ */
+async function connect(
+  config: Config,
+  clock: Clock,
+  masterKeys: MasterKeySet,
+  overrides: ServiceOverrides,
+  prepare?: (database: Database) => Promise<void>,
+): Promise<OpenInstance> {
   const database = openDatabase(config);
   try {
     await migrateToLatest(database);
+    if (prepare) await prepare(database);
     const keyring = await loadKeyring(database.db, masterKeys, () => readMasterKeyFile(config.masterKeyFile));
-    const services = createServices({
-      database,
-      keyring,
-      clock,
-      timeZone: config.timeZone,
-      ticketing: config.ticketing,
-      authThrottle: {
-        failureLimit: config.authFailureLimit,
-        lockoutMs: config.authLockoutSeconds * 1000,
-        delayStepMs: config.authFailureDelayMs,
-      },
-      workflow: { checkoutMinutes: config.checkoutMinutes, resetOnCheckin: config.resetOnCheckin },
-      cluster: { heartbeatMs: config.heartbeatSeconds * 1000, leaseMs: config.leaseSeconds * 1000 },
-    });
     const tls = {
       cert: await readFile(config.tlsCertFile, 'utf8'),
       key: await readFile(config.tlsKeyFile, 'utf8'),
     };
+    const services = createServices({
+      database,
+      keyring,
+      clock,
+      ...serviceSettings(config),
+      ...overrides,
+    });
     return {
       config,
       database,
