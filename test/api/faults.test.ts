@@ -248,6 +248,8 @@ describe.each(dialects())('a full disk (%s, a real tmpfs)', (dialect) => {
 
     const log = server.output();
     expect(log).toMatch(/storage is full/);
+    // Logged with the driver's own code: SQLite's SQLITE_FULL, PostgreSQL's disk_full SQLSTATE.
+    expect(log).toMatch(dialect === 'sqlite' ? /"code":"SQLITE_FULL"/ : /"code":"53100"/);
     expect(log).not.toMatch(/cannot rollback/);
     expect(log).not.toMatch(/internal error/);
 
@@ -314,6 +316,7 @@ describe('an unreachable PostgreSQL (a dedicated cluster the test stops and star
     }
     const log = server.output();
     expect(log).toMatch(/database unavailable/);
+    expect(log).toMatch(/"code":"(ECONNREFUSED|57P01)"/);
     expect(log).not.toMatch(/internal error/);
 
     cluster.resume();
