@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer, type PmpRouter } from './http/server.js';
 import type { Services } from './services.js';
 import { registerAuditRoutes } from './modules/audit/index.js';
 import { registerSharingRoutes } from './modules/sharing/index.js';
@@ -33,22 +33,42 @@ export function buildApp({ config, services, tls }: AppDeps): FastifyInstance {
     authenticator: services.identity,
     certificates: services.applications,
   });
+  registerRoutes(router, services, tls?.cert);
+  return app;
+}
+
+/**
+ * Every module's endpoints, module by module. The server registers them here, and so does the
+ * endpoint reference (`npm run docs` writes docs/endpoints.md from what this registers).
+ */
+export function registerRoutes(
+  router: PmpRouter,
+  services: Services,
+  serverCertificatePem: string | undefined,
+  onModule: (module: string) => void = () => {},
+): void {
+  onModule('vault');
   registerVaultRoutes(router, { vault: services.vault, time: services.time });
+  onModule('audit');
   registerAuditRoutes(router, { audit: services.audit, time: services.time });
+  onModule('user-groups');
   registerUserGroupRoutes(router, { userGroups: services.userGroups });
+  onModule('sharing');
   registerSharingRoutes(router, { sharing: services.sharing });
+  onModule('workflow');
   registerWorkflowRoutes(router, { workflow: services.workflow, time: services.time });
+  onModule('identity');
   registerIdentityRoutes(router, { identity: services.identity });
+  onModule('policies');
   registerPolicyRoutes(router, { policies: services.policies });
+  onModule('system');
   registerSystemRoutes(router, {
     agentKeys: services.agentKeys,
     cluster: services.cluster,
     time: services.time,
   });
+  onModule('resource-groups');
   registerResourceGroupRoutes(router, { resourceGroups: services.resourceGroups, time: services.time });
-  registerApplicationRoutes(router, {
-    applications: services.applications,
-    serverCertificatePem: tls?.cert,
-  });
-  return app;
+  onModule('applications');
+  registerApplicationRoutes(router, { applications: services.applications, serverCertificatePem });
 }

@@ -228,3 +228,164 @@ export function ticketingFrom(env: NodeJS.ProcessEnv): TicketingSettings {
     }),
   });
 }
+
+/** One environment variable of the configuration, as docs/configuration.md shows it. */
+export interface ConfigVariable {
+  readonly name: string;
+  /** The CLI flag that overrides it, if any. */
+  readonly flag?: string;
+  /** The default, in words (Markdown). */
+  readonly default: string;
+  readonly meaning: string;
+}
+
+/**
+ * Every variable loadConfig reads, with its default and meaning. docs/configuration.md is
+ * generated from this list (`npm run docs`); test/docs/generated-docs.test.ts runs loadConfig and
+ * fails when it reads a variable that is not listed here, or one listed is never read.
+ */
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
+  { name: 'BULWARK_DATA_DIR', flag: '--data-dir', default: '`./data`', meaning: 'data directory' },
+  {
+    name: 'BULWARK_PORT',
+    flag: '--port',
+    default: '`7272`',
+    meaning: 'HTTPS port (PAM360 uses 8282)',
+  },
+  { name: 'BULWARK_HOST', flag: '--host', default: '`0.0.0.0`', meaning: 'listen address' },
+  {
+    name: 'BULWARK_DATABASE_URL',
+    default: 'unset: SQLite in the data directory',
+    meaning: '`postgres://user:pass@host:5432/db` to use PostgreSQL',
+  },
+  {
+    name: 'BULWARK_MASTER_KEY_FILE',
+    default: '`DIR/master.key`',
+    meaning:
+      'where the master key lives. **In production keep it apart from the database and its backups** (another volume, a secrets mount): the database alone decrypts nothing',
+  },
+  {
+    name: 'BULWARK_TLS_CERT_FILE',
+    default: '`DIR/tls/cert.pem`',
+    meaning: 'server certificate (replace the self-signed one with your own)',
+  },
+  { name: 'BULWARK_TLS_KEY_FILE', default: '`DIR/tls/key.pem`', meaning: 'its private key' },
+  {
+    name: 'BULWARK_MAX_FILE_BYTES',
+    default: '`10485760` (10 MiB)',
+    meaning: 'largest uploaded file (File Store, License Store, Key Store)',
+  },
+  {
+    name: 'BULWARK_MAX_BODY_BYTES',
+    default: 'file limit + 1 MiB',
+    meaning: 'largest request body; larger bodies get a `Failed` answer and the connection is closed',
+  },
+  {
+    name: 'BULWARK_REQUEST_TIMEOUT_MS',
+    default: '`120000`',
+    meaning: 'time allowed to receive a whole request',
+  },
+  {
+    name: 'BULWARK_KEEPALIVE_TIMEOUT_MS',
+    default: '`65000`',
+    meaning: 'idle keep-alive connections close after this',
+  },
+  { name: 'BULWARK_CONNECTION_TIMEOUT_MS', default: '`300000`', meaning: 'socket inactivity timeout' },
+  {
+    name: 'BULWARK_LOG_LEVEL',
+    default: '`info`',
+    meaning: 'pino level; `debug` adds an access log line per request (path only, never the query)',
+  },
+  {
+    name: 'BULWARK_TIMEZONE',
+    default: '`TZ`, else the system zone',
+    meaning:
+      'time zone of PMP-style timestamps (`Sep 10, 2013 3:33 PM`, `2019-01-03 14:51:06.666`) and of the audit `DURATION` days',
+  },
+  {
+    name: 'BULWARK_AUTH_FAILURE_LIMIT',
+    default: '`20`',
+    meaning:
+      'failures of one API token or client certificate from one address before it is locked out there (ADR 021)',
+  },
+  {
+    name: 'BULWARK_AUTH_LOCKOUT_SECONDS',
+    default: '`300`',
+    meaning: 'how long such a lockout lasts; also how long failures are remembered',
+  },
+  {
+    name: 'BULWARK_AUTH_FAILURE_DELAY_MS',
+    default: '`200`',
+    meaning:
+      'after half the limit, each further failure from an address is answered this much × n later (at most 2 s)',
+  },
+  {
+    name: 'BULWARK_TRUSTED_PROXIES',
+    default: 'none',
+    meaning:
+      'comma-separated addresses and CIDR ranges of proxies whose `X-Forwarded-For` names the client (ADR 021); otherwise the TCP peer is the client',
+  },
+  {
+    name: 'BULWARK_CHECKOUT_MINUTES',
+    default: '`60`',
+    meaning:
+      'how long a password checkout (access control) lasts before it is checked in automatically; decimals allowed',
+  },
+  {
+    name: 'BULWARK_RESET_ON_CHECKIN',
+    default: '`false`',
+    meaning:
+      "`true`: checking a password in (by hand or at expiry) changes it to a fresh one that satisfies the account's policy",
+  },
+  {
+    name: 'BULWARK_TICKET_SYSTEM',
+    default: '`none`',
+    meaning:
+      'how ticket ids of retrievals are validated (ADR 010): `none` (recorded, never checked), `any` (any non-empty id), `http` (ask the ticketing system below)',
+  },
+  {
+    name: 'BULWARK_TICKET_URL',
+    default: 'unset (required for `http`)',
+    meaning:
+      'URL template of the ticketing system, `http://` or `https://`, with `{ticketId}` and optionally `{user}` (the requesting user name), both URL-encoded: `https://itsm.example.com/api/tickets/{ticketId}?requester={user}`',
+  },
+  { name: 'BULWARK_TICKET_METHOD', default: '`GET`', meaning: '`GET` or `POST` (no body)' },
+  {
+    name: 'BULWARK_TICKET_TIMEOUT_MS',
+    default: '`5000`',
+    meaning: 'hard limit on the whole exchange; no answer in time refuses the retrieval (100–60000)',
+  },
+  {
+    name: 'BULWARK_TICKET_STATUS_PATH',
+    default: '`$.status`',
+    meaning: 'JSON path of the ticket status in the answer (`$.a.b`, `$.items[0].state`, `$["odd key"]`)',
+  },
+  {
+    name: 'BULWARK_TICKET_OPEN_VALUES',
+    default: '`open`',
+    meaning: 'comma-separated statuses (any letter case) that mean the ticket may be used',
+  },
+  {
+    name: 'BULWARK_TICKET_ASSIGNEE_PATH',
+    default: 'unset: anyone',
+    meaning:
+      'JSON path of the user name, or list of user names, allowed to use the ticket; compared with the requester ignoring case',
+  },
+  {
+    name: 'BULWARK_TICKET_AUTHORIZATION',
+    default: 'unset',
+    meaning: 'value of the `Authorization` header sent to the ticketing system (never logged)',
+  },
+  {
+    name: 'BULWARK_HEARTBEAT_SECONDS',
+    default: '`5`',
+    meaning:
+      'PostgreSQL: how often each node writes its heartbeat and renews or tries to take the scheduler lease; decimals allowed. Three missed heartbeats: `down`',
+  },
+  {
+    name: 'BULWARK_LEASE_SECONDS',
+    default: 'three heartbeats',
+    meaning:
+      'how long the scheduler lease (the primary) lasts unless its holder renews it; at least two heartbeats (ADR 013)',
+  },
+];

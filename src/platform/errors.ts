@@ -1,22 +1,31 @@
+import { httpStatusOf, RESULT_CODES, type ResultCode } from './result-codes.js';
+
 /**
  * Errors that a caller can act on. Each has a stable numeric code (returned as
  * `result.statusCode` in the PMP envelope, so clients need not match message text) and a
  * human message that never contains a secret value.
  *
- * Codes: 20000 success (not an error); 4xxxx failures grouped by kind. See docs/api-errors.md.
+ * Codes: 20000 success (not an error); 4xxxx failures grouped by kind; 5xxxx faults. Every code
+ * is an entry of the catalogue in result-codes.ts (its HTTP status and meaning), from which
+ * docs/api-errors.md is generated.
  */
 export abstract class DomainError extends Error {
-  abstract readonly code: number;
+  abstract readonly code: ResultCode;
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
+  }
+
+  /** The HTTP status the answer travels with (result-codes.ts): 200 for logical failures. */
+  get httpStatus(): number {
+    return httpStatusOf(this.code);
   }
 }
 
 /** Malformed or missing input: the request could not be understood. */
 export class InvalidInputError extends DomainError {
-  readonly code: number;
-  constructor(message: string, code = 40001) {
+  readonly code: ResultCode;
+  constructor(message: string, code: ResultCode = RESULT_CODES.invalidInput.code) {
     super(message);
     this.code = code;
   }
@@ -24,13 +33,16 @@ export class InvalidInputError extends DomainError {
 
 export class MissingFieldError extends InvalidInputError {
   constructor(field: string, context?: string) {
-    super(`${field} is mandatory${context ? ` ${context}` : ''} and was not given`, 40002);
+    super(
+      `${field} is mandatory${context ? ` ${context}` : ''} and was not given`,
+      RESULT_CODES.missingField.code,
+    );
   }
 }
 
 export class FieldTooLongError extends InvalidInputError {
   constructor(field: string, max: number) {
-    super(`${field} is longer than the maximum of ${max} characters`, 40004);
+    super(`${field} is longer than the maximum of ${max} characters`, RESULT_CODES.tooLong.code);
   }
 }
 
@@ -45,7 +57,7 @@ export class UnreadableInputError extends InvalidInputError {
 }
 
 export class AuthenticationError extends DomainError {
-  readonly code = 40100;
+  readonly code = RESULT_CODES.authentication.code;
 }
 
 /**
@@ -53,33 +65,33 @@ export class AuthenticationError extends DomainError {
  * a caller cannot learn whether an ID exists.
  */
 export class NotFoundError extends DomainError {
-  readonly code = 40400;
+  readonly code = RESULT_CODES.notFound.code;
 }
 
 /** The caller may see the object but not perform this operation on it. */
 export class NotPermittedError extends DomainError {
-  readonly code = 40300;
+  readonly code = RESULT_CODES.notPermitted.code;
 }
 
 export class ConflictError extends DomainError {
-  readonly code = 40900;
+  readonly code = RESULT_CODES.conflict.code;
 }
 
 /** A well-formed request that the current state or configuration cannot carry out. */
 export class OperationNotAvailableError extends DomainError {
-  readonly code = 42200;
+  readonly code = RESULT_CODES.notAvailable.code;
 }
 
 export class PayloadTooLargeError extends DomainError {
-  readonly code = 41300;
+  readonly code = RESULT_CODES.payloadTooLarge.code;
 }
 
 export class MethodNotAllowedError extends DomainError {
-  readonly code = 40500;
+  readonly code = RESULT_CODES.methodNotAllowed.code;
 }
 
 export class UnknownEndpointError extends DomainError {
-  readonly code = 40401;
+  readonly code = RESULT_CODES.unknownEndpoint.code;
 }
 
 /**
@@ -87,7 +99,7 @@ export class UnknownEndpointError extends DomainError {
  * Nothing is released. Not the caller's fault, but an answer the caller must be able to read.
  */
 export class IntegrityError extends DomainError {
-  readonly code = 50010;
+  readonly code = RESULT_CODES.integrity.code;
 }
 
 /**
