@@ -246,6 +246,13 @@ describe.each(dialects())('a full disk (%s, a real tmpfs)', (dialect) => {
     const names = new Set((listed.details as any[]).map((r) => r['RESOURCE NAME']));
     for (const a of acked) expect(names.has(a.name), a.name).toBe(true);
 
+    // A retrieval writes its audit record first: it either succeeds (there was room for the
+    // record) or is refused as storage-full, never released without its record.
+    const first = acked[0]!;
+    const retrieval = await call(`${V1}/resources/${first.resourceId}/accounts/${first.accountId}/password`);
+    if (retrieval.status === 'Success') expect(retrieval.details.PASSWORD).toBe(first.password);
+    else expectFault(retrieval, 507, 50701, /^storage is full/);
+
     const log = server.output();
     expect(log).toMatch(/storage is full/);
     // Logged with the driver's own code: SQLite's SQLITE_FULL, PostgreSQL's disk_full SQLSTATE.
