@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { createHttpServer, type PmpRouter } from './http/server.js';
+import { trustedProxies } from './http/client-address.js';
 import type { Services } from './services.js';
 import { registerAuditRoutes } from './modules/audit/index.js';
 import { registerSharingRoutes } from './modules/sharing/index.js';
@@ -32,6 +33,7 @@ export function buildApp({ config, services, tls }: AppDeps): FastifyInstance {
     logLevel: config.logLevel,
     authenticator: services.identity,
     certificates: services.applications,
+    trustedProxies: trustedProxies(config.trustedProxies),
   });
   registerRoutes(router, services, tls?.cert);
   return app;

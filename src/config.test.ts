@@ -85,3 +85,15 @@ describe('cluster configuration', () => {
     expect(() => clusterFrom({ BULWARK_LEASE_SECONDS: 'soon' })).toThrow(/BULWARK_LEASE_SECONDS/);
   });
 });
+
+describe('trusted proxies', () => {
+  it('reads BULWARK_TRUSTED_PROXIES as addresses and CIDR ranges, none by default, and refuses others', () => {
+    expect(loadConfig({}).trustedProxies).toEqual([]);
+    expect(
+      loadConfig({ BULWARK_TRUSTED_PROXIES: ' 10.0.0.0/8, 192.168.1.5 ,fd00::/8,' }).trustedProxies,
+    ).toEqual(['10.0.0.0/8', '192.168.1.5', 'fd00::/8']);
+    expect(() => loadConfig({ BULWARK_TRUSTED_PROXIES: 'proxy.example' })).toThrow(
+      'BULWARK_TRUSTED_PROXIES: "proxy.example" is not an IP address or CIDR range',
+    );
+  });
+});

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { trustedProxies } from './http/client-address.js';
 import { parseJsonPath, type TicketingSettings } from './modules/ticketing/index.js';
 
 /**
@@ -25,12 +26,14 @@ export interface Config {
   readonly connectionTimeoutMs: number;
   /** Time zone used to render PMP-style timestamps ("Sep 10, 2013 3:33 PM"). */
   readonly timeZone: string;
-  /** Wrong API tokens and client certificates from one client address before it is locked out (ADR 007, 014). */
+  /** Failures of one API token or client certificate from one address before it is locked out there (ADR 021). */
   readonly authFailureLimit: number;
-  /** How long such a lockout lasts, in seconds; also the window in which failures are counted. */
+  /** How long such a lockout lasts, in seconds; also how long failures are remembered. */
   readonly authLockoutSeconds: number;
-  /** Delay added per failure beyond half the limit, in milliseconds (capped at 2 s). */
+  /** Delay added per failure from an address beyond half the limit, in milliseconds (capped at 2 s). */
   readonly authFailureDelayMs: number;
+  /** Proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client (BULWARK_TRUSTED_PROXIES; ADR 021). */
+  readonly trustedProxies: readonly string[];
   /** How long a password checkout (access control) lasts before automatic check-in, in minutes. */
   readonly checkoutMinutes: number;
   /** Whether checking a password in changes it to a fresh policy-conforming one. */
@@ -149,11 +152,26 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
       0,
       2000,
     ),
+    trustedProxies: trustedProxiesFrom(env.BULWARK_TRUSTED_PROXIES),
     checkoutMinutes: numberFrom('BULWARK_CHECKOUT_MINUTES', env.BULWARK_CHECKOUT_MINUTES, 60, 0.01, 525_600),
     resetOnCheckin: booleanFrom('BULWARK_RESET_ON_CHECKIN', env.BULWARK_RESET_ON_CHECKIN, false),
     ticketing: ticketingFrom(env),
     ...clusterFrom(env),
   });
+}
+
+/** BULWARK_TRUSTED_PROXIES: comma-separated addresses and CIDR ranges; none by default. */
+export function trustedProxiesFrom(raw: string | undefined): readonly string[] {
+  const entries = (raw ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  try {
+    trustedProxies(entries);
+  } catch (err) {
+    throw new ConfigError(`BULWARK_TRUSTED_PROXIES: ${(err as Error).message}`);
+  }
+  return Object.freeze(entries);
 }
 
 /** BULWARK_HEARTBEAT_SECONDS (default 5) and BULWARK_LEASE_SECONDS (default three heartbeats). */

@@ -29,6 +29,7 @@ import { readRequestInput, type PmpInput } from './input.js';
 import { rejectNul } from './field-reader.js';
 import { isUnstorableText, storageFaultOf } from '../platform/db/errors.js';
 import { extractToken } from './token.js';
+import { clientAddress, NO_TRUSTED_PROXIES, type TrustedProxies } from './client-address.js';
 import { SERVER_TLS_OPTIONS } from '../platform/tls.js';
 
 export interface Authenticator {
@@ -46,6 +47,8 @@ export interface CertificateAuthenticator {
 
 export interface HttpServerOptions {
   readonly tls: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
+  /** Proxies whose X-Forwarded-For names the client (ADR 021); none: the TCP peer is the client. */
+  readonly trustedProxies?: TrustedProxies;
   readonly maxBodyBytes: number;
   readonly maxFileBytes: number;
   readonly requestTimeoutMs: number;
@@ -280,7 +283,10 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
         url: spec.url,
         config: { operation: spec.operation, operationKey: spec.operationKey },
         handler: async (request, reply) => {
-          const origin: CallOrigin = { clientIp: clientIpOf(request), client: REST_CLIENT };
+          const origin: CallOrigin = {
+            clientIp: clientIpOf(request, options.trustedProxies),
+            client: REST_CLIENT,
+          };
           // Authentication first, by a token in the headers or the query (or a certificate): the
           // body of a caller without a valid one is never parsed, nor kept (ADR 016).
           const token = extractToken(request.headers, request.url);
@@ -494,9 +500,13 @@ export function pathOf(url: string): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-export function clientIpOf(request: FastifyRequest): string {
-  const ip = request.socket.remoteAddress ?? 'unknown';
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+/** The client's address: the TCP peer, or what a trusted proxy says it forwarded (client-address.ts). */
+export function clientIpOf(request: FastifyRequest, trusted: TrustedProxies = NO_TRUSTED_PROXIES): string {
+  return clientAddress(
+    request.socket.remoteAddress ?? 'unknown',
+    request.headers['x-forwarded-for'],
+    trusted,
+  );
 }
 
 /** The path parameters of `pattern` taken from the undecoded request path, segment by segment. */

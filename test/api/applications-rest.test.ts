@@ -446,7 +446,7 @@ describe.each(dialects())('throttling of client certificates on %s', (dialect) =
       ['Authentication Failed', address],
     );
   const LOCKED_OUT =
-    /^Too many failed authentication attempts from this address; try again in \d+ seconds\. Authentication failed\.$/;
+    /^Too many failed authentication attempts with this credential from this address; try again in \d+ seconds\. Authentication failed\.$/;
 
   beforeAll(async () => {
     server = await startServer(dialect, {
@@ -504,7 +504,7 @@ describe.each(dialects())('throttling of client certificates on %s', (dialect) =
     server?.instance.remove();
   });
 
-  it('wrong tokens and unknown certificates add up to a lockout that refuses a valid certificate and token too', async () => {
+  it('a certificate failing again and again is locked out of the address; valid certificates and tokens are not (ADR 021)', async () => {
     const from = '127.0.0.5';
     expectSuccess(await asApp(gate, from));
     const stranger = await newCertificate('Stranger');
@@ -514,39 +514,47 @@ describe.each(dialects())('throttling of client certificates on %s', (dialect) =
       }),
       /^API key received is not associated to any user/,
     );
-    for (let i = 1; i < FAILURE_LIMIT; i++) {
+    for (let i = 0; i < FAILURE_LIMIT; i++) {
       expectFailed(await asApp(stranger, from), /not trusted for any application/);
     }
-    const refused = expectFailed(await asApp(gate, from), LOCKED_OUT);
+    const refused = expectFailed(await asApp(stranger, from), LOCKED_OUT);
     expect(refused.name).toBe('Authentication');
-    expectFailed(await admin(passwordPath, { localAddress: from }), LOCKED_OUT);
-    // Other addresses are not affected.
-    expectSuccess(await admin(passwordPath));
+    // Someone else's failures refuse neither a valid certificate nor a valid token there.
+    expectSuccess(await asApp(gate, from));
+    expectSuccess(await admin(passwordPath, { localAddress: from }));
+    // The stranger from another address is judged there on its own.
+    expectFailed(await asApp(stranger, '127.0.0.1'), /not trusted for any application/);
 
     const failures = await failuresFrom(from);
-    expect(failures).toHaveLength(FAILURE_LIMIT);
+    expect(failures).toHaveLength(FAILURE_LIMIT + 1);
     expect(failures[0]).toMatchObject({ operator_name: 'Unknown', reason: 'unknown API key' });
     const fingerprint = fingerprintOf(stranger.cert);
     expect(failures.slice(1).map((f) => f.reason)).toEqual([
       `client certificate ${fingerprint} is not trusted for any application`,
       `client certificate ${fingerprint} is not trusted for any application`,
-      `client certificate ${fingerprint} is not trusted for any application; address locked out for 600 seconds`,
+      `client certificate ${fingerprint} is not trusted for any application`,
+      `client certificate ${fingerprint} is not trusted for any application; locked out from this address for 600 seconds`,
     ]);
   });
 
   it('a certificate outside its dates or used from another host counts as a failure too', async () => {
     const from = '127.0.0.6';
-    for (let i = 0; i < FAILURE_LIMIT / 2; i++) {
+    for (let i = 0; i < FAILURE_LIMIT; i++) {
       expectFailed(await asApp(roamer, from), /Roamer is not allowed to access from this host/);
       expectFailed(await asApp(stale, from), /Stale has expired or is not yet valid/);
     }
     expectFailed(await asApp(roamer, from), LOCKED_OUT);
-    expectFailed(await admin(passwordPath, { localAddress: from }), LOCKED_OUT);
+    expectFailed(await asApp(stale, from), LOCKED_OUT);
+    expectSuccess(await admin(passwordPath, { localAddress: from }));
     expectSuccess(await asApp(roamer, '127.0.0.1'));
 
     const failures = await failuresFrom(from);
-    expect(failures.map((f) => f.client)).toEqual(['A2A Roamer', 'A2A Stale', 'A2A Roamer', 'A2A Stale']);
+    expect(failures.map((f) => f.client)).toEqual(
+      Array.from({ length: FAILURE_LIMIT }, () => ['A2A Roamer', 'A2A Stale']).flat(),
+    );
     expect(failures.every((f) => f.operator_name === 'admin')).toBe(true);
-    expect(failures[3]!.reason).toMatch(/outside its validity period; address locked out for 600 seconds$/);
+    expect(failures.at(-1)!.reason).toMatch(
+      /outside its validity period; locked out from this address for 600 seconds$/,
+    );
   });
 });

@@ -437,8 +437,8 @@ describe.each(dialects())('users and API users on %s', (dialect) => {
     });
   });
 
-  describe('wrong tokens from one address: slowed, then locked out', () => {
-    it(`locks the address out after ${FAILURE_LIMIT} wrong tokens, also for a valid token; other addresses are unaffected`, async () => {
+  describe('wrong tokens from one address: slowed, the failing key locked out, valid keys served (ADR 021)', () => {
+    it(`locks a key out of the address after ${FAILURE_LIMIT} failures; a valid token from there still works`, async () => {
       const from = '127.0.0.3';
       const wrong = 'DEADBEEF-0000-4000-8000-00000000BAD0';
       for (let i = 0; i < FAILURE_LIMIT; i++) {
@@ -447,13 +447,20 @@ describe.each(dialects())('users and API users on %s', (dialect) => {
           'API key received is not associated to any user. Authentication failed.',
         );
       }
-      const locked = await admin(`${V1}/resources`, { localAddress: from });
+      const locked = await as(wrong)(`${V1}/resources`, { localAddress: from });
       expectFailed(
         locked,
-        /^Too many failed authentication attempts from this address; try again in \d+ seconds\. Authentication failed\.$/,
+        /^Too many failed authentication attempts with this credential from this address; try again in \d+ seconds\. Authentication failed\.$/,
       );
       expect(locked.name).toBe('Authentication');
+      // Someone else's failures never refuse a valid token, from the same address or any other.
+      expectSuccess(await admin(`${V1}/resources`, { localAddress: from }));
       expectSuccess(await admin(`${V1}/resources`));
+      // The wrong key from another address is judged there on its own.
+      expectFailed(
+        await as(wrong)(`${V1}/resources`, { localAddress: '127.0.0.9' }),
+        'API key received is not associated to any user. Authentication failed.',
+      );
       const audit = expectSuccess(
         await admin(`${V1}/audit`, { query: { AUDITTYPE: 'User', LIMIT: '1000' } }),
       );
@@ -463,7 +470,7 @@ describe.each(dialects())('users and API users on %s', (dialect) => {
       expect(failures).toHaveLength(FAILURE_LIMIT);
       expect(failures[0]).toMatchObject({
         OPERATEDBY: 'Unknown',
-        REASON: expect.stringMatching(/address locked out/),
+        REASON: expect.stringMatching(/locked out from this address/),
       });
       expect(audit.http.text).not.toContain(wrong);
       expect(audit.http.text).not.toContain(wrong.toLowerCase());
@@ -471,7 +478,7 @@ describe.each(dialects())('users and API users on %s', (dialect) => {
   });
 
   describe('a key used from a host it is not bound to counts as a failure, like a wrong key', () => {
-    it(`locks the address out after ${FAILURE_LIMIT} such attempts`, async () => {
+    it(`locks that key out of the address after ${FAILURE_LIMIT} such attempts`, async () => {
       const from = '127.0.0.4';
       const created = expectSuccess(
         await createUser({
@@ -489,9 +496,10 @@ describe.each(dialects())('users and API users on %s', (dialect) => {
         );
       }
       expectFailed(
-        await admin(`${V1}/resources`, { localAddress: from }),
-        /^Too many failed authentication attempts from this address/,
+        await elsewhere(`${V1}/resources`, { localAddress: from }),
+        /^Too many failed authentication attempts with this credential from this address/,
       );
+      expectSuccess(await admin(`${V1}/resources`, { localAddress: from }));
       // The key itself still works from its host.
       expectSuccess(await elsewhere(`${V1}/resources`, { localAddress: '127.0.0.2' }));
     });

@@ -309,11 +309,10 @@ export function createApplicationsService({
      * The principal of a request presenting client certificate `der` (no AUTHTOKEN): the user
      * the application inherits, marked as the application. Refusals are audited. A certificate
      * that is unknown, outside its dates or used from another host counts as a failed
-     * authentication of the address, like a wrong token; a locked-out address is refused
-     * whatever it presents.
+     * authentication, like a wrong token: the address's answers are slowed, and the certificate
+     * is locked out from the address after repeated failures (ADR 021).
      */
     async authenticateCertificate(der: Buffer, origin: CallOrigin): Promise<Principal> {
-      throttle.refuseIfLockedOut(origin.clientIp);
       const fingerprint = certificateFingerprint(der);
       const refuse = (
         auditOrigin: CallOrigin,
@@ -321,7 +320,7 @@ export function createApplicationsService({
         reason: string,
         message: string,
       ) =>
-        throttle.refuse(origin.clientIp, { reason, message }, (why) =>
+        throttle.refuse(origin.clientIp, `cert:${fingerprint}`, { reason, message }, (why) =>
           audit.recordAuthenticationFailure(auditOrigin, user, why),
         );
       const owner = await repo.findCertificateOwner(db, fingerprint);
@@ -369,3 +368,5 @@ export function createApplicationsService({
     },
   };
 }
+      // Only this certificate is refused while locked out from this address (ADR 021).
+      throttle.refuseIfLockedOut(origin.clientIp, `cert:${fingerprint}`);

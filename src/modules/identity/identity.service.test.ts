@@ -84,12 +84,27 @@ describe('identity service with a controlled clock', () => {
     ).rejects.toThrow(/EXPIRYDATE is in the past/);
   });
 
-  it('a lockout ends after the configured time', async () => {
+  it('a wrong key is locked out from its address until the configured time; valid keys never are', async () => {
     const ip: CallOrigin = { clientIp: '10.9.8.7', client: 'REST API' };
+    const elsewhere: CallOrigin = { clientIp: '10.9.8.8', client: 'REST API' };
+    const created = await services.identity.createUser(adminCaller, draft({ username: 'behind-nat' }));
     for (let i = 0; i < 3; i++) {
       await expect(services.identity.authenticate('WRONG', ip)).rejects.toThrow(/not associated to any user/);
     }
-    await expect(services.identity.authenticate('WRONG', ip)).rejects.toThrow(/try again in 60 seconds/);
+    await expect(services.identity.authenticate('WRONG', ip)).rejects.toThrow(
+      /with this credential from this address; try again in 60 seconds/,
+    );
+    // Other keys from the same address: a valid one works, another wrong one is judged on its own.
+    await expect(services.identity.authenticate(created.authToken, ip)).resolves.toMatchObject({
+      username: 'behind-nat',
+    });
+    await expect(services.identity.authenticate('ALSO-WRONG', ip)).rejects.toThrow(
+      /not associated to any user/,
+    );
+    // The same wrong key from another address is not locked out there.
+    await expect(services.identity.authenticate('WRONG', elsewhere)).rejects.toThrow(
+      /not associated to any user/,
+    );
     now += 60_000;
     await expect(services.identity.authenticate('WRONG', ip)).rejects.toThrow(/not associated to any user/);
   });

@@ -125,18 +125,22 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
 
   return {
     async authenticate(token, origin) {
-      throttle.refuseIfLockedOut(origin.clientIp);
       if (token === undefined) {
         throw new AuthenticationError('No API key was sent (header AUTHTOKEN). Authentication failed.');
       }
-      // Unknown, expired and host-bound-elsewhere keys are failed authentications of the address
-      // (as wrong client certificates are): slowed, then locked out. A locked user is not: the
-      // key is right, the administrator said no.
+      // Only this key is refused while it is locked out from this address; other keys from the
+      // address are not (a valid key never pays for someone else's wrong ones; ADR 021).
+      const tokenHash = hashApiToken(token);
+      const credential = `token:${tokenHash}`;
+      throttle.refuseIfLockedOut(origin.clientIp, credential);
+      // Unknown, expired and host-bound-elsewhere keys are failed authentications (as wrong
+      // client certificates are): the address's answers slowed, the key locked out from it. A
+      // locked user is not: the key is right, the administrator said no.
       const refuse = (user: { id: number; name: string } | undefined, reason: string, message: string) =>
-        throttle.refuse(origin.clientIp, { reason, message }, (why) =>
+        throttle.refuse(origin.clientIp, credential, { reason, message }, (why) =>
           audit.recordAuthenticationFailure(origin, user, why),
         );
-      const owner = await repo.findTokenOwner(db, hashApiToken(token));
+      const owner = await repo.findTokenOwner(db, tokenHash);
       if (owner === undefined) return refuse(undefined, 'unknown API key', MSG_UNKNOWN_TOKEN);
       const user = { id: owner.userId, name: owner.username };
       if (owner.expiresAt !== null && owner.expiresAt <= clock.now()) {
