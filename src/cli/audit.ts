@@ -1,5 +1,6 @@
 /** `bulwark audit verify`: the audit hash chain, checked from the database. */
 import type { Command } from 'commander';
+import { verificationReport } from '../modules/audit/index.js';
 import { withDataDir, withInstance, type InstanceOptions } from './shared.js';
 
 export function registerAuditCommands(program: Command): void {
@@ -14,14 +15,8 @@ export function registerAuditCommands(program: Command): void {
         : undefined;
       const result = await instance.services.audit.verify(progress);
       if (progress) process.stderr.write('\n');
-      if (result.ok) {
-        process.stdout.write(`Audit trail intact: ${result.checked} records verified.\n`);
-      } else {
-        process.stdout.write(
-          `Audit trail TAMPERED at record ${result.problem!.seq}: ${result.problem!.message}.\n`,
-        );
-        process.exitCode = 1;
-      }
+      process.stdout.write(verificationReport(result));
+      if (!result.ok) process.exitCode = 1;
     });
   });
 }
