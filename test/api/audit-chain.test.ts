@@ -158,6 +158,9 @@ describe.each(dialects())('audit chain on %s', (dialect) => {
       const cli = await verifyCli();
       expect(cli.code).not.toBe(0);
       expect(cli.stdout).toContain(`TAMPERED at record ${first}`);
+      expect(cli.stdout).toContain('2 problems in');
+      expect(cli.stdout).toContain(`record ${first} (altered)`);
+      expect(cli.stdout).toContain(`record ${second} (altered)`);
 
       const { audit } = await built();
       const result = await withInstance(({ services }) => services.audit.verify());
