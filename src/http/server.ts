@@ -110,7 +110,17 @@ export interface PmpRouter {
   add(spec: PmpRouteSpec): void;
 }
 
+/** One registered endpoint, as `app.pmpRoutes` lists them (the fuzz test calls every one). */
+export interface PmpRouteInfo {
+  readonly method: HttpMethod;
+  readonly url: string;
+  readonly operation: string;
+}
+
 declare module 'fastify' {
+  interface FastifyInstance {
+    readonly pmpRoutes: readonly PmpRouteInfo[];
+  }
   interface FastifyRequest {
     rawContentType: string | undefined;
     /** The body the client declared and nobody read yet (it is read after authentication). */
@@ -228,6 +238,8 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
   }
 
   const patterns: { method: HttpMethod; regex: RegExp }[] = [];
+  const routes: PmpRouteInfo[] = [];
+  app.decorate('pmpRoutes', routes);
   const peerCertificates = new WeakMap<object, Buffer | null>();
 
   app.setNotFoundHandler(async (request, reply) => {
@@ -278,6 +290,7 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
   const router: PmpRouter = {
     add(spec) {
       patterns.push({ method: spec.method, regex: patternOf(spec.url) });
+      routes.push({ method: spec.method, url: spec.url, operation: spec.operation });
       app.route({
         method: spec.method,
         url: spec.url,

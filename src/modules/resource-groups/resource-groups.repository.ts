@@ -92,11 +92,14 @@ export const resourceGroupsRepository = {
       .where('resource_id', '=', resourceId)
       .executeTakeFirst();
     if (present) return false;
-    await trx
+    // A concurrent request may add the same member between the check and the insert
+    // (PostgreSQL, read committed): that is the same outcome, not a failure.
+    const inserted = await trx
       .insertInto('resource_group_members')
       .values({ group_id: groupId, resource_id: resourceId })
-      .execute();
-    return true;
+      .onConflict((oc) => oc.columns(['group_id', 'resource_id']).doNothing())
+      .executeTakeFirst();
+    return inserted.numInsertedOrUpdatedRows !== 0n;
   },
 
   async removeResource(trx: Executor, groupId: number, resourceId: number): Promise<boolean> {

@@ -121,6 +121,8 @@ export const workflowRepository = {
     await trx
       .insertInto('account_approvers')
       .values(userIds.map((userId) => ({ account_id: accountId, user_id: userId })))
+      // Two concurrent replacements both insert after deleting nothing: the same rows, no failure.
+      .onConflict((oc) => oc.columns(['account_id', 'user_id']).doNothing())
       .execute();
   },
 
