@@ -2,12 +2,11 @@ import { sql } from 'kysely';
 import type { Clock } from '../../platform/clock.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
-import { KeyringError, type Keyring, type SealContext } from '../../platform/crypto/keyring.js';
+import type { Keyring, SealContext } from '../../platform/crypto/keyring.js';
 import { Secret } from '../../platform/crypto/secret.js';
-import { TOTP_DEFAULTS, totp, type TotpAlgorithm } from '../../platform/crypto/totp.js';
+import { TOTP_DEFAULTS } from '../../platform/crypto/totp.js';
 import {
   ConflictError,
-  IntegrityError,
   InvalidInputError,
   MissingFieldError,
   NotFoundError,
@@ -15,20 +14,18 @@ import {
   OperationNotAvailableError,
 } from '../../platform/errors.js';
 import type { Caller } from '../../platform/principal.js';
-import { allows, type AccessPolicy, type Permission } from '../access/index.js';
-import type { CheckoutGate, ControlledAccount, RequestableAccount } from '../workflow/index.js';
+import { can, type AccessPolicy } from '../access/index.js';
+import type { CheckoutGate, RequestableAccount } from '../workflow/index.js';
 import type { GroupMembership } from '../resource-groups/index.js';
-import {
-  actorOf,
-  AuditOperation,
-  type AuditActor,
-  type AuditEvent,
-  type AuditService,
-} from '../audit/index.js';
+import { actorOf, AuditOperation, type AuditActor, type AuditService } from '../audit/index.js';
 import type { UserDirectory } from '../identity/index.js';
 import { generatePassword, type PolicyCatalog } from '../policies/index.js';
 import type { TicketSystem } from '../ticketing/index.js';
 import { findResourceType, type ResourceTypeDefinition } from './resource-types.js';
+import { eventOn } from './audit-events.js';
+import { accountNotFound, createVaultAuthorization } from './authorization.js';
+import { createReleaseGate, type EarlierPassword } from './release-gate.js';
+import { sealedAt, unsealWith } from './sealing.js';
 import {
   vaultRepository as repo,
   controlsOf,
@@ -43,9 +40,7 @@ import {
   CUSTOM_FIELD_COLUMN_PREFIX,
   LIMITS,
   nameKey,
-  JustificationRequiredError,
   type AccessJustification,
-  type AccountControls,
   type AccountFlagName,
   type AccountPatch,
   type AccountSummary,
@@ -96,13 +91,7 @@ export type NameCandidates = readonly [string, ...string[]];
 
 export type VaultService = ReturnType<typeof createVaultService>;
 
-const PASSWORD_COLUMN = 'password_sealed';
 const ACCESS_OPERATIONS = [AuditOperation.passwordRetrieved, AuditOperation.fileDownloaded] as const;
-const OWNER_ASSIGNING_ROLES = new Set([
-  'administrator',
-  'password administrator',
-  'privileged administrator',
-]);
 
 /**
  * Resources, their accounts, passwords, files and additional fields. Every operation
@@ -112,6 +101,18 @@ const OWNER_ASSIGNING_ROLES = new Set([
  */
 export function createVaultService(deps: VaultServiceDeps) {
   const { database, keyring, audit, access, policies, users, clock, checkouts, tickets, groups } = deps;
+  const authorization = createVaultAuthorization(access);
+  /** Every release of secret material goes through it (ADR 018). */
+  const gate = createReleaseGate({
+    keyring,
+    audit,
+    access,
+    clock,
+    checkouts,
+    tickets,
+    authorization,
+    executor: database.db,
+  });
 
   /**
    * The policy that governs an account: its own, else its resource's, else that of the first
@@ -130,17 +131,9 @@ export function createVaultService(deps: VaultServiceDeps) {
   }
   const db = database.db;
 
-  const accountPasswordContext = (accountId: number): SealContext => ({
-    table: 'accounts',
-    rowId: accountId,
-    column: PASSWORD_COLUMN,
-  });
-
-  const totpSecretContext = (accountId: number): SealContext => ({
-    table: 'accounts',
-    rowId: accountId,
-    column: 'totp_secret_sealed',
-  });
+  const { resourceIsVisible, visibleResource, authorizedResource, authorizedAccount } = authorization;
+  const unseal = (envelope: Buffer, context: SealContext, what: string): Buffer =>
+    unsealWith(keyring, envelope, context, what);
 
   /**
    * The column values a TOTP input sets: an empty secret clears all four; a new secret takes the
@@ -164,136 +157,10 @@ export function createVaultService(deps: VaultServiceDeps) {
       return update;
     }
     return {
-      totp_secret_sealed: keyring.seal(input.secret, totpSecretContext(accountId)),
+      totp_secret_sealed: keyring.seal(input.secret, sealedAt.totpSecret(accountId)),
       totp_algorithm: input.algorithm ?? TOTP_DEFAULTS.algorithm,
       totp_digits: input.digits ?? TOTP_DEFAULTS.digits,
       totp_period: input.period ?? TOTP_DEFAULTS.period,
-    };
-  }
-
-  /** Opens a sealed value; a tampered or moved one becomes a clear refusal, never a release. */
-  function unseal(envelope: Buffer, context: SealContext, what: string): Buffer {
-    try {
-      return keyring.open(envelope, context);
-    } catch (err) {
-      if (!(err instanceof KeyringError)) throw err;
-      throw new IntegrityError(
-        `The stored ${what} failed its integrity check (altered or moved in the database) and was not released`,
-      );
-    }
-  }
-
-  // ---- authorisation helpers -----------------------------------------------------------
-
-  function resourceNotFound(resourceId: number | string): NotFoundError {
-    return new NotFoundError(`Resource with ID ${resourceId} does not exist or is not accessible to you`);
-  }
-
-  function accountNotFound(accountId: number | string): NotFoundError {
-    return new NotFoundError(
-      `Account with ID ${accountId} does not exist in this resource or is not accessible to you`,
-    );
-  }
-
-  /**
-   * The error for an account the caller may not see (or that does not exist): whether the
-   * resource itself is visible decides which of the two answers is given.
-   */
-  async function invisibleAccount(
-    executor: Executor,
-    caller: Caller,
-    resource: { id: number; ownerId: number } | undefined,
-    resourceId: number,
-    accountId: number,
-  ): Promise<NotFoundError> {
-    const visible = resource !== undefined && (await resourceIsVisible(executor, caller, resource));
-    return visible ? accountNotFound(accountId) : resourceNotFound(resourceId);
-  }
-
-  /** A resource is visible with a grant on it, or with a grant on (or ownership of) one of its accounts. */
-  async function resourceIsVisible(
-    executor: Executor,
-    caller: Caller,
-    resource: { id: number; ownerId: number },
-  ): Promise<boolean> {
-    const reach = await access.reachableAccounts(executor, caller.principal, resource);
-    return reach === 'all' || reach.size > 0;
-  }
-
-  /**
-   * A resource the caller may see, and which of its accounts they reach: all of them with a grant
-   * on the resource, else only those owned or shared individually.
-   */
-  async function visibleResource(executor: Executor, caller: Caller, resourceId: number) {
-    const resource = await repo.findResource(executor, resourceId);
-    if (!resource) throw resourceNotFound(resourceId);
-    const reach = await access.reachableAccounts(executor, caller.principal, {
-      id: resource.id,
-      ownerId: resource.owner_id,
-    });
-    if (reach !== 'all' && reach.size === 0) throw resourceNotFound(resourceId);
-    return { resource, reach };
-  }
-
-  async function authorizedResource(
-    executor: Executor,
-    caller: Caller,
-    resourceId: number,
-    needed: Permission,
-  ) {
-    const resource = await repo.findResource(executor, resourceId);
-    if (!resource) throw resourceNotFound(resourceId);
-    const owner = { id: resource.id, ownerId: resource.owner_id };
-    const permission = await access.resourcePermission(executor, caller.principal, owner);
-    if (permission === 'none' && !(await resourceIsVisible(executor, caller, owner))) {
-      throw resourceNotFound(resourceId);
-    }
-    if (!allows(permission, needed)) {
-      throw new NotPermittedError(`You are not allowed to ${describe(needed)} resource ${resource.name}`);
-    }
-    return resource;
-  }
-
-  async function authorizedAccount(
-    executor: Executor,
-    caller: Caller,
-    resourceId: number,
-    accountId: number,
-    needed: Permission,
-  ) {
-    const resource = await repo.findResource(executor, resourceId);
-    if (!resource) throw resourceNotFound(resourceId);
-    const account = await repo.findAccount(executor, resourceId, accountId);
-    const permission = account
-      ? await access.accountPermission(executor, caller.principal, {
-          id: account.id,
-          ownerId: account.owner_id,
-          resource: { id: resource.id, ownerId: resource.owner_id },
-        })
-      : 'none';
-    if (!account || permission === 'none') {
-      throw await invisibleAccount(
-        executor,
-        caller,
-        { id: resource.id, ownerId: resource.owner_id },
-        resourceId,
-        accountId,
-      );
-    }
-    if (!allows(permission, needed)) {
-      throw new NotPermittedError(`You are not allowed to ${describe(needed)} account ${account.name}`);
-    }
-    return { resource, account };
-  }
-
-  /** An account as the checkout gate and the workflow see it. */
-  function controlledAccount(account: AccountRow, resource: ResourceRow): ControlledAccount {
-    return {
-      id: account.id,
-      name: account.name,
-      ownerId: account.owner_id,
-      resourceOwnerId: resource.owner_id,
-      accessControl: account.access_control === 1,
     };
   }
 
@@ -305,71 +172,6 @@ export function createVaultService(deps: VaultServiceDeps) {
       accessControl: account.access_control === 1,
       resource: { id: resource.id, name: resource.name, ownerId: resource.owner_id },
     };
-  }
-
-  /**
-   * NoHelpDeskRetrieval (ADR 012) for releases other than GET PASSWORD (files, TOTP): a caller
-   * who reaches the account only through such a group sees it but gets none of its secrets.
-   */
-  async function assertRetrievable(
-    executor: Executor,
-    caller: Caller,
-    resource: ResourceRow,
-    account: AccountRow,
-    what: string,
-  ): Promise<void> {
-    const { mayRetrieve } = await access.accountRelease(executor, caller.principal, {
-      id: account.id,
-      ownerId: account.owner_id,
-      resource: { id: resource.id, ownerId: resource.owner_id },
-    });
-    if (!mayRetrieve) {
-      throw new NotPermittedError(
-        `Retrieving the ${what} of account ${account.name} is not allowed: it is shared to you only through a resource group that forbids help desk retrieval`,
-      );
-    }
-  }
-
-  // ---- release of secrets --------------------------------------------------------------
-
-  /**
-   * The gate every release of an account's secret passes after authorisation (GET PASSWORD,
-   * getResourceAccountDetails, downloadfile, the account TOTP): the account's controls demand a
-   * reason or a ticket id, and a ticket id is validated by the ticket system (ADR 010). A refusal
-   * is audited and nothing is released. The access-request workflow (ACCESS_CONTROL) belongs here
-   * too, after these checks.
-   */
-  async function assertReleasable(
-    caller: Caller,
-    resource: { id: number; name: string },
-    account: { id: number; name: string },
-    controls: AccountControls,
-    why: AccessJustification,
-    what: string,
-  ): Promise<void> {
-    try {
-      if (controls.reasonRequired && !why.reason) {
-        throw new JustificationRequiredError(
-          'REASON',
-          `A reason is required to retrieve the ${what} of account ${account.name}: give REASON`,
-        );
-      }
-      if (controls.ticketIdMandatory && !why.ticketId) {
-        throw new JustificationRequiredError(
-          'TICKETID',
-          `A ticket ID is required to retrieve the ${what} of account ${account.name}: give TICKETID`,
-        );
-      }
-      if ((controls.ticketIdRequired || controls.ticketIdMandatory) && why.ticketId) {
-        await tickets.validate(why.ticketId, caller.principal.username);
-      }
-    } catch (err) {
-      await audit.recordAccess(
-        actorOf(caller),
-        eventOn(AuditOperation.retrievalRefused, resource, account, why),
-      );
-      throw err;
-    }
   }
 
   /** Stores a new password: the old one to the history (sealed), the new one sealed, an audit record. */
@@ -385,44 +187,19 @@ export function createVaultService(deps: VaultServiceDeps) {
     if (account.password_sealed !== null) {
       const old = unseal(
         account.password_sealed,
-        accountPasswordContext(account.id),
+        sealedAt.accountPassword(account.id),
         `password of account ${account.name}`,
       );
       const historyId = await repo.insertHistory(trx, account.id, now, actor.userId);
-      await repo.setHistoryPassword(
-        trx,
-        historyId,
-        keyring.seal(old, { table: 'password_history', rowId: historyId, column: PASSWORD_COLUMN }),
-      );
+      await repo.setHistoryPassword(trx, historyId, keyring.seal(old, sealedAt.earlierPassword(historyId)));
     }
     await repo.setAccountPassword(
       trx,
       account.id,
-      keyring.seal(newPassword.reveal(), accountPasswordContext(account.id)),
+      keyring.seal(newPassword.reveal(), sealedAt.accountPassword(account.id)),
       now,
     );
     await audit.append(trx, actor, eventOn(AuditOperation.passwordChanged, resource, account, why));
-  }
-
-  /**
-   * Password access control (ADR 011): the secret of a controlled account leaves only for its
-   * owners and the holder of a live checkout. A refusal is audited like the other refusals.
-   */
-  async function assertCheckedOut(
-    caller: Caller,
-    resource: { id: number; name: string },
-    account: ControlledAccount,
-    why: AccessJustification,
-  ): Promise<void> {
-    try {
-      await checkouts.mayRelease(db, caller, account);
-    } catch (err) {
-      await audit.recordAccess(
-        actorOf(caller),
-        eventOn(AuditOperation.retrievalRefused, resource, account, why),
-      );
-      throw err;
-    }
   }
 
   // ---- views ---------------------------------------------------------------------------
@@ -497,25 +274,6 @@ export function createVaultService(deps: VaultServiceDeps) {
     );
   }
 
-  /** The audit event of an operation on a resource, or on one of its accounts. */
-  function eventOn(
-    operation: string,
-    resource: { id: number; name: string },
-    account?: { id: number; name: string },
-    why?: AccessJustification,
-  ): AuditEvent {
-    return {
-      auditType: 'Resource',
-      operation,
-      resourceId: resource.id,
-      resourceName: resource.name,
-      accountId: account?.id ?? null,
-      accountName: account?.name ?? null,
-      reason: why?.reason ?? null,
-      ticketId: why?.ticketId ?? null,
-    };
-  }
-
   // ---- writes: shared pieces -----------------------------------------------------------
 
   async function canonicalPolicy(executor: Executor, name: string, field: string): Promise<string> {
@@ -545,7 +303,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       recent.push(
         unseal(
           account.password_sealed,
-          accountPasswordContext(account.id),
+          sealedAt.accountPassword(account.id),
           `password of account ${account.name}`,
         ).toString('utf8'),
       );
@@ -554,11 +312,7 @@ export function createVaultService(deps: VaultServiceDeps) {
       if (recent.length >= limit) break;
       if (row.password_sealed === null) continue;
       recent.push(
-        unseal(
-          row.password_sealed,
-          { table: 'password_history', rowId: row.id, column: PASSWORD_COLUMN },
-          'earlier password',
-        ).toString('utf8'),
+        unseal(row.password_sealed, sealedAt.earlierPassword(row.id), 'earlier password').toString('utf8'),
       );
     }
     return recent;
@@ -619,20 +373,16 @@ export function createVaultService(deps: VaultServiceDeps) {
       await repo.updateCustomField(trx, rowId, {
         field_type: type,
         value_text: secretType ? null : value,
-        value_sealed: secretType
-          ? keyring.seal(value, { table: 'custom_fields', rowId, column: 'value_sealed' })
-          : null,
+        value_sealed: secretType ? keyring.seal(value, sealedAt.customField(rowId)) : null,
       });
     }
   }
 
   function storedCustomValue(row: CustomFieldRow): string {
     if (row.value_sealed === null) return row.value_text ?? '';
-    return unseal(
-      row.value_sealed,
-      { table: 'custom_fields', rowId: row.id, column: 'value_sealed' },
-      `additional field ${row.label}`,
-    ).toString('utf8');
+    return unseal(row.value_sealed, sealedAt.customField(row.id), `additional field ${row.label}`).toString(
+      'utf8',
+    );
   }
 
   async function insertAccount(
@@ -668,7 +418,7 @@ export function createVaultService(deps: VaultServiceDeps) {
     await repo.setAccountPassword(
       trx,
       accountId,
-      keyring.seal(account.password.reveal(), accountPasswordContext(accountId)),
+      keyring.seal(account.password.reveal(), sealedAt.accountPassword(accountId)),
       now,
     );
     await applyCustomFields(trx, 'account', accountId, account.customFields);
@@ -684,11 +434,7 @@ export function createVaultService(deps: VaultServiceDeps) {
         fileName: account.file.fileName,
         contentType: account.file.contentType,
         size: account.file.content.length,
-        sealed: keyring.seal(account.file.content, {
-          table: 'account_files',
-          rowId: accountId,
-          column: 'content_sealed',
-        }),
+        sealed: keyring.seal(account.file.content, sealedAt.file(accountId)),
         at: now,
       });
     }
@@ -785,72 +531,14 @@ export function createVaultService(deps: VaultServiceDeps) {
       return { resource, account };
     },
 
-    /** The hot path: one lookup, an in-memory decrypt, one (group-committed) audit record. */
+    /** GET PASSWORD: through the release gate (ADR 018). */
     async retrievePassword(
       caller: Caller,
       resourceId: number,
       accountId: number,
       why: AccessJustification,
     ): Promise<Secret> {
-      const location = await repo.findSecretLocation(db, resourceId, accountId);
-      if (location === undefined) {
-        const resource = await repo.findResource(db, resourceId);
-        const owner = resource && { id: resource.id, ownerId: resource.owner_id };
-        throw await invisibleAccount(db, caller, owner, resourceId, accountId);
-      }
-      const resource = { id: location.resourceId, ownerId: location.resourceOwnerId };
-      const { permission, mayRetrieve } = await access.accountRelease(db, caller.principal, {
-        id: location.accountId,
-        ownerId: location.accountOwnerId,
-        resource,
-      });
-      if (permission === 'none') throw await invisibleAccount(db, caller, resource, resourceId, accountId);
-      if (!mayRetrieve) {
-        throw new NotPermittedError(
-          `Password retrieval of account ${location.accountName} is not allowed: it is shared to you only through a resource group that forbids help desk retrieval`,
-        );
-      }
-      await assertReleasable(
-        caller,
-        { id: location.resourceId, name: location.resourceName },
-        { id: location.accountId, name: location.accountName },
-        location.controls,
-        why,
-        'password',
-      );
-      if (location.controls.accessControl) {
-        await assertCheckedOut(
-          caller,
-          { id: location.resourceId, name: location.resourceName },
-          {
-            id: location.accountId,
-            name: location.accountName,
-            ownerId: location.accountOwnerId,
-            resourceOwnerId: location.resourceOwnerId,
-            accessControl: true,
-          },
-          why,
-        );
-      }
-      if (location.sealed === null)
-        throw new OperationNotAvailableError(`Account ${location.accountName} has no password stored`);
-      const password = new Secret(
-        unseal(
-          location.sealed,
-          accountPasswordContext(location.accountId),
-          `password of account ${location.accountName}`,
-        ).toString('utf8'),
-      );
-      await audit.recordAccess(
-        actorOf(caller),
-        eventOn(
-          AuditOperation.passwordRetrieved,
-          { id: location.resourceId, name: location.resourceName },
-          { id: location.accountId, name: location.accountName },
-          why,
-        ),
-      );
-      return password;
+      return gate.release(caller, 'password', { resourceId, accountId }, why);
     },
 
     /** Account details with the password (getResourceAccountDetails): audited as a retrieval. */
@@ -860,8 +548,8 @@ export function createVaultService(deps: VaultServiceDeps) {
       accountId: number,
       why: AccessJustification,
     ) {
-      // The password first: its gate (reason, ticket) decides before any detail is shown.
-      const password = await this.retrievePassword(caller, resourceId, accountId, why);
+      // The password first: the gate decides before any detail is shown.
+      const password = await gate.release(caller, 'accountDetails', { resourceId, accountId }, why);
       const { resource, account } = await this.getAccount(caller, resourceId, accountId);
       return { resource, account, password };
     },
@@ -916,30 +604,16 @@ export function createVaultService(deps: VaultServiceDeps) {
     },
 
     /**
-     * Earlier passwords of an account, newest first (sealed at rest like the current one).
-     * Owners and administrators only; released after an audit record, like any password.
+     * Earlier passwords of an account, newest first (sealed at rest like the current one), through
+     * the release gate like the current one (ADR 018; full access needed).
      */
-    async passwordHistory(caller: Caller, resourceId: number, accountId: number, why: AccessJustification) {
-      const { resource, account } = await authorizedAccount(db, caller, resourceId, accountId, 'full');
-      const rows = await repo.listHistory(db, accountId);
-      const history = rows.map((row) => ({
-        replacedAt: row.replaced_at,
-        password:
-          row.password_sealed === null
-            ? null
-            : new Secret(
-                unseal(
-                  row.password_sealed,
-                  { table: 'password_history', rowId: row.id, column: PASSWORD_COLUMN },
-                  'earlier password',
-                ).toString('utf8'),
-              ),
-      }));
-      await audit.recordAccess(
-        actorOf(caller),
-        eventOn(AuditOperation.passwordHistoryRetrieved, resource, account, why),
-      );
-      return history;
+    async passwordHistory(
+      caller: Caller,
+      resourceId: number,
+      accountId: number,
+      why: AccessJustification,
+    ): Promise<EarlierPassword[]> {
+      return gate.release(caller, 'passwordHistory', { resourceId, accountId }, why);
     },
 
     async createResource(
@@ -962,10 +636,7 @@ export function createVaultService(deps: VaultServiceDeps) {
         }
         let ownerId = caller.principal.userId;
         if (ownerName !== undefined && nameKey(ownerName) !== nameKey(caller.principal.username)) {
-          if (
-            !caller.principal.isSuperAdmin &&
-            !OWNER_ASSIGNING_ROLES.has(caller.principal.role.toLowerCase())
-          ) {
+          if (!can(caller.principal, 'assignOwners')) {
             throw new NotPermittedError(
               'Only administrators may create resources owned by another user (OWNERNAME)',
             );
@@ -1263,70 +934,23 @@ export function createVaultService(deps: VaultServiceDeps) {
       return { resourceId, accountId };
     },
 
-    /** Endpoint 91: the account's current TOTP code, released like a password (gate, audit). */
+    /** Endpoint 91: the account's current TOTP code, through the release gate (ADR 018). */
     async currentTotp(caller: Caller, accountId: number, why: AccessJustification): Promise<Secret> {
       const resourceId = await repo.resourceIdOfAccount(db, accountId);
       if (resourceId === undefined) throw accountNotFound(accountId);
-      const { resource, account } = await authorizedAccount(db, caller, resourceId, accountId, 'view');
-      await assertRetrievable(db, caller, resource, account, 'TOTP');
-      await assertReleasable(caller, resource, account, controlsOf(account), why, 'TOTP');
-      await assertCheckedOut(caller, resource, controlledAccount(account, resource), why);
-      if (account.totp_secret_sealed === null) {
-        throw new OperationNotAvailableError(`No TOTP is configured for account ${account.name}`);
-      }
-      const key = unseal(
-        account.totp_secret_sealed,
-        totpSecretContext(account.id),
-        `TOTP secret of account ${account.name}`,
-      );
-      const code = new Secret(
-        totp(key, clock.now() / 1000, {
-          algorithm: (account.totp_algorithm ?? TOTP_DEFAULTS.algorithm) as TotpAlgorithm,
-          digits: account.totp_digits ?? TOTP_DEFAULTS.digits,
-          period: account.totp_period ?? TOTP_DEFAULTS.period,
-        }),
-      );
-      key.fill(0);
-      await audit.recordAccess(
-        actorOf(caller),
-        eventOn(AuditOperation.totpRetrieved, resource, account, why),
-      );
-      return code;
+      return gate.release(caller, 'totp', { resourceId, accountId }, why);
     },
 
+    /** downloadfile: through the release gate (ADR 018). */
     async downloadFile(
       caller: Caller,
       resourceId: number,
       accountId: number,
       why: AccessJustification,
     ): Promise<UploadedSecretFile> {
-      const { resource, account } = await authorizedAccount(db, caller, resourceId, accountId, 'view');
-      await assertRetrievable(db, caller, resource, account, 'file');
-      await assertReleasable(caller, resource, account, controlsOf(account), why, 'file');
-      await assertCheckedOut(caller, resource, controlledAccount(account, resource), why);
-      const file = await repo.findFile(db, accountId);
-      if (!file)
-        throw new NotFoundError(`No file is stored for account ${account.name} of resource ${resource.name}`);
-      const content = unseal(
-        file.content_sealed,
-        { table: 'account_files', rowId: accountId, column: 'content_sealed' },
-        `file of account ${account.name}`,
-      );
-      await audit.recordAccess(
-        actorOf(caller),
-        eventOn(AuditOperation.fileDownloaded, resource, account, why),
-      );
-      return { fileName: file.file_name, contentType: file.content_type, content };
+      return gate.release(caller, 'file', { resourceId, accountId }, why);
     },
   };
-}
-
-function describe(permission: Permission): string {
-  return permission === 'modify'
-    ? 'change the password of'
-    : permission === 'full'
-      ? 'edit or delete'
-      : 'view';
 }
 
 function flagColumns(flags: Partial<Record<AccountFlagName, boolean>>): Record<string, number> {

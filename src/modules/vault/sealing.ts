@@ -1,0 +1,45 @@
+import { KeyringError, type Keyring, type SealContext } from '../../platform/crypto/keyring.js';
+import { IntegrityError } from '../../platform/errors.js';
+
+/** Where each sealed value of the vault lives: its envelope is bound to that row and column. */
+export const PASSWORD_COLUMN = 'password_sealed';
+
+export const sealedAt = {
+  accountPassword: (accountId: number): SealContext => ({
+    table: 'accounts',
+    rowId: accountId,
+    column: PASSWORD_COLUMN,
+  }),
+  earlierPassword: (historyId: number): SealContext => ({
+    table: 'password_history',
+    rowId: historyId,
+    column: PASSWORD_COLUMN,
+  }),
+  totpSecret: (accountId: number): SealContext => ({
+    table: 'accounts',
+    rowId: accountId,
+    column: 'totp_secret_sealed',
+  }),
+  file: (accountId: number): SealContext => ({
+    table: 'account_files',
+    rowId: accountId,
+    column: 'content_sealed',
+  }),
+  customField: (fieldId: number): SealContext => ({
+    table: 'custom_fields',
+    rowId: fieldId,
+    column: 'value_sealed',
+  }),
+} as const;
+
+/** Opens a sealed value; a tampered or moved one becomes a clear refusal, never a release. */
+export function unsealWith(keyring: Keyring, envelope: Buffer, context: SealContext, what: string): Buffer {
+  try {
+    return keyring.open(envelope, context);
+  } catch (err) {
+    if (!(err instanceof KeyringError)) throw err;
+    throw new IntegrityError(
+      `The stored ${what} failed its integrity check (altered or moved in the database) and was not released`,
+    );
+  }
+}
