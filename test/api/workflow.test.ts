@@ -318,6 +318,73 @@ describe.each(dialects())('password access control on %s', (dialect) => {
     );
     expect(requested).toMatchObject({ ACCOUNTNAME: 'enable', RESOURCENAME: 'core-router' });
   });
+
+  it('an administrator decides only on accounts it can see (issue 11)', async () => {
+    // ada is an Administrator nobody shared the account to; adam is one it was shared to.
+    const ada = await createApiUser(server, 'ada', 'Administrator');
+    const created = ok(
+      await as('olivia')(`${V1}/resources`, {
+        method: 'POST',
+        input: details({
+          RESOURCENAME: 'edge-router',
+          RESOURCETYPE: 'Cisco IOS',
+          ACCOUNTNAME: 'enable',
+          PASSWORD: ENABLE_PASSWORD,
+          ACCESS_CONTROL: 'true',
+        }),
+      }),
+    );
+    const accountId = String(created.details.ACCOUNTID);
+    for (const name of ['rita', 'adam']) {
+      ok(
+        await as('olivia')(`${V1}/resources/${created.details.RESOURCEID}/share`, {
+          method: 'PUT',
+          input: details({ ACCESSTYPE: 'view', USERID: id(name) }),
+        }),
+      );
+    }
+    ok(
+      await as('rita')(`${V1}/accounts/${accountId}/requestpassword`, {
+        method: 'POST',
+        input: details({ REASON: 'visibility' }),
+      }),
+    );
+    const decide = (who: Actor, verb: string) =>
+      who.call(`${V1}/accounts/${accountId}/requester/${id('rita')}/${verb}`, { method: 'POST' });
+
+    // ada neither lists the request nor approves, rejects or checks in for an account it cannot see.
+    const listed = ok(await ada.call(`${V1}/accounts/passwordaccessrequests`));
+    expect(JSON.stringify(listed.details ?? {})).not.toContain('edge-router');
+    for (const verb of ['approve', 'reject', 'checkin']) {
+      failed(await decide(ada, verb), /does not exist or is not accessible/);
+    }
+    failed(await ada.call(`${V1}/accounts/${accountId}/approvers`), /does not exist or is not accessible/);
+    failed(
+      await ada.call(`${V1}/accounts/${accountId}/approvers`, {
+        method: 'PUT',
+        input: details({ USERIDS: [id('ray')] }),
+      }),
+      /does not exist or is not accessible/,
+    );
+    // Nothing changed: the request still waits, and adam, who sees the account, decides it.
+    expect(JSON.stringify(ok(await as('adam')(`${V1}/accounts/passwordaccessrequests`)).details)).toContain(
+      'edge-router',
+    );
+    ok(await decide(env.users.adam!, 'approve'));
+    // Decided once: a second decision is refused.
+    failed(await decide(env.users.adam!, 'approve'), /already approved/);
+  });
+
+  it('badly typed approvers answer Failed, never 500', async () => {
+    const approvers = `${V1}/accounts/${env.accountId}/approvers`;
+    for (const USERIDS of [{ a: 'b' }, [{ a: 'b' }], 'x', [true], [[1]]]) {
+      const answer = await as('olivia')(approvers, { method: 'PUT', input: details({ USERIDS }) });
+      expect(answer.http.status, JSON.stringify(USERIDS)).not.toBe(500);
+      failed(answer);
+    }
+    // Nothing was named.
+    expect(ok(await as('olivia')(approvers)).totalRows).toBe(0);
+  });
 });
 
 describe.each(dialects())('checkout expiry on %s', (dialect) => {

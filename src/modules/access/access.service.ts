@@ -3,6 +3,7 @@ import { NotPermittedError } from '../../platform/errors.js';
 import type { Caller, Principal } from '../../platform/principal.js';
 import { actorOf, type AuditActor } from '../audit/index.js';
 import { accessRepository } from './access.repository.js';
+import { can } from './capabilities.js';
 import { broadest, type Permission, type ResourceScope } from './access.types.js';
 
 /**
@@ -134,16 +135,6 @@ export function createAccessPolicy(): AccessPolicy {
 }
 
 /**
- * Who manages users and user groups: super administrators and the administrator roles of the
- * original (Administrator, Privileged Administrator). Password administrators, auditors and
- * users do not.
- */
-export function mayAdministerUsers(principal: Principal): boolean {
-  const role = principal.role.toLowerCase();
-  return principal.isSuperAdmin || role === 'administrator' || role === 'privileged administrator';
-}
-
-/**
  * Who changes instance-wide settings (password policies, registered applications): an API
  * caller, authorised by {@link authoriseAdministrator}, or the local operator of the CLI, who
  * holds the data directory and its master key and is trusted like `rotate-master-key`.
@@ -152,11 +143,11 @@ export type Administrator = { readonly caller: Caller } | { readonly operator: A
 
 /**
  * The actor to audit for `administrator`; throws NotPermittedError, naming what `managed` is,
- * when an API caller is not an administrator ({@link mayAdministerUsers}).
+ * when an API caller may not manage the instance ({@link can} `manageInstance`).
  */
 export function authoriseAdministrator(administrator: Administrator, managed: string): AuditActor {
   if ('operator' in administrator) return administrator.operator;
-  if (!mayAdministerUsers(administrator.caller.principal)) {
+  if (!can(administrator.caller.principal, 'manageInstance')) {
     throw new NotPermittedError(`Only administrators may manage ${managed}`);
   }
   return actorOf(administrator.caller);

@@ -1,9 +1,17 @@
 export {
   authoriseAdministrator,
   createAccessPolicy,
-  mayAdministerUsers,
   type AccessPolicy,
   type Administrator,
 } from './access.service.js';
 export { allows, broadest, type Permission, type ResourceScope } from './access.types.js';
-export { DYNAMIC_MEMBER, type Grant } from './access.repository.js';
+export { type Grant } from './access.repository.js';
+export { DYNAMIC_MEMBER } from './dynamic-member.js';
+export {
+  can,
+  capabilitiesOf,
+  roleCan,
+  roleCovers,
+  ROLE_CAPABILITIES,
+  type Capability,
+} from './capabilities.js';

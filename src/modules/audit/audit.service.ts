@@ -4,6 +4,7 @@ import type { Keyring } from '../../platform/crypto/keyring.js';
 import { NotPermittedError } from '../../platform/errors.js';
 import type { CallOrigin, Caller, Principal } from '../../platform/principal.js';
 import type { TimeFormatter } from '../../platform/time.js';
+import { can } from '../access/index.js';
 import { linkRecords } from './audit-chain.js';
 import { createChainVerifier } from './chain-verifier.js';
 import { createAuditRepository, type AuditFilter } from './audit.repository.js';
@@ -63,8 +64,6 @@ export function actorOf(caller: Caller): AuditActor {
   };
 }
 
-const AUDIT_READER_ROLES = new Set(['administrator', 'privileged administrator', 'password auditor']);
-
 export function createAuditService({ database, keyring, clock, time }: AuditServiceDeps): AuditService {
   const repo = createAuditRepository(database.dialect);
   const macKey = keyring.auditMacKey();
@@ -123,7 +122,7 @@ export function createAuditService({ database, keyring, clock, time }: AuditServ
     },
 
     async list(principal, query) {
-      if (!principal.isSuperAdmin && !AUDIT_READER_ROLES.has(principal.role.toLowerCase())) {
+      if (!can(principal, 'readAudit')) {
         throw new NotPermittedError('Only administrators and password auditors may read the audit trail');
       }
       const filter: AuditFilter = {

@@ -1,4 +1,5 @@
 import type { Secret } from '../../platform/crypto/secret.js';
+import { roleCan } from '../access/index.js';
 
 /** Roles as in the original product, in their canonical spelling (what is stored). */
 export const ROLES = [
@@ -15,17 +16,15 @@ export type Role = (typeof ROLES)[number];
  * user management belongs to the administrator roles; a Privileged Administrator has the
  * Administrator's privileges, a Password Administrator manages passwords only (ADR 007).
  */
-export const USER_MANAGER_ROLES: ReadonlySet<Role> = new Set(['Administrator', 'Privileged Administrator']);
+export const USER_MANAGER_ROLES: ReadonlySet<Role> = new Set(ROLES.filter((r) => roleCan(r, 'manageUsers')));
 
 /**
  * Roles that may hold access scope "All passwords" (ISSUPERADMIN). The original offers the
  * scope to the three administrator roles only.
  */
-export const SUPER_ADMIN_ROLES: ReadonlySet<Role> = new Set([
-  'Administrator',
-  'Password Administrator',
-  'Privileged Administrator',
-]);
+export const SUPER_ADMIN_ROLES: ReadonlySet<Role> = new Set(
+  ROLES.filter((r) => roleCan(r, 'holdAllPasswords')),
+);
 
 /** The canonical role for `text` (any letter case, surrounding spaces), or undefined. */
 export function canonicalRole(text: string): Role | undefined {

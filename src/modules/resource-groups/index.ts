@@ -1,7 +1,6 @@
 export {
   createGroupMembership,
   createResourceGroupsService,
-  mayCreateGroups,
   type GroupMembership,
   type ResourceGroupsService,
 } from './resource-groups.service.js';

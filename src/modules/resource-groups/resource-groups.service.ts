@@ -5,6 +5,7 @@ import type { SharePermission } from '../../platform/db/schema.js';
 import { ConflictError, InvalidInputError, NotFoundError, NotPermittedError } from '../../platform/errors.js';
 import type { Caller, Principal } from '../../platform/principal.js';
 import { actorOf, AuditOperation, type AuditEvent, type AuditService } from '../audit/index.js';
+import { can } from '../access/index.js';
 import type { UserDirectory } from '../identity/index.js';
 import type { PolicyCatalog } from '../policies/index.js';
 import type { UserGroupsService } from '../user-groups/index.js';
@@ -20,16 +21,6 @@ import {
 } from './resource-groups.types.js';
 
 type GroupRow = NonNullable<Awaited<ReturnType<typeof repo.findById>>>;
-
-const GROUP_CREATING_ROLES = new Set(['administrator', 'privileged administrator', 'password administrator']);
-
-/**
- * Who creates resource groups: super administrators, Administrators, Privileged Administrators and
- * Password Administrators (as the original). Password users and auditors do not.
- */
-export function mayCreateGroups(principal: Principal): boolean {
-  return principal.isSuperAdmin || GROUP_CREATING_ROLES.has(principal.role.toLowerCase());
-}
 
 /** What the caller may do with a group: owner and super administrator full; else the broadest share. */
 async function permissionOn(
@@ -71,7 +62,7 @@ export function createGroupMembership({ clock }: { clock: Clock }): GroupMembers
     async addCreatedResource(trx, caller, resourceId, groupName) {
       let group = await repo.findByKey(trx, groupNameKey(groupName));
       if (!group) {
-        if (!mayCreateGroups(caller.principal)) {
+        if (!can(caller.principal, 'createResourceGroups')) {
           throw new NotPermittedError(
             `RESOURCEGROUPNAME: resource group ${groupName} does not exist and you may not create groups`,
           );
@@ -206,7 +197,7 @@ export function createResourceGroupsService(deps: ResourceGroupsServiceDeps) {
   return {
     /** Endpoint 54. */
     async create(caller: Caller, group: NewResourceGroup): Promise<number> {
-      if (!mayCreateGroups(caller.principal)) {
+      if (!can(caller.principal, 'createResourceGroups')) {
         throw new NotPermittedError(
           'Only administrators and password administrators may create resource groups',
         );

@@ -6,7 +6,7 @@ import { constantTimeEqualHex, hashApiToken } from '../../platform/crypto/tokens
 import { Secret } from '../../platform/crypto/secret.js';
 import { ConflictError, InvalidInputError, NotPermittedError } from '../../platform/errors.js';
 import type { CallOrigin, Caller } from '../../platform/principal.js';
-import { mayAdministerUsers } from '../access/index.js';
+import { can } from '../access/index.js';
 import { actorOf, AuditOperation, type AuditService } from '../audit/index.js';
 import { systemRepository as repo } from './system.repository.js';
 import {
@@ -39,7 +39,7 @@ export function createAgentKeyService({ database, audit, clock }: AgentKeyServic
   const db = database.db;
 
   function requireAdministrator(caller: Caller): void {
-    if (!mayAdministerUsers(caller.principal)) {
+    if (!can(caller.principal, 'manageInstance')) {
       throw new NotPermittedError('Only administrators may fetch or generate the agent key');
     }
   }

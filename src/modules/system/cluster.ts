@@ -4,7 +4,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import { NotPermittedError } from '../../platform/errors.js';
 import type { Caller } from '../../platform/principal.js';
-import { mayAdministerUsers } from '../access/index.js';
+import { can } from '../access/index.js';
 import { systemRepository as repo } from './system.repository.js';
 import type { ClusterNodeRow, ClusterReport, ClusterSettings, NodeReport } from './system.types.js';
 
@@ -116,7 +116,7 @@ export function createClusterNode(deps: { database: Database; clock: Clock; sett
 
     /** Endpoint 89: administrators only. */
     async report(caller: Caller): Promise<ClusterReport> {
-      if (!mayAdministerUsers(caller.principal)) {
+      if (!can(caller.principal, 'manageInstance')) {
         throw new NotPermittedError('Only administrators may read the high availability status');
       }
       const self: ClusterNodeRow = {

@@ -3,7 +3,7 @@ import type { Database, Executor } from '../../platform/db/database.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import { ConflictError, NotFoundError, NotPermittedError } from '../../platform/errors.js';
 import type { Caller } from '../../platform/principal.js';
-import { mayAdministerUsers } from '../access/index.js';
+import { can } from '../access/index.js';
 import { actorOf, AuditOperation, type AuditEvent, type AuditService } from '../audit/index.js';
 import type { UserDirectory } from '../identity/index.js';
 import { userGroupsRepository as repo } from './user-groups.repository.js';
@@ -32,7 +32,7 @@ export function createUserGroupsService({ database, audit, users, clock }: UserG
   const db = database.db;
 
   function requireAdministrator(caller: Caller): void {
-    if (!mayAdministerUsers(caller.principal)) {
+    if (!can(caller.principal, 'manageUsers')) {
       throw new NotPermittedError('Only administrators may manage user groups');
     }
   }

@@ -8,7 +8,7 @@ import {
   OperationNotAvailableError,
 } from '../../platform/errors.js';
 import type { Caller, Principal } from '../../platform/principal.js';
-import { mayAdministerUsers } from '../access/index.js';
+import { can } from '../access/index.js';
 import type { UserDirectory } from '../identity/index.js';
 import {
   actorOf,
@@ -50,8 +50,8 @@ export type WorkflowService = ReturnType<typeof createWorkflowService>;
  * (14) or until the checkout expires. A checkout is exclusive. Owners are not subject to it.
  *
  * Approvers: administrators (super administrators, Administrator, Privileged Administrator), the
- * owner of the account or its resource, and the users named approvers on the account; never
- * the requester. Every step is audited in its
+ * owner of the account or its resource, and the users named approvers on the account, each only
+ * for accounts they can see; never the requester. Every step is audited in its
  * transaction; the database's partial unique indexes keep "one open request per user and
  * account" and "one checkout per account" true under concurrency.
  */
@@ -69,7 +69,7 @@ export function createWorkflowService({
     principal.userId === account.ownerId || principal.userId === account.resource.ownerId;
   /** May name the approvers of an account: administrators and its owners. */
   const mayNameApprovers = (principal: Principal, account: RequestableAccount) =>
-    mayAdministerUsers(principal) || isOwner(principal, account);
+    can(principal, 'decidePasswordRequests') || isOwner(principal, account);
 
   const event = (
     operation: string,
@@ -100,23 +100,34 @@ export function createWorkflowService({
     }
   }
 
-  /** The account as an approver acts on it: administrators need no share; others must see it. */
+  /**
+   * The account as an approver acts on it. Every approver must see the account (a super
+   * administrator sees all): administrators and named approvers decide on the accounts they can
+   * see, never on others (issue 11); owners and the rest are refused.
+   */
   async function accountForApprover(executor: Executor, caller: Caller, accountId: number) {
-    // Administrators and named approvers decide without a share; others must see the account.
+    const account = await vault.requestableAccount(executor, caller, accountId);
     const privileged =
-      mayAdministerUsers(caller.principal) ||
-      (await repo.isNamedApprover(executor, accountId, caller.principal.userId));
-    const account = privileged
-      ? await vault.accountById(executor, accountId)
-      : await vault.requestableAccount(executor, caller, accountId);
-    if (!account)
-      throw new NotFoundError(`Account with ID ${accountId} does not exist or is not accessible to you`);
-    if (!privileged && !isOwner(caller.principal, account)) {
+      can(caller.principal, 'decidePasswordRequests') ||
+      isOwner(caller.principal, account) ||
+      (await repo.isNamedApprover(executor, account.id, caller.principal.userId));
+    if (!privileged) {
       throw new NotPermittedError(
         `Only administrators, the owner and the named approvers of account ${account.name} may decide on its password requests`,
       );
     }
     return account;
+  }
+
+  /** Whether the caller sees the account (the approver's listing shows nothing else). */
+  async function sees(caller: Caller, accountId: number): Promise<boolean> {
+    try {
+      await vault.requestableAccount(db, caller, accountId);
+      return true;
+    } catch (err) {
+      if (err instanceof NotFoundError || err instanceof NotPermittedError) return false;
+      throw err;
+    }
   }
 
   /** Closes an expired checkout (automatic check-in), resetting the password if configured. */
@@ -219,23 +230,26 @@ export function createWorkflowService({
     async waitingFor(caller: Caller): Promise<PasswordRequestView[]> {
       const rows = await repo.waiting(
         db,
-        mayAdministerUsers(caller.principal) ? undefined : caller.principal.userId,
+        can(caller.principal, 'decidePasswordRequests') ? undefined : caller.principal.userId,
       );
-      return rows
-        .filter((r) => r.requester_id !== caller.principal.userId)
-        .map((r) => ({
-          requesterId: r.requester_id,
-          requesterName: r.requester_name,
-          requesterFullName: r.requester_full_name,
-          accountId: r.account_id,
-          accountName: r.account_name,
-          resourceId: r.resource_id,
-          resourceName: r.resource_name,
-          status: r.status,
-          requestedAt: r.requested_at,
-          reason: r.reason,
-          ticketId: r.ticket_id,
-        }));
+      const visible: typeof rows = [];
+      for (const r of rows) {
+        if (r.requester_id === caller.principal.userId) continue;
+        if (caller.principal.isSuperAdmin || (await sees(caller, r.account_id))) visible.push(r);
+      }
+      return visible.map((r) => ({
+        requesterId: r.requester_id,
+        requesterName: r.requester_name,
+        requesterFullName: r.requester_full_name,
+        accountId: r.account_id,
+        accountName: r.account_name,
+        resourceId: r.resource_id,
+        resourceName: r.resource_name,
+        status: r.status,
+        requestedAt: r.requested_at,
+        reason: r.reason,
+        ticketId: r.ticket_id,
+      }));
     },
 
     /** Endpoints 13 (approve) and 12 (reject). */

@@ -57,6 +57,9 @@ function openPostgres(url: string): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
+    // No JIT: the access queries (recursive CTEs, ADR 019) are cheap to run but estimated costly,
+    // and compiling them took seconds on every execution.
+    options: '-c jit=off',
     // ids and epoch-millisecond timestamps are bigint columns; all stay below 2^53.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
