@@ -10,7 +10,13 @@ import {
   NotPermittedError,
 } from '../../platform/errors.js';
 import { a2aClientLabel, type Caller, type CallOrigin, type Principal } from '../../platform/principal.js';
-import { authoriseAdministrator, type Administrator } from '../access/index.js';
+import {
+  allows,
+  authoriseAdministrator,
+  createAccessPolicy,
+  roleCovers,
+  type Administrator,
+} from '../access/index.js';
 import { actorOf, AuditOperation, type AuditService } from '../audit/index.js';
 import type { AuthThrottle, HostResolver, UserDirectory } from '../identity/index.js';
 import { toolkitArchive } from './applications.toolkit.js';
@@ -135,6 +141,64 @@ export function createApplicationsService({
     }
   }
 
+  const access = createAccessPolicy();
+
+  /**
+   * An administrator without access scope "All passwords" registers an application only for a
+   * user who holds nothing the administrator does not (issue 11; ADR 019): the inherited user's
+   * role may do nothing the administrator's role may not, and every resource and account the
+   * inherited user reaches, the administrator reaches at the same level or higher. A super
+   * administrator holds everything; the local operator of the CLI is trusted (it holds the key).
+   */
+  async function requireHoldsInherited(
+    editor: Administrator,
+    user: { readonly id: number; readonly username: string; readonly isSuperAdmin: boolean },
+  ): Promise<void> {
+    if (!('caller' in editor)) return;
+    const registrar = editor.caller.principal;
+    if (registrar.isSuperAdmin || registrar.userId === user.id) return;
+    const refuse = (why: string) =>
+      new NotPermittedError(
+        `You may not register an application that inherits ${user.username}: ${why}; only a super administrator may`,
+      );
+    const role = (await repo.roleOfUser(db, user.id)) ?? '';
+    if (!roleCovers(registrar.role, role)) throw refuse(`the role ${role} may do what yours may not`);
+    const inherited: Principal = {
+      userId: user.id,
+      username: user.username,
+      role,
+      isSuperAdmin: user.isSuperAdmin,
+      isApiUser: true,
+    };
+    const scope = access.resourceScope(inherited);
+    if (scope.kind === 'all') return; // a super administrator: refused by requireMayActOn already
+    const resources = await db
+      .selectFrom('resources')
+      .select(['id', 'owner_id'])
+      .where('id', 'in', scope.resourceIds(db))
+      .execute();
+    for (const row of resources) {
+      const resource = { id: Number(row.id), ownerId: Number(row.owner_id) };
+      const theirs = await access.resourcePermission(db, inherited, resource);
+      if (theirs !== 'none') {
+        if (!allows(await access.resourcePermission(db, registrar, resource), theirs))
+          throw refuse('it reaches passwords you do not hold');
+        continue;
+      }
+      const accounts = await db
+        .selectFrom('accounts')
+        .select(['id', 'owner_id'])
+        .where('resource_id', '=', resource.id)
+        .execute();
+      for (const a of accounts) {
+        const account = { id: Number(a.id), ownerId: Number(a.owner_id), resource };
+        const held = await access.accountPermission(db, inherited, account);
+        if (held !== 'none' && !allows(await access.accountPermission(db, registrar, account), held))
+          throw refuse('it reaches passwords you do not hold');
+      }
+    }
+  }
+
   return {
     async register(editor: Administrator, draft: ApplicationDraft): Promise<Application> {
       const operator = authorise(editor);
@@ -165,6 +229,7 @@ export function createApplicationsService({
       const user = await users.findByName(db, draft.inheritUser);
       if (!user) throw new NotFoundError(`there is no user "${draft.inheritUser}"`);
       requireMayActOn(editor, { name: user.username, isSuperAdmin: user.isSuperAdmin }, 'register');
+      await requireHoldsInherited(editor, user);
       let id: number;
       try {
         id = await db.transaction().execute(async (trx) => {
