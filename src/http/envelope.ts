@@ -1,4 +1,5 @@
 import type { DomainError } from '../platform/errors.js';
+import { RESULT_CODES, type ResultCode } from '../platform/result-codes.js';
 
 /**
  * The PMP response envelope, byte-compatible with what clients parse:
@@ -8,7 +9,7 @@ import type { DomainError } from '../platform/errors.js';
  * `statusCode` inside `result` so errors can be told apart without matching message text.
  */
 export const PMP_CONTENT_TYPE = 'application/json;charset=UTF-8';
-export const SUCCESS_CODE = 20000;
+export const SUCCESS_CODE = RESULT_CODES.success.code;
 
 export interface EnvelopeParts {
   readonly name: string;
@@ -16,7 +17,8 @@ export interface EnvelopeParts {
   readonly nameKey?: 'name' | 'operationName';
   readonly status: 'Success' | 'Failed';
   readonly message: string;
-  readonly statusCode: number;
+  /** A code of the catalogue (src/platform/result-codes.ts). */
+  readonly statusCode: ResultCode;
   readonly details?: unknown;
   readonly totalRows?: number;
 }

@@ -17,6 +17,7 @@ import {
   StorageFullError,
   UnknownEndpointError,
 } from '../platform/errors.js';
+import type { ResultCode } from '../platform/result-codes.js';
 import { declaredBody, discardBody, readBody, type DeclaredBody } from './body.js';
 import {
   AUTHENTICATION_OPERATION,
@@ -78,7 +79,7 @@ export interface PmpSuccess {
    * while still listing what happened to each item.
    */
   readonly status?: 'Success' | 'Failed';
-  readonly statusCode?: number;
+  readonly statusCode?: ResultCode;
 }
 
 export interface PmpFile {

@@ -17,6 +17,12 @@ export interface ResultCodeEntry {
 
 export const RESULT_CODES = {
   success: { code: 20000, http: 200, meaning: 'success' },
+  shareTriggered: {
+    code: 20001,
+    http: 200,
+    meaning:
+      'success of a resource-group share or revoke (60, 61), as PAM360 answers it: "… action triggered"',
+  },
   noItemSucceeded: {
     code: 40000,
     http: 200,

@@ -1,8 +1,8 @@
 import type { FieldReader } from '../../http/field-reader.js';
 import { parseId } from '../../http/ids.js';
-import { SUCCESS_CODE } from '../../http/envelope.js';
 import type { PmpInput } from '../../http/input.js';
 import type { PmpRouter } from '../../http/server.js';
+import { RESULT_CODES } from '../../platform/result-codes.js';
 import { InvalidInputError, MissingFieldError } from '../../platform/errors.js';
 import type { TimeFormatter } from '../../platform/time.js';
 import type { SharePermission } from '../../platform/db/schema.js';
@@ -294,7 +294,7 @@ export function registerResourceGroupRoutes(
       await resourceGroups.share(caller, { groupIds, grantees, action });
       return {
         message: `${action === 'revoke' ? 'Revoke' : 'Share'} action triggered. Refer Audit for more details.`,
-        statusCode: SUCCESS_CODE + 1,
+        statusCode: RESULT_CODES.shareTriggered.code,
       };
     },
   });
