@@ -219,6 +219,38 @@ describe.each(dialects())('resource-group grant ceilings on %s', (dialect) => {
     expect(await levelOn(actor('sam'), chained, 'chn-box')).toBe('none');
   });
 
+  it('NoHelpDeskRetrieval cannot be shed by sharing on, directly or through a group', async () => {
+    const own = await createResource(actor('pam'), 'hd-box');
+    const group = await createGroup(actor('pam'), {
+      GROUPNAME: 'Pam help desk',
+      GROUPTYPE: 'STATIC',
+      NoHelpDeskRetrieval: 'true',
+    });
+    ok(
+      await actor('pam').call(`${V1}/resourcegroup/${group}/associateResources`, {
+        method: 'POST',
+        input: details({ RESOURCEIDS: [own.resourceId] }),
+      }),
+    );
+    ok(await shareGroup(actor('pam'), group, { userIds: [actor('rita').id] }, 'fullaccess'));
+    failed(await password(actor('rita'), own));
+    // A direct share by rita would release what she may not retrieve: refused, nothing granted.
+    failed(await shareResource(actor('rita'), own, actor('vic').id, 'view'), /NoHelpDeskRetrieval/);
+    failed(
+      await actor('rita').call(`${V1}/resources/${own.resourceId}/accounts/${own.accountId}/share`, {
+        method: 'PUT',
+        input: details({ ACCESSTYPE: 'view', USERID: actor('vic').id }),
+      }),
+      /NoHelpDeskRetrieval/,
+    );
+    failed(await password(actor('vic'), own));
+    // Sharing the group on carries the restriction along the chain.
+    ok(await shareGroup(actor('rita'), group, { userIds: [actor('vic').id] }, 'view'));
+    expect(await listed(actor('vic'))).toContain('hd-box');
+    failed(await password(actor('vic'), own));
+    ok(await shareGroup(actor('rita'), group, { userIds: [actor('vic').id] }, 'revoke'));
+  });
+
   it('an administrator registers an application only for a user holding nothing it does not hold', async () => {
     const register = (who: ReturnType<typeof pmpClient>, name: string, inheritUser: string) =>
       who(`${V1}/applications`, {

@@ -20,6 +20,15 @@ import { broadest, type Permission, type ResourceScope } from './access.types.js
  *   resource with only those accounts (`reachableAccounts`).
  */
 export interface AccessPolicy {
+  /**
+   * The grant on the resource itself and whether it releases passwords: false when every grant
+   * reaching the caller comes through a resource group with NoHelpDeskRetrieval (ADR 012).
+   */
+  resourceRelease(
+    db: Executor,
+    principal: Principal,
+    resource: { id: number; ownerId: number },
+  ): Promise<{ permission: Permission; mayRetrieve: boolean }>;
   /** The grant on the resource itself (owner, super admin, resource shares). */
   resourcePermission(
     db: Executor,
@@ -65,15 +74,26 @@ export function createAccessPolicy(): AccessPolicy {
   const ownerOrSuper = (principal: Principal, ownerId: number): Permission =>
     principal.isSuperAdmin || principal.userId === ownerId ? 'full' : 'none';
 
+  async function resourceRelease(
+    db: Executor,
+    principal: Principal,
+    resource: { id: number; ownerId: number },
+  ): Promise<{ permission: Permission; mayRetrieve: boolean }> {
+    const own = ownerOrSuper(principal, resource.ownerId);
+    if (own === 'full') return { permission: own, mayRetrieve: true };
+    const grants = await accessRepository.resourceGrants(db, principal.userId, resource.id);
+    return {
+      permission: broadest(...grants.map((g) => g.permission)),
+      mayRetrieve: grants.some((g) => g.retrieve),
+    };
+  }
+
   async function resourcePermission(
     db: Executor,
     principal: Principal,
     resource: { id: number; ownerId: number },
   ): Promise<Permission> {
-    const own = ownerOrSuper(principal, resource.ownerId);
-    if (own === 'full') return own;
-    const grants = await accessRepository.resourceGrants(db, principal.userId, resource.id);
-    return broadest(...grants.map((g) => g.permission));
+    return (await resourceRelease(db, principal, resource)).permission;
   }
 
   async function accountRelease(
@@ -100,6 +120,7 @@ export function createAccessPolicy(): AccessPolicy {
   }
 
   return {
+    resourceRelease,
     resourcePermission,
     accountRelease,
 
