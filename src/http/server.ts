@@ -9,6 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import { a2aClientLabel, type Caller, type CallOrigin, type Principal } from '../platform/principal.js';
 import {
   AuthenticationError,
+  ConflictError,
   DatabaseUnavailableError,
   DomainError,
   InvalidInputError,
@@ -28,7 +29,7 @@ import {
 } from './envelope.js';
 import { readRequestInput, type PmpInput } from './input.js';
 import { rejectNul } from './field-reader.js';
-import { isUnstorableText, storageFaultOf } from '../platform/db/errors.js';
+import { isUniqueViolation, isUnstorableText, storageFaultOf } from '../platform/db/errors.js';
 import { extractToken } from './token.js';
 import { clientAddress, NO_TRUSTED_PROXIES, type TrustedProxies } from './client-address.js';
 import { SERVER_TLS_OPTIONS } from '../platform/tls.js';
@@ -282,6 +283,15 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
     if (isUnstorableText(error)) {
       const invalid = new InvalidInputError('a value holds a character the database cannot store');
       return sendText(reply, failureEnvelope(operationOf(request), invalid, operationKeyOf(request)));
+    }
+    if (isUniqueViolation(error)) {
+      // Two requests added the same row at once and the database kept the first: this one's
+      // transaction was rolled back. A race the caller can retry, not an internal error.
+      request.log.warn({ reference: request.id }, 'concurrent duplicate refused by the database');
+      const conflict = new ConflictError(
+        'a concurrent request made the same change at the same time; try again',
+      );
+      return sendText(reply, failureEnvelope(operationOf(request), conflict, operationKeyOf(request)));
     }
     const fault = storageFaultOf(error);
     if (fault) return sendStorageFault(request, reply, fault, error);

@@ -323,6 +323,26 @@ describe.each(dialects())('input holes of issue 11 on %s', (dialect) => {
       expect(answer.http.text).toContain('"__proto__":{"STATUS":"Account added successfully"');
     });
 
+    it('the same change sent eight times at once: Success or a conflict, never HTTP 500 (found by the fuzz)', async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          i % 2 === 0
+            ? admin(`${V1}/accounts/${accountId}/approvers`, {
+                method: 'PUT',
+                input: details({ USERIDS: [user.id] }),
+              })
+            : admin(`${V1}/resourcegroup/${groupId}/associateResources`, {
+                method: 'POST',
+                input: details({ RESOURCEIDS: [resourceId] }),
+              }),
+        ),
+      );
+      for (const answer of answers) {
+        expect(answer.http.status, answer.message).toBe(200);
+        if (answer.status !== 'Success') expect(answer.statusCode, answer.message).toBeLessThan(50000);
+      }
+    });
+
     it('logged no internal error', () => {
       expect(server.output()).not.toMatch(/internal error/);
     });
