@@ -24,25 +24,27 @@ const KEYBOARD_ROWS = ['`1234567890-=', 'qwertyuiop[]\\', "asdfghjkl;'", 'zxcvbn
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz';
 const NUMERALS = '0123456789';
 
-/** The usual look-alikes; each maps to the letter it stands for. */
-const SUBSTITUTIONS: Readonly<Record<string, string>> = {
-  '@': 'a',
-  '4': 'a',
-  '8': 'b',
-  '(': 'c',
-  '3': 'e',
-  '6': 'g',
-  '9': 'g',
-  '1': 'i',
-  '!': 'i',
-  '|': 'l',
-  '0': 'o',
-  $: 's',
-  '5': 's',
-  '7': 't',
-  '+': 't',
-  '2': 'z',
-};
+/** The usual look-alikes; each maps to the letter it stands for (a Map: looked up by caller text). */
+const SUBSTITUTIONS: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    '@': 'a',
+    '4': 'a',
+    '8': 'b',
+    '(': 'c',
+    '3': 'e',
+    '6': 'g',
+    '9': 'g',
+    '1': 'i',
+    '!': 'i',
+    '|': 'l',
+    '0': 'o',
+    $: 's',
+    '5': 's',
+    '7': 't',
+    '+': 't',
+    '2': 'z',
+  }),
+);
 
 const chars = (text: string) => [...text];
 const isUpper = (c: string) => /\p{Lu}/u.test(c);
@@ -53,7 +55,7 @@ const isSpecial = (c: string) => !isLetter(c) && !isDigit(c);
 
 function desubstitute(text: string): string {
   return chars(text)
-    .map((c) => SUBSTITUTIONS[c] ?? c)
+    .map((c) => SUBSTITUTIONS.get(c) ?? c)
     .join('');
 }
 

@@ -424,13 +424,14 @@ function readPasswordArgument(value: string | undefined): string | undefined {
 async function run(argv: readonly string[], confFile: string): Promise<number> {
   const [command = '', resource, account, ...rest] = argv;
   const op = command.toUpperCase();
-  const arity: Record<string, [number, number]> = {
-    RETRIEVE: [2, 2],
-    RESET_LOCAL: [3, 3],
-    RESET_REMOTE: [3, 3],
-    CREATE: [2, 3],
-  };
-  const bounds = arity[op];
+  // A Map: the command is the caller's text, never looked up in a plain object.
+  const arity = new Map<string, [number, number]>([
+    ['RETRIEVE', [2, 2]],
+    ['RESET_LOCAL', [3, 3]],
+    ['RESET_REMOTE', [3, 3]],
+    ['CREATE', [2, 3]],
+  ]);
+  const bounds = arity.get(op);
   const count = argv.length - 1;
   if (!bounds || count < bounds[0] || count > bounds[1] || !resource || !account) {
     throw new ToolkitFailure(USAGE, EXIT_USAGE);
