@@ -1,4 +1,5 @@
 import { FieldTooLongError, InvalidInputError, MissingFieldError } from '../platform/errors.js';
+import { RESULT_CODES } from '../platform/result-codes.js';
 import { Secret } from '../platform/crypto/secret.js';
 import type { JsonValue } from './lenient-json.js';
 import { parseId } from './ids.js';
@@ -114,7 +115,10 @@ export class FieldReader {
     }
     const items = Array.isArray(value) ? value : [value];
     if (options.required && items.length === 0) {
-      throw new InvalidInputError(`${this.#name(field)} is empty; give at least one entry`, 40002);
+      throw new InvalidInputError(
+        `${this.#name(field)} is empty; give at least one entry`,
+        RESULT_CODES.missingField.code,
+      );
     }
     if (options.maxItems !== undefined && items.length > options.maxItems) {
       throw new InvalidInputError(
@@ -142,7 +146,7 @@ export class FieldReader {
     if (typeof value === 'object' && !Array.isArray(value)) {
       throw new InvalidInputError(
         `${this.#name(field)} must be a list of ${what} IDs (such as [1,2]), not an object`,
-        40005,
+        RESULT_CODES.invalidId.code,
       );
     }
     const items: JsonValue[] = Array.isArray(value)
@@ -151,7 +155,10 @@ export class FieldReader {
         ? value.split(',')
         : [value];
     if (options.required && items.length === 0) {
-      throw new InvalidInputError(`${this.#name(field)} is empty; give at least one ${what} ID`, 40002);
+      throw new InvalidInputError(
+        `${this.#name(field)} is empty; give at least one ${what} ID`,
+        RESULT_CODES.missingField.code,
+      );
     }
     if (options.maxItems !== undefined && items.length > options.maxItems) {
       throw new InvalidInputError(

@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../platform/errors.js';
+import { RESULT_CODES } from '../platform/result-codes.js';
 
 /** A numeric object ID from a path or INPUT_DATA. Junk is refused before any lookup. */
 export function parseId(value: unknown, what: string): number {
@@ -10,9 +11,9 @@ export function parseId(value: unknown, what: string): number {
   if (value !== null && typeof value === 'object') {
     throw new InvalidInputError(
       `a ${what} ID must be a number or text, not ${Array.isArray(value) ? 'a list' : 'an object'}`,
-      40005,
+      RESULT_CODES.invalidId.code,
     );
   }
   const shown = typeof value === 'string' ? value.slice(0, 40) : String(value);
-  throw new InvalidInputError(`"${shown}" is not a valid ${what} ID`, 40005);
+  throw new InvalidInputError(`"${shown}" is not a valid ${what} ID`, RESULT_CODES.invalidId.code);
 }

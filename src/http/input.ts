@@ -7,6 +7,7 @@ import {
   PayloadTooLargeError,
   UnreadableInputError,
 } from '../platform/errors.js';
+import { RESULT_CODES } from '../platform/result-codes.js';
 import { parseFormLike, type FormField } from './form.js';
 import { LenientJsonError, parseLenientJson, type JsonValue } from './lenient-json.js';
 import { FieldReader, rejectNul } from './field-reader.js';
@@ -255,7 +256,10 @@ function parseJsonOrFail(text: string): JsonValue {
     return parseLenientJson(text);
   } catch (err) {
     if (err instanceof LenientJsonError) {
-      throw new InvalidInputError(`INPUT_DATA is not valid JSON: ${err.message}`, 40003);
+      throw new InvalidInputError(
+        `INPUT_DATA is not valid JSON: ${err.message}`,
+        RESULT_CODES.invalidJson.code,
+      );
     }
     throw err;
   }

@@ -18,7 +18,7 @@ import {
   StorageFullError,
   UnknownEndpointError,
 } from '../platform/errors.js';
-import type { ResultCode } from '../platform/result-codes.js';
+import { RESULT_CODES, type ResultCode } from '../platform/result-codes.js';
 import { declaredBody, discardBody, readBody, type DeclaredBody } from './body.js';
 import {
   AUTHENTICATION_OPERATION,
@@ -472,15 +472,12 @@ function sendStorageFault(
   err: unknown,
 ): FastifyReply {
   const code = (err as { code?: unknown } | null)?.code;
-  const [error, status] =
+  const error =
     fault === 'storage-full'
-      ? [new StorageFullError(`storage is full; nothing was changed. Reference ${request.id}`), 507]
-      : [
-          new DatabaseUnavailableError(
-            `the database is unavailable; try again later. Reference ${request.id}`,
-          ),
-          503,
-        ];
+      ? new StorageFullError(`storage is full; nothing was changed. Reference ${request.id}`)
+      : new DatabaseUnavailableError(`the database is unavailable; try again later. Reference ${request.id}`);
+  // 507 or 503, as the result-code catalogue says.
+  const status = error.httpStatus;
   request.log.error(
     { fault, code: typeof code === 'string' ? code : undefined, reference: request.id },
     fault === 'storage-full' ? 'storage is full' : 'database unavailable',
@@ -496,14 +493,14 @@ function sendInternalError(request: FastifyRequest, reply: FastifyReply, err: un
   // Messages of unexpected errors may quote SQL or values; only the class and a reference are logged.
   request.log.error({ err: { type: (err as Error)?.name, stack: (err as Error)?.stack } }, 'internal error');
   return reply
-    .code(500)
+    .code(RESULT_CODES.internal.http)
     .header('content-type', PMP_CONTENT_TYPE)
     .send(
       envelope({
         name: operationOf(request),
         status: 'Failed',
         message: `Internal server error; nothing was changed. Reference ${request.id}`,
-        statusCode: 50000,
+        statusCode: RESULT_CODES.internal.code,
       }),
     );
 }

@@ -1,6 +1,7 @@
 import type { PmpInput } from '../../http/input.js';
 import { Secret } from '../../platform/crypto/secret.js';
 import { InvalidInputError, MissingFieldError } from '../../platform/errors.js';
+import { RESULT_CODES } from '../../platform/result-codes.js';
 import { canonicalRole, LIMITS, ROLES, type TokenExpiry, type UserDraft } from './identity.types.js';
 
 /**
@@ -73,7 +74,7 @@ function readPassword(input: PmpInput): Secret | undefined {
     if (fromParams.length > LIMITS.password) {
       throw new InvalidInputError(
         `PASSWORD is longer than the maximum of ${LIMITS.password} characters`,
-        40004,
+        RESULT_CODES.tooLong.code,
       );
     }
     return new Secret(fromParams);

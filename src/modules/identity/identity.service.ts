@@ -13,6 +13,7 @@ import {
   NotFoundError,
   NotPermittedError,
 } from '../../platform/errors.js';
+import { RESULT_CODES } from '../../platform/result-codes.js';
 import type { Caller, CallOrigin, Principal } from '../../platform/principal.js';
 import type { TimeFormatter } from '../../platform/time.js';
 import type { Authenticator } from '../../http/server.js';
@@ -218,7 +219,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
       if (draft.password === undefined && !draft.isApiUser) {
         throw new InvalidInputError(
           'PASSWORD is mandatory for a user who is not an API user and was not given',
-          40002,
+          RESULT_CODES.missingField.code,
         );
       }
       if (draft.password !== undefined) {

@@ -2,13 +2,14 @@ import type { PmpRouter } from '../../http/server.js';
 import { SUCCESS_CODE } from '../../http/envelope.js';
 import { parseId } from '../../http/ids.js';
 import { InvalidInputError, MissingFieldError } from '../../platform/errors.js';
+import { RESULT_CODES } from '../../platform/result-codes.js';
 import { policyAttributes, readRuleAttributes } from './policies.attributes.js';
 import type { PolicyService } from './policies.service.js';
 import { POLICY_LIMITS, type PolicyDraft } from './policies.types.js';
 import type { PmpInput } from '../../http/input.js';
 
 const V1 = '/restapi/json/v1';
-const POLICY_FAILED_CODE = 40020;
+const POLICY_FAILED_CODE = RESULT_CODES.policyRefused.code;
 
 function readDraft(input: PmpInput): PolicyDraft {
   const details = input.details();
@@ -108,7 +109,7 @@ export function registerPolicyRoutes(router: PmpRouter, { policies }: { policies
       if (!ref)
         throw new InvalidInputError(
           'passwordPolicy or passwordPolicyId is mandatory and was not given',
-          40002,
+          RESULT_CODES.missingField.code,
         );
       if (!byName && byId && !/^\d{1,15}$/.test(byId)) parseId(byId, 'password policy');
       const failed = await policies.validate(password, ref);

@@ -1,6 +1,7 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import { ConflictError, InvalidInputError, NotFoundError, NotPermittedError } from '../../platform/errors.js';
+import { RESULT_CODES } from '../../platform/result-codes.js';
 import type { Caller } from '../../platform/principal.js';
 import { createAccessPolicy } from '../access/index.js';
 import { actorOf, AuditOperation, type AuditService } from '../audit/index.js';
@@ -77,7 +78,7 @@ export function createSharingService({
     const user = await users.findById(executor, grantee.id);
     if (!user) throw new NotFoundError(`User with ID ${grantee.id} does not exist`);
     if (user.id === caller.principal.userId) {
-      throw new InvalidInputError('You cannot share to yourself', 40010);
+      throw new InvalidInputError('You cannot share to yourself', RESULT_CODES.shareToSelf.code);
     }
     const ownerId = object.account?.ownerId ?? object.resource.ownerId;
     if (user.id === ownerId) {

@@ -1,4 +1,5 @@
 import { DomainError } from '../../platform/errors.js';
+import { RESULT_CODES } from '../../platform/result-codes.js';
 
 /**
  * How ticket ids given with a retrieval are validated (ADR 010):
@@ -41,10 +42,10 @@ export interface TicketSystem {
 
 /** The ticket system answered, and the ticket may not be used (closed, unknown, someone else's). */
 export class TicketRefusedError extends DomainError {
-  readonly code = 40310;
+  readonly code = RESULT_CODES.ticketRefused.code;
 }
 
 /** The ticket system could not be asked or gave no usable answer: nothing is released. */
 export class TicketSystemUnavailableError extends DomainError {
-  readonly code = 50300;
+  readonly code = RESULT_CODES.ticketSystemUnavailable.code;
 }

@@ -1,11 +1,12 @@
 import type { PmpRouter } from '../../http/server.js';
 import { SUCCESS_CODE } from '../../http/envelope.js';
 import { MissingFieldError } from '../../platform/errors.js';
+import { RESULT_CODES } from '../../platform/result-codes.js';
 import type { UserGroupsService } from './user-groups.service.js';
 import { GROUP_LIMITS } from './user-groups.types.js';
 
 const V1 = '/restapi/json/v1';
-const INVALID_ID_CODE = 46000;
+const INVALID_ID_CODE = RESULT_CODES.userGroupItemFailed.code;
 
 /**
  * Endpoints 48, 62, 87 and 90, and the creation call compat.md asks for (the twin of 87).
