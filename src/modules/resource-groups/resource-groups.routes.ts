@@ -18,7 +18,7 @@ import {
 } from './resource-groups.types.js';
 
 const V1 = '/restapi/json/v1';
-const FAILED_ITEMS_CODE = 40000;
+const FAILED_ITEMS_CODE = RESULT_CODES.noItemSucceeded.code;
 
 /** The first of `fields` present in Details (the document's names and the sample request's). */
 function firstString(details: FieldReader, maxLength: number, ...fields: string[]): string | undefined {

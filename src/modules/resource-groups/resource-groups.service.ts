@@ -3,6 +3,7 @@ import type { Database, Executor } from '../../platform/db/database.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { SharePermission } from '../../platform/db/schema.js';
 import { ConflictError, InvalidInputError, NotFoundError, NotPermittedError } from '../../platform/errors.js';
+import { RESULT_CODES } from '../../platform/result-codes.js';
 import type { Caller, Principal } from '../../platform/principal.js';
 import { actorOf, AuditOperation, type AuditEvent, type AuditService } from '../audit/index.js';
 import { can } from '../access/index.js';
@@ -380,7 +381,7 @@ export function createResourceGroupsService(deps: ResourceGroupsServiceDeps) {
             const u = await users.findById(trx, grantee.id);
             if (!u) throw new NotFoundError(`User with ID ${grantee.id} does not exist`);
             if (u.id === caller.principal.userId)
-              throw new InvalidInputError('You cannot share to yourself', 40010);
+              throw new InvalidInputError('You cannot share to yourself', RESULT_CODES.shareToSelf.code);
             labels.push(`user ${u.username}`);
           }
         }
