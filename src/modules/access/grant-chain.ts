@@ -33,30 +33,28 @@ const least = (a: RawBuilder<unknown>, b: RawBuilder<unknown>) =>
 
 /**
  * closure(ancestor, descendant, retrieve): every group with itself and its subgroups, `retrieve`
- * 0 when a group on the way down forbids help-desk retrieval. edges(grantee, group_id, lvl,
- * retrieve, granter): every resource-group share, per user it reaches (directly or as a member of
- * a user group). UNION (not ALL) terminates even on a cycle the service failed to refuse.
+ * 0 when a group on the way down forbids help-desk retrieval. UNION (not ALL) terminates even on
+ * a cycle the service failed to refuse.
  */
 const COMMON_CTES = sql`closure(ancestor, descendant, retrieve) as (
       select g.id, g.id, 1 - g.no_helpdesk_retrieval from resource_groups g
     union
       select c.ancestor, g.id, c.retrieve * (1 - g.no_helpdesk_retrieval)
       from closure c join resource_groups g on g.parent_id = c.descendant
-  ),
-  edges(grantee, group_id, lvl, granter) as (
-      select s.user_id, s.resource_group_id, ${level(sql`s.permission`)}, coalesce(s.granted_by, sg.owner_id)
-      from resource_group_shares s join resource_groups sg on sg.id = s.resource_group_id
-      where s.user_id is not null
-    union all
-      select m.user_id, s.resource_group_id, ${level(sql`s.permission`)}, coalesce(s.granted_by, sg.owner_id)
-      from resource_group_shares s join resource_groups sg on sg.id = s.resource_group_id
-      join user_group_members m on m.group_id = s.group_id
   )`;
 
 /** The resource-group shares reaching `userId` directly or through one of the user's groups. */
 const targetShares = (userId: number) => sql`(select s.resource_group_id as group_id,
       ${level(sql`s.permission`)} as lvl, coalesce(s.granted_by, sg.owner_id) as granter
     from resource_group_shares s join resource_groups sg on sg.id = s.resource_group_id
+    where s.user_id = ${userId}
+       or s.group_id in (select m.group_id from user_group_members m where m.user_id = ${userId}))`;
+
+/**
+ * Whether any resource-group share reaches `userId`: checked once before the chain, so a caller
+ * without one (most shared users) pays one indexed probe, not the recursive CTEs.
+ */
+const reachedByAnyGroupShare = (userId: number) => sql`exists (select 1 from resource_group_shares s
     where s.user_id = ${userId}
        or s.group_id in (select m.group_id from user_group_members m where m.user_id = ${userId}))`;
 
@@ -99,7 +97,7 @@ const accountBase = (holder: RawBuilder<unknown>) => sql`(case
 export function groupResourceGrants(userId: number, resourceId?: number) {
   const onlyMember = resourceId === undefined ? sql`` : sql`and gm.resource_id = ${resourceId}`;
   const onlyResource = resourceId === undefined ? sql`` : sql`and r.id = ${resourceId}`;
-  const step = least(sql`e.lvl`, sql`ch.lvl`);
+  const step = least(level(sql`e.permission`), sql`ch.lvl`);
   return sql<{ id: number; lvl: number; retrieve: number }>`(with recursive ${COMMON_CTES},
   chain(object_id, holder, lvl, retrieve) as (
       select gm.resource_id, ts.granter, ts.lvl, cl.retrieve
@@ -115,19 +113,21 @@ export function groupResourceGrants(userId: number, resourceId?: number) {
       join resources r on ${DYNAMIC_MEMBER}
       where 1 = 1 ${onlyResource}
     union
-      select ch.object_id, e.granter, ${step}, ch.retrieve * cl.retrieve
+      select ch.object_id, coalesce(e.granted_by, eg.owner_id), ${step}, ch.retrieve * cl.retrieve
       from chain ch
       join users h on h.id = ch.holder and h.is_super_admin = 0
       join resources r on r.id = ch.object_id and r.owner_id <> ch.holder
-      join edges e on e.grantee = ch.holder
-      join closure cl on cl.ancestor = e.group_id
+      join resource_group_shares e on e.user_id = ch.holder
+        or e.group_id in (select hm.group_id from user_group_members hm where hm.user_id = ch.holder)
+      join resource_groups eg on eg.id = e.resource_group_id
+      join closure cl on cl.ancestor = e.resource_group_id
       join resource_groups g on g.id = cl.descendant
       where ${HOLDS_RESOURCE}
   )
   select x.id, ${least(sql`x.lvl`, sql`x.base`)} as lvl, x.retrieve
   from (select ch.object_id as id, ch.lvl as lvl, ch.retrieve as retrieve, ${resourceBase(sql`ch.holder`)} as base
         from chain ch join resources r on r.id = ch.object_id) x
-  where x.base > 0)`;
+  where ${reachedByAnyGroupShare(userId)} and x.base > 0)`;
 }
 
 /**
@@ -137,7 +137,7 @@ export function groupResourceGrants(userId: number, resourceId?: number) {
  * the accounts listed in static groups (the resources reached whole are `groupResourceGrants`).
  */
 export function groupAccountGrants(userId: number, only?: { resourceId: number; accountId: number }) {
-  const step = least(sql`e.lvl`, sql`ch.lvl`);
+  const step = least(level(sql`e.permission`), sql`ch.lvl`);
   const onlyListed = only === undefined ? sql`` : sql`and ga.account_id = ${only.accountId}`;
   const viaResource =
     only === undefined
@@ -171,13 +171,15 @@ export function groupAccountGrants(userId: number, only?: { resourceId: number; 
       where 1 = 1 ${onlyListed}
     ${viaResource}
     union
-      select ch.object_id, e.granter, ${step}, ch.retrieve * cl.retrieve
+      select ch.object_id, coalesce(e.granted_by, eg.owner_id), ${step}, ch.retrieve * cl.retrieve
       from chain ch
       join users h on h.id = ch.holder and h.is_super_admin = 0
       join accounts a on a.id = ch.object_id and a.owner_id <> ch.holder
       join resources r on r.id = a.resource_id and r.owner_id <> ch.holder
-      join edges e on e.grantee = ch.holder
-      join closure cl on cl.ancestor = e.group_id
+      join resource_group_shares e on e.user_id = ch.holder
+        or e.group_id in (select hm.group_id from user_group_members hm where hm.user_id = ch.holder)
+      join resource_groups eg on eg.id = e.resource_group_id
+      join closure cl on cl.ancestor = e.resource_group_id
       join resource_groups g on g.id = cl.descendant
       where exists (select 1 from resource_group_accounts ga where ga.group_id = g.id and ga.account_id = a.id)
          or ${HOLDS_RESOURCE}
@@ -186,5 +188,5 @@ export function groupAccountGrants(userId: number, only?: { resourceId: number; 
   from (select ch.object_id as account_id, a.resource_id as resource_id, ch.lvl as lvl, ch.retrieve as retrieve,
                ${accountBase(sql`ch.holder`)} as base
         from chain ch join accounts a on a.id = ch.object_id join resources r on r.id = a.resource_id) x
-  where x.base > 0)`;
+  where ${reachedByAnyGroupShare(userId)} and x.base > 0)`;
 }
