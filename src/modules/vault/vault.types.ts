@@ -214,6 +214,14 @@ export interface AccountView {
   readonly customFields: readonly CustomFieldValue[];
 }
 
+/** An entry of an ADD ACCOUNTS request: readable, or refused with the reason. */
+export type AccountDraft =
+  | { readonly ok: true; readonly account: NewAccount }
+  | { readonly ok: false; readonly name: string; readonly reason: string };
+
+/** RESETTYPE of CHANGE PASSWORD: LOCAL changes the stored password; REMOTE also the target system. */
+export type ResetType = 'LOCAL' | 'REMOTE';
+
 export const ACCOUNT_EXISTS = 'Account is not added  as it already exists';
 
 export type AddAccountOutcome =

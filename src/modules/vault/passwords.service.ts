@@ -1,0 +1,197 @@
+import type { Executor } from '../../platform/db/database.js';
+import { Secret } from '../../platform/crypto/secret.js';
+import { OperationNotAvailableError } from '../../platform/errors.js';
+import type { Caller } from '../../platform/principal.js';
+import { actorOf, AuditOperation, type AuditActor } from '../audit/index.js';
+import { generatePassword } from '../policies/index.js';
+import { eventOn } from './audit-events.js';
+import { accountNotFound } from './authorization.js';
+import type { EarlierPassword } from './release-gate.js';
+import { sealedAt } from './sealing.js';
+import { policyRefusal, type VaultContext } from './vault.context.js';
+import { vaultRepository as repo, type AccountRow, type ResourceRow } from './vault.repository.js';
+import type {
+  AccessJustification,
+  AccountView,
+  ResetType,
+  ResourceView,
+  UploadedSecretFile,
+} from './vault.types.js';
+
+/**
+ * Passwords, TOTP codes and files: every release through the gate (ADR 018); changes keep the
+ * replaced password, sealed, in the history.
+ */
+export function passwordOperations(
+  ctx: VaultContext,
+  accounts: {
+    getAccount(
+      caller: Caller,
+      resourceId: number,
+      accountId: number,
+    ): Promise<{ resource: ResourceView; account: AccountView }>;
+  },
+) {
+  const { db, keyring, audit, clock, policies, gate, authorization, effectivePolicy, unseal, transaction } =
+    ctx;
+  const { authorizedAccount } = authorization;
+
+  /** Stores a new password: the old one to the history (sealed), the new one sealed, an audit record. */
+  async function replacePassword(
+    trx: Executor,
+    actor: AuditActor,
+    resource: ResourceRow,
+    account: AccountRow,
+    newPassword: Secret,
+    why: AccessJustification,
+  ): Promise<void> {
+    const now = clock.now();
+    if (account.password_sealed !== null) {
+      const old = unseal(
+        account.password_sealed,
+        sealedAt.accountPassword(account.id),
+        `password of account ${account.name}`,
+      );
+      const historyId = await repo.insertHistory(trx, account.id, now, actor.userId);
+      await repo.setHistoryPassword(trx, historyId, keyring.seal(old, sealedAt.earlierPassword(historyId)));
+    }
+    await repo.setAccountPassword(
+      trx,
+      account.id,
+      keyring.seal(newPassword.reveal(), sealedAt.accountPassword(account.id)),
+      now,
+    );
+    await audit.append(trx, actor, eventOn(AuditOperation.passwordChanged, resource, account, why));
+  }
+
+  /**
+   * The account's current password and its history, newest first, opened for the reuse and
+   * similarity rules (at most `limit`). Stays inside the vault: the policy module only ever
+   * sees the plain texts it compares, never sealed data or keys.
+   */
+  async function recentPasswords(trx: Executor, account: AccountRow, limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    const recent: string[] = [];
+    if (account.password_sealed !== null) {
+      recent.push(
+        unseal(
+          account.password_sealed,
+          sealedAt.accountPassword(account.id),
+          `password of account ${account.name}`,
+        ).toString('utf8'),
+      );
+    }
+    for (const row of await repo.listHistory(trx, account.id, limit)) {
+      if (recent.length >= limit) break;
+      if (row.password_sealed === null) continue;
+      recent.push(
+        unseal(row.password_sealed, sealedAt.earlierPassword(row.id), 'earlier password').toString('utf8'),
+      );
+    }
+    return recent;
+  }
+
+  return {
+    /** GET PASSWORD: through the release gate (ADR 018). */
+    async retrievePassword(
+      caller: Caller,
+      resourceId: number,
+      accountId: number,
+      why: AccessJustification,
+    ): Promise<Secret> {
+      return gate.release(caller, 'password', { resourceId, accountId }, why);
+    },
+
+    /** Account details with the password (getResourceAccountDetails): audited as a retrieval. */
+    async retrieveAccountWithPassword(
+      caller: Caller,
+      resourceId: number,
+      accountId: number,
+      why: AccessJustification,
+    ) {
+      // The password first: the gate decides before any detail is shown.
+      const password = await gate.release(caller, 'accountDetails', { resourceId, accountId }, why);
+      const { resource, account } = await accounts.getAccount(caller, resourceId, accountId);
+      return { resource, account, password };
+    },
+
+    async changePassword(
+      caller: Caller,
+      resourceId: number,
+      accountId: number,
+      newPassword: Secret,
+      resetType: ResetType,
+      why: AccessJustification,
+    ): Promise<void> {
+      await transaction(async (trx) => {
+        const { resource, account } = await authorizedAccount(trx, caller, resourceId, accountId, 'modify');
+        if (resetType === 'REMOTE') {
+          throw new OperationNotAvailableError(
+            `Remote password reset is not configured for resource ${resource.name}; use RESETTYPE LOCAL to change the password stored in the vault`,
+          );
+        }
+        const policy = await effectivePolicy(trx, account.password_policy, resource);
+        const previous = await recentPasswords(
+          trx,
+          account,
+          Math.max(policy.rules.reuseLast, policy.rules.checkSimilarity ? policy.rules.similarityLast : 0),
+        );
+        const problem = policies.violation(policy, newPassword, { loginName: account.name, previous });
+        if (problem !== undefined) throw policyRefusal(policy.name, problem);
+        await replacePassword(trx, actorOf(caller), resource, account, newPassword, why);
+      }, 'the password was changed concurrently; try again');
+    },
+
+    /**
+     * For the workflow (reset on check-in): a fresh password generated for the account's effective
+     * policy, never one of its recent passwords, stored like a change and audited as `actor`.
+     */
+    async resetToGenerated(executor: Executor, actor: AuditActor, target: { id: number }): Promise<void> {
+      const resourceId = await repo.resourceIdOfAccount(executor, target.id);
+      const resource = resourceId === undefined ? undefined : await repo.findResource(executor, resourceId);
+      const account = resource && (await repo.findAccount(executor, resource.id, target.id));
+      if (!resource || !account) return;
+      const policy = await effectivePolicy(executor, account.password_policy, resource);
+      const previous = await recentPasswords(
+        executor,
+        account,
+        Math.max(policy.rules.reuseLast, policy.rules.checkSimilarity ? policy.rules.similarityLast : 0),
+      );
+      const fresh = new Secret(generatePassword(policy.rules, { loginName: account.name, previous }));
+      await replacePassword(executor, actor, resource, account, fresh, {
+        reason: 'Reset on check-in',
+        ticketId: null,
+      });
+    },
+
+    /**
+     * Earlier passwords of an account, newest first (sealed at rest like the current one), through
+     * the release gate like the current one (ADR 018; full access needed).
+     */
+    async passwordHistory(
+      caller: Caller,
+      resourceId: number,
+      accountId: number,
+      why: AccessJustification,
+    ): Promise<EarlierPassword[]> {
+      return gate.release(caller, 'passwordHistory', { resourceId, accountId }, why);
+    },
+
+    /** Endpoint 91: the account's current TOTP code, through the release gate (ADR 018). */
+    async currentTotp(caller: Caller, accountId: number, why: AccessJustification): Promise<Secret> {
+      const resourceId = await repo.resourceIdOfAccount(db, accountId);
+      if (resourceId === undefined) throw accountNotFound(accountId);
+      return gate.release(caller, 'totp', { resourceId, accountId }, why);
+    },
+
+    /** downloadfile: through the release gate (ADR 018). */
+    async downloadFile(
+      caller: Caller,
+      resourceId: number,
+      accountId: number,
+      why: AccessJustification,
+    ): Promise<UploadedSecretFile> {
+      return gate.release(caller, 'file', { resourceId, accountId }, why);
+    },
+  };
+}
