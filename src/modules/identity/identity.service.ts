@@ -17,15 +17,14 @@ import { RESULT_CODES } from '../../platform/result-codes.js';
 import type { Caller, CallOrigin, Principal } from '../../platform/principal.js';
 import type { TimeFormatter } from '../../platform/time.js';
 import type { Authenticator } from '../../http/server.js';
+import { can, roleCan } from '../access/index.js';
 import { actorOf, AuditOperation, type AuditEvent, type AuditService } from '../audit/index.js';
 import type { PolicyCatalog } from '../policies/index.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import type { HostResolver } from './host-binding.js';
 import { identityRepository as repo, type UserRow } from './identity.repository.js';
 import {
-  canonicalRole,
-  SUPER_ADMIN_ROLES,
-  USER_MANAGER_ROLES,
+  ROLES,
   usernameKey,
   type BootstrapCredentials,
   type CreatedUser,
@@ -79,8 +78,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
   const db = database.db;
 
   function requireUserManager(principal: Principal): void {
-    const role = canonicalRole(principal.role);
-    if (!principal.isSuperAdmin && !(role !== undefined && USER_MANAGER_ROLES.has(role))) {
+    if (!can(principal, 'manageUsers')) {
       throw new NotPermittedError(MSG_NOT_ADMIN);
     }
   }
@@ -206,9 +204,9 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
           'Only a super administrator may create a super administrator (ISSUPERADMIN)',
         );
       }
-      if (draft.isSuperAdmin && !SUPER_ADMIN_ROLES.has(draft.role)) {
+      if (draft.isSuperAdmin && !roleCan(draft.role, 'holdAllPasswords')) {
         throw new InvalidInputError(
-          `ISSUPERADMIN "true" (access scope All passwords) is available to the roles ${[...SUPER_ADMIN_ROLES].join(', ')}, not to ${draft.role}`,
+          `ISSUPERADMIN "true" (access scope All passwords) is available to the roles ${ROLES.filter((r) => roleCan(r, 'holdAllPasswords')).join(', ')}, not to ${draft.role}`,
         );
       }
       const policy =

@@ -1,5 +1,4 @@
 import type { Secret } from '../../platform/crypto/secret.js';
-import { roleCan } from '../access/index.js';
 
 /** Roles as in the original product, in their canonical spelling (what is stored). */
 export const ROLES = [
@@ -10,21 +9,6 @@ export const ROLES = [
   'Password User',
 ] as const;
 export type Role = (typeof ROLES)[number];
-
-/**
- * Roles that manage users (create, delete, lock, unlock, reset MFA). In the original product
- * user management belongs to the administrator roles; a Privileged Administrator has the
- * Administrator's privileges, a Password Administrator manages passwords only (ADR 007).
- */
-export const USER_MANAGER_ROLES: ReadonlySet<Role> = new Set(ROLES.filter((r) => roleCan(r, 'manageUsers')));
-
-/**
- * Roles that may hold access scope "All passwords" (ISSUPERADMIN). The original offers the
- * scope to the three administrator roles only.
- */
-export const SUPER_ADMIN_ROLES: ReadonlySet<Role> = new Set(
-  ROLES.filter((r) => roleCan(r, 'holdAllPasswords')),
-);
 
 /** The canonical role for `text` (any letter case, surrounding spaces), or undefined. */
 export function canonicalRole(text: string): Role | undefined {
