@@ -213,6 +213,12 @@ describe.each(dialects())('resource-group grant ceilings on %s', (dialect) => {
     // rita cannot lift sam above herself by sharing the group again with fullaccess.
     ok(await shareGroup(actor('rita'), group, { userIds: [actor('sam').id] }, 'fullaccess'));
     expect(await levelOn(actor('sam'), chained, 'chn-box')).toBe('view');
+    // Sharing the group back to rita, who shared it to sam, would cut both off: refused.
+    failed(
+      await shareGroup(actor('sam'), group, { userIds: [actor('rita').id] }, 'view'),
+      /shared resource group Pam chain to you; sharing it back/,
+    );
+    expect(await levelOn(actor('rita'), chained, 'chn-box')).toBe('view');
     // pam loses it: the whole chain does.
     ok(await shareResource(actor('adam'), chained, actor('pam').id, 'revoke'));
     expect(await levelOn(actor('rita'), chained, 'chn-box')).toBe('none');

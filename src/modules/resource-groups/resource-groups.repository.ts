@@ -214,6 +214,17 @@ export const resourceGroupsRepository = {
       .execute();
   },
 
+  /** Who shared the group to the user directly (their own row), if anyone. */
+  async sharerOf(db: Executor, groupId: number, userId: number): Promise<number | undefined> {
+    const row = await db
+      .selectFrom('resource_group_shares')
+      .select('granted_by')
+      .where('resource_group_id', '=', groupId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row?.granted_by == null ? undefined : Number(row.granted_by);
+  },
+
   async revoke(trx: Executor, groupId: number, grantee: Grantee): Promise<boolean> {
     const result = await trx
       .deleteFrom('resource_group_shares')

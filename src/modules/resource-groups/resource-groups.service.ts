@@ -386,6 +386,17 @@ export function createResourceGroupsService(deps: ResourceGroupsServiceDeps) {
           }
         }
         for (const group of groups) {
+          // Sharing a group back to whoever shared it to you would make each of you the other's
+          // sharer: neither would reach anything through it any more (ADR 019). Refused.
+          if (request.action !== 'revoke') {
+            const sharer = await repo.sharerOf(trx, Number(group.id), caller.principal.userId);
+            const back = request.grantees.find((g) => g.kind === 'user' && g.id === sharer);
+            if (back) {
+              throw new InvalidInputError(
+                `User ${labels[request.grantees.indexOf(back)]!.slice('user '.length)} shared resource group ${group.name} to you; sharing it back would leave neither of you any access through it`,
+              );
+            }
+          }
           for (const [i, grantee] of request.grantees.entries()) {
             if (request.action === 'revoke') await repo.revoke(trx, Number(group.id), grantee);
             else
