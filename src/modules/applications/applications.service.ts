@@ -379,6 +379,8 @@ export function createApplicationsService({
      */
     async authenticateCertificate(der: Buffer, origin: CallOrigin): Promise<Principal> {
       const fingerprint = certificateFingerprint(der);
+      // Only this certificate is refused while locked out from this address (ADR 021).
+      throttle.refuseIfLockedOut(origin.clientIp, `cert:${fingerprint}`);
       const refuse = (
         auditOrigin: CallOrigin,
         user: { id: number; name: string } | undefined,
@@ -433,5 +435,3 @@ export function createApplicationsService({
     },
   };
 }
-      // Only this certificate is refused while locked out from this address (ADR 021).
-      throttle.refuseIfLockedOut(origin.clientIp, `cert:${fingerprint}`);
