@@ -28,6 +28,7 @@ import {
   SUCCESS_CODE,
 } from './envelope.js';
 import { readRequestInput, type PmpInput } from './input.js';
+import type { InputSchema } from './input-schema.js';
 import { rejectNul } from './field-reader.js';
 import { isUniqueViolation, isUnstorableText, storageFaultOf } from '../platform/db/errors.js';
 import { extractToken } from './token.js';
@@ -62,9 +63,14 @@ export interface HttpServerOptions {
   readonly certificates?: CertificateAuthenticator;
 }
 
-export interface PmpRequestContext {
+export interface PmpRequestContext<T = unknown> {
   readonly caller: Caller;
   readonly input: PmpInput;
+  /**
+   * The route's input, validated against its schema before the handler runs (ADR 023);
+   * undefined on a route that declares none yet.
+   */
+  readonly fields: T;
   /** Path parameters, percent-decoded. */
   readonly params: Readonly<Record<string, string>>;
   /** The same parameters exactly as sent, for names whose `+` may mean a space. */
@@ -91,7 +97,7 @@ export type PmpResponse = PmpSuccess | PmpFile;
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-export interface PmpRouteSpec {
+export interface PmpRouteSpec<T = unknown> {
   readonly method: HttpMethod;
   readonly url: string;
   /** The PMP operation name answered in the envelope, success or failure. */
@@ -105,11 +111,16 @@ export interface PmpRouteSpec {
    * endpoints without one are refused to applications (ADR 014).
    */
   readonly a2aOperation?: string | readonly string[] | ((input: PmpInput) => string | undefined);
-  handle(context: PmpRequestContext): Promise<PmpResponse>;
+  /**
+   * Every field the endpoint reads, by name and type (ADR 023): validated as a whole after
+   * authentication, before the handler, which gets the result as `fields`.
+   */
+  readonly schema?: InputSchema<T>;
+  handle(context: PmpRequestContext<T>): Promise<PmpResponse>;
 }
 
 export interface PmpRouter {
-  add(spec: PmpRouteSpec): void;
+  add<T>(spec: PmpRouteSpec<T>): void;
 }
 
 /** One registered endpoint, as `app.pmpRoutes` lists them (the fuzz test calls every one). */
@@ -117,6 +128,8 @@ export interface PmpRouteInfo {
   readonly method: HttpMethod;
   readonly url: string;
   readonly operation: string;
+  /** The names the route's input schema reads; undefined while the route declares no schema. */
+  readonly inputFields: readonly string[] | undefined;
 }
 
 declare module 'fastify' {
@@ -301,7 +314,12 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
   const router: PmpRouter = {
     add(spec) {
       patterns.push({ method: spec.method, regex: patternOf(spec.url) });
-      routes.push({ method: spec.method, url: spec.url, operation: spec.operation });
+      routes.push({
+        method: spec.method,
+        url: spec.url,
+        operation: spec.operation,
+        inputFields: spec.schema?.names,
+      });
       app.route({
         method: spec.method,
         url: spec.url,
@@ -341,9 +359,12 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
           input.details();
           const params = request.params as Record<string, string>;
           for (const [name, value] of Object.entries(params)) rejectNul(value, `the ${name} in the path`);
+          // The whole input, by the route's schema, before the handler (ADR 023).
+          const fields = spec.schema ? spec.schema.parse(input) : (undefined as never);
           const response = await spec.handle({
             caller,
             input,
+            fields,
             params,
             // Only name lookups need the undecoded segments; most requests never ask.
             get rawParams() {

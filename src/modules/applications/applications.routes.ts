@@ -1,9 +1,10 @@
 import type { FieldReader } from '../../http/field-reader.js';
 import { parseId } from '../../http/ids.js';
 import type { PmpRouter } from '../../http/server.js';
+import { f, inputSchema, NO_INPUT } from '../../http/input-schema.js';
 import { InvalidInputError, MissingFieldError } from '../../platform/errors.js';
 import type { ApplicationsService } from './applications.service.js';
-import type { Application, ApplicationDraft, TrustedCertificate } from './applications.types.js';
+import type { Application, TrustedCertificate } from './applications.types.js';
 
 const V1 = '/restapi/json/v1';
 const LIMITS = {
@@ -64,15 +65,14 @@ function readOperations(details: FieldReader): string[] {
   });
 }
 
-function readDraft(details: FieldReader): ApplicationDraft {
-  return {
-    name: details.requiredString('APPLICATIONNAME', LIMITS.name),
-    host: details.requiredString('HOSTNAME', LIMITS.host),
-    resourceType: details.requiredString('RESOURCETYPE', LIMITS.resourceType),
-    operations: readOperations(details),
-    inheritUser: details.requiredString('INHERITUSER', LIMITS.username),
-  };
-}
+/** An application as registered: every field required. */
+const DRAFT = inputSchema({
+  name: f.string('APPLICATIONNAME', { required: true, maxLength: LIMITS.name }),
+  host: f.string('HOSTNAME', { required: true, maxLength: LIMITS.host }),
+  resourceType: f.string('RESOURCETYPE', { required: true, maxLength: LIMITS.resourceType }),
+  operations: f.group(['OPERATIONS'], (input) => readOperations(input.details())),
+  inheritUser: f.string('INHERITUSER', { required: true, maxLength: LIMITS.username }),
+});
 
 /**
  * Native endpoints managing registered applications and their client certificates (issue 6,
@@ -94,6 +94,7 @@ export function registerApplicationRoutes(
     method: 'GET',
     url: `${V1}/applications`,
     operation: 'GET APPLICATIONS',
+    schema: NO_INPUT,
     async handle({ caller }) {
       const list = await applications.list({ caller });
       return {
@@ -108,8 +109,9 @@ export function registerApplicationRoutes(
     method: 'POST',
     url: `${V1}/applications`,
     operation: 'REGISTER APPLICATION',
-    async handle({ caller, input }) {
-      const app = await applications.register({ caller }, readDraft(input.details()));
+    schema: DRAFT,
+    async handle({ caller, fields }) {
+      const app = await applications.register({ caller }, fields);
       return {
         message: `Application ${app.name} registered successfully`,
         details: applicationAttributes(app),
@@ -121,6 +123,7 @@ export function registerApplicationRoutes(
     method: 'DELETE',
     url: `${V1}/applications/:applicationId`,
     operation: 'DELETE APPLICATION',
+    schema: NO_INPUT,
     async handle({ caller, params }) {
       const id = parseId(params.applicationId, 'application');
       const name = await applications.remove({ caller }, { id });
@@ -132,10 +135,12 @@ export function registerApplicationRoutes(
     method: 'POST',
     url: `${V1}/applications/:applicationId/certificates`,
     operation: 'IMPORT APPLICATION CERTIFICATE',
-    async handle({ caller, input, params }) {
+    schema: inputSchema({
+      pem: f.string('CERTIFICATE', { required: true, maxLength: LIMITS.certificate }),
+    }),
+    async handle({ caller, fields, params }) {
       const id = parseId(params.applicationId, 'application');
-      const pem = input.details().requiredString('CERTIFICATE', LIMITS.certificate);
-      const cert = await applications.importCertificate({ caller }, { id }, pem);
+      const cert = await applications.importCertificate({ caller }, { id }, fields.pem);
       return {
         message: `Certificate imported successfully for application ${cert.application.name}`,
         details: {
@@ -151,6 +156,7 @@ export function registerApplicationRoutes(
     method: 'DELETE',
     url: `${V1}/applications/:applicationId/certificates/:fingerprint`,
     operation: 'REVOKE APPLICATION CERTIFICATE',
+    schema: NO_INPUT,
     async handle({ caller, params }) {
       const id = parseId(params.applicationId, 'application');
       const cert = await applications.revokeCertificate({ caller }, { id }, params.fingerprint ?? '');
@@ -171,11 +177,15 @@ export function registerApplicationRoutes(
     method: 'GET',
     url: `${V1}/applications/:applicationId/toolkit`,
     operation: 'DOWNLOAD APPLICATION TOOLKIT',
-    async handle({ caller, input, params }) {
+    schema: inputSchema({ serverUrl: f.value('SERVERURL', LIMITS.serverUrl, { required: true }) }),
+    async handle({ caller, fields, params }) {
       const id = parseId(params.applicationId, 'application');
-      const serverUrl = input.value('SERVERURL', LIMITS.serverUrl);
-      if (!serverUrl) throw new MissingFieldError('SERVERURL');
-      const archive = await applications.toolkitArchive({ caller }, { id }, serverUrl, serverCertificatePem);
+      const archive = await applications.toolkitArchive(
+        { caller },
+        { id },
+        fields.serverUrl,
+        serverCertificatePem,
+      );
       return { file: { ...archive, contentType: 'application/zip' } };
     },
   });

@@ -2,6 +2,7 @@ import { InvalidInputError } from '../../platform/errors.js';
 import type { TimeFormatter } from '../../platform/time.js';
 import type { PmpInput } from '../../http/input.js';
 import type { PmpRouter } from '../../http/server.js';
+import { f, inputSchema } from '../../http/input-schema.js';
 import type { AuditService } from './audit.service.js';
 import type { AuditDuration, AuditRecord, AuditType } from './audit.types.js';
 
@@ -18,14 +19,16 @@ export function registerAuditRoutes(
     method: 'GET',
     url: '/restapi/json/v1/audit',
     operation: 'GET_AUDIT',
-    async handle({ caller, input }) {
-      const query = {
-        auditType: pick(input, 'AUDITTYPE', AUDIT_TYPES) ?? 'Resource',
-        duration: pick(input, 'DURATION', DURATIONS) ?? 'ALL',
-        startIndex: positiveInt(input, 'STARTINDEX', 1, Number.MAX_SAFE_INTEGER),
-        limit: positiveInt(input, 'LIMIT', 100, MAX_LIMIT),
-      };
-      const { total, records } = await deps.audit.list(caller.principal, query);
+    schema: inputSchema({
+      auditType: f.group(['AUDITTYPE'], (input) => pick(input, 'AUDITTYPE', AUDIT_TYPES) ?? 'Resource'),
+      duration: f.group(['DURATION'], (input) => pick(input, 'DURATION', DURATIONS) ?? 'ALL'),
+      startIndex: f.group(['STARTINDEX'], (input) =>
+        positiveInt(input, 'STARTINDEX', 1, Number.MAX_SAFE_INTEGER),
+      ),
+      limit: f.group(['LIMIT'], (input) => positiveInt(input, 'LIMIT', 100, MAX_LIMIT)),
+    }),
+    async handle({ caller, fields }) {
+      const { total, records } = await deps.audit.list(caller.principal, fields);
       return {
         message: 'Audits fetched successfully.',
         details: records.map((r) => present(r, deps.time)),

@@ -51,12 +51,23 @@ export function readUserDraft(input: PmpInput): UserDraft {
   };
 }
 
-/** The USERNAME of endpoints 46, 47, 49, 50 and 84 (query parameter or INPUT_DATA). */
-export function readUsername(input: PmpInput): string {
-  const value = input.value('USERNAME', LIMITS.username);
-  if (value === undefined || value === '') throw new MissingFieldError('USERNAME');
-  return value;
-}
+/** Every field {@link readUserDraft} reads. */
+export const USER_DRAFT_FIELDS: readonly string[] = [
+  'USERNAME',
+  'ROLE',
+  'EMAIL',
+  'HOSTNAME',
+  'FIRSTNAME',
+  'LASTNAME',
+  'FULLNAME',
+  'POLICY',
+  'ISSUPERADMIN',
+  'PASSWORD',
+  'DEPARTMENT',
+  'LOCATION',
+  'ISAPIUSER',
+  'EXPIRYDATE',
+];
 
 function flag(input: PmpInput, name: string): boolean {
   const value = input.value(name, 10);

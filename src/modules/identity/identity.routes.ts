@@ -1,9 +1,14 @@
 import { parseId } from '../../http/ids.js';
 import type { PmpRouter } from '../../http/server.js';
+import { f, inputSchema, NO_INPUT } from '../../http/input-schema.js';
 import type { IdentityService } from './identity.service.js';
-import { readUserDraft, readUsername } from './identity.input.js';
+import { readUserDraft, USER_DRAFT_FIELDS } from './identity.input.js';
+import { LIMITS } from './identity.types.js';
 
 const V1 = '/restapi/json/v1';
+
+/** The USERNAME of endpoints 46, 47, 49, 50 and 84 (query parameter or INPUT_DATA). */
+const USERNAME_ONLY = inputSchema({ username: f.value('USERNAME', LIMITS.username, { required: true }) });
 
 /**
  * Endpoints 17, 23, 24, 46, 47, 49, 50, 84 and 92: users and API users. Operation names and
@@ -16,8 +21,9 @@ export function registerIdentityRoutes(router: PmpRouter, { identity }: { identi
     method: 'POST',
     url: `${V1}/user`,
     operation: 'CREATE_USER',
-    async handle({ caller, input }) {
-      const created = await identity.createUser(caller, readUserDraft(input));
+    schema: inputSchema({ draft: f.group(USER_DRAFT_FIELDS, readUserDraft) }),
+    async handle({ caller, fields }) {
+      const created = await identity.createUser(caller, fields.draft);
       if (created.authToken !== undefined) {
         return {
           message: 'SUCCESS',
@@ -33,6 +39,7 @@ export function registerIdentityRoutes(router: PmpRouter, { identity }: { identi
     method: 'DELETE',
     url: `${V1}/user/:userId`,
     operation: 'DELETE USER',
+    schema: NO_INPUT,
     async handle({ caller, params }) {
       const { username } = await identity.deleteUser(caller, { id: parseId(params.userId, 'user') });
       return { message: `User ${username} deleted Successfully` };
@@ -44,8 +51,9 @@ export function registerIdentityRoutes(router: PmpRouter, { identity }: { identi
     method: 'DELETE',
     url: `${V1}/user`,
     operation: 'DELETE USER',
-    async handle({ caller, input }) {
-      const { username } = await identity.deleteUser(caller, { name: readUsername(input) });
+    schema: USERNAME_ONLY,
+    async handle({ caller, fields: { username: name } }) {
+      const { username } = await identity.deleteUser(caller, { name });
       return { message: `User ${username} deleted successfully` };
     },
   });
@@ -55,8 +63,9 @@ export function registerIdentityRoutes(router: PmpRouter, { identity }: { identi
     method: 'GET',
     url: `${V1}/user/getUserId`,
     operation: 'get_USERID',
-    async handle({ caller, input }) {
-      const user = await identity.getUserId(caller, readUsername(input));
+    schema: USERNAME_ONLY,
+    async handle({ caller, fields: { username: name } }) {
+      const user = await identity.getUserId(caller, name);
       return {
         message: 'User Id for the specified username have been fetched successfully',
         details: { USERID: String(user.id) },
@@ -69,8 +78,9 @@ export function registerIdentityRoutes(router: PmpRouter, { identity }: { identi
     method: 'PUT',
     url: `${V1}/user/lock`,
     operation: 'LOCK USER',
-    async handle({ caller, input }) {
-      const { username } = await identity.setLocked(caller, readUsername(input), true);
+    schema: USERNAME_ONLY,
+    async handle({ caller, fields: { username: name } }) {
+      const { username } = await identity.setLocked(caller, name, true);
       return { message: `User account ${username} locked successfully.` };
     },
   });
@@ -80,8 +90,9 @@ export function registerIdentityRoutes(router: PmpRouter, { identity }: { identi
     method: 'PUT',
     url: `${V1}/user/unlock`,
     operation: 'UNLOCK USER',
-    async handle({ caller, input }) {
-      const { username } = await identity.setLocked(caller, readUsername(input), false);
+    schema: USERNAME_ONLY,
+    async handle({ caller, fields: { username: name } }) {
+      const { username } = await identity.setLocked(caller, name, false);
       return { message: `User account ${username} unlocked successfully. ` };
     },
   });
@@ -91,8 +102,9 @@ export function registerIdentityRoutes(router: PmpRouter, { identity }: { identi
     method: 'PUT',
     url: `${V1}/user/resetMFA`,
     operation: 'Reset MFA',
-    async handle({ caller, input }) {
-      await identity.resetMfa(caller, readUsername(input));
+    schema: USERNAME_ONLY,
+    async handle({ caller, fields: { username: name } }) {
+      await identity.resetMfa(caller, name);
       return { message: 'Two Factor Authentication reset successfully' };
     },
   });
@@ -102,6 +114,7 @@ export function registerIdentityRoutes(router: PmpRouter, { identity }: { identi
     method: 'PUT',
     url: `${V1}/user/regenerateAuthtoken`,
     operation: 'REGENERATE AUTHTOKEN',
+    schema: NO_INPUT,
     async handle({ caller }) {
       const { authToken } = await identity.regenerateToken(caller);
       return { message: 'Auth token regenerated successfully', details: { AUTHTOKEN: authToken } };

@@ -37,6 +37,13 @@ const NUMBER_ATTRIBUTES: readonly (readonly [string, keyof PolicyRules])[] = [
 
 const REUSE = 'REUSE OF OLD PASSWORDS';
 
+/** Every rule attribute a create or edit request may carry, by its wire name. */
+export const RULE_ATTRIBUTE_NAMES: readonly string[] = [
+  ...BOOLEAN_ATTRIBUTES.map(([name]) => name),
+  ...NUMBER_ATTRIBUTES.map(([name]) => name),
+  REUSE,
+];
+
 /** A whole number 0 or more; "-1", "2.5" and "ten" are refused naming the attribute. */
 function wholeNumber(details: FieldReader, field: string): number | undefined {
   const text = details.string(field, { maxLength: 40 });

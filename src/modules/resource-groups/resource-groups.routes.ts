@@ -2,6 +2,7 @@ import type { FieldReader } from '../../http/field-reader.js';
 import { parseId } from '../../http/ids.js';
 import type { PmpInput } from '../../http/input.js';
 import type { PmpRouter } from '../../http/server.js';
+import { f, inputSchema, NO_INPUT } from '../../http/input-schema.js';
 import { RESULT_CODES } from '../../platform/result-codes.js';
 import { InvalidInputError, MissingFieldError } from '../../platform/errors.js';
 import type { TimeFormatter } from '../../platform/time.js';
@@ -60,6 +61,25 @@ function readCriteria(details: FieldReader): { matchAll: boolean; criteria: Crit
   }
   return { matchAll: andor === 'and', criteria };
 }
+
+/** The fields of a dynamic group's criteria (`_N` is 1 to NoOfCriteria). */
+const CRITERIA_FIELDS = ['andor', 'NoOfCriteria', 'condition_N', 'operator_N', 'valuefield_N'];
+
+const NEW_GROUP_FIELDS = [
+  'GROUPNAME',
+  'critgroup',
+  'RESOURCEGROUPNAME',
+  'GROUPTYPE',
+  ...CRITERIA_FIELDS,
+  'DESCRIPTION',
+  'critdesc',
+  'PARENTGROUPID',
+  'POLICY',
+  'RuleCriteria',
+  'NoHelpDeskRetrieval',
+];
+
+const PATCH_FIELDS = ['DESCRIPTION', 'PARENTGROUPID', 'POLICY', 'NoHelpDeskRetrieval', ...CRITERIA_FIELDS];
 
 function readNewGroup(input: PmpInput): NewResourceGroup {
   const details = input.details();
@@ -136,8 +156,8 @@ export function registerResourceGroupRoutes(
     method: 'POST',
     url: `${V1}/resourcegroup`,
     operation: 'CREATE RESOURCE GROUP',
-    async handle({ caller, input }) {
-      const group = readNewGroup(input);
+    schema: inputSchema({ group: f.group(NEW_GROUP_FIELDS, readNewGroup) }),
+    async handle({ caller, fields: { group } }) {
       const id = await resourceGroups.create(caller, group);
       return {
         message: `Group ${group.name} has been added successfully.`,
@@ -150,12 +170,9 @@ export function registerResourceGroupRoutes(
     method: 'PUT',
     url: `${V1}/resourcegroup/:groupId`,
     operation: 'EDIT RESOURCE GROUP',
-    async handle({ caller, params, input }) {
-      const name = await resourceGroups.edit(
-        caller,
-        parseId(params.groupId, 'resource group'),
-        readPatch(input),
-      );
+    schema: inputSchema({ patch: f.group(PATCH_FIELDS, readPatch) }),
+    async handle({ caller, params, fields }) {
+      const name = await resourceGroups.edit(caller, parseId(params.groupId, 'resource group'), fields.patch);
       return { message: `Group ${name} has been modified successfully.` };
     },
   });
@@ -165,10 +182,9 @@ export function registerResourceGroupRoutes(
     method: 'DELETE',
     url: `${V1}/resourcegroup`,
     operation: 'DELETE RESOURCE GROUP',
-    async handle({ caller, input }) {
-      const raw = input.value('RESOURCEGROUPID', 40);
-      if (!raw) throw new MissingFieldError('RESOURCEGROUPID');
-      await resourceGroups.delete(caller, parseId(raw, 'resource group'));
+    schema: inputSchema({ raw: f.value('RESOURCEGROUPID', 40, { required: true }) }),
+    async handle({ caller, fields }) {
+      await resourceGroups.delete(caller, parseId(fields.raw, 'resource group'));
       return { message: 'Resource Group deleted successfully.' };
     },
   });
@@ -178,6 +194,7 @@ export function registerResourceGroupRoutes(
     method: 'GET',
     url: `${V1}/resourcegroup`,
     operation: 'GET RESOURCE GROUPS',
+    schema: NO_INPUT,
     async handle({ caller }) {
       const groups = await resourceGroups.list(caller);
       return {
@@ -203,10 +220,9 @@ export function registerResourceGroupRoutes(
     method: 'GET',
     url: `${V1}/resourcegroup/getResourceGroupId`,
     operation: 'GET RESOURCE GROUP ID',
-    async handle({ caller, input }) {
-      const name = input.value('RESOURCEGROUPNAME', LIMITS.name);
-      if (!name) throw new MissingFieldError('RESOURCEGROUPNAME');
-      const id = await resourceGroups.idByName(caller, name);
+    schema: inputSchema({ name: f.value('RESOURCEGROUPNAME', LIMITS.name, { required: true }) }),
+    async handle({ caller, fields }) {
+      const id = await resourceGroups.idByName(caller, fields.name);
       return {
         message: 'Resource Group Id for the specified Resource Group name have been fetched successfully.',
         details: { RESOURCEGROUPID: String(id) },
@@ -223,11 +239,11 @@ export function registerResourceGroupRoutes(
       method: 'POST',
       url: `${V1}/resourcegroup/:groupId/${path}`,
       operation,
-      async handle({ caller, params, input }) {
+      schema: inputSchema({
+        ids: f.idList('RESOURCEIDS', 'resource', { required: true, maxItems: LIMITS.bulkIds }),
+      }),
+      async handle({ caller, params, fields: { ids } }) {
         const groupId = parseId(params.groupId, 'resource group');
-        const ids = input
-          .details()
-          .idList('RESOURCEIDS', 'resource', { required: true, maxItems: LIMITS.bulkIds });
         const outcomes = await resourceGroups.changeMembers(caller, groupId, ids, add);
         const details = perItem(outcomes);
         if (outcomes.some((o) => o.ok)) {
@@ -255,6 +271,7 @@ export function registerResourceGroupRoutes(
     method: 'GET',
     url: `${V1}/resources/:resourceId/associatedGroups`,
     operation: 'GET ASSOCIATED GROUPS',
+    schema: NO_INPUT,
     async handle({ caller, params }) {
       const groups = await resourceGroups.groupsOfResource(caller, parseId(params.resourceId, 'resource'));
       return {
@@ -270,32 +287,44 @@ export function registerResourceGroupRoutes(
     url: `${V1}/resourcegroup/share`,
     operation: 'SHARE_RESOURCEGROUP(S)',
     operationKey: 'operationName',
-    async handle({ caller, input }) {
-      const details = input.details();
-      const groupIds = details.idList('resourceGroupIds', 'resource group', {
-        required: true,
-        maxItems: LIMITS.bulkIds,
-      });
-      const userIds = details.idList('userIds', 'user', { maxItems: LIMITS.bulkIds });
-      const userGroupIds = details.idList('userGroupIds', 'user group', { maxItems: LIMITS.bulkIds });
-      if (userIds.length === 0 && userGroupIds.length === 0)
-        throw new MissingFieldError('userIds or userGroupIds');
-      const accessText = details.string('accessType', { maxLength: 40 });
-      if (!accessText) throw new MissingFieldError('accessType');
-      const action = ACCESS.get(accessText.toLowerCase().replace(/[\s_]+/g, ''));
-      if (action === undefined)
-        throw new InvalidInputError(
-          `accessType must be one of view, modify, fullaccess, revoke; got "${accessText.slice(0, 40)}"`,
-        );
-      const grantees: Grantee[] = [
-        ...userIds.map((id) => ({ kind: 'user' as const, id })),
-        ...userGroupIds.map((id) => ({ kind: 'group' as const, id })),
-      ];
-      await resourceGroups.share(caller, { groupIds, grantees, action });
+    schema: inputSchema({
+      share: f.group(['resourceGroupIds', 'userIds', 'userGroupIds', 'accessType'], readGroupShare),
+    }),
+    async handle({ caller, fields }) {
+      await resourceGroups.share(caller, fields.share);
       return {
-        message: `${action === 'revoke' ? 'Revoke' : 'Share'} action triggered. Refer Audit for more details.`,
+        message: `${fields.share.action === 'revoke' ? 'Revoke' : 'Share'} action triggered. Refer Audit for more details.`,
         statusCode: RESULT_CODES.shareTriggered.code,
       };
     },
   });
+}
+
+/** Endpoints 60 and 61: which groups, to whom, and the access given or revoked. */
+function readGroupShare(input: PmpInput): {
+  groupIds: number[];
+  grantees: Grantee[];
+  action: SharePermission | 'revoke';
+} {
+  const details = input.details();
+  const groupIds = details.idList('resourceGroupIds', 'resource group', {
+    required: true,
+    maxItems: LIMITS.bulkIds,
+  });
+  const userIds = details.idList('userIds', 'user', { maxItems: LIMITS.bulkIds });
+  const userGroupIds = details.idList('userGroupIds', 'user group', { maxItems: LIMITS.bulkIds });
+  if (userIds.length === 0 && userGroupIds.length === 0)
+    throw new MissingFieldError('userIds or userGroupIds');
+  const accessText = details.string('accessType', { maxLength: 40 });
+  if (!accessText) throw new MissingFieldError('accessType');
+  const action = ACCESS.get(accessText.toLowerCase().replace(/[\s_]+/g, ''));
+  if (action === undefined)
+    throw new InvalidInputError(
+      `accessType must be one of view, modify, fullaccess, revoke; got "${accessText.slice(0, 40)}"`,
+    );
+  const grantees: Grantee[] = [
+    ...userIds.map((id) => ({ kind: 'user' as const, id })),
+    ...userGroupIds.map((id) => ({ kind: 'group' as const, id })),
+  ];
+  return { groupIds, grantees, action };
 }

@@ -1,6 +1,7 @@
 import { parseId } from '../../http/ids.js';
 import type { PmpInput } from '../../http/input.js';
 import type { PmpRouter } from '../../http/server.js';
+import { f, inputSchema } from '../../http/input-schema.js';
 import { InvalidInputError, MissingFieldError } from '../../platform/errors.js';
 import type { SharingService } from './sharing.service.js';
 import { ACCESS_TYPES, type Grantee, type ShareAction, type ShareTarget } from './sharing.types.js';
@@ -35,9 +36,10 @@ export function registerSharingRoutes(router: PmpRouter, { sharing }: { sharing:
       method: 'PUT',
       url: route.url,
       operation: route.operation,
-      async handle({ caller, params, input }) {
+      schema: inputSchema({ share: f.group(['ACCESSTYPE', 'USERID', 'USERGROUPID'], readShare) }),
+      async handle({ caller, params, fields }) {
         const [resourceId, accountId] = route.ids(params);
-        const { action, grantee } = readShare(input);
+        const { action, grantee } = fields.share;
         const { target } = await sharing.share(caller, { resourceId, accountId, grantee, action });
         return { message: shareMessage(action, grantee, target) };
       },

@@ -1,4 +1,5 @@
 import type { PmpRouter } from '../../http/server.js';
+import { f, inputSchema, NO_INPUT } from '../../http/input-schema.js';
 import { InvalidInputError } from '../../platform/errors.js';
 import type { TimeFormatter } from '../../platform/time.js';
 import type { AgentKeyService } from './agent-key.service.js';
@@ -30,10 +31,13 @@ export function registerSystemRoutes(
     method: 'POST',
     url: `${V1}/agents/agentkey`,
     operation: 'Fetch Agent Key',
-    async handle({ caller, input }) {
-      const details = input.details();
-      const generate = details.boolean('generateAgentKey') ?? false;
-      const hours = validityHours(details.raw('validityPeriod'));
+    schema: inputSchema({
+      generate: f.boolean('generateAgentKey'),
+      hours: f.group(['validityPeriod'], (input) => validityHours(input.details().raw('validityPeriod'))),
+    }),
+    async handle({ caller, fields }) {
+      const generate = fields.generate ?? false;
+      const { hours } = fields;
       if (!generate) {
         if (hours !== undefined) {
           throw new InvalidInputError('validityPeriod is read only together with "generateAgentKey":"true"');
@@ -73,6 +77,7 @@ export function registerSystemRoutes(
     method: 'GET',
     url: `${V1}/server/getHighAvailabilityStatus`,
     operation: 'Get HA Status',
+    schema: NO_INPUT,
     async handle({ caller }) {
       return { message: 'HA Status fetched successfully', details: haDetails(await cluster.report(caller)) };
     },

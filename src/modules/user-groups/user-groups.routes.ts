@@ -1,6 +1,6 @@
 import type { PmpRouter } from '../../http/server.js';
 import { SUCCESS_CODE } from '../../http/envelope.js';
-import { MissingFieldError } from '../../platform/errors.js';
+import { f, inputSchema } from '../../http/input-schema.js';
 import { RESULT_CODES } from '../../platform/result-codes.js';
 import type { UserGroupsService } from './user-groups.service.js';
 import { GROUP_LIMITS } from './user-groups.types.js';
@@ -20,10 +20,13 @@ export function registerUserGroupRoutes(
     method: 'POST',
     url: `${V1}/userGroup`,
     operation: 'CREATE_USERGROUP',
-    async handle({ caller, input }) {
-      const name = input.value('USERGROUPNAME', GROUP_LIMITS.name);
-      if (!name) throw new MissingFieldError('USERGROUPNAME');
-      const description = input.value('DESCRIPTION', GROUP_LIMITS.description) || null;
+    schema: inputSchema({
+      name: f.value('USERGROUPNAME', GROUP_LIMITS.name, { required: true }),
+      description: f.value('DESCRIPTION', GROUP_LIMITS.description),
+    }),
+    async handle({ caller, fields }) {
+      const { name } = fields;
+      const description = fields.description ?? null;
       const id = await userGroups.create(caller, { name, description });
       return { message: `User group ${name} created successfully`, details: { USERGROUPID: String(id) } };
     },
@@ -34,12 +37,11 @@ export function registerUserGroupRoutes(
     method: 'DELETE',
     url: `${V1}/userGroup`,
     operation: 'DELETE_USERGROUP',
-    async handle({ caller, input }) {
-      const ids = input.details().idList('userGroupIds', 'user group', {
-        required: true,
-        maxItems: GROUP_LIMITS.bulkIds,
-      });
-      const outcomes = await userGroups.delete(caller, ids);
+    schema: inputSchema({
+      ids: f.idList('userGroupIds', 'user group', { required: true, maxItems: GROUP_LIMITS.bulkIds }),
+    }),
+    async handle({ caller, fields }) {
+      const outcomes = await userGroups.delete(caller, fields.ids);
       const details: Record<string, unknown> = {};
       for (const o of outcomes) {
         details[String(o.groupId)] = {
@@ -65,12 +67,12 @@ export function registerUserGroupRoutes(
     method: 'POST',
     url: `${V1}/user/addUserToUserGroup`,
     operation: 'ADD USER TO USERGROUP',
-    async handle({ caller, input }) {
-      const username = input.value('USERNAME', GROUP_LIMITS.name);
-      if (!username) throw new MissingFieldError('USERNAME');
-      const groupName = input.value('USERGROUPNAME', GROUP_LIMITS.name);
-      if (!groupName) throw new MissingFieldError('USERGROUPNAME');
-      const { user, group } = await userGroups.addUser(caller, username, groupName);
+    schema: inputSchema({
+      username: f.value('USERNAME', GROUP_LIMITS.name, { required: true }),
+      groupName: f.value('USERGROUPNAME', GROUP_LIMITS.name, { required: true }),
+    }),
+    async handle({ caller, fields }) {
+      const { user, group } = await userGroups.addUser(caller, fields.username, fields.groupName);
       return { message: `User ${user} added to User Group ${group} successfully` };
     },
   });
@@ -80,14 +82,12 @@ export function registerUserGroupRoutes(
     method: 'POST',
     url: `${V1}/user/removeUserFromUserGroup`,
     operation: 'REMOVE USER FROM USER_GROUP',
-    async handle({ caller, input }) {
-      const details = input.details();
-      const userIds = details.idList('USERIDS', 'user', { required: true, maxItems: GROUP_LIMITS.bulkIds });
-      const groupIds = details.idList('USERGROUPIDS', 'user group', {
-        required: true,
-        maxItems: GROUP_LIMITS.bulkIds,
-      });
-      const outcomes = await userGroups.removeUsers(caller, userIds, groupIds);
+    schema: inputSchema({
+      userIds: f.idList('USERIDS', 'user', { required: true, maxItems: GROUP_LIMITS.bulkIds }),
+      groupIds: f.idList('USERGROUPIDS', 'user group', { required: true, maxItems: GROUP_LIMITS.bulkIds }),
+    }),
+    async handle({ caller, fields }) {
+      const outcomes = await userGroups.removeUsers(caller, fields.userIds, fields.groupIds);
       const result = outcomes.map((o) => ({
         USERID: String(o.userId),
         message: o.message,
@@ -110,10 +110,9 @@ export function registerUserGroupRoutes(
     method: 'GET',
     url: `${V1}/user/getUserGroupId`,
     operation: 'GET_USERGROUPID',
-    async handle({ caller, input }) {
-      const name = input.value('USERGROUPNAME', GROUP_LIMITS.name);
-      if (!name) throw new MissingFieldError('USERGROUPNAME');
-      const id = await userGroups.idByName(caller, name);
+    schema: inputSchema({ name: f.value('USERGROUPNAME', GROUP_LIMITS.name, { required: true }) }),
+    async handle({ caller, fields }) {
+      const id = await userGroups.idByName(caller, fields.name);
       return {
         message: 'Usergroup Id for the specified usergroup name have been fetched successfully. ',
         details: { USERGROUPID: String(id) },

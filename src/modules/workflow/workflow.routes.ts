@@ -1,5 +1,5 @@
 import { parseId } from '../../http/ids.js';
-import type { PmpInput } from '../../http/input.js';
+import { f, inputSchema, NO_INPUT } from '../../http/input-schema.js';
 import type { PmpRouter } from '../../http/server.js';
 import { MissingFieldError } from '../../platform/errors.js';
 import type { TimeFormatter } from '../../platform/time.js';
@@ -15,17 +15,18 @@ export function registerWorkflowRoutes(
   router: PmpRouter,
   { workflow, time }: { workflow: WorkflowService; time: TimeFormatter },
 ): void {
-  const reasonOf = (input: PmpInput) => input.value('REASON', REASON_LIMIT) || null;
+  const reason = f.value('REASON', REASON_LIMIT);
 
   // 10
   router.add({
     method: 'POST',
     url: `${V1}/accounts/:accountId/requestpassword`,
     operation: 'REQUEST_PASSWORD',
-    async handle({ caller, params, input }) {
+    schema: inputSchema({ reason, ticketId: f.value('TICKETID', TICKET_LIMIT) }),
+    async handle({ caller, params, fields }) {
       const { status } = await workflow.request(caller, parseId(params.accountId, 'account'), {
-        reason: reasonOf(input),
-        ticketId: input.value('TICKETID', TICKET_LIMIT) || null,
+        reason: fields.reason ?? null,
+        ticketId: fields.ticketId ?? null,
       });
       return {
         message: 'Request to view password have been raised successfully',
@@ -39,6 +40,7 @@ export function registerWorkflowRoutes(
     method: 'GET',
     url: `${V1}/accounts/passwordaccessrequests`,
     operation: 'GET_PASSWORDREQUEST',
+    schema: NO_INPUT,
     async handle({ caller }) {
       const requests = await workflow.waitingFor(caller);
       return {
@@ -59,6 +61,7 @@ export function registerWorkflowRoutes(
       method: 'POST',
       url: `${V1}/accounts/:accountId/requester/:requesterId/${verb}`,
       operation,
+      schema: NO_INPUT,
       async handle({ caller, params }) {
         await workflow.decide(
           caller,
@@ -76,6 +79,7 @@ export function registerWorkflowRoutes(
     method: 'POST',
     url: `${V1}/accounts/:accountId/requester/:requesterId/checkin`,
     operation: 'ADMIN_REQUEST_CHECKIN',
+    schema: NO_INPUT,
     async handle({ caller, params }) {
       await workflow.checkin(
         caller,
@@ -91,8 +95,9 @@ export function registerWorkflowRoutes(
     method: 'POST',
     url: `${V1}/accounts/:accountId/checkout`,
     operation: 'REQUEST_CHECKOUT',
-    async handle({ caller, params, input }) {
-      await workflow.checkout(caller, parseId(params.accountId, 'account'), reasonOf(input));
+    schema: inputSchema({ reason }),
+    async handle({ caller, params, fields }) {
+      await workflow.checkout(caller, parseId(params.accountId, 'account'), fields.reason ?? null);
       return {
         message: 'Password have been checked out successfully',
         details: { STATUS: '***** [checkIn]' },
@@ -105,6 +110,7 @@ export function registerWorkflowRoutes(
     method: 'GET',
     url: `${V1}/accounts/:accountId/approvers`,
     operation: 'GET_ACCOUNT_APPROVERS',
+    schema: NO_INPUT,
     async handle({ caller, params }) {
       const { account, approvers } = await workflow.approvers(caller, parseId(params.accountId, 'account'));
       return {
@@ -121,10 +127,20 @@ export function registerWorkflowRoutes(
     method: 'PUT',
     url: `${V1}/accounts/:accountId/approvers`,
     operation: 'SET_ACCOUNT_APPROVERS',
-    async handle({ caller, params, input }) {
-      const userIds = input.details().idList('USERIDS', 'user', { maxItems: 100 });
-      if (!input.details().has('USERIDS')) throw new MissingFieldError('USERIDS');
-      const names = await workflow.nameApprovers(caller, parseId(params.accountId, 'account'), userIds);
+    schema: inputSchema({
+      // Present but empty ([]) removes every approver; absent is refused.
+      userIds: f.group(['USERIDS'], (input) => {
+        const userIds = input.details().idList('USERIDS', 'user', { maxItems: 100 });
+        if (!input.details().has('USERIDS')) throw new MissingFieldError('USERIDS');
+        return userIds;
+      }),
+    }),
+    async handle({ caller, params, fields }) {
+      const names = await workflow.nameApprovers(
+        caller,
+        parseId(params.accountId, 'account'),
+        fields.userIds,
+      );
       return {
         message:
           names.length > 0
