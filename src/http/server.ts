@@ -66,10 +66,7 @@ export interface HttpServerOptions {
 export interface PmpRequestContext<T = unknown> {
   readonly caller: Caller;
   readonly input: PmpInput;
-  /**
-   * The route's input, validated against its schema before the handler runs (ADR 023);
-   * undefined on a route that declares none yet.
-   */
+  /** The route's input, validated against its schema before the handler runs (ADR 023). */
   readonly fields: T;
   /** Path parameters, percent-decoded. */
   readonly params: Readonly<Record<string, string>>;
@@ -113,9 +110,10 @@ export interface PmpRouteSpec<T = unknown> {
   readonly a2aOperation?: string | readonly string[] | ((input: PmpInput) => string | undefined);
   /**
    * Every field the endpoint reads, by name and type (ADR 023): validated as a whole after
-   * authentication, before the handler, which gets the result as `fields`.
+   * authentication, before the handler, which gets the result as `fields`. `NO_INPUT` when it
+   * reads none.
    */
-  readonly schema?: InputSchema<T>;
+  readonly schema: InputSchema<T>;
   handle(context: PmpRequestContext<T>): Promise<PmpResponse>;
 }
 
@@ -128,8 +126,8 @@ export interface PmpRouteInfo {
   readonly method: HttpMethod;
   readonly url: string;
   readonly operation: string;
-  /** The names the route's input schema reads; undefined while the route declares no schema. */
-  readonly inputFields: readonly string[] | undefined;
+  /** The names the route's input schema reads (ADR 023). */
+  readonly inputFields: readonly string[];
 }
 
 declare module 'fastify' {
@@ -318,7 +316,7 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
         method: spec.method,
         url: spec.url,
         operation: spec.operation,
-        inputFields: spec.schema?.names,
+        inputFields: spec.schema.names,
       });
       app.route({
         method: spec.method,
@@ -360,7 +358,7 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
           const params = request.params as Record<string, string>;
           for (const [name, value] of Object.entries(params)) rejectNul(value, `the ${name} in the path`);
           // The whole input, by the route's schema, before the handler (ADR 023).
-          const fields = spec.schema ? spec.schema.parse(input) : (undefined as never);
+          const fields = spec.schema.parse(input);
           const response = await spec.handle({
             caller,
             input,

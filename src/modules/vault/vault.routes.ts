@@ -1,6 +1,7 @@
 import { parseId } from '../../http/ids.js';
 import type { PmpRouter } from '../../http/server.js';
 import type { PmpInput } from '../../http/input.js';
+import { f, inputSchema, NO_INPUT } from '../../http/input-schema.js';
 import { InvalidInputError } from '../../platform/errors.js';
 import type { TimeFormatter } from '../../platform/time.js';
 import { resourceTypesContaining, type ResourceTypeDefinition } from './resource-types.js';
@@ -50,6 +51,37 @@ function a2aResetOperation(input: PmpInput): string | undefined {
   }
 }
 
+/** The reason and ticket a release of secret material may require (ADR 018). */
+const JUSTIFICATION = f.group(['REASON', 'TICKETID'], readJustification);
+const JUSTIFIED = inputSchema({ justification: JUSTIFICATION });
+
+const RESOURCE_FIELDS = [
+  'RESOURCENAME',
+  'RESOURCETYPE',
+  'DNSNAME',
+  'RESOURCEDESCRIPTION',
+  'DESCRIPTION',
+  'DEPARTMENT',
+  'LOCATION',
+  'RESOURCEURL',
+  'RESOURCEPASSWORDPOLICY',
+  'RESOURCECUSTOMFIELD',
+];
+const ACCOUNT_FIELDS = [
+  'ACCOUNTNAME',
+  'PASSWORD',
+  'ACCOUNTPASSWORDPOLICY',
+  'ACCOUNTDESCRIPTION',
+  'NOTES',
+  'ACCOUNTCUSTOMFIELD',
+  'ACCOUNT_RESOURCE_GROUP_IDS',
+  'TOTP_SECRET',
+  'TOTP_ALGORITHM',
+  'TOTP_DIGITS',
+  'TOTP_VALIDITY',
+  ...Object.keys(ACCOUNT_FLAGS),
+];
+
 export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRouteDeps): void {
   const ids = (params: Readonly<Record<string, string>>) => ({
     resourceId: parseId(params.resourceId, 'resource'),
@@ -61,8 +93,11 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'GET',
     url: `${V1}/resources`,
     operation: 'GET RESOURCES',
-    async handle({ caller, input }) {
-      const resources = await vault.listResources(caller, readResourceSearch(input));
+    schema: inputSchema({
+      search: f.group(['SEARCHVALUE', 'SEARCHCOLUMN', 'SEARCHTYPE'], readResourceSearch),
+    }),
+    async handle({ caller, fields }) {
+      const resources = await vault.listResources(caller, fields.search);
       return {
         message: 'Resources fetched successfully',
         details: resources.map((r) => ({
@@ -85,6 +120,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     operation: 'GET RESOURCE ACCOUNTLIST',
     // PMP_API CREATE reads the resource's password policy to generate a conforming password.
     a2aOperation: ['RETRIEVE', 'CREATE'],
+    schema: NO_INPUT,
     async handle({ caller, params }) {
       const { resource, accounts } = await vault.getResource(caller, ids(params).resourceId);
       return {
@@ -110,6 +146,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'GET',
     url: `${V1}/resources/:resourceId/accounts/:accountId`,
     operation: 'GET RESOURCE ACCOUNT DETAILS',
+    schema: NO_INPUT,
     async handle({ caller, params }) {
       const { resourceId, accountId } = ids(params);
       const { account } = await vault.getAccount(caller, resourceId, accountId);
@@ -123,9 +160,10 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     url: `${V1}/resources/:resourceId/accounts/:accountId/password`,
     operation: 'GET PASSWORD',
     a2aOperation: 'RETRIEVE',
-    async handle({ caller, params, input }) {
+    schema: JUSTIFIED,
+    async handle({ caller, params, fields }) {
       const { resourceId, accountId } = ids(params);
-      const password = await vault.retrievePassword(caller, resourceId, accountId, readJustification(input));
+      const password = await vault.retrievePassword(caller, resourceId, accountId, fields.justification);
       return { message: 'Password fetched successfully', details: { PASSWORD: password.reveal() } };
     },
   });
@@ -136,18 +174,21 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     url: `${V1}/resources/:resourceId/accounts/:accountId/password`,
     operation: 'CHANGE PASSWORD',
     a2aOperation: a2aResetOperation,
-    async handle({ caller, params, input }) {
+    schema: inputSchema({
+      newPassword: f.secret('NEWPASSWORD', { required: true, maxLength: LIMITS.password }),
+      resetType: f.choice('RESETTYPE', ['LOCAL', 'REMOTE'] as const),
+      justification: JUSTIFICATION,
+    }),
+    async handle({ caller, params, fields }) {
       const { resourceId, accountId } = ids(params);
-      const details = input.details();
-      const newPassword = details.secret('NEWPASSWORD', { required: true, maxLength: LIMITS.password })!;
-      const resetType: ResetType = details.choice('RESETTYPE', ['LOCAL', 'REMOTE'] as const) ?? 'LOCAL';
+      const resetType: ResetType = fields.resetType ?? 'LOCAL';
       await vault.changePassword(
         caller,
         resourceId,
         accountId,
-        newPassword,
+        fields.newPassword,
         resetType,
-        readJustification(input),
+        fields.justification,
       );
       return { message: 'Password changed successfully' };
     },
@@ -158,9 +199,10 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'GET',
     url: `${V1}/resources/:resourceId/accounts/:accountId/passwordhistory`,
     operation: 'GET PASSWORD HISTORY',
-    async handle({ caller, params, input }) {
+    schema: JUSTIFIED,
+    async handle({ caller, params, fields }) {
       const { resourceId, accountId } = ids(params);
-      const history = await vault.passwordHistory(caller, resourceId, accountId, readJustification(input));
+      const history = await vault.passwordHistory(caller, resourceId, accountId, fields.justification);
       return {
         message: 'Password history fetched successfully',
         details: history.map((h) => ({
@@ -178,8 +220,14 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     url: `${V1}/resources`,
     operation: 'CREATE RESOURCE',
     a2aOperation: 'CREATE',
-    async handle({ caller, input }) {
-      const { resource, account, ownerName, groupName } = readCreateResource(input);
+    schema: inputSchema({
+      created: f.group(
+        [...RESOURCE_FIELDS, ...ACCOUNT_FIELDS, 'OWNERNAME', 'RESOURCEGROUPNAME'],
+        readCreateResource,
+      ),
+    }),
+    async handle({ caller, fields }) {
+      const { resource, account, ownerName, groupName } = fields.created;
       const created = await vault.createResource(caller, resource, account, ownerName, groupName);
       return {
         message: `Resource ${resource.name} has been added successfully`,
@@ -200,10 +248,16 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     url: `${V1}/resources/getResourceIdAccountId`,
     operation: idsByName.operation,
     a2aOperation: idsByName.a2aOperation,
-    async handle({ caller, input }) {
-      const resourceName = requiredName(input.value('RESOURCENAME', LIMITS.name), 'RESOURCENAME');
-      const accountName = requiredName(input.value('ACCOUNTNAME', LIMITS.name), 'ACCOUNTNAME');
-      const found = await vault.accountIdsByName(caller, [resourceName], [accountName]);
+    schema: inputSchema({
+      resourceName: f.group(['RESOURCENAME'], (input) =>
+        requiredName(input.value('RESOURCENAME', LIMITS.name), 'RESOURCENAME'),
+      ),
+      accountName: f.group(['ACCOUNTNAME'], (input) =>
+        requiredName(input.value('ACCOUNTNAME', LIMITS.name), 'ACCOUNTNAME'),
+      ),
+    }),
+    async handle({ caller, fields }) {
+      const found = await vault.accountIdsByName(caller, [fields.resourceName], [fields.accountName]);
       return {
         message: idsByName.message,
         details: { RESOURCEID: String(found.resourceId), ACCOUNTID: String(found.accountId) },
@@ -215,6 +269,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     url: `${V1}/resources/resourcename/:resourceName/accounts/accountname/:accountName`,
     operation: idsByName.operation,
     a2aOperation: idsByName.a2aOperation,
+    schema: NO_INPUT,
     async handle({ caller, params, rawParams }) {
       const found = await vault.accountIdsByName(
         caller,
@@ -235,6 +290,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     operation: 'GET_RESOURCEID',
     // PMP_API CREATE looks the resource up to add an account to it.
     a2aOperation: ['RETRIEVE', 'CREATE'],
+    schema: NO_INPUT,
     async handle({ caller, params, rawParams }) {
       const resourceId = await vault.resourceIdByName(
         caller,
@@ -253,30 +309,22 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     url: `${V1}/resources/getResourceAccountDetails`,
     operation: 'GET RESOURCE ACCOUNT DETAILS',
     a2aOperation: 'RETRIEVE',
-    async handle({ caller, input }) {
+    schema: inputSchema({
+      target: f.group(['RESOURCEID', 'ACCOUNTID', 'RESOURCENAME', 'ACCOUNTNAME'], readTarget),
+      justification: JUSTIFICATION,
+    }),
+    async handle({ caller, fields: { target, justification } }) {
       let resourceId: number;
       let accountId: number;
-      const rawResourceId = input.value('RESOURCEID', 40);
-      const rawAccountId = input.value('ACCOUNTID', 40);
-      if (rawResourceId || rawAccountId) {
-        resourceId = parseId(rawResourceId ?? '', 'resource');
-        accountId = parseId(rawAccountId ?? '', 'account');
+      if (target.kind === 'ids') {
+        ({ resourceId, accountId } = target);
       } else {
-        const found = await vault.accountIdsByName(
-          caller,
-          [requiredName(input.value('RESOURCENAME', LIMITS.name), 'RESOURCEID or RESOURCENAME')],
-          [requiredName(input.value('ACCOUNTNAME', LIMITS.name), 'ACCOUNTID or ACCOUNTNAME')],
-        );
+        const found = await vault.accountIdsByName(caller, [target.resourceName], [target.accountName]);
         ({ resourceId, accountId } = found);
       }
       let retrieved: Awaited<ReturnType<VaultService['retrieveAccountWithPassword']>>;
       try {
-        retrieved = await vault.retrieveAccountWithPassword(
-          caller,
-          resourceId,
-          accountId,
-          readJustification(input),
-        );
+        retrieved = await vault.retrieveAccountWithPassword(caller, resourceId, accountId, justification);
       } catch (err) {
         // The shape the original answers when a reason is required and missing (compat.md):
         // PASSWORD_REASON in the account details string instead of PASSWORD. Nothing else is shown.
@@ -310,6 +358,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'DELETE',
     url: `${V1}/resources/:resourceId`,
     operation: 'DELETE RESOURCE',
+    schema: NO_INPUT,
     async handle({ caller, params }) {
       const name = await vault.deleteResource(caller, ids(params).resourceId);
       return { message: 'Resources deleted successfully.', details: { RESOURCENAME: name } };
@@ -321,8 +370,9 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'PUT',
     url: `${V1}/resources/:resourceId`,
     operation: 'EDIT RESOURCE',
-    async handle({ caller, params, input }) {
-      const name = await vault.editResource(caller, ids(params).resourceId, readResourcePatch(input));
+    schema: inputSchema({ patch: f.group(RESOURCE_FIELDS, readResourcePatch) }),
+    async handle({ caller, params, fields }) {
+      const name = await vault.editResource(caller, ids(params).resourceId, fields.patch);
       return { message: `Resource ${name} modified successfully.` };
     },
   });
@@ -332,6 +382,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'DELETE',
     url: `${V1}/resources/:resourceId/accounts/:accountId`,
     operation: 'DELETE ACCOUNT',
+    schema: NO_INPUT,
     async handle({ caller, params }) {
       const { resourceId, accountId } = ids(params);
       const name = await vault.deleteAccount(caller, resourceId, accountId);
@@ -344,14 +395,20 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'GET',
     url: `${V1}/resources/:resourceId/accounts/:accountId/downloadfile`,
     operation: 'DOWNLOAD FILE',
-    async handle({ caller, params, input }) {
+    schema: inputSchema({
+      customField: f.group(['ISCUSTOMFIELD'], (input) => {
+        if (input.details().boolean('ISCUSTOMFIELD')) {
+          throw new InvalidInputError(
+            'this vault stores files on the account itself, not in additional fields; omit ISCUSTOMFIELD',
+          );
+        }
+        return false;
+      }),
+      justification: JUSTIFICATION,
+    }),
+    async handle({ caller, params, fields }) {
       const { resourceId, accountId } = ids(params);
-      if (input.details().boolean('ISCUSTOMFIELD')) {
-        throw new InvalidInputError(
-          'this vault stores files on the account itself, not in additional fields; omit ISCUSTOMFIELD',
-        );
-      }
-      return { file: await vault.downloadFile(caller, resourceId, accountId, readJustification(input)) };
+      return { file: await vault.downloadFile(caller, resourceId, accountId, fields.justification) };
     },
   });
 
@@ -361,8 +418,11 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     url: `${V1}/resources/:resourceId/accounts`,
     operation: 'ADD ACCOUNTS',
     a2aOperation: 'CREATE',
-    async handle({ caller, params, input }) {
-      const outcomes = await vault.addAccounts(caller, ids(params).resourceId, readAccountList(input));
+    schema: inputSchema({
+      accounts: f.group(['ACCOUNTLIST', ...ACCOUNT_FIELDS.map((n) => `ACCOUNTLIST[].${n}`)], readAccountList),
+    }),
+    async handle({ caller, params, fields }) {
+      const outcomes = await vault.addAccounts(caller, ids(params).resourceId, fields.accounts);
       // Keyed by the names as sent: a Map (and Object.fromEntries, which defines properties), so
       // that an account named __proto__ is an entry like any other.
       const perAccount = new Map<string, unknown>();
@@ -403,9 +463,10 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'PUT',
     url: `${V1}/resources/:resourceId/accounts/:accountId`,
     operation: 'EDIT ACCOUNT',
-    async handle({ caller, params, input }) {
+    schema: inputSchema({ patch: f.group(ACCOUNT_FIELDS, readAccountPatch) }),
+    async handle({ caller, params, fields }) {
       const { resourceId, accountId } = ids(params);
-      const name = await vault.editAccount(caller, resourceId, accountId, readAccountPatch(input));
+      const name = await vault.editAccount(caller, resourceId, accountId, fields.patch);
       return { message: `Account ${name} modified successfully` };
     },
   });
@@ -415,9 +476,10 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'GET',
     url: `${V1}/accounts/:accountId/totp`,
     operation: 'FETCH_CURRENT_TOTP',
-    async handle({ caller, params, input }) {
+    schema: JUSTIFIED,
+    async handle({ caller, params, fields }) {
       const accountId = parseId(params.accountId, 'account');
-      const code = await vault.currentTotp(caller, accountId, readJustification(input));
+      const code = await vault.currentTotp(caller, accountId, fields.justification);
       return { message: 'TOTP has been successfully fetched.', details: { TOTP: code.reveal() } };
     },
   });
@@ -427,14 +489,18 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     method: 'GET',
     url: `${V1}/resources/resourcetypes`,
     operation: 'GET RESOURCE TYPES',
-    async handle({ input }) {
-      const raw = input.details().raw('RESOURCETYPE_CONTAINING');
-      const filters = (Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw]).map((v) => {
-        if (typeof v === 'object' && v !== null)
-          throw new InvalidInputError('RESOURCETYPE_CONTAINING must be a list of text');
-        return String(v);
-      });
-      const types = resourceTypesContaining(filters);
+    schema: inputSchema({
+      filters: f.group(['RESOURCETYPE_CONTAINING'], (input) => {
+        const raw = input.details().raw('RESOURCETYPE_CONTAINING');
+        return (Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw]).map((v) => {
+          if (typeof v === 'object' && v !== null)
+            throw new InvalidInputError('RESOURCETYPE_CONTAINING must be a list of text');
+          return String(v);
+        });
+      }),
+    }),
+    async handle({ fields }) {
+      const types = resourceTypesContaining(fields.filters);
       return {
         message: 'Resource Types fetched successfully',
         details: { RESOURCETYPES: types.map(presentResourceType) },
@@ -526,5 +592,27 @@ function presentResourceType(t: ResourceTypeDefinition) {
     ACCOUNT_ATTRIBUTES: t.accountAttributes,
     RESOURCETYPE: t.name,
     DEFAULTRESOURCETYPE: 'false',
+  };
+}
+
+/** getResourceAccountDetails: the account by its IDs, else by its names. */
+function readTarget(
+  input: PmpInput,
+):
+  | { kind: 'ids'; resourceId: number; accountId: number }
+  | { kind: 'names'; resourceName: string; accountName: string } {
+  const rawResourceId = input.value('RESOURCEID', 40);
+  const rawAccountId = input.value('ACCOUNTID', 40);
+  if (rawResourceId || rawAccountId) {
+    return {
+      kind: 'ids',
+      resourceId: parseId(rawResourceId ?? '', 'resource'),
+      accountId: parseId(rawAccountId ?? '', 'account'),
+    };
+  }
+  return {
+    kind: 'names',
+    resourceName: requiredName(input.value('RESOURCENAME', LIMITS.name), 'RESOURCEID or RESOURCENAME'),
+    accountName: requiredName(input.value('ACCOUNTNAME', LIMITS.name), 'ACCOUNTID or ACCOUNTNAME'),
   };
 }
