@@ -122,4 +122,78 @@ describe.each(dialects())('the release gate on the password history on %s', (dia
     // The owner is never asked for a checkout.
     expect(ok(await admin(`${account}/passwordhistory`)).details).toHaveLength(2);
   });
+
+  it('Password-type additional fields: masked for a NoHelpDeskRetrieval-only user, shown to the owner', async () => {
+    const created = ok(
+      await admin(`${V1}/resources`, {
+        method: 'POST',
+        input: details({
+          RESOURCENAME: 'helpdesk-fields',
+          RESOURCETYPE: 'Linux',
+          ACCOUNTNAME: 'root',
+          PASSWORD: 'Root-pw-1!',
+          RESOURCECUSTOMFIELD: [
+            { CUSTOMLABEL: 'Console PIN', CUSTOMVALUE: 'Pin-4711!', CUSTOMTYPE: 'Password' },
+          ],
+          ACCOUNTCUSTOMFIELD: [
+            { CUSTOMLABEL: 'Secondary Password', CUSTOMVALUE: 'Second-ary-9!', CUSTOMTYPE: 'Password' },
+            { CUSTOMLABEL: 'Site', CUSTOMVALUE: 'Berlin' },
+          ],
+        }),
+      }),
+    );
+    const rid = String(created.details.RESOURCEID);
+    const account = `${V1}/resources/${rid}/accounts/${String(created.details.ACCOUNTID)}`;
+    const nina = await createApiUser(server, 'nina', 'Password User');
+    const group = ok(
+      await admin(`${V1}/resourcegroup`, {
+        method: 'POST',
+        input: details({ GROUPNAME: 'Fields helpdesk', NoHelpDeskRetrieval: 'true' }),
+      }),
+    ).details.RESOURCEGROUPID;
+    ok(
+      await admin(`${V1}/resourcegroup/${group}/associateResources`, {
+        method: 'POST',
+        input: details({ RESOURCEIDS: [rid] }),
+      }),
+    );
+    ok(
+      await admin(`${V1}/resourcegroup/share`, {
+        method: 'PUT',
+        input: details({ resourceGroupIds: [group], userIds: [nina.id], accessType: 'fullaccess' }),
+      }),
+    );
+    type Field = { CUSTOMFIELDLABEL: string; CUSTOMFIELDVALUE: string };
+    const values = (fields: Field[] | undefined) =>
+      Object.fromEntries((fields ?? []).map((f) => [f.CUSTOMFIELDLABEL, f.CUSTOMFIELDVALUE]));
+
+    // Nina sees the account (endpoint 3) and the resource (endpoint 2), no secret field of them.
+    failed(await nina.call(`${account}/password`), /help desk retrieval/);
+    const seen = ok(await nina.call(account));
+    expect(values(seen.details['CUSTOM FIELD'])).toEqual({ 'Secondary Password': '*****', Site: 'Berlin' });
+    expect(JSON.stringify(seen)).not.toMatch(/Second-ary-9!|Pin-4711!/);
+    const resource = ok(await nina.call(`${V1}/resources/${rid}/accounts`));
+    expect(values(resource.details['CUSTOM FIELD'])).toEqual({ 'Console PIN': '*****' });
+    expect(JSON.stringify(resource)).not.toMatch(/Pin-4711!/);
+
+    // The owner reads them; each release is audited, Nina's views are not.
+    const own = ok(await admin(account));
+    expect(values(own.details['CUSTOM FIELD'])).toEqual({
+      'Secondary Password': 'Second-ary-9!',
+      Site: 'Berlin',
+    });
+    const ownResource = ok(await admin(`${V1}/resources/${rid}/accounts`));
+    expect(values(ownResource.details['CUSTOM FIELD'])).toEqual({ 'Console PIN': 'Pin-4711!' });
+    const audit = ok(await admin(`${V1}/audit?AUDITTYPE=Resource&STARTINDEX=1&LIMIT=1000&DURATION=ALL`))
+      .details as { OPERATIONTYPE: string; RESOURCENAME: string; USERNAME?: string; REASON?: string }[];
+    const fieldReleases = audit.filter(
+      (r) => r.OPERATIONTYPE === 'Password Custom Field Retrieved' && r.RESOURCENAME === 'helpdesk-fields',
+    );
+    expect(fieldReleases.map((r) => r.REASON).sort()).toEqual([
+      'Fields: Console PIN',
+      'Fields: Console PIN',
+      'Fields: Secondary Password',
+    ]);
+    expect(JSON.stringify(fieldReleases)).not.toMatch(/nina/);
+  });
 });

@@ -69,7 +69,9 @@ type CallerKind = (typeof CALLER_KINDS)[number];
 
 /**
  * R released · P refused (permission, application operation, NoHelpDeskRetrieval, checkout) ·
- * J refused for a missing reason or ticket · H hidden (answered like a missing account).
+ * J refused for a missing reason or ticket · H hidden (answered like a missing account) ·
+ * M masked: GET account details answers, its Password-type additional fields as "*****" (the gate
+ * refused them; endpoint 3 carries no reason or ticket, so those controls always mask).
  * One letter per control, in the order of CONTROLS:
  *                 none, reason, reason given, ticket, ticket given, checkout.
  */
@@ -80,6 +82,7 @@ const EXPECTED: Record<CallerKind, Record<ReleaseKind, string>> = {
     passwordHistory: 'RJRJRR',
     totp: 'RJRJRR',
     file: 'RJRJRR',
+    additionalFields: 'RMMMMR',
   },
   // Access scope "All passwords" sees everything but checks out like anyone (ADR 011).
   superAdmin: {
@@ -88,6 +91,7 @@ const EXPECTED: Record<CallerKind, Record<ReleaseKind, string>> = {
     passwordHistory: 'RJRJRP',
     totp: 'RJRJRP',
     file: 'RJRJRP',
+    additionalFields: 'RMMMMM',
   },
   adminNotOwner: {
     password: 'HHHHHH',
@@ -95,6 +99,7 @@ const EXPECTED: Record<CallerKind, Record<ReleaseKind, string>> = {
     passwordHistory: 'HHHHHH',
     totp: 'HHHHHH',
     file: 'HHHHHH',
+    additionalFields: 'HHHHHH',
   },
   // The history needs full access; the other kinds view access.
   viewShare: {
@@ -103,6 +108,7 @@ const EXPECTED: Record<CallerKind, Record<ReleaseKind, string>> = {
     passwordHistory: 'PPPPPP',
     totp: 'RJRJRP',
     file: 'RJRJRP',
+    additionalFields: 'RMMMMM',
   },
   modifyShare: {
     password: 'RJRJRP',
@@ -110,6 +116,7 @@ const EXPECTED: Record<CallerKind, Record<ReleaseKind, string>> = {
     passwordHistory: 'PPPPPP',
     totp: 'RJRJRP',
     file: 'RJRJRP',
+    additionalFields: 'RMMMMM',
   },
   fullShare: {
     password: 'RJRJRP',
@@ -117,6 +124,7 @@ const EXPECTED: Record<CallerKind, Record<ReleaseKind, string>> = {
     passwordHistory: 'RJRJRP',
     totp: 'RJRJRP',
     file: 'RJRJRP',
+    additionalFields: 'RMMMMM',
   },
   userGroupShare: {
     password: 'RJRJRP',
@@ -124,6 +132,7 @@ const EXPECTED: Record<CallerKind, Record<ReleaseKind, string>> = {
     passwordHistory: 'RJRJRP',
     totp: 'RJRJRP',
     file: 'RJRJRP',
+    additionalFields: 'RMMMMM',
   },
   resourceGroupShare: {
     password: 'RJRJRP',
@@ -131,6 +140,7 @@ const EXPECTED: Record<CallerKind, Record<ReleaseKind, string>> = {
     passwordHistory: 'RJRJRP',
     totp: 'RJRJRP',
     file: 'RJRJRP',
+    additionalFields: 'RMMMMM',
   },
   // Full access through a NoHelpDeskRetrieval group only: it is seen, nothing of it leaves, and
   // the refusal comes before the reason and ticket are asked for (issue 11, hole 5).
@@ -140,6 +150,7 @@ const EXPECTED: Record<CallerKind, Record<ReleaseKind, string>> = {
     passwordHistory: 'PPPPPP',
     totp: 'PPPPPP',
     file: 'PPPPPP',
+    additionalFields: 'MMMMMM',
   },
   unshared: {
     password: 'HHHHHH',
@@ -147,6 +158,7 @@ const EXPECTED: Record<CallerKind, Record<ReleaseKind, string>> = {
     passwordHistory: 'HHHHHH',
     totp: 'HHHHHH',
     file: 'HHHHHH',
+    additionalFields: 'HHHHHH',
   },
   // An application inheriting the full-share user: RETRIEVE releases the password only.
   a2aRetrieve: {
@@ -155,6 +167,7 @@ const EXPECTED: Record<CallerKind, Record<ReleaseKind, string>> = {
     passwordHistory: 'PPPPPP',
     totp: 'PPPPPP',
     file: 'PPPPPP',
+    additionalFields: 'RMMMMM',
   },
   a2aWithoutRetrieve: {
     password: 'PPPPPP',
@@ -162,6 +175,7 @@ const EXPECTED: Record<CallerKind, Record<ReleaseKind, string>> = {
     passwordHistory: 'PPPPPP',
     totp: 'PPPPPP',
     file: 'PPPPPP',
+    additionalFields: 'MMMMMM',
   },
 };
 
@@ -169,6 +183,10 @@ const FIRST_PASSWORD = 'Qz7#vK2m!xR9wL4p';
 const CURRENT_PASSWORD = 'Hj5%tN8c@yB3fD6s';
 const FILE_CONTENT = 'matrix file content';
 const TOTP_SEED = Buffer.from('12345678901234567890', 'ascii');
+const FIELD_PASSWORD = 'Fv8&pW3r#Lm6zQ1t';
+
+/** GET account details answered with the Password-type additional field masked. */
+class Masked extends Error {}
 
 describe.each(dialects())('the release matrix on %s', (dialect) => {
   let close: (() => Promise<void>) | undefined;
@@ -261,7 +279,9 @@ describe.each(dialects())('the release matrix on %s', (dialect) => {
           description: null,
           notes: null,
           flags: FLAGS[control],
-          customFields: [],
+          customFields: [
+            { label: 'Secondary Password', type: 'Password', value: new Secret(FIELD_PASSWORD) },
+          ],
           file: { fileName: 'a.txt', contentType: 'text/plain', content: Buffer.from(FILE_CONTENT) },
           totp: { secret: TOTP_SEED, algorithm: undefined, digits: undefined, period: undefined },
         },
@@ -354,6 +374,14 @@ describe.each(dialects())('the release matrix on %s', (dialect) => {
       const file = await services.vault.downloadFile(caller, resourceId, accountId, why);
       expect(file.content.toString()).toBe(FILE_CONTENT);
     },
+    // GET account details: no reason or ticket travels with it; a refusal masks the field.
+    async additionalFields(caller, { resourceId, accountId }) {
+      const { account } = await services.vault.getAccount(caller, resourceId, accountId);
+      const [field] = account.customFields;
+      expect(field?.label).toBe('Secondary Password');
+      if (field?.value === '*****') throw new Masked();
+      expect(field?.value).toBe(FIELD_PASSWORD);
+    },
   };
 
   async function outcome(run: () => Promise<void>): Promise<string> {
@@ -361,6 +389,7 @@ describe.each(dialects())('the release matrix on %s', (dialect) => {
       await run();
       return 'R';
     } catch (err) {
+      if (err instanceof Masked) return 'M';
       // By class name: the errors come from the built modules.
       const name = (err as Error).constructor.name;
       if (name === 'JustificationRequiredError') return 'J';

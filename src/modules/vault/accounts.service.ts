@@ -25,7 +25,7 @@ import type { Views } from './views.js';
 export function accountOperations(
   ctx: VaultContext,
   { applyCustomFields }: CustomFields,
-  { resourceView, accountView, auditRevealedFields }: Views,
+  { resourceView, accountView }: Views,
   { totpColumns, insertAccount }: AccountRecords,
 ) {
   const { db, audit, clock, groups, authorization, canonicalPolicy, transaction } = ctx;
@@ -44,9 +44,8 @@ export function accountOperations(
         accountId,
         'view',
       );
-      const account = await accountView(db, accountRow, resourceRow);
-      const resource = await resourceView(db, resourceRow);
-      await auditRevealedFields(caller, account.customFields, resource, account);
+      const account = await accountView(db, accountRow, resourceRow, caller);
+      const resource = await resourceView(db, resourceRow, caller);
       return { resource, account };
     },
 

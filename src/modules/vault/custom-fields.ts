@@ -1,5 +1,6 @@
 import type { Executor } from '../../platform/db/database.js';
 import { InvalidInputError } from '../../platform/errors.js';
+import type { Secret } from '../../platform/crypto/secret.js';
 import { sealedAt } from './sealing.js';
 import type { VaultContext } from './vault.context.js';
 import { vaultRepository as repo, type CustomFieldRow } from './vault.repository.js';
@@ -16,9 +17,21 @@ export type CustomFields = ReturnType<typeof createCustomFields>;
 
 /** Additional fields of resources and accounts; Password-type values are sealed at rest. */
 export function createCustomFields({ keyring, unseal }: Pick<VaultContext, 'keyring' | 'unseal'>) {
-  async function customFieldValues(executor: Executor, kind: 'resource' | 'account', ownerId: number) {
+  /**
+   * The additional fields as answers show them. Password-type values are never opened here:
+   * they come from the release gate (`released`, by field ID) or are masked (ADR 018).
+   */
+  async function customFieldValues(
+    executor: Executor,
+    kind: 'resource' | 'account',
+    ownerId: number,
+    released: () => Promise<ReadonlyMap<number, Secret> | undefined>,
+  ) {
     const rows = await repo.listCustomFields(executor, kind, ownerId);
-    return presentCustomFields(rows, storedCustomValue);
+    const secrets = rows.some((row) => row.value_sealed !== null) ? await released() : undefined;
+    return presentCustomFields(rows, (row) =>
+      row.value_sealed === null ? (row.value_text ?? '') : (secrets?.get(row.id)?.reveal() ?? MASKED),
+    );
   }
 
   /** Adds or updates additional fields by label (case-insensitive), keeping the others. */
@@ -78,8 +91,11 @@ export function createCustomFields({ keyring, unseal }: Pick<VaultContext, 'keyr
     );
   }
 
-  return { customFieldValues, applyCustomFields, storedCustomValue };
+  return { customFieldValues, applyCustomFields };
 }
+
+/** What a Password-type additional field shows when its release is refused. */
+export const MASKED = '*****';
 
 function presentCustomFields(
   rows: CustomFieldRow[],

@@ -20,6 +20,25 @@ describe('the release gate is the only way secret material leaves the vault', ()
     expect(opening).toEqual(['sealing.ts']);
   });
 
+  it('answers never open a sealed value: Password-type additional fields come from the gate or are masked', () => {
+    const views = read('views.ts');
+    expect(views).not.toMatch(/unseal|keyring/);
+    expect(views).toMatch(/gate\.release\(\s*caller,\s*'additionalFields'/);
+    expect(views).toMatch(/gate\.releaseResourceFields\(/);
+    // The vault's own openings (policy checks of a change, keeping a field's value on a change
+    // of its type) through the context's `unseal`; custom-fields.ts never opens one for an answer.
+    const vaultOpenings = sources.filter((f) => /\bunseal\(/.test(read(f))).sort();
+    expect(vaultOpenings).toEqual(['custom-fields.ts', 'passwords.service.ts']);
+    const fields = read('custom-fields.ts');
+    const presenting = fields.slice(
+      fields.indexOf('async function customFieldValues'),
+      fields.indexOf('async function applyCustomFields'),
+    );
+    expect(presenting).toMatch(/released\(\)/);
+    expect(presenting).not.toMatch(/unseal|storedCustomValue/);
+    expect(fields).toMatch(/return \{ customFieldValues, applyCustomFields \};/);
+  });
+
   it('every release kind has a rule naming its permission, A2A operation and audit operation', () => {
     for (const kind of RELEASE_KINDS) {
       const rule = RELEASE_RULES[kind];

@@ -16,6 +16,7 @@ import { vaultRepository as repo, type SecretLocation } from './vault.repository
 import {
   JustificationRequiredError,
   type AccessJustification,
+  LIMITS,
   type UploadedSecretFile,
 } from './vault.types.js';
 
@@ -24,7 +25,14 @@ import {
  * added here, with its rule and its material below, and nowhere else: the matrix test iterates
  * over this list, so a kind without its rows fails it.
  */
-export const RELEASE_KINDS = ['password', 'passwordHistory', 'accountDetails', 'totp', 'file'] as const;
+export const RELEASE_KINDS = [
+  'password',
+  'passwordHistory',
+  'accountDetails',
+  'totp',
+  'file',
+  'additionalFields',
+] as const;
 export type ReleaseKind = (typeof RELEASE_KINDS)[number];
 
 /** An earlier password of an account (null when it had none). */
@@ -45,6 +53,11 @@ export interface ReleasedMaterial {
   readonly totp: Secret;
   /** downloadfile: the file stored on the account. */
   readonly file: UploadedSecretFile;
+  /**
+   * GET resource / GET account details: the values of the account's Password-type additional
+   * fields, by field ID (the views mask them when the gate refuses).
+   */
+  readonly additionalFields: ReadonlyMap<number, Secret>;
 }
 
 /** What a kind asks of the caller beyond the common steps, and how it is recorded. */
@@ -92,6 +105,12 @@ export const RELEASE_RULES = {
     auditOperation: AuditOperation.fileDownloaded,
     what: 'file',
   },
+  additionalFields: {
+    permission: 'view',
+    a2aOperation: 'RETRIEVE',
+    auditOperation: AuditOperation.customFieldRetrieved,
+    what: 'Password-type additional fields',
+  },
 } as const satisfies Record<ReleaseKind, ReleaseRule>;
 
 /** The account a release is asked for. */
@@ -124,9 +143,14 @@ export type ReleaseGate = ReturnType<typeof createReleaseGate>;
 export function createReleaseGate(deps: ReleaseGateDeps) {
   const { keyring, audit, access, clock, checkouts, tickets, authorization, executor: db } = deps;
 
-  /** Reads the sealed material of a kind (refusing when there is none) and answers how to open it. */
+  /**
+   * Reads the sealed material of a kind (refusing when there is none) and answers how to open
+   * it; `note` replaces the caller's reason in the audit record (the fields released).
+   */
   const MATERIAL: {
-    readonly [K in ReleaseKind]: (at: SecretLocation) => Promise<() => ReleasedMaterial[K]>;
+    readonly [K in ReleaseKind]: (
+      at: SecretLocation,
+    ) => Promise<(() => ReleasedMaterial[K]) & { note?: string }>;
   } = {
     password: (at) => Promise.resolve(currentPassword(at)),
     accountDetails: (at) => Promise.resolve(currentPassword(at)),
@@ -192,7 +216,43 @@ export function createReleaseGate(deps: ReleaseGateDeps) {
         ),
       });
     },
+    async additionalFields(at) {
+      const fields = await passwordFields('account', at.accountId);
+      if (!fields) {
+        throw new OperationNotAvailableError(
+          `Account ${at.accountName} has no Password-type additional field`,
+        );
+      }
+      return fields;
+    },
   };
+
+  /** The Password-type additional fields of a resource or an account, or undefined when none. */
+  async function passwordFields(
+    kind: 'resource' | 'account',
+    ownerId: number,
+  ): Promise<((() => ReadonlyMap<number, Secret>) & { note: string }) | undefined> {
+    const rows = (await repo.listCustomFields(db, kind, ownerId)).filter(
+      (row) => row.field_type === 'Password' && row.value_sealed !== null,
+    );
+    if (rows.length === 0) return undefined;
+    const open = () =>
+      new Map(
+        rows.map((row) => [
+          row.id,
+          new Secret(
+            unsealWith(
+              keyring,
+              row.value_sealed as Buffer,
+              sealedAt.customField(row.id),
+              `additional field ${row.label}`,
+            ).toString('utf8'),
+          ),
+        ]),
+      );
+    const note = `Fields: ${rows.map((row) => row.label).join(', ')}`.slice(0, LIMITS.reason);
+    return Object.assign(open, { note });
+  }
 
   function currentPassword(at: SecretLocation): () => Secret {
     const sealed = at.sealed;
@@ -316,9 +376,50 @@ export function createReleaseGate(deps: ReleaseGateDeps) {
 
       // 6. The material, 7. the audit record (durable before release), 8. unseal.
       const open = await MATERIAL[kind](at);
+      const recorded = open.note === undefined ? why : { reason: open.note, ticketId: why.ticketId };
       await audit.recordAccess(
         actorOf(caller),
-        eventOn(rule.auditOperation, resourceOf(at), accountOf(at), why),
+        eventOn(rule.auditOperation, resourceOf(at), accountOf(at), recorded),
+      );
+      return open();
+    },
+
+    /**
+     * The resource-level equivalent of `additionalFields` (ADR 018): the Password-type
+     * additional fields of a resource, released when the caller's own grant on the resource
+     * (owner, super admin, resource share, resource group) allows viewing, releases passwords
+     * (NoHelpDeskRetrieval) and, for an application, RETRIEVE. Resources carry no reason, ticket
+     * or checkout controls. Undefined when the resource has no such field.
+     */
+    async releaseResourceFields(
+      caller: Caller,
+      resource: { id: number; name: string; ownerId: number },
+    ): Promise<ReadonlyMap<number, Secret> | undefined> {
+      const { permission, mayRetrieve } = await access.resourceRelease(db, caller.principal, resource);
+      const application = caller.principal.application;
+      if (!allows(permission, 'view') || !mayRetrieve) {
+        throw new NotPermittedError(
+          `Your access to resource ${resource.name} does not release its Password-type additional fields`,
+        );
+      }
+      if (application !== undefined && !application.operations.includes('RETRIEVE')) {
+        throw new NotPermittedError(
+          `The application ${application.name} is not allowed to retrieve the Password-type additional fields of resource ${resource.name}`,
+        );
+      }
+      const open = await passwordFields('resource', resource.id);
+      if (!open) return undefined;
+      await audit.recordAccess(
+        actorOf(caller),
+        eventOn(
+          RELEASE_RULES.additionalFields.auditOperation,
+          { id: resource.id, name: resource.name },
+          undefined,
+          {
+            reason: open.note,
+            ticketId: null,
+          },
+        ),
       );
       return open();
     },

@@ -31,7 +31,7 @@ import type { Views } from './views.js';
 export function resourceOperations(
   ctx: VaultContext,
   { applyCustomFields }: CustomFields,
-  { resourceView, auditRevealedFields }: Views,
+  { resourceView }: Views,
   { insertAccount }: AccountRecords,
 ) {
   const { db, access, audit, checkouts, clock, groups, users, authorization, canonicalPolicy, transaction } =
@@ -62,7 +62,7 @@ export function resourceOperations(
       resourceId: number,
     ): Promise<{ resource: ResourceView; accounts: AccountSummary[] }> {
       const { resource: row, reach } = await visibleResource(db, caller, resourceId);
-      const resource = await resourceView(db, row);
+      const resource = await resourceView(db, row, caller);
       const accounts = (await repo.listAccounts(db, resourceId))
         .filter((a) => reach === 'all' || reach.has(a.id))
         .map((a) => ({ id: a.id, name: a.name, controls: controlsOf(a) }));
@@ -70,7 +70,6 @@ export function resourceOperations(
         db,
         accounts.filter((a) => a.controls.accessControl).map((a) => a.id),
       );
-      await auditRevealedFields(caller, resource.customFields, resource);
       return { resource, accounts: accounts.map((a) => ({ ...a, inUse: inUse.has(a.id) })) };
     },
 

@@ -1,16 +1,15 @@
 import type { Executor } from '../../platform/db/database.js';
 import type { Caller } from '../../platform/principal.js';
-import { actorOf, AuditOperation } from '../audit/index.js';
-import { eventOn } from './audit-events.js';
+import { NotPermittedError } from '../../platform/errors.js';
+import { AuditOperation } from '../audit/index.js';
 import type { CustomFields } from './custom-fields.js';
 import type { VaultContext } from './vault.context.js';
 import { vaultRepository as repo, type AccountRow, type ResourceRow } from './vault.repository.js';
 import {
   ACCOUNT_FLAGS,
-  LIMITS,
+  JustificationRequiredError,
   type AccountFlagName,
   type AccountView,
-  type CustomFieldValue,
   type ResourceView,
 } from './vault.types.js';
 
@@ -18,11 +17,24 @@ const ACCESS_OPERATIONS = [AuditOperation.passwordRetrieved, AuditOperation.file
 
 export type Views = ReturnType<typeof createViews>;
 
-/** Resources and accounts as answers show them (secrets excluded, Password-type fields audited). */
+/**
+ * Resources and accounts as answers show them: secrets excluded; Password-type additional fields
+ * released through the gate (which audits them) or masked when it refuses (ADR 018).
+ */
 export function createViews(ctx: VaultContext, { customFieldValues }: CustomFields) {
-  const { audit, checkouts, effectivePolicy } = ctx;
+  const { audit, checkouts, effectivePolicy, gate } = ctx;
 
-  async function resourceView(executor: Executor, row: ResourceRow): Promise<ResourceView> {
+  /** A refusal of the gate masks the fields; any other failure is passed on. */
+  async function maskedOnRefusal<T>(release: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await release();
+    } catch (err) {
+      if (err instanceof NotPermittedError || err instanceof JustificationRequiredError) return undefined;
+      throw err;
+    }
+  }
+
+  async function resourceView(executor: Executor, row: ResourceRow, caller: Caller): Promise<ResourceView> {
     return {
       id: row.id,
       name: row.name,
@@ -36,7 +48,11 @@ export function createViews(ctx: VaultContext, { customFieldValues }: CustomFiel
       ownerName: row.owner_name,
       createdAt: row.created_at,
       modifiedAt: row.modified_at,
-      customFields: await customFieldValues(executor, 'resource', row.id),
+      customFields: await customFieldValues(executor, 'resource', row.id, () =>
+        maskedOnRefusal(() =>
+          gate.releaseResourceFields(caller, { id: row.id, name: row.name, ownerId: row.owner_id }),
+        ),
+      ),
     };
   }
 
@@ -44,6 +60,7 @@ export function createViews(ctx: VaultContext, { customFieldValues }: CustomFiel
     executor: Executor,
     row: AccountRow,
     resource: ResourceRow,
+    caller: Caller,
   ): Promise<AccountView> {
     const flags = {} as Record<AccountFlagName, boolean>;
     for (const [name, column] of Object.entries(ACCOUNT_FLAGS) as [
@@ -67,25 +84,18 @@ export function createViews(ctx: VaultContext, { customFieldValues }: CustomFiel
       passwordChangedAt: row.password_changed_at,
       lastAccessedAt: await audit.lastOperationAt(row.id, ACCESS_OPERATIONS),
       hasFile: await repo.hasFile(executor, row.id),
-      customFields: await customFieldValues(executor, 'account', row.id),
+      customFields: await customFieldValues(executor, 'account', row.id, () =>
+        maskedOnRefusal(() =>
+          gate.release(
+            caller,
+            'additionalFields',
+            { resourceId: row.resource_id, accountId: row.id },
+            { reason: null, ticketId: null },
+          ),
+        ),
+      ),
     };
   }
 
-  /** Password-type additional fields are secrets: showing them is an audited access. */
-  async function auditRevealedFields(
-    caller: Caller,
-    fields: readonly CustomFieldValue[],
-    resource: { id: number; name: string },
-    account?: { id: number; name: string },
-  ) {
-    const revealed = fields.filter((f) => f.type === 'Password').map((f) => f.label);
-    if (revealed.length === 0) return;
-    const reason = `Fields: ${revealed.join(', ')}`.slice(0, LIMITS.reason);
-    await audit.recordAccess(
-      actorOf(caller),
-      eventOn(AuditOperation.customFieldRetrieved, resource, account, { reason, ticketId: null }),
-    );
-  }
-
-  return { resourceView, accountView, auditRevealedFields };
+  return { resourceView, accountView };
 }
