@@ -22,30 +22,24 @@ export type Capability =
   /** The role may be given access scope "All passwords" (ISSUPERADMIN). */
   | 'holdAllPasswords';
 
+const ADMINISTRATOR: ReadonlySet<Capability> = new Set<Capability>([
+  'manageUsers',
+  'manageInstance',
+  'readAudit',
+  'assignOwners',
+  'createResourceGroups',
+  'decidePasswordRequests',
+  'holdAllPasswords',
+]);
+
 /**
  * The roles of the original product and what each may do. A Privileged Administrator has the
  * Administrator's privileges; a Password Administrator manages passwords, not users; a Password
  * Auditor reads the audit trail; a Password User works with what it owns or is shared.
  */
 export const ROLE_CAPABILITIES: { readonly [R in Role]: ReadonlySet<Capability> } = {
-  Administrator: new Set<Capability>([
-    'manageUsers',
-    'manageInstance',
-    'readAudit',
-    'assignOwners',
-    'createResourceGroups',
-    'decidePasswordRequests',
-    'holdAllPasswords',
-  ]),
-  'Privileged Administrator': new Set<Capability>([
-    'manageUsers',
-    'manageInstance',
-    'readAudit',
-    'assignOwners',
-    'createResourceGroups',
-    'decidePasswordRequests',
-    'holdAllPasswords',
-  ]),
+  Administrator: ADMINISTRATOR,
+  'Privileged Administrator': ADMINISTRATOR,
   'Password Administrator': new Set<Capability>(['assignOwners', 'createResourceGroups', 'holdAllPasswords']),
   'Password Auditor': new Set<Capability>(['readAudit']),
   'Password User': new Set<Capability>(),
