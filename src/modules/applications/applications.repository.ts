@@ -191,13 +191,13 @@ export const applicationsRepository = {
     }));
   },
 
-  /** On the hot path of every application request: compiled once (ADR 014). */
   /** The role of a user (for the registration ceiling); undefined if there is no such user. */
   async roleOfUser(db: Executor, userId: number): Promise<string | undefined> {
     const row = await db.selectFrom('users').select('role').where('id', '=', userId).executeTakeFirst();
     return row?.role;
   },
 
+  /** On the hot path of every application request: compiled once (ADR 014). */
   async findCertificateOwner(db: Executor, fingerprint: string): Promise<CertificateOwner | undefined> {
     const [row] = await certificateOwnerQuery(db, fingerprint);
     if (!row) return undefined;
