@@ -3,7 +3,6 @@ import type { Database, Executor } from '../../platform/db/database.js';
 import { ConflictError, InvalidInputError, NotFoundError, NotPermittedError } from '../../platform/errors.js';
 import { RESULT_CODES } from '../../platform/result-codes.js';
 import type { Caller } from '../../platform/principal.js';
-import { createAccessPolicy } from '../access/index.js';
 import { actorOf, AuditOperation, type AuditService } from '../audit/index.js';
 import type { UserDirectory } from '../identity/index.js';
 import type { UserGroupsService } from '../user-groups/index.js';
@@ -45,23 +44,13 @@ export function createSharingService({
   userGroups,
   vault,
 }: SharingServiceDeps) {
-  const access = createAccessPolicy();
-
   /**
    * A share never gives more than the sharer holds (ADR 019): whoever reaches the object only
    * through resource groups with NoHelpDeskRetrieval may not retrieve its password, so may not
-   * give anyone a share that would.
+   * give anyone a share that would. `mayRetrieve` comes with the object, from the same grant query.
    */
-  async function requireReleases(executor: Executor, caller: Caller, object: ShareableObject) {
-    const resource = { id: object.resource.id, ownerId: object.resource.ownerId };
-    const { mayRetrieve } = object.account
-      ? await access.accountRelease(executor, caller.principal, {
-          id: object.account.id,
-          ownerId: object.account.ownerId,
-          resource,
-        })
-      : await access.resourceRelease(executor, caller.principal, resource);
-    if (!mayRetrieve) {
+  function requireReleases(object: ShareableObject) {
+    if (!object.mayRetrieve) {
       const what = object.account ? `account ${object.account.name}` : `resource ${object.resource.name}`;
       throw new NotPermittedError(
         `You may not share ${what}: your access to it does not release its passwords (NoHelpDeskRetrieval)`,
@@ -106,7 +95,7 @@ export function createSharingService({
             );
           }
         } else {
-          await requireReleases(trx, caller, object);
+          requireReleases(object);
           await repo.grant(
             trx,
             table,

@@ -70,7 +70,11 @@ export function createVaultAuthorization(access: AccessPolicy) {
     return { resource, reach };
   }
 
-  async function authorizedResource(
+  /**
+   * A resource the caller holds `needed` on, and whether that access releases its passwords
+   * (`mayRetrieve`, read in the same grant query).
+   */
+  async function authorizedResourceRelease(
     executor: Executor,
     caller: Caller,
     resourceId: number,
@@ -79,7 +83,7 @@ export function createVaultAuthorization(access: AccessPolicy) {
     const resource = await repo.findResource(executor, resourceId);
     if (!resource) throw resourceNotFound(resourceId);
     const owner = { id: resource.id, ownerId: resource.owner_id };
-    const permission = await access.resourcePermission(executor, caller.principal, owner);
+    const { permission, mayRetrieve } = await access.resourceRelease(executor, caller.principal, owner);
     if (permission === 'none' && !(await resourceIsVisible(executor, caller, owner))) {
       throw resourceNotFound(resourceId);
     }
@@ -88,7 +92,16 @@ export function createVaultAuthorization(access: AccessPolicy) {
         `You are not allowed to ${describePermission(needed)} resource ${resource.name}`,
       );
     }
-    return resource;
+    return { resource, mayRetrieve };
+  }
+
+  async function authorizedResource(
+    executor: Executor,
+    caller: Caller,
+    resourceId: number,
+    needed: Permission,
+  ) {
+    return (await authorizedResourceRelease(executor, caller, resourceId, needed)).resource;
   }
 
   async function authorizedAccount(
@@ -101,13 +114,13 @@ export function createVaultAuthorization(access: AccessPolicy) {
     const resource = await repo.findResource(executor, resourceId);
     if (!resource) throw resourceNotFound(resourceId);
     const account = await repo.findAccount(executor, resourceId, accountId);
-    const permission = account
-      ? await access.accountPermission(executor, caller.principal, {
+    const { permission, mayRetrieve } = account
+      ? await access.accountRelease(executor, caller.principal, {
           id: account.id,
           ownerId: account.owner_id,
           resource: { id: resource.id, ownerId: resource.owner_id },
         })
-      : 'none';
+      : { permission: 'none' as const, mayRetrieve: false };
     if (!account || permission === 'none') {
       throw await invisibleAccount(
         executor,
@@ -122,8 +135,15 @@ export function createVaultAuthorization(access: AccessPolicy) {
         `You are not allowed to ${describePermission(needed)} account ${account.name}`,
       );
     }
-    return { resource, account };
+    return { resource, account, mayRetrieve };
   }
 
-  return { resourceIsVisible, invisibleAccount, visibleResource, authorizedResource, authorizedAccount };
+  return {
+    resourceIsVisible,
+    invisibleAccount,
+    visibleResource,
+    authorizedResource,
+    authorizedResourceRelease,
+    authorizedAccount,
+  };
 }

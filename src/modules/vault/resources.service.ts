@@ -36,7 +36,7 @@ export function resourceOperations(
 ) {
   const { db, access, audit, checkouts, clock, groups, users, authorization, canonicalPolicy, transaction } =
     ctx;
-  const { visibleResource, authorizedResource, authorizedAccount } = authorization;
+  const { visibleResource, authorizedResource, authorizedResourceRelease, authorizedAccount } = authorization;
 
   return {
     async listResources(caller: Caller, search?: SearchFilter): Promise<ResourceSummary[]> {
@@ -200,7 +200,8 @@ export function resourceOperations(
 
     /**
      * For the sharing module: the resource, or one of its accounts, that the caller may share
-     * (full access), inside the caller's transaction. Invisible objects answer as missing ones.
+     * (full access), inside the caller's transaction, and whether that access releases its
+     * passwords (read with the permission). Invisible objects answer as missing ones.
      * Without a resource id (`PUT /accounts/{id}/share`) the account's own resource is used.
      */
     async shareableObject(
@@ -212,15 +213,30 @@ export function resourceOperations(
       if (accountId === undefined) {
         if (resourceId === undefined)
           throw new InvalidInputError('A resource or an account to share is needed');
-        const resource = await authorizedResource(executor, caller, resourceId, 'full');
-        return { resource: { id: resource.id, name: resource.name, ownerId: resource.owner_id } };
+        const { resource, mayRetrieve } = await authorizedResourceRelease(
+          executor,
+          caller,
+          resourceId,
+          'full',
+        );
+        return {
+          resource: { id: resource.id, name: resource.name, ownerId: resource.owner_id },
+          mayRetrieve,
+        };
       }
       const inResource = resourceId ?? (await repo.resourceIdOfAccount(executor, accountId));
       if (inResource === undefined) throw accountNotFound(accountId);
-      const { resource, account } = await authorizedAccount(executor, caller, inResource, accountId, 'full');
+      const { resource, account, mayRetrieve } = await authorizedAccount(
+        executor,
+        caller,
+        inResource,
+        accountId,
+        'full',
+      );
       return {
         resource: { id: resource.id, name: resource.name, ownerId: resource.owner_id },
         account: { id: account.id, name: account.name, ownerId: account.owner_id },
+        mayRetrieve,
       };
     },
 

@@ -237,6 +237,8 @@ export function nameKey(name: string): string {
 export interface ShareableObject {
   readonly resource: { readonly id: number; readonly name: string; readonly ownerId: number };
   readonly account?: { readonly id: number; readonly name: string; readonly ownerId: number };
+  /** Whether the caller's access to it releases its passwords (not only through NoHelpDeskRetrieval groups). */
+  readonly mayRetrieve: boolean;
 }
 
 /**
