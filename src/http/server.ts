@@ -509,8 +509,12 @@ function sendStorageFault(
 }
 
 function sendInternalError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
-  // Messages of unexpected errors may quote SQL or values; only the class and a reference are logged.
-  request.log.error({ err: { type: (err as Error)?.name, stack: (err as Error)?.stack } }, 'internal error');
+  // Messages of unexpected errors may quote SQL or values; only the class, where it was thrown
+  // and a reference are logged.
+  request.log.error(
+    { err: { type: (err as Error)?.name, stack: stackFramesOf(err) }, reference: request.id },
+    'internal error',
+  );
   return reply
     .code(RESULT_CODES.internal.http)
     .header('content-type', PMP_CONTENT_TYPE)
@@ -522,6 +526,19 @@ function sendInternalError(request: FastifyRequest, reply: FastifyReply, err: un
         statusCode: RESULT_CODES.internal.code,
       }),
     );
+}
+
+/**
+ * The call frames of an error's stack without the message it starts with: a driver's message
+ * may quote a value of the request (`invalid input syntax for type integer: "…"`).
+ */
+export function stackFramesOf(err: unknown): string | undefined {
+  const stack = (err as { stack?: unknown } | null)?.stack;
+  if (typeof stack !== 'string') return undefined;
+  return stack
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .join('\n');
 }
 
 function operationOf(request: FastifyRequest): string {
