@@ -42,9 +42,15 @@ export interface VaultRouteDeps {
  * document (compat.md). Names, messages and answer shapes are those clients match on.
  */
 /** RESETTYPE LOCAL (the default) changes the stored password; REMOTE also the target system. */
+const RESET_TYPE = f.choice('RESETTYPE', ['LOCAL', 'REMOTE'] as const);
+
+/**
+ * The A2A operation CHANGE PASSWORD performs, read through the same field as its schema: the
+ * router checks it before the schema runs, and an unreadable RESETTYPE names no operation.
+ */
 function a2aResetOperation(input: PmpInput): string | undefined {
   try {
-    const type = input.details().choice('RESETTYPE', ['LOCAL', 'REMOTE'] as const) ?? 'LOCAL';
+    const type = RESET_TYPE.read(input) ?? 'LOCAL';
     return type === 'LOCAL' ? 'RESET_LOCAL' : 'RESET_REMOTE';
   } catch {
     return undefined;
@@ -176,7 +182,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     a2aOperation: a2aResetOperation,
     schema: inputSchema({
       newPassword: f.secret('NEWPASSWORD', { required: true, maxLength: LIMITS.password }),
-      resetType: f.choice('RESETTYPE', ['LOCAL', 'REMOTE'] as const),
+      resetType: RESET_TYPE,
       justification: JUSTIFICATION,
     }),
     async handle({ caller, params, fields }) {
