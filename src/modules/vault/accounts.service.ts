@@ -32,7 +32,21 @@ export function accountOperations(
   const { authorizedResource, authorizedAccount } = authorization;
 
   return {
+    /**
+     * GET account details: the account alone. Its resource's view is not built: it would release
+     * (and audit) the resource's Password-type additional fields, which this answer does not show.
+     */
     async getAccount(
+      caller: Caller,
+      resourceId: number,
+      accountId: number,
+    ): Promise<{ account: AccountView }> {
+      const { resource, account } = await authorizedAccount(db, caller, resourceId, accountId, 'view');
+      return { account: await accountView(db, account, resource, caller) };
+    },
+
+    /** getResourceAccountDetails: the account and its resource, both shown. */
+    async getAccountWithResource(
       caller: Caller,
       resourceId: number,
       accountId: number,

@@ -25,7 +25,7 @@ import type {
 export function passwordOperations(
   ctx: VaultContext,
   accounts: {
-    getAccount(
+    getAccountWithResource(
       caller: Caller,
       resourceId: number,
       accountId: number,
@@ -111,7 +111,7 @@ export function passwordOperations(
     ) {
       // The password first: the gate decides before any detail is shown.
       const password = await gate.release(caller, 'accountDetails', { resourceId, accountId }, why);
-      const { resource, account } = await accounts.getAccount(caller, resourceId, accountId);
+      const { resource, account } = await accounts.getAccountWithResource(caller, resourceId, accountId);
       return { resource, account, password };
     },
 
