@@ -90,6 +90,23 @@ const accountBase = (holder: RawBuilder<unknown>) => sql`(case
     end)`;
 
 /**
+ * The recursive step of a chain: from a holder (not a super administrator) to the sharer of each
+ * resource-group share reaching that holder, the level bounded by that share's. The caller joins
+ * the object (excluding the holder's own) between this and {@link SHARERS_GROUPS}.
+ */
+const SHARER_STEP = sql`select ch.object_id, coalesce(e.granted_by, eg.owner_id),
+        ${least(level(sql`e.permission`), sql`ch.lvl`)}, ch.retrieve * cl.retrieve
+      from chain ch
+      join users h on h.id = ch.holder and h.is_super_admin = 0`;
+
+/** The resource-group shares reaching the holder `ch.holder`, each group `g` with its subgroups. */
+const SHARERS_GROUPS = sql`join resource_group_shares e on e.user_id = ch.holder
+        or e.group_id in (select hm.group_id from user_group_members hm where hm.user_id = ch.holder)
+      join resource_groups eg on eg.id = e.resource_group_id
+      join closure cl on cl.ancestor = e.resource_group_id
+      join resource_groups g on g.id = cl.descendant`;
+
+/**
  * (id, lvl, retrieve) of every resource `userId` reaches through resource-group shares, each
  * bounded by its chain of sharers; one resource if `resourceId` is given. Rows may repeat a
  * resource: the broadest wins.
@@ -97,7 +114,6 @@ const accountBase = (holder: RawBuilder<unknown>) => sql`(case
 export function groupResourceGrants(userId: number, resourceId?: number) {
   const onlyMember = resourceId === undefined ? sql`` : sql`and gm.resource_id = ${resourceId}`;
   const onlyResource = resourceId === undefined ? sql`` : sql`and r.id = ${resourceId}`;
-  const step = least(level(sql`e.permission`), sql`ch.lvl`);
   return sql<{ id: number; lvl: number; retrieve: number }>`(with recursive ${COMMON_CTES},
   chain(object_id, holder, lvl, retrieve) as (
       select gm.resource_id, ts.granter, ts.lvl, cl.retrieve
@@ -113,15 +129,9 @@ export function groupResourceGrants(userId: number, resourceId?: number) {
       join resources r on ${DYNAMIC_MEMBER}
       where 1 = 1 ${onlyResource}
     union
-      select ch.object_id, coalesce(e.granted_by, eg.owner_id), ${step}, ch.retrieve * cl.retrieve
-      from chain ch
-      join users h on h.id = ch.holder and h.is_super_admin = 0
+      ${SHARER_STEP}
       join resources r on r.id = ch.object_id and r.owner_id <> ch.holder
-      join resource_group_shares e on e.user_id = ch.holder
-        or e.group_id in (select hm.group_id from user_group_members hm where hm.user_id = ch.holder)
-      join resource_groups eg on eg.id = e.resource_group_id
-      join closure cl on cl.ancestor = e.resource_group_id
-      join resource_groups g on g.id = cl.descendant
+      ${SHARERS_GROUPS}
       where ${HOLDS_RESOURCE}
   )
   select x.id, ${least(sql`x.lvl`, sql`x.base`)} as lvl, x.retrieve
@@ -137,7 +147,6 @@ export function groupResourceGrants(userId: number, resourceId?: number) {
  * the accounts listed in static groups (the resources reached whole are `groupResourceGrants`).
  */
 export function groupAccountGrants(userId: number, only?: { resourceId: number; accountId: number }) {
-  const step = least(level(sql`e.permission`), sql`ch.lvl`);
   const onlyListed = only === undefined ? sql`` : sql`and ga.account_id = ${only.accountId}`;
   const viaResource =
     only === undefined
@@ -171,16 +180,10 @@ export function groupAccountGrants(userId: number, only?: { resourceId: number; 
       where 1 = 1 ${onlyListed}
     ${viaResource}
     union
-      select ch.object_id, coalesce(e.granted_by, eg.owner_id), ${step}, ch.retrieve * cl.retrieve
-      from chain ch
-      join users h on h.id = ch.holder and h.is_super_admin = 0
+      ${SHARER_STEP}
       join accounts a on a.id = ch.object_id and a.owner_id <> ch.holder
       join resources r on r.id = a.resource_id and r.owner_id <> ch.holder
-      join resource_group_shares e on e.user_id = ch.holder
-        or e.group_id in (select hm.group_id from user_group_members hm where hm.user_id = ch.holder)
-      join resource_groups eg on eg.id = e.resource_group_id
-      join closure cl on cl.ancestor = e.resource_group_id
-      join resource_groups g on g.id = cl.descendant
+      ${SHARERS_GROUPS}
       where exists (select 1 from resource_group_accounts ga where ga.group_id = g.id and ga.account_id = a.id)
          or ${HOLDS_RESOURCE}
   )
