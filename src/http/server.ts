@@ -121,19 +121,7 @@ export interface PmpRouter {
   add<T>(spec: PmpRouteSpec<T>): void;
 }
 
-/** One registered endpoint, as `app.pmpRoutes` lists them (the fuzz test calls every one). */
-export interface PmpRouteInfo {
-  readonly method: HttpMethod;
-  readonly url: string;
-  readonly operation: string;
-  /** The names the route's input schema reads (ADR 023). */
-  readonly inputFields: readonly string[];
-}
-
 declare module 'fastify' {
-  interface FastifyInstance {
-    readonly pmpRoutes: readonly PmpRouteInfo[];
-  }
   interface FastifyRequest {
     rawContentType: string | undefined;
     /** The body the client declared and nobody read yet (it is read after authentication). */
@@ -251,8 +239,6 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
   }
 
   const patterns: { method: HttpMethod; regex: RegExp }[] = [];
-  const routes: PmpRouteInfo[] = [];
-  app.decorate('pmpRoutes', routes);
   const peerCertificates = new WeakMap<object, Buffer | null>();
 
   app.setNotFoundHandler(async (request, reply) => {
@@ -312,12 +298,6 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
   const router: PmpRouter = {
     add(spec) {
       patterns.push({ method: spec.method, regex: patternOf(spec.url) });
-      routes.push({
-        method: spec.method,
-        url: spec.url,
-        operation: spec.operation,
-        inputFields: spec.schema.names,
-      });
       app.route({
         method: spec.method,
         url: spec.url,

@@ -60,6 +60,8 @@ export interface RegisteredRoute {
   readonly url: string;
   readonly operation: string;
   readonly a2a: string;
+  /** The names the route's input schema reads (ADR 023). */
+  readonly inputFields: readonly string[];
 }
 
 /** A stand-in for every service: registering routes only stores them, it calls nothing. */
@@ -92,6 +94,7 @@ export function registeredRoutes(): RegisteredRoute[] {
           url: spec.url,
           operation: spec.operation,
           a2a: a2aOf(spec),
+          inputFields: spec.schema.names,
         });
       },
     },

@@ -1,6 +1,7 @@
 /**
- * A bounded fuzz of every route the application registers (`app.pmpRoutes`, so a new route is
- * fuzzed without touching this file), as the administrator, on both dialects (issue 11, ADR 016).
+ * A bounded fuzz of every route the application registers (`registerRoutes`, listed as for the
+ * endpoint reference, so a new route is fuzzed without touching this file), as the
+ * administrator, on both dialects (issue 11, ADR 016).
  *
  * For each route, a fixed-seed set of bad inputs: every field of the API given the wrong type
  * (objects, lists, numbers, booleans, null), prototype names as values and as keys, text that
@@ -17,10 +18,7 @@ import https from 'node:https';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import type { PmpRouteInfo } from '../../src/http/server.js';
-import type { Services } from '../../src/services.js';
+import { registeredRoutes, type RegisteredRoute } from '../../src/tools/docs.js';
 import { createApiUser } from '../helpers/actors.js';
 import { details, pmpClient } from '../helpers/client.js';
 import { expectSuccess } from '../helpers/expect-pmp.js';
@@ -29,13 +27,6 @@ import { dialects, REPO_ROOT, startServer, type RunningServer } from '../helpers
 const V1 = '/restapi/json/v1';
 const SEED = 0x5eed11;
 const CONCURRENCY = 6;
-
-/** The routes as the application registers them; the services are never called to list them. */
-function registeredRoutes(): readonly PmpRouteInfo[] {
-  const config = loadConfig({}, { dataDir: path.join(REPO_ROOT, 'no-such-data-dir') });
-  const services = new Proxy({}, { get: () => ({}) }) as Services;
-  return buildApp({ config, services, tls: undefined }).pmpRoutes;
-}
 
 /** Every field name the sources read from INPUT_DATA or the query. */
 function fieldNames(): string[] {
@@ -211,7 +202,7 @@ describe.each(dialects())('fuzz of every route on %s', (dialect) => {
     return undefined;
   }
 
-  function requestsFor(route: PmpRouteInfo, index: number, names: readonly string[]): FuzzRequest[] {
+  function requestsFor(route: RegisteredRoute, index: number, names: readonly string[]): FuzzRequest[] {
     const random = prng(SEED + index);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
     const fill = (params: (name: string) => string) =>
@@ -350,7 +341,7 @@ describe.each(dialects())('fuzz of every route on %s', (dialect) => {
   }, 240_000);
 });
 
-function weight(route: PmpRouteInfo): number {
+function weight(route: RegisteredRoute): number {
   if (route.url.endsWith('/regenerateAuthtoken')) return 2;
   return route.method === 'DELETE' ? 1 : 0;
 }

@@ -7,10 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import type { PmpRouteInfo } from '../../src/http/server.js';
-import type { Services } from '../../src/services.js';
+import { registeredRoutes, type RegisteredRoute } from '../../src/tools/docs.js';
 import { REPO_ROOT } from '../helpers/server.js';
 
 /** Every module's route files (`src/modules/<module>/*.routes.ts`). */
@@ -25,13 +22,7 @@ function routeFiles(): string[] {
     );
 }
 
-function registeredRoutes(): readonly PmpRouteInfo[] {
-  const config = loadConfig({}, { dataDir: path.join(REPO_ROOT, 'no-such-data-dir') });
-  const services = new Proxy({}, { get: () => ({}) }) as Services;
-  return buildApp({ config, services, tls: undefined }).pmpRoutes;
-}
-
-const key = (r: PmpRouteInfo) => `${r.method} ${r.url}`;
+const key = (r: RegisteredRoute) => `${r.method} ${r.url}`;
 
 describe('input schemas (ADR 023)', () => {
   const routes = registeredRoutes();
