@@ -123,6 +123,30 @@ describe.each(dialects())('the release gate on the password history on %s', (dia
     expect(ok(await admin(`${account}/passwordhistory`)).details).toHaveLength(2);
   });
 
+  it('getResourceAccountDetails: the reason that releases the password releases the Password-type fields too', async () => {
+    const { rid, aid, account } = await accountWithHistory('reason-fields', { ISREASONREQUIRED: 'true' });
+    ok(
+      await admin(account, {
+        method: 'PUT',
+        input: details({
+          ACCOUNTCUSTOMFIELD: [
+            { CUSTOMLABEL: 'Backup PIN', CUSTOMVALUE: 'Backup-31!', CUSTOMTYPE: 'Password' },
+          ],
+        }),
+      }),
+    );
+    // Endpoint 3 carries no reason: masked.
+    expect(JSON.stringify(ok(await admin(account)))).not.toMatch(/Backup-31!/);
+    const got = ok(
+      await admin(
+        `${V1}/resources/getResourceAccountDetails`,
+        why({ RESOURCEID: rid, ACCOUNTID: aid, REASON: 'audit' }),
+      ),
+    );
+    expect(String(got.details.ACCOUNTDETAILS)).toMatch(/Third-3!/);
+    expect(String(got.details.ACCOUNTDETAILS)).toMatch(/Backup-31!/);
+  });
+
   it('Password-type additional fields: masked for a NoHelpDeskRetrieval-only user, shown to the owner', async () => {
     const created = ok(
       await admin(`${V1}/resources`, {

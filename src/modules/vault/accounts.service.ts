@@ -13,6 +13,7 @@ import { vaultRepository as repo } from './vault.repository.js';
 import {
   ACCOUNT_EXISTS,
   nameKey,
+  type AccessJustification,
   type AccountDraft,
   type AccountPatch,
   type AccountView,
@@ -45,11 +46,15 @@ export function accountOperations(
       return { account: await accountView(db, account, resource, caller) };
     },
 
-    /** getResourceAccountDetails: the account and its resource, both shown. */
+    /**
+     * getResourceAccountDetails: the account and its resource, both shown; the caller's reason
+     * and ticket also release the account's Password-type additional fields.
+     */
     async getAccountWithResource(
       caller: Caller,
       resourceId: number,
       accountId: number,
+      why: AccessJustification,
     ): Promise<{ resource: ResourceView; account: AccountView }> {
       const { resource: resourceRow, account: accountRow } = await authorizedAccount(
         db,
@@ -58,7 +63,7 @@ export function accountOperations(
         accountId,
         'view',
       );
-      const account = await accountView(db, accountRow, resourceRow, caller);
+      const account = await accountView(db, accountRow, resourceRow, caller, why);
       const resource = await resourceView(db, resourceRow, caller);
       return { resource, account };
     },

@@ -29,6 +29,7 @@ export function passwordOperations(
       caller: Caller,
       resourceId: number,
       accountId: number,
+      why: AccessJustification,
     ): Promise<{ resource: ResourceView; account: AccountView }>;
   },
 ) {
@@ -111,7 +112,7 @@ export function passwordOperations(
     ) {
       // The password first: the gate decides before any detail is shown.
       const password = await gate.release(caller, 'accountDetails', { resourceId, accountId }, why);
-      const { resource, account } = await accounts.getAccountWithResource(caller, resourceId, accountId);
+      const { resource, account } = await accounts.getAccountWithResource(caller, resourceId, accountId, why);
       return { resource, account, password };
     },
 

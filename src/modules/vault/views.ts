@@ -8,6 +8,7 @@ import { vaultRepository as repo, type AccountRow, type ResourceRow } from './va
 import {
   ACCOUNT_FLAGS,
   JustificationRequiredError,
+  type AccessJustification,
   type AccountFlagName,
   type AccountView,
   type ResourceView,
@@ -61,6 +62,7 @@ export function createViews(ctx: VaultContext, { customFieldValues }: CustomFiel
     row: AccountRow,
     resource: ResourceRow,
     caller: Caller,
+    why: AccessJustification = { reason: null, ticketId: null },
   ): Promise<AccountView> {
     const flags = {} as Record<AccountFlagName, boolean>;
     for (const [name, column] of Object.entries(ACCOUNT_FLAGS) as [
@@ -86,12 +88,7 @@ export function createViews(ctx: VaultContext, { customFieldValues }: CustomFiel
       hasFile: await repo.hasFile(executor, row.id),
       customFields: await customFieldValues(executor, 'account', row.id, () =>
         maskedOnRefusal(() =>
-          gate.release(
-            caller,
-            'additionalFields',
-            { resourceId: row.resource_id, accountId: row.id },
-            { reason: null, ticketId: null },
-          ),
+          gate.release(caller, 'additionalFields', { resourceId: row.resource_id, accountId: row.id }, why),
         ),
       ),
     };
