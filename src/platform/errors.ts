@@ -52,7 +52,7 @@ export class FieldTooLongError extends InvalidInputError {
  */
 export class UnreadableInputError extends InvalidInputError {
   constructor(message: string) {
-    super(message, 40007);
+    super(message, RESULT_CODES.unreadableInput.code);
   }
 }
 
@@ -107,7 +107,7 @@ export class IntegrityError extends DomainError {
  * written. Answered with HTTP 507 (ADR 022); reads keep working.
  */
 export class StorageFullError extends DomainError {
-  readonly code = 50701;
+  readonly code = RESULT_CODES.storageFull.code;
 }
 
 /**
@@ -115,5 +115,5 @@ export class StorageFullError extends DomainError {
  * (ADR 022); requests succeed again once it is back, without restarting Bulwark.
  */
 export class DatabaseUnavailableError extends DomainError {
-  readonly code = 50301;
+  readonly code = RESULT_CODES.databaseUnavailable.code;
 }
