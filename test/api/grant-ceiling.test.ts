@@ -255,6 +255,15 @@ describe.each(dialects())('resource-group grant ceilings on %s', (dialect) => {
     expect(await listed(actor('vic'))).toContain('hd-box');
     failed(await password(actor('vic'), own));
     ok(await shareGroup(actor('rita'), group, { userIds: [actor('vic').id] }, 'revoke'));
+    // Nor by editing the group: only its owner lifts the restriction.
+    failed(
+      await actor('rita').call(`${V1}/resourcegroup/${group}`, {
+        method: 'PUT',
+        input: details({ NoHelpDeskRetrieval: 'false' }),
+      }),
+      /NoHelpDeskRetrieval/,
+    );
+    failed(await password(actor('rita'), own));
   });
 
   it('an administrator registers an application only for a user holding nothing it does not hold', async () => {

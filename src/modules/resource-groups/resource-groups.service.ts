@@ -243,8 +243,17 @@ export function createResourceGroupsService(deps: ResourceGroupsServiceDeps) {
           set.parent_id = patch.parentId;
         }
         if (patch.policy !== undefined) set.password_policy = await canonicalPolicy(trx, patch.policy);
-        if (patch.noHelpDeskRetrieval !== undefined)
+        if (patch.noHelpDeskRetrieval !== undefined) {
+          // A share never gives more than the sharer holds (ADR 019): a grantee may not lift the
+          // restriction the owner put on what the group releases to them.
+          const owner = caller.principal.isSuperAdmin || Number(group.owner_id) === caller.principal.userId;
+          if (!patch.noHelpDeskRetrieval && Number(group.no_helpdesk_retrieval) === 1 && !owner) {
+            throw new NotPermittedError(
+              `Only the owner of resource group ${group.name} may lift its NoHelpDeskRetrieval`,
+            );
+          }
           set.no_helpdesk_retrieval = patch.noHelpDeskRetrieval ? 1 : 0;
+        }
         if (patch.rules !== undefined) {
           if (group.group_type !== 'dynamic') {
             throw new InvalidInputError(
