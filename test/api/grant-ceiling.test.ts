@@ -303,11 +303,28 @@ describe.each(dialects())('resource-group grant ceilings on %s', (dialect) => {
     failed(await register(adam, 'As una (modify)', 'una'), /reaches passwords you do not hold/);
     ok(await shareResource(olga, olgas, una.id, 'view'));
     ok(await register(adam, 'As una (view)', 'una'));
+    // adam sees olga's help-desk box only through a NoHelpDeskRetrieval group; una retrieves it.
+    const desk = await createResource(olga, 'app-olga-desk');
+    const deskGroup = await createGroup(olga, {
+      GROUPNAME: 'Olga help desk',
+      GROUPTYPE: 'STATIC',
+      NoHelpDeskRetrieval: 'true',
+    });
+    ok(
+      await olga.call(`${V1}/resourcegroup/${deskGroup}/associateResources`, {
+        method: 'POST',
+        input: details({ RESOURCEIDS: [desk.resourceId] }),
+      }),
+    );
+    ok(await shareGroup(olga, deskGroup, { userIds: [actor('adam').id] }, 'view'));
+    ok(await shareResource(olga, desk, una.id, 'view'));
+    failed(await register(adam, 'As una (help desk)', 'una'), /reaches passwords you do not hold/);
     // The super administrator holds everything.
     ok(await register(admin, 'As pam (by the super administrator)', 'pam'));
     const names = (ok(await admin(`${V1}/applications`)).details as any[]).map((a) => a.APPLICATIONNAME);
     expect(names).not.toContain('As pam');
     expect(names).not.toContain('As una (her own)');
     expect(names).not.toContain('As una (modify)');
+    expect(names).not.toContain('As una (help desk)');
   });
 });

@@ -16,6 +16,7 @@ import {
   createAccessPolicy,
   roleCovers,
   type Administrator,
+  type Permission,
 } from '../access/index.js';
 import { actorOf, AuditOperation, type AuditService } from '../audit/index.js';
 import type { AuthThrottle, HostResolver, UserDirectory } from '../identity/index.js';
@@ -150,6 +151,12 @@ export function createApplicationsService({
    * inherited user reaches, the administrator reaches at the same level or higher. A super
    * administrator holds everything; the local operator of the CLI is trusted (it holds the key).
    */
+  /** `mine` covers `theirs`: the same level or higher, and a release wherever theirs releases (NoHelpDeskRetrieval). */
+  const holds = (
+    mine: { permission: Permission; mayRetrieve: boolean },
+    theirs: { permission: Permission; mayRetrieve: boolean },
+  ) => allows(mine.permission, theirs.permission) && (mine.mayRetrieve || !theirs.mayRetrieve);
+
   async function requireHoldsInherited(
     editor: Administrator,
     user: { readonly id: number; readonly username: string; readonly isSuperAdmin: boolean },
@@ -179,9 +186,9 @@ export function createApplicationsService({
       .execute();
     for (const row of resources) {
       const resource = { id: Number(row.id), ownerId: Number(row.owner_id) };
-      const theirs = await access.resourcePermission(db, inherited, resource);
-      if (theirs !== 'none') {
-        if (!allows(await access.resourcePermission(db, registrar, resource), theirs))
+      const theirs = await access.resourceRelease(db, inherited, resource);
+      if (theirs.permission !== 'none') {
+        if (!holds(await access.resourceRelease(db, registrar, resource), theirs))
           throw refuse('it reaches passwords you do not hold');
         continue;
       }
@@ -192,8 +199,8 @@ export function createApplicationsService({
         .execute();
       for (const a of accounts) {
         const account = { id: Number(a.id), ownerId: Number(a.owner_id), resource };
-        const held = await access.accountPermission(db, inherited, account);
-        if (held !== 'none' && !allows(await access.accountPermission(db, registrar, account), held))
+        const held = await access.accountRelease(db, inherited, account);
+        if (held.permission !== 'none' && !holds(await access.accountRelease(db, registrar, account), held))
           throw refuse('it reaches passwords you do not hold');
       }
     }
