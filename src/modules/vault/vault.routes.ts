@@ -2,7 +2,7 @@ import { parseId } from '../../http/ids.js';
 import type { PmpRouter } from '../../http/server.js';
 import type { PmpInput } from '../../http/input.js';
 import { f, inputSchema, NO_INPUT } from '../../http/input-schema.js';
-import { InvalidInputError } from '../../platform/errors.js';
+import { InvalidInputError, MissingFieldError } from '../../platform/errors.js';
 import type { TimeFormatter } from '../../platform/time.js';
 import { resourceTypesContaining, type ResourceTypeDefinition } from './resource-types.js';
 import {
@@ -524,7 +524,7 @@ function pathName(decoded: string | undefined, raw: string | undefined, what: st
 
 function requiredName(value: string | undefined, what: string): string {
   const name = value?.trim();
-  if (!name) throw new InvalidInputError(`${what} is mandatory and was not given`, 40002);
+  if (!name) throw new MissingFieldError(what);
   return name;
 }
 
