@@ -266,6 +266,34 @@ describe.each(dialects())('resource-group grant ceilings on %s', (dialect) => {
     failed(await password(actor('rita'), own));
   });
 
+  it('a fullaccess grantee cannot widen a dynamic group past what its owner shared', async () => {
+    const narrow = await createResource(actor('adam'), 'wid-narrow-box');
+    const wide = await createResource(actor('adam'), 'wid-wide-box');
+    const group = await dynamicGroup(actor('adam'), 'Narrow by owner', 'wid-narrow-');
+    ok(await shareGroup(actor('adam'), group, { userIds: [actor('rita').id] }, 'fullaccess'));
+    ok(await password(actor('rita'), narrow));
+    failed(await password(actor('rita'), wide));
+    const widen = (who: Actor) =>
+      who.call(`${V1}/resourcegroup/${group}`, {
+        method: 'PUT',
+        input: details({
+          andor: 'and',
+          NoOfCriteria: 1,
+          condition_1: 'RESOURCENAME',
+          operator_1: 'STARTS WITH',
+          valuefield_1: 'wid-',
+        }),
+      });
+    failed(
+      await widen(actor('rita')),
+      /Only the owner of resource group Narrow by owner may change its criteria/,
+    );
+    failed(await password(actor('rita'), wide));
+    // The owner may: the group then reaches what the owner holds.
+    ok(await widen(actor('adam')));
+    ok(await password(actor('rita'), wide));
+  });
+
   it('an administrator registers an application only for a user holding nothing it does not hold', async () => {
     const register = (who: ReturnType<typeof pmpClient>, name: string, inheritUser: string) =>
       who(`${V1}/applications`, {

@@ -233,6 +233,9 @@ export function createResourceGroupsService(deps: ResourceGroupsServiceDeps) {
     async edit(caller: Caller, groupId: number, patch: ResourceGroupPatch): Promise<string> {
       return db.transaction().execute(async (trx) => {
         const group = await managedGroup(trx, caller, groupId);
+        // A share never gives more than the sharer holds (ADR 019): a fullaccess grantee may not
+        // widen what the group releases to them, which its owner's access bounds.
+        const owner = caller.principal.isSuperAdmin || Number(group.owner_id) === caller.principal.userId;
         const set: Record<string, unknown> = {};
         if (patch.description !== undefined) set.description = patch.description;
         if (patch.parentId !== undefined) {
@@ -244,9 +247,6 @@ export function createResourceGroupsService(deps: ResourceGroupsServiceDeps) {
         }
         if (patch.policy !== undefined) set.password_policy = await canonicalPolicy(trx, patch.policy);
         if (patch.noHelpDeskRetrieval !== undefined) {
-          // A share never gives more than the sharer holds (ADR 019): a grantee may not lift the
-          // restriction the owner put on what the group releases to them.
-          const owner = caller.principal.isSuperAdmin || Number(group.owner_id) === caller.principal.userId;
           if (!patch.noHelpDeskRetrieval && Number(group.no_helpdesk_retrieval) === 1 && !owner) {
             throw new NotPermittedError(
               `Only the owner of resource group ${group.name} may lift its NoHelpDeskRetrieval`,
@@ -258,6 +258,11 @@ export function createResourceGroupsService(deps: ResourceGroupsServiceDeps) {
           if (group.group_type !== 'dynamic') {
             throw new InvalidInputError(
               `Resource group ${group.name} is static; criteria apply to dynamic groups only`,
+            );
+          }
+          if (!owner) {
+            throw new NotPermittedError(
+              `Only the owner of resource group ${group.name} may change its criteria`,
             );
           }
           set.match_all = patch.rules.matchAll ? 1 : 0;
