@@ -1,0 +1,397 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from 'ssh2';
+import { freePort } from './postgres.js';
+import { missingService } from './services.js';
+
+/**
+ * A real OpenSSH server (Debian's /usr/sbin/sshd) on 127.0.0.1 and a free port, with its own
+ * configuration and fresh host key in a temporary directory, plus real local accounts created
+ * with useradd/chpasswd (passwords only ever on stdin). Needs root. Everything created here is
+ * removed by stop() and removeUsers().
+ */
+
+const SSHD = '/usr/sbin/sshd';
+const HOST = '127.0.0.1';
+
+/**
+ * Why the SSH tests cannot run here (not root, no sshd), or undefined when they can. With
+ * BULWARK_REQUIRE_SERVICES=1 a missing prerequisite throws instead (the tests must not skip).
+ * Use: `const noSshd = sshdProblem(); describe.skipIf(noSshd !== undefined)(...)`.
+ */
+export function sshdProblem(): string | undefined {
+  let why: string | undefined;
+  if (process.getuid?.() !== 0) why = 'the tests create local accounts and must run as root';
+  else if (!existsSync(SSHD)) why = `${SSHD} is not installed (Debian package openssh-server)`;
+  else {
+    for (const tool of ['ssh-keygen', 'useradd', 'userdel', 'chpasswd', 'visudo']) {
+      try {
+        execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+      } catch {
+        why = `${tool} is not installed`;
+        break;
+      }
+    }
+  }
+  if (why === undefined) return undefined;
+  const failure = missingService('OpenSSH server (sshd)', why);
+  if (failure) throw failure;
+  return why;
+}
+
+export interface HostKeyInfo {
+  /** e.g. `ssh-ed25519`. */
+  readonly algorithm: string;
+  /** The public key blob, base64 (as in known_hosts). */
+  readonly key: string;
+  /** `SHA256:…` as `ssh-keygen -l` prints it. */
+  readonly fingerprint: string;
+}
+
+export interface SshServer {
+  readonly host: string;
+  readonly port: number;
+  /** The host key the server offers now. */
+  hostKey(): HostKeyInfo;
+  /** Stops and starts the server on the same port; with newHostKey, with a freshly generated host key. */
+  restart(options?: { newHostKey?: boolean }): Promise<void>;
+  /** Stops the server and removes its directory. */
+  stop(): Promise<void>;
+}
+
+function hostKeyOf(pubFile: string): HostKeyInfo {
+  const [algorithm, key] = readFileSync(pubFile, 'utf8').trim().split(/\s+/);
+  if (!algorithm || !key) throw new Error(`unreadable host key ${pubFile}`);
+  const fingerprint = `SHA256:${createHash('sha256').update(Buffer.from(key, 'base64')).digest('base64').replace(/=+$/, '')}`;
+  return { algorithm, key, fingerprint };
+}
+
+/** Resolves once the port answers with an SSH banner (or rejects after timeoutMs). */
+function waitForBanner(port: number, timeoutMs: number, log: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const socket = tcpConnect(port, HOST);
+      let settled = false;
+      const retry = () => {
+        if (settled) return;
+        settled = true;
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`sshd did not start on port ${port}: ${log()}`));
+        else setTimeout(attempt, 50);
+      };
+      socket.setTimeout(2000, retry);
+      socket.once('error', retry);
+      socket.once('data', (chunk: Buffer) => {
+        if (settled) return;
+        settled = true;
+        socket.destroy();
+        if (chunk.toString('latin1').startsWith('SSH-')) resolve();
+        else reject(new Error(`port ${port} answered something else than SSH`));
+      });
+    };
+    attempt();
+  });
+}
+
+/** Starts a fresh sshd. Call sshdProblem() first. */
+export async function startSshd(): Promise<SshServer> {
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-sshd-'));
+  const keyFile = path.join(dir, 'host_ed25519');
+  const configFile = path.join(dir, 'sshd_config');
+  const logFile = path.join(dir, 'sshd.log');
+  const port = await freePort();
+  const newKey = () => {
+    rmSync(keyFile, { force: true });
+    rmSync(`${keyFile}.pub`, { force: true });
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bulwark-test', '-f', keyFile], {
+      stdio: 'ignore',
+    });
+  };
+  newKey();
+  writeFileSync(
+    configFile,
+    [
+      `ListenAddress ${HOST}`,
+      `HostKey ${keyFile}`,
+      `PidFile ${path.join(dir, 'sshd.pid')}`,
+      'PasswordAuthentication yes',
+      'KbdInteractiveAuthentication yes',
+      'PubkeyAuthentication yes',
+      'UsePAM yes',
+      // A uid-0 alias account may log in (tests of "login user is root already"); 127.0.0.1 only.
+      'PermitRootLogin yes',
+      'AllowTcpForwarding yes',
+      'UseDNS no',
+      'PrintMotd no',
+      'PrintLastLog no',
+      'StrictModes no',
+      'LoginGraceTime 30',
+      // The benchmark opens many connections at once.
+      'MaxStartups 500',
+      'MaxSessions 100',
+      'LogLevel VERBOSE',
+      '',
+    ].join('\n'),
+  );
+  let child: ChildProcess | undefined;
+  const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2000) : '');
+  const start = async () => {
+    const out = openSync(logFile, 'a');
+    child = spawn(SSHD, ['-D', '-e', '-f', configFile, '-p', String(port)], {
+      stdio: ['ignore', out, out],
+    });
+    closeSync(out);
+    const exited = new Promise<never>((_, reject) =>
+      child?.once('exit', (code) => reject(new Error(`sshd exited (${code}): ${log()}`))),
+    );
+    exited.catch(() => undefined);
+    await Promise.race([waitForBanner(port, 10_000, log), exited]);
+  };
+  const halt = async () => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      running.once('exit', () => resolve());
+      running.kill('SIGTERM');
+    });
+  };
+  await start();
+  return {
+    host: HOST,
+    port,
+    hostKey: () => hostKeyOf(`${keyFile}.pub`),
+    async restart(options = {}) {
+      await halt();
+      if (options.newHostKey) newKey();
+      await start();
+    },
+    async stop() {
+      await halt();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Local accounts
+
+export interface LocalUser {
+  readonly name: string;
+  readonly password: string;
+}
+
+export interface CreateUserOptions {
+  /** Default: a fresh random password that passes Debian's pam_unix `obscure` checks. */
+  readonly password?: string;
+  /** A sudoers drop-in `<name> ALL=(ALL:ALL) ALL` (sudo asks for the user's own password). */
+  readonly sudo?: boolean;
+  /** A uid-0 alias account (`useradd -o -u 0 -g 0 -M -d /root`): the su target, so tests never touch root's password. */
+  readonly uid0?: boolean;
+  /** Login shell; default /bin/bash. See silentShell(). */
+  readonly shell?: string;
+  /** An OpenSSH public key line for ~/.ssh/authorized_keys. */
+  readonly authorizedKey?: string;
+}
+
+const createdUsers = new Set<string>();
+const sudoersFiles = new Set<string>();
+let shellDir: string | undefined;
+
+/** A strong random password (letters, digits and punctuation), different each call. */
+export function randomPassword(): string {
+  return `Bw-${randomBytes(12).toString('base64url')}-7q`;
+}
+
+function setPasswords(entries: readonly LocalUser[]): void {
+  if (entries.length === 0) return;
+  execFileSync('chpasswd', [], {
+    input: entries.map((u) => `${u.name}:${u.password}\n`).join(''),
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+}
+
+/** Creates a real local account (useradd; password through chpasswd's stdin). */
+export function createUser(options: CreateUserOptions = {}): LocalUser {
+  return createUsers(1, options)[0] as LocalUser;
+}
+
+/** Creates `count` accounts with the same options (one chpasswd for all: fast for the benchmark). */
+export function createUsers(count: number, options: CreateUserOptions = {}): LocalUser[] {
+  const users: LocalUser[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = `bw${randomBytes(5).toString('hex')}`;
+    const shell = options.shell ?? '/bin/bash';
+    const args = options.uid0
+      ? ['-o', '-u', '0', '-g', '0', '-M', '-d', '/root', '-s', shell, name]
+      : ['-m', '-s', shell, name];
+    execFileSync('useradd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    createdUsers.add(name);
+    const user = { name, password: options.password ?? randomPassword() };
+    users.push(user);
+    if (options.sudo) {
+      const file = `/etc/sudoers.d/${name}`;
+      writeFileSync(file, `${name} ALL=(ALL:ALL) ALL\n`, { mode: 0o440 });
+      chmodSync(file, 0o440);
+      sudoersFiles.add(file);
+      execFileSync('visudo', ['-cf', file], { stdio: 'ignore' });
+    }
+    if (options.authorizedKey && !options.uid0) {
+      const home = `/home/${name}`;
+      mkdirSync(`${home}/.ssh`, { recursive: true, mode: 0o700 });
+      writeFileSync(`${home}/.ssh/authorized_keys`, `${options.authorizedKey.trim()}\n`, { mode: 0o600 });
+      execFileSync('chown', ['-R', `${name}:${name}`, `${home}/.ssh`]);
+    }
+  }
+  setPasswords(users);
+  return users;
+}
+
+/** Sets a local account's password directly (chpasswd on stdin), e.g. to restore a test state. */
+export function setPassword(name: string, password: string): void {
+  setPasswords([{ name, password }]);
+}
+
+/**
+ * A login shell that never shows a prompt: it prints one line and sleeps (until the connection
+ * closes). For "the prompt never comes" tests.
+ */
+export function silentShell(): string {
+  if (!shellDir) {
+    shellDir = mkdtempSync(path.join(tmpdir(), 'bulwark-shells-'));
+    chmodSync(shellDir, 0o755);
+  }
+  const file = path.join(shellDir, 'silent-shell');
+  if (!existsSync(file)) {
+    writeFileSync(file, '#!/bin/sh\necho "welcome, no prompt here"\nexec sleep 600\n', { mode: 0o755 });
+    chmodSync(file, 0o755);
+  }
+  return file;
+}
+
+/** Deletes every account, home directory and sudoers file created here (call in afterAll). */
+export function removeUsers(): void {
+  for (const file of sudoersFiles) rmSync(file, { force: true });
+  sudoersFiles.clear();
+  for (const name of createdUsers) {
+    let uid: number;
+    try {
+      uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
+    } catch {
+      continue; // already gone
+    }
+    // A uid-0 alias: never -r (its home is /root) and NEVER kill its processes (they are root's:
+    // `pkill -u <alias>` kills every root process on the machine). -f: root's processes "use" uid 0.
+    const args = uid === 0 ? ['-f', name] : ['-f', '-r', name];
+    if (Number.isInteger(uid) && uid >= 1000) {
+      try {
+        execFileSync('pkill', ['-KILL', '-U', String(uid)], { stdio: 'ignore' });
+      } catch {
+        // no process left
+      }
+    }
+    try {
+      execFileSync('userdel', args, { stdio: 'ignore' });
+    } catch {
+      // userdel answers 12 when the mail spool is missing; the account itself is gone
+    }
+  }
+  createdUsers.clear();
+  if (shellDir) rmSync(shellDir, { recursive: true, force: true });
+  shellDir = undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Proving a password, and endpoints that misbehave
+
+/**
+ * Logs in with real SSH (ssh2; password, then keyboard-interactive with the same password) and
+ * tells whether the password opens the account. Host keys are not checked here.
+ */
+export function canLogIn(
+  endpoint: { readonly host: string; readonly port: number },
+  username: string,
+  password: string,
+): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let settled = false;
+    const finish = (outcome: boolean | Error) => {
+      if (settled) return;
+      settled = true;
+      client.end();
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+    client.once('ready', () => finish(true));
+    client.on('error', (err: Error & { level?: string }) => {
+      if (err.level === 'client-authentication') finish(false);
+      else finish(new Error(`cannot reach ${endpoint.host}:${endpoint.port}: ${err.message}`));
+    });
+    client.on('close', () => finish(new Error('the connection closed before authentication ended')));
+    client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, answer) =>
+      answer(prompts.map(() => password)),
+    );
+    client.connect({
+      host: endpoint.host,
+      port: endpoint.port,
+      username,
+      password,
+      tryKeyboard: true,
+      readyTimeout: 20_000,
+      hostVerifier: () => true,
+    });
+  });
+}
+
+export interface Blackhole {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** A TCP listener on 127.0.0.1 that accepts connections and never says anything. */
+export async function blackholedPort(): Promise<Blackhole> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, HOST, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    host: HOST,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A port on 127.0.0.1 that nothing listens on (connections are refused). */
+export async function closedPort(): Promise<number> {
+  return freePort();
+}
