@@ -37,6 +37,7 @@ export interface Schema {
   resource_group_shares: ResourceGroupSharesTable;
   applications: ApplicationsTable;
   application_certificates: ApplicationCertificatesTable;
+  password_rotations: PasswordRotationsTable;
 }
 
 export interface InstanceTable {
@@ -380,4 +381,26 @@ export interface ApplicationCertificatesTable {
   not_before: number;
   not_after: number;
   imported_at: number;
+}
+
+/** A password change on a real target (ADR 028): pending until verified, then completed or failed. */
+export interface PasswordRotationsTable {
+  id: Generated<number>;
+  account_id: number;
+  resource_id: number;
+  status: 'pending' | 'completed' | 'failed';
+  /** api, a2a, checkin, schedule, bulk, reconcile. */
+  trigger: string;
+  /** The new password (sealed, bound to this row) while pending; null once settled. */
+  password_sealed: Buffer | null;
+  requested_by: number | null;
+  requested_by_name: string;
+  /** RemoteFailureReason of the last failure, when any. */
+  reason: string | null;
+  /** The last outcome in words (never a secret). */
+  message: string | null;
+  attempts: Generated<number>;
+  created_at: number;
+  updated_at: number;
+  settled_at: number | null;
 }
