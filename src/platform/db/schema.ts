@@ -38,6 +38,7 @@ export interface Schema {
   applications: ApplicationsTable;
   application_certificates: ApplicationCertificatesTable;
   password_rotations: PasswordRotationsTable;
+  rotation_schedules: RotationSchedulesTable;
 }
 
 export interface InstanceTable {
@@ -403,4 +404,29 @@ export interface PasswordRotationsTable {
   created_at: number;
   updated_at: number;
   settled_at: number | null;
+}
+
+/** A rotation or verification schedule (ADR 029) on exactly one account, resource or resource group. */
+export interface RotationSchedulesTable {
+  id: Generated<number>;
+  name: string;
+  name_key: string;
+  action: 'rotate' | 'verify';
+  account_id: number | null;
+  resource_id: number | null;
+  resource_group_id: number | null;
+  /** Every N days; exactly one of interval_days and cron is set. */
+  interval_days: number | null;
+  /** A five-field cron expression in the instance's time zone. */
+  cron: string | null;
+  /** 1: a run rotates only accounts whose password is older than their policy's validity. */
+  only_expired: number;
+  enabled: number;
+  next_run_at: number;
+  last_run_at: number | null;
+  /** The last run in words (how many jobs were queued); never a secret. */
+  last_summary: string | null;
+  created_by: number;
+  created_at: number;
+  modified_at: number;
 }

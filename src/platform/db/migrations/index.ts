@@ -12,6 +12,7 @@ import { agentKeyAndNodes } from './2026-11-23-0009-agent-key-and-nodes.js';
 import { applications } from './2026-11-23-0010-applications.js';
 import { auditEncoding } from './2026-12-04-0011-audit-encoding.js';
 import { passwordRotations } from './2026-12-04-0014-password-rotations.js';
+import { rotationSchedules } from './2026-12-04-0015-rotation-schedules.js';
 
 /**
  * Every migration, by dated name. Names sort in the order they must run; the migrator
@@ -31,5 +32,6 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     '2026-11-23-0010-applications': applications(dialect),
     '2026-12-04-0011-audit-encoding': auditEncoding(dialect),
     '2026-12-04-0014-password-rotations': passwordRotations(dialect),
+    '2026-12-04-0015-rotation-schedules': rotationSchedules(dialect),
   };
 }
