@@ -37,6 +37,7 @@ export interface Schema {
   resource_group_shares: ResourceGroupSharesTable;
   applications: ApplicationsTable;
   application_certificates: ApplicationCertificatesTable;
+  jobs: JobsTable;
   password_rotations: PasswordRotationsTable;
   rotation_schedules: RotationSchedulesTable;
 }
@@ -382,6 +383,35 @@ export interface ApplicationCertificatesTable {
   not_before: number;
   not_after: number;
   imported_at: number;
+}
+
+/** A background job (ADR 024): claimed by one node with a lease, retried with backoff. Nothing secret. */
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  /** JSON. */
+  payload: string;
+  /** queued, running, succeeded, failed, cancelled. */
+  status: string;
+  run_after: number;
+  /** Claims so far, counting a re-claim after the previous holder's lease expired. */
+  attempts: number;
+  max_attempts: number;
+  /** The node holding the job while it runs. */
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  progress_done: number;
+  progress_total: number | null;
+  progress_note: string | null;
+  last_error: string | null;
+  /** JSON. */
+  result: string | null;
+  /** Unique among unfinished jobs (partial unique index). */
+  dedupe_key: string | null;
+  created_at: number;
+  created_by: number | null;
+  started_at: number | null;
+  finished_at: number | null;
 }
 
 /** A password change on a real target (ADR 028): pending until verified, then completed or failed. */

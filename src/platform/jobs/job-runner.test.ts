@@ -1,0 +1,336 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openDatabase, type Database } from '../db/database.js';
+import { migrateToLatest } from '../db/migrator.js';
+import { createDatabase } from '../../../test/helpers/postgres.js';
+import { dialects } from '../../../test/helpers/server.js';
+import { createJobRunner, PermanentJobError, type JobRunner, type JobRunnerOptions } from './index.js';
+
+/**
+ * The job runner on a real SQLite file and a real PostgreSQL database (ADR 024). Two runners on
+ * two separate connections (pools) play two nodes.
+ */
+describe.each(dialects())('job runner (%s)', (dialect) => {
+  let dir: string;
+  let target: { databaseUrl: string | undefined; sqliteFile: string };
+  const opened: Database[] = [];
+  const runners: JobRunner[] = [];
+  let now = Date.UTC(2030, 0, 1, 12, 0, 0);
+  const fakeClock = { now: () => now };
+
+  const open = (): Database => {
+    const database = openDatabase(target);
+    opened.push(database);
+    return database;
+  };
+  let db1: Database;
+  let db2: Database;
+
+  const runner = (database: Database, options: Partial<JobRunnerOptions> = {}): JobRunner => {
+    const r = createJobRunner({ database, clock: fakeClock, pollMs: 5, ...options });
+    runners.push(r);
+    return r;
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'bulwark-jobs-'));
+    target = {
+      databaseUrl: dialect === 'postgres' ? await createDatabase(inject('postgresBaseUrl')) : undefined,
+      sqliteFile: path.join(dir, 'jobs.sqlite'),
+    };
+    db1 = open();
+    await migrateToLatest(db1);
+    db2 = open();
+  });
+
+  afterAll(async () => {
+    for (const r of runners) await r.stop();
+    for (const d of opened) await d.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const until = async (condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error('timed out waiting');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  it('runs each job exactly once with two nodes claiming concurrently', async () => {
+    const kind = 'test.exactly-once';
+    const runs = new Map<number, string[]>();
+    const handler = (node: string) => async (_payload: unknown, ctx: { jobId: number }) => {
+      runs.set(ctx.jobId, [...(runs.get(ctx.jobId) ?? []), node]);
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
+      return { node };
+    };
+    const a = runner(db1, { nodeId: 'node-a' });
+    const b = runner(db2, { nodeId: 'node-b' });
+    a.register(kind, handler('node-a'), { concurrency: 4 });
+    b.register(kind, handler('node-b'), { concurrency: 4 });
+    const count = 150;
+    const ids: number[] = [];
+    for (let i = 0; i < count; i++) ids.push((await a.enqueue(db1.db, kind, { i }))!);
+    a.start();
+    b.start();
+    await until(async () => (await a.list({ kind, status: 'succeeded' })).total === count);
+    await Promise.all([a.stop(), b.stop()]);
+
+    expect(runs.size).toBe(count);
+    for (const id of ids) expect(runs.get(id)).toHaveLength(1);
+    const page = await a.list({ kind, limit: 1000 });
+    expect(page.jobs.every((j) => j.attempts === 1 && j.status === 'succeeded')).toBe(true);
+    // Both nodes did some of the work, and each stored result names the node that ran it.
+    const nodes = new Set(page.jobs.map((j) => (j.result as { node: string }).node));
+    expect(nodes).toEqual(new Set(['node-a', 'node-b']));
+    for (const job of page.jobs) expect([(job.result as { node: string }).node]).toEqual(runs.get(job.id));
+  });
+
+  it('claims again a job whose node died mid-run once its lease expired, counting the attempt', async () => {
+    const kind = 'test.lease-expiry';
+    let releaseA: () => void = () => undefined;
+    const a = runner(db1, { nodeId: 'dead-a', leaseMs: 60_000 });
+    const b = runner(db2, { nodeId: 'live-b', leaseMs: 60_000 });
+    a.register(kind, async () => {
+      await new Promise<void>((resolve) => (releaseA = resolve));
+      return 'from a';
+    });
+    b.register(kind, () => Promise.resolve('from b'));
+    const id = (await a.enqueue(db1.db, kind, {}))!;
+    // Node A claims the job and hangs in its handler (no renewal fires within a 60 s lease).
+    const aRun = a.runDue();
+    await until(async () => (await a.get(id))?.status === 'running');
+    expect((await b.get(id))?.leaseOwner).toBe('dead-a');
+    expect(await b.runDue()).toBe(0);
+
+    now += 60_000; // A's lease has expired: A is as good as dead.
+    expect(await b.runDue()).toBe(1);
+    const job = await b.get(id);
+    expect(job).toMatchObject({ status: 'succeeded', attempts: 2, result: 'from b', leaseOwner: undefined });
+
+    // A wakes up: its outcome is refused, B's stands.
+    releaseA();
+    await aRun;
+    expect(await b.get(id)).toMatchObject({ status: 'succeeded', attempts: 2, result: 'from b' });
+  });
+
+  it('fails a job whose node died on its last attempt', async () => {
+    const kind = 'test.lease-expiry-last';
+    const id = (await runner(db1).enqueue(db1.db, kind, {}, { maxAttempts: 1 }))!;
+    // A node claimed it and died: an expired lease written to the row.
+    await db1.db
+      .updateTable('jobs')
+      .set({ status: 'running', attempts: 1, lease_owner: 'gone', lease_expires_at: now - 1 })
+      .where('id', '=', id)
+      .execute();
+    const b = runner(db2);
+    let ran = false;
+    b.register(kind, () => Promise.resolve((ran = true)));
+    expect(await b.runDue()).toBe(0);
+    expect(ran).toBe(false);
+    const job = await b.get(id);
+    expect(job?.status).toBe('failed');
+    expect(job?.lastError).toMatch(/lease expired/);
+  });
+
+  it('renews the lease while the handler runs, so no other node takes the job', async () => {
+    const kind = 'test.renewal';
+    const realClock = { now: () => Date.now() };
+    const a = runner(db1, { nodeId: 'slow-a', leaseMs: 300, clock: realClock });
+    const b = runner(db2, { nodeId: 'eager-b', leaseMs: 300, clock: realClock });
+    a.register(kind, () => new Promise((resolve) => setTimeout(() => resolve('slow'), 1200)));
+    let bRan = false;
+    b.register(kind, () => Promise.resolve((bRan = true)));
+    const id = (await a.enqueue(db1.db, kind, {}))!;
+    const aRun = a.runDue();
+    await until(async () => (await a.get(id))?.status === 'running');
+    const deadline = Date.now() + 1000;
+    while (Date.now() < deadline) {
+      expect(await b.runDue()).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await aRun).toBe(1);
+    expect(bRan).toBe(false);
+    expect(await a.get(id)).toMatchObject({ status: 'succeeded', attempts: 1, result: 'slow' });
+  });
+
+  it('retries a failing job with exponential backoff, then fails it with the last error', async () => {
+    const kind = 'test.retry';
+    const r = runner(db1);
+    let calls = 0;
+    r.register(
+      kind,
+      () => {
+        calls++;
+        return Promise.reject(new Error(`target unreachable (${calls})`));
+      },
+      { maxAttempts: 3, backoffMs: 1000 },
+    );
+    const id = (await r.enqueue(db1.db, kind, { account: 1 }))!;
+    expect(await r.runDue()).toBe(1);
+    expect(await r.get(id)).toMatchObject({
+      status: 'queued',
+      attempts: 1,
+      runAfter: now + 1000,
+      lastError: 'target unreachable (1)',
+    });
+    expect(await r.runDue()).toBe(0); // not due yet
+    now += 1000;
+    expect(await r.runDue()).toBe(1);
+    expect(await r.get(id)).toMatchObject({ status: 'queued', attempts: 2, runAfter: now + 2000 });
+    now += 1999;
+    expect(await r.runDue()).toBe(0);
+    now += 1;
+    expect(await r.runDue()).toBe(1);
+    const job = await r.get(id);
+    expect(job).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      lastError: 'target unreachable (3)',
+      finishedAt: now,
+    });
+    now += 3_600_000;
+    expect(await r.runDue()).toBe(0);
+    expect(calls).toBe(3);
+  });
+
+  it('fails at once on a PermanentJobError', async () => {
+    const kind = 'test.permanent';
+    const r = runner(db1);
+    r.register(kind, () => Promise.reject(new PermanentJobError('no such account')), { maxAttempts: 5 });
+    const id = (await r.enqueue(db1.db, kind, {}))!;
+    expect(await r.runDue()).toBe(1);
+    expect(await r.get(id)).toMatchObject({ status: 'failed', attempts: 1, lastError: 'no such account' });
+  });
+
+  it('keeps progress readable while the job runs and after', async () => {
+    const kind = 'test.progress';
+    const r = runner(db1);
+    let proceed: () => void = () => undefined;
+    r.register(kind, async (_p, ctx) => {
+      await ctx.progress(0, 10, 'starting');
+      await ctx.progress(3);
+      await new Promise<void>((resolve) => (proceed = resolve));
+      await ctx.progress(10, 10, 'done');
+      return { rotated: 10 };
+    });
+    const id = (await r.enqueue(db1.db, kind, {}, { createdBy: 42 }))!;
+    const run = r.runDue();
+    await until(async () => (await r.get(id))?.progress.done === 3);
+    expect((await r.get(id))?.progress).toEqual({ done: 3, total: 10, note: 'starting' });
+    proceed();
+    await run;
+    expect(await r.get(id)).toMatchObject({
+      status: 'succeeded',
+      progress: { done: 10, total: 10, note: 'done' },
+      result: { rotated: 10 },
+      createdBy: 42,
+    });
+    expect((await r.list({ createdBy: 42 })).jobs.map((j) => j.id)).toContain(id);
+  });
+
+  it('deduplicates unfinished jobs by key, and enqueues in the caller transaction', async () => {
+    const kind = 'test.dedupe';
+    const r = runner(db1);
+    r.register(kind, () => Promise.resolve());
+    const first = await r.enqueue(db1.db, kind, {}, { dedupeKey: 'rotate:account:7' });
+    expect(first).toBeTypeOf('number');
+    expect(await r.enqueue(db1.db, kind, {}, { dedupeKey: 'rotate:account:7' })).toBeUndefined();
+    // Two nodes racing to enqueue the same key: one wins.
+    const raced = await Promise.all([
+      runner(db2).enqueue(db2.db, kind, {}, { dedupeKey: 'rotate:account:8' }),
+      r.enqueue(db1.db, kind, {}, { dedupeKey: 'rotate:account:8' }),
+    ]);
+    expect(raced.filter((x) => x !== undefined)).toHaveLength(1);
+    expect(await r.runDue()).toBe(2);
+    // Finished: the key is free again.
+    expect(await r.enqueue(db1.db, kind, {}, { dedupeKey: 'rotate:account:7' })).toBeTypeOf('number');
+
+    // A rolled-back transaction leaves no job.
+    const before = (await r.list({ kind })).total;
+    await expect(
+      db1.db.transaction().execute(async (trx) => {
+        await r.enqueue(trx, kind, {});
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect((await r.list({ kind })).total).toBe(before);
+  });
+
+  it('keeps exactly one queued instance of a periodic job, due an interval after each run', async () => {
+    const kind = 'test.periodic';
+    let runs = 0;
+    const a = runner(db1);
+    const b = runner(db2);
+    for (const r of [a, b]) {
+      r.register(kind, () => Promise.resolve(++runs));
+      r.every(kind, 30_000);
+    }
+    const queued = async () => (await a.list({ kind, status: 'queued' })).jobs;
+    const [ranA, ranB] = await Promise.all([a.runDue(), b.runDue()]);
+    expect(ranA + ranB).toBe(1);
+    expect(runs).toBe(1);
+    expect((await queued()).map((j) => j.runAfter)).toEqual([now + 30_000]);
+    expect(await a.runDue()).toBe(0);
+    now += 30_000;
+    expect((await Promise.all([a.runDue(), b.runDue()])).reduce((x, y) => x + y)).toBe(1);
+    expect(runs).toBe(2);
+    expect(await queued()).toHaveLength(1);
+    // Cancelled by an administrator: the next start (or housekeeping) creates it again.
+    expect(await a.cancel((await queued())[0]!.id)).toBe(true);
+    expect(await queued()).toHaveLength(0);
+    expect(await a.runDue()).toBe(1);
+    expect(await queued()).toHaveLength(1);
+  });
+
+  it('cancels a queued job before it runs, and aborts a running one', async () => {
+    const kind = 'test.cancel';
+    const r = runner(db1);
+    let ran = 0;
+    let aborted = false;
+    r.register(
+      kind,
+      (_p, ctx) =>
+        new Promise((resolve, reject) => {
+          ran++;
+          ctx.signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(new Error('aborted'));
+          });
+        }),
+    );
+    const queuedId = (await r.enqueue(db1.db, kind, {}, { runAt: now + 1000 }))!;
+    expect(await r.cancel(queuedId)).toBe(true);
+    expect(await r.cancel(queuedId)).toBe(false);
+    now += 1000;
+    expect(await r.runDue()).toBe(0);
+    expect(await r.get(queuedId)).toMatchObject({ status: 'cancelled', finishedAt: now - 1000 });
+
+    const runningId = (await r.enqueue(db1.db, kind, {}))!;
+    const run = r.runDue();
+    await until(async () => (await r.get(runningId))?.status === 'running');
+    expect(await r.cancel(runningId)).toBe(true);
+    await run;
+    expect(aborted).toBe(true);
+    expect(ran).toBe(1);
+    expect(await r.get(runningId)).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('on stop, waits for handlers up to its bound, then releases their jobs for another node', async () => {
+    const kind = 'test.stop';
+    const a = runner(db1, { nodeId: 'stopping-a', stopTimeoutMs: 100 });
+    a.register(kind, () => new Promise(() => undefined)); // never ends
+    const id = (await a.enqueue(db1.db, kind, {}))!;
+    a.start();
+    await until(async () => (await a.get(id))?.status === 'running');
+    await a.stop();
+    expect(await a.get(id)).toMatchObject({ status: 'queued', attempts: 0, leaseOwner: undefined });
+    const b = runner(db2);
+    b.register(kind, () => Promise.resolve('b'));
+    expect(await b.runDue()).toBe(1);
+    expect(await b.get(id)).toMatchObject({ status: 'succeeded', attempts: 1, result: 'b' });
+  });
+});

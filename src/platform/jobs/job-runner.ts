@@ -1,0 +1,362 @@
+import { randomBytes } from 'node:crypto';
+import type { Executor } from '../db/database.js';
+import { createJobsRepository, jobOf, pageOf, type JobRow } from './jobs.repository.js';
+import {
+  PermanentJobError,
+  type EnqueueOptions,
+  type Job,
+  type JobContext,
+  type JobFilter,
+  type JobHandler,
+  type JobKindOptions,
+  type JobPage,
+  type JobRunner,
+  type JobRunnerOptions,
+} from './jobs.types.js';
+
+const DEFAULTS = {
+  pollMs: 1000,
+  leaseMs: 30_000,
+  stopTimeoutMs: 10_000,
+  retentionMs: 7 * 24 * 3_600_000,
+  maxAttempts: 3,
+  concurrency: 1,
+  backoffMs: 5000,
+};
+const MAX_BACKOFF_MS = 15 * 60_000;
+/** Periodic jobs are re-created (if cancelled or abandoned) and old jobs pruned this often. */
+const HOUSEKEEPING_MS = 60_000;
+const MAX_ERROR_LENGTH = 2000;
+const MAX_NOTE_LENGTH = 500;
+export const MAX_KIND_LENGTH = 100;
+
+interface Registration {
+  readonly handler: JobHandler<unknown>;
+  readonly maxAttempts: number;
+  readonly concurrency: number;
+  readonly backoffMs: number;
+}
+
+interface Periodic {
+  readonly intervalMs: number;
+  readonly payload: unknown;
+}
+
+interface Running {
+  readonly kind: string;
+  readonly attempt: number;
+  readonly abort: AbortController;
+  readonly done: Promise<void>;
+}
+
+/** The dedupe key of a periodic kind's one queued instance. */
+export function periodicKey(kind: string): string {
+  return `every:${kind}`;
+}
+
+/** The delay before retry number `attempt` (1 = after the first failure). */
+export function backoffDelay(baseMs: number, attempt: number): number {
+  return Math.min(MAX_BACKOFF_MS, baseMs * 2 ** Math.max(0, attempt - 1));
+}
+
+function errorText(err: unknown): string {
+  const text = err instanceof Error ? err.message || err.name : String(err);
+  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text;
+}
+
+function positive(value: number | undefined, fallback: number, what: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${what} must be a positive number`);
+  return value;
+}
+
+/** The database-backed job runner (ADR 024); see {@link JobRunner}. */
+export function createJobRunner(options: JobRunnerOptions): JobRunner {
+  const { database, clock } = options;
+  const nodeId = options.nodeId ?? `node-${randomBytes(6).toString('hex')}`;
+  const pollMs = positive(options.pollMs, DEFAULTS.pollMs, 'pollMs');
+  const leaseMs = positive(options.leaseMs, DEFAULTS.leaseMs, 'leaseMs');
+  const stopTimeoutMs = options.stopTimeoutMs ?? DEFAULTS.stopTimeoutMs;
+  const retentionMs = options.retentionMs ?? DEFAULTS.retentionMs;
+  const onError = options.onError ?? (() => undefined);
+  const repo = createJobsRepository(database);
+
+  const kinds = new Map<string, Registration>();
+  const periodic = new Map<string, Periodic>();
+  const running = new Map<number, Running>();
+  let timer: NodeJS.Timeout | undefined;
+  let started = false;
+  let stopping = false;
+  let ticking = false;
+  let lastHousekeeping = -Infinity;
+
+  const runningOf = (kind: string) => {
+    let n = 0;
+    for (const r of running.values()) if (r.kind === kind) n++;
+    return n;
+  };
+
+  async function ensurePeriodic(): Promise<void> {
+    const now = clock.now();
+    for (const [kind, { payload }] of periodic) {
+      await repo.insert(database.db, {
+        kind,
+        payload: JSON.stringify(payload ?? null),
+        runAfter: now,
+        maxAttempts: kinds.get(kind)?.maxAttempts ?? 1,
+        dedupeKey: periodicKey(kind),
+        createdBy: undefined,
+        now,
+      });
+    }
+  }
+
+  async function housekeeping(): Promise<void> {
+    const now = clock.now();
+    if (now - lastHousekeeping < HOUSEKEEPING_MS && now >= lastHousekeeping) return;
+    lastHousekeeping = now;
+    // Abandoned last attempts first, so a periodic kind's instance is free to be re-created.
+    await repo.failAbandoned([...kinds.keys()], now);
+    await ensurePeriodic();
+    await repo.prune(now - retentionMs);
+  }
+
+  /** Claims what this node has room for; answers the started runs. */
+  async function claimAndStart(dueBy: number): Promise<Promise<void>[]> {
+    const now = clock.now();
+    const registered = [...kinds.keys()];
+    if (!(await repo.anyDue(registered, dueBy, now))) return [];
+    await repo.failAbandoned(registered, now);
+    const runs: Promise<void>[] = [];
+    for (const [kind, registration] of kinds) {
+      if (stopping && started) break;
+      const room = registration.concurrency - runningOf(kind);
+      if (room <= 0) continue;
+      const rows = await repo.claim(kind, room, nodeId, leaseMs, dueBy, clock.now());
+      for (const row of rows) runs.push(startRun(row, registration));
+    }
+    return runs;
+  }
+
+  function startRun(row: JobRow, registration: Registration): Promise<void> {
+    const abort = new AbortController();
+    const attempt = row.attempts;
+    let leaseUntil = row.lease_expires_at ?? clock.now() + leaseMs;
+    const context: JobContext = {
+      jobId: row.id,
+      attempt,
+      signal: abort.signal,
+      async progress(done, total, note) {
+        if (!Number.isFinite(done) || (total !== undefined && !Number.isFinite(total))) {
+          throw new RangeError('progress must be finite numbers');
+        }
+        await repo.progress(
+          row.id,
+          nodeId,
+          attempt,
+          done,
+          total,
+          note === undefined ? undefined : note.slice(0, MAX_NOTE_LENGTH),
+        );
+      },
+    };
+    const renewal = setInterval(
+      () => {
+        const until = clock.now() + leaseMs;
+        repo.renew(row.id, nodeId, attempt, until).then(
+          (held) => {
+            if (held) leaseUntil = until;
+            else abort.abort(new Error('the job was cancelled or its lease was lost'));
+          },
+          (err: unknown) => {
+            onError(err);
+            // Without a renewal the lease runs out: stop before another node may take the job.
+            if (clock.now() >= leaseUntil) abort.abort(new Error('the lease could not be renewed'));
+          },
+        );
+      },
+      Math.max(10, Math.floor(leaseMs / 3)),
+    );
+    renewal.unref();
+
+    const done = (async () => {
+      let outcome: Parameters<typeof repo.settle>[4];
+      try {
+        const payload = JSON.parse(row.payload) as unknown;
+        const result = await registration.handler(payload, context);
+        outcome = {
+          status: 'succeeded',
+          result: result === undefined ? null : JSON.stringify(result),
+          now: clock.now(),
+        };
+      } catch (err) {
+        const error = errorText(err);
+        const now = clock.now();
+        outcome =
+          err instanceof PermanentJobError || attempt >= row.max_attempts
+            ? { status: 'failed', error, now }
+            : { status: 'queued', error, runAfter: now + backoffDelay(registration.backoffMs, attempt) };
+      } finally {
+        clearInterval(renewal);
+      }
+      const settled = outcome;
+      const period = periodic.get(row.kind);
+      const next =
+        row.dedupe_key === periodicKey(row.kind) && settled.status !== 'queued' ? period : undefined;
+      await database.db.transaction().execute(async (trx) => {
+        const held = await repo.settle(trx, row.id, nodeId, attempt, settled);
+        if (held && next) {
+          const now = clock.now();
+          await repo.insert(trx, {
+            kind: row.kind,
+            payload: JSON.stringify(next.payload ?? null),
+            runAfter: now + next.intervalMs,
+            maxAttempts: row.max_attempts,
+            dedupeKey: periodicKey(row.kind),
+            createdBy: undefined,
+            now,
+          });
+        }
+      });
+    })()
+      .catch(onError)
+      .finally(() => running.delete(row.id));
+    running.set(row.id, { kind: row.kind, attempt, abort, done });
+    return done;
+  }
+
+  async function tick(): Promise<void> {
+    if (ticking || stopping) return;
+    ticking = true;
+    try {
+      await housekeeping();
+      // The runs settle on their own (their errors go to onError); the next poll does not wait for them.
+      void (await claimAndStart(clock.now()));
+    } catch (err) {
+      onError(err);
+    } finally {
+      ticking = false;
+      schedule(pollMs);
+    }
+  }
+
+  function schedule(delayMs: number): void {
+    if (!started || stopping) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void tick(), delayMs);
+    timer.unref();
+  }
+
+  return {
+    nodeId,
+
+    register<P>(kind: string, handler: JobHandler<P>, kindOptions: JobKindOptions = {}): void {
+      if (kind.length === 0 || kind.length > MAX_KIND_LENGTH) throw new RangeError(`job kind "${kind}"`);
+      if (kinds.has(kind)) throw new Error(`job kind ${kind} is already registered`);
+      kinds.set(kind, {
+        handler: handler as JobHandler<unknown>,
+        maxAttempts: Math.floor(positive(kindOptions.maxAttempts, DEFAULTS.maxAttempts, 'maxAttempts')),
+        concurrency: Math.floor(positive(kindOptions.concurrency, DEFAULTS.concurrency, 'concurrency')),
+        backoffMs: kindOptions.backoffMs ?? DEFAULTS.backoffMs,
+      });
+    },
+
+    async enqueue<P>(
+      executor: Executor,
+      kind: string,
+      payload: P,
+      enqueueOptions: EnqueueOptions = {},
+    ): Promise<number | undefined> {
+      if (kind.length === 0 || kind.length > MAX_KIND_LENGTH) throw new RangeError(`job kind "${kind}"`);
+      const now = clock.now();
+      const id = await repo.insert(executor, {
+        kind,
+        payload: JSON.stringify(payload ?? null),
+        runAfter: enqueueOptions.runAt ?? now,
+        maxAttempts: Math.floor(
+          positive(
+            enqueueOptions.maxAttempts,
+            kinds.get(kind)?.maxAttempts ?? DEFAULTS.maxAttempts,
+            'maxAttempts',
+          ),
+        ),
+        dedupeKey: enqueueOptions.dedupeKey,
+        createdBy: enqueueOptions.createdBy,
+        now,
+      });
+      // A job enqueued outside a transaction may be due now: look soon rather than at the next poll.
+      if (id !== undefined && executor === database.db && started) schedule(0);
+      return id;
+    },
+
+    every(kind: string, intervalMs: number, payload?: unknown): void {
+      if (!kinds.has(kind)) throw new Error(`job kind ${kind} is not registered`);
+      periodic.set(kind, { intervalMs: positive(intervalMs, 0, 'intervalMs'), payload });
+    },
+
+    start(): void {
+      if (started) return;
+      started = true;
+      stopping = false;
+      lastHousekeeping = -Infinity;
+      schedule(0);
+    },
+
+    async stop(): Promise<void> {
+      stopping = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      const pending = [...running.values()];
+      let timeout: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(pending.map((r) => r.done)),
+        new Promise<void>((resolve) => {
+          timeout = setTimeout(resolve, stopTimeoutMs);
+          timeout.unref();
+        }),
+      ]);
+      if (timeout) clearTimeout(timeout);
+      for (const [id, run] of running) {
+        run.abort.abort(new Error('the job runner is stopping'));
+        await repo.release(id, nodeId, run.attempt, clock.now()).catch(onError);
+        running.delete(id);
+      }
+      started = false;
+    },
+
+    async runDue(): Promise<number> {
+      await ensurePeriodic();
+      await repo.failAbandoned([...kinds.keys()], clock.now());
+      const dueBy = clock.now();
+      let count = 0;
+      for (;;) {
+        const runs = await claimAndStart(dueBy);
+        if (runs.length === 0) {
+          // Nothing claimable: wait for this node's own runs (their kinds may be at their limit).
+          const own = [...running.values()].map((r) => r.done);
+          if (own.length === 0) break;
+          await Promise.all(own);
+          continue;
+        }
+        count += runs.length;
+        await Promise.all(runs);
+      }
+      return count;
+    },
+
+    async get(id: number): Promise<Job | undefined> {
+      const row = await repo.get(id);
+      return row && jobOf(row);
+    },
+
+    async list(filter: JobFilter = {}): Promise<JobPage> {
+      return pageOf(await repo.list(filter));
+    },
+
+    async cancel(id: number): Promise<boolean> {
+      const cancelled = await repo.cancel(id, clock.now());
+      running.get(id)?.abort.abort(new Error('the job was cancelled'));
+      return cancelled;
+    },
+  };
+}

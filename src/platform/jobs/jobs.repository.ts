@@ -1,0 +1,312 @@
+import { sql, type Selectable } from 'kysely';
+import type { Database, Executor } from '../db/database.js';
+import type { JobsTable } from '../db/schema.js';
+import type { Job, JobFilter, JobPage, JobStatus } from './jobs.types.js';
+
+/** The SQL of the job runner (ADR 024): every state change is one conditional statement. */
+
+export type JobRow = Selectable<JobsTable>;
+
+const MAX_PAGE = 1000;
+const DEFAULT_PAGE = 100;
+
+export function jobOf(row: JobRow): Job {
+  return {
+    id: row.id,
+    kind: row.kind,
+    payload: parseJson(row.payload),
+    status: row.status as JobStatus,
+    runAfter: row.run_after,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    leaseOwner: row.lease_owner ?? undefined,
+    leaseExpiresAt: row.lease_expires_at ?? undefined,
+    progress: {
+      done: row.progress_done,
+      total: row.progress_total ?? undefined,
+      note: row.progress_note ?? undefined,
+    },
+    lastError: row.last_error ?? undefined,
+    result: row.result === null ? undefined : parseJson(row.result),
+    dedupeKey: row.dedupe_key ?? undefined,
+    createdAt: row.created_at,
+    createdBy: row.created_by ?? undefined,
+    startedAt: row.started_at ?? undefined,
+    finishedAt: row.finished_at ?? undefined,
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+export interface NewJob {
+  readonly kind: string;
+  readonly payload: string;
+  readonly runAfter: number;
+  readonly maxAttempts: number;
+  readonly dedupeKey: string | undefined;
+  readonly createdBy: number | undefined;
+  readonly now: number;
+}
+
+export function createJobsRepository(database: Database) {
+  const { db } = database;
+  const postgres = database.dialect === 'postgres';
+
+  return {
+    /** Inserts a job; undefined when its dedupe key is held by an unfinished job (partial unique index). */
+    async insert(executor: Executor, job: NewJob): Promise<number | undefined> {
+      const row = await executor
+        .insertInto('jobs')
+        .values({
+          kind: job.kind,
+          payload: job.payload,
+          status: 'queued',
+          run_after: job.runAfter,
+          attempts: 0,
+          max_attempts: job.maxAttempts,
+          progress_done: 0,
+          dedupe_key: job.dedupeKey ?? null,
+          created_at: job.now,
+          created_by: job.createdBy ?? null,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      return row?.id;
+    },
+
+    /** Whether any job of these kinds is due (a cheap read before a claim, which writes). */
+    async anyDue(kinds: readonly string[], dueBy: number, now: number): Promise<boolean> {
+      if (kinds.length === 0) return false;
+      const row = await db
+        .selectFrom('jobs')
+        .select('id')
+        .where('kind', 'in', kinds)
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('status', '=', 'queued'), eb('run_after', '<=', dueBy)]),
+            eb.and([eb('status', '=', 'running'), eb('lease_expires_at', '<=', now)]),
+          ]),
+        )
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    /**
+     * Claims up to `limit` due jobs of a kind for `owner`: queued ones whose time has come, and
+     * running ones whose lease expired (their node died) with attempts left. PostgreSQL locks the
+     * candidates with FOR UPDATE SKIP LOCKED, so concurrent claimers take disjoint sets; SQLite's
+     * single writer runs the statement alone. The outer WHERE repeats the condition, so a row
+     * changed between the subquery and the update is not taken.
+     */
+    async claim(
+      kind: string,
+      limit: number,
+      owner: string,
+      leaseMs: number,
+      dueBy: number,
+      now: number,
+    ): Promise<JobRow[]> {
+      return db
+        .updateTable('jobs')
+        .set({
+          status: 'running',
+          lease_owner: owner,
+          lease_expires_at: now + leaseMs,
+          attempts: sql<number>`attempts + 1`,
+          started_at: sql<number>`coalesce(started_at, ${now})`,
+        })
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('jobs')
+            .select('id')
+            .where('kind', '=', kind)
+            .where((w) =>
+              w.or([
+                w.and([w('status', '=', 'queued'), w('run_after', '<=', dueBy)]),
+                w.and([
+                  w('status', '=', 'running'),
+                  w('lease_expires_at', '<=', now),
+                  w('attempts', '<', w.ref('max_attempts')),
+                ]),
+              ]),
+            )
+            .orderBy('run_after')
+            .orderBy('id')
+            .limit(limit)
+            .$if(postgres, (qb) => qb.forUpdate().skipLocked()),
+        )
+        .where((w) =>
+          w.or([
+            w.and([w('status', '=', 'queued'), w('run_after', '<=', dueBy)]),
+            w.and([w('status', '=', 'running'), w('lease_expires_at', '<=', now)]),
+          ]),
+        )
+        .returningAll()
+        .execute();
+    },
+
+    /** Running jobs whose lease expired on their last attempt: failed (their node died). */
+    async failAbandoned(kinds: readonly string[], now: number): Promise<JobRow[]> {
+      if (kinds.length === 0) return [];
+      return db
+        .updateTable('jobs')
+        .set({
+          status: 'failed',
+          lease_owner: null,
+          lease_expires_at: null,
+          finished_at: now,
+          last_error: 'The node running the last attempt stopped before it finished (lease expired)',
+        })
+        .where('kind', 'in', kinds)
+        .where('status', '=', 'running')
+        .where('lease_expires_at', '<=', now)
+        .where((w) => w('attempts', '>=', w.ref('max_attempts')))
+        .returningAll()
+        .execute();
+    },
+
+    /** Extends the lease of a job this node runs; false when it lost it (expired and taken, or cancelled). */
+    async renew(id: number, owner: string, attempt: number, until: number): Promise<boolean> {
+      const result = await db
+        .updateTable('jobs')
+        .set({ lease_expires_at: until })
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .where('attempts', '=', attempt)
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async progress(
+      id: number,
+      owner: string,
+      attempt: number,
+      done: number,
+      total: number | undefined,
+      note: string | undefined,
+    ): Promise<void> {
+      await db
+        .updateTable('jobs')
+        .set({
+          progress_done: done,
+          ...(total === undefined ? {} : { progress_total: total }),
+          ...(note === undefined ? {} : { progress_note: note }),
+        })
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .where('attempts', '=', attempt)
+        .where('status', '=', 'running')
+        .execute();
+    },
+
+    /**
+     * Settles the attempt this node ran: succeeded, failed, or queued again for a retry. Only if
+     * it still holds the lease on that attempt; answers whether it did.
+     */
+    async settle(
+      executor: Executor,
+      id: number,
+      owner: string,
+      attempt: number,
+      outcome:
+        | { status: 'succeeded'; result: string | null; now: number }
+        | { status: 'failed'; error: string; now: number }
+        | { status: 'queued'; error: string; runAfter: number },
+    ): Promise<boolean> {
+      const changes =
+        outcome.status === 'succeeded'
+          ? { status: 'succeeded', result: outcome.result, finished_at: outcome.now, last_error: null }
+          : outcome.status === 'failed'
+            ? { status: 'failed', last_error: outcome.error, finished_at: outcome.now }
+            : { status: 'queued', last_error: outcome.error, run_after: outcome.runAfter };
+      const result = await executor
+        .updateTable('jobs')
+        .set({ ...changes, lease_owner: null, lease_expires_at: null })
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .where('attempts', '=', attempt)
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    /** Gives a job back (this node stops): queued again at once, the interrupted attempt not counted. */
+    async release(id: number, owner: string, attempt: number, now: number): Promise<void> {
+      await db
+        .updateTable('jobs')
+        .set({
+          status: 'queued',
+          lease_owner: null,
+          lease_expires_at: null,
+          run_after: now,
+          attempts: sql<number>`attempts - 1`,
+        })
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .where('attempts', '=', attempt)
+        .where('status', '=', 'running')
+        .execute();
+    },
+
+    async cancel(id: number, now: number): Promise<boolean> {
+      const result = await db
+        .updateTable('jobs')
+        .set({
+          status: 'cancelled',
+          finished_at: now,
+          lease_owner: null,
+          lease_expires_at: null,
+        })
+        .where('id', '=', id)
+        .where('status', 'in', ['queued', 'running'])
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async get(id: number): Promise<JobRow | undefined> {
+      return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    async list(filter: JobFilter): Promise<{ rows: JobRow[]; total: number }> {
+      let query = db.selectFrom('jobs');
+      if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
+      if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+      if (filter.createdBy !== undefined) query = query.where('created_by', '=', filter.createdBy);
+      const limit = Math.min(Math.max(filter.limit ?? DEFAULT_PAGE, 0), MAX_PAGE);
+      const [rows, count] = await Promise.all([
+        query
+          .selectAll()
+          .orderBy('id', 'desc')
+          .limit(limit)
+          .offset(Math.max(filter.offset ?? 0, 0))
+          .execute(),
+        query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { rows, total: Number(count.n) };
+    },
+
+    /** Deletes finished jobs that finished before `before`. */
+    async prune(before: number): Promise<void> {
+      await db
+        .deleteFrom('jobs')
+        .where('status', 'in', ['succeeded', 'failed', 'cancelled'])
+        .where('finished_at', '<', before)
+        .execute();
+    },
+  };
+}
+
+export type JobsRepository = ReturnType<typeof createJobsRepository>;
+
+export function pageOf(result: { rows: JobRow[]; total: number }): JobPage {
+  return { jobs: result.rows.map(jobOf), total: result.total };
+}
