@@ -15,6 +15,7 @@ import {
 } from './modules/identity/index.js';
 import { createApplicationsService, type ApplicationsService } from './modules/applications/index.js';
 import { createPolicyService, type PolicyService } from './modules/policies/index.js';
+import { createRemoteResetService, type RemoteResetService } from './modules/remote-reset/index.js';
 import { createSharingService, type SharingService } from './modules/sharing/index.js';
 import { createTicketSystem, type TicketingSettings } from './modules/ticketing/index.js';
 import { createUserGroupsService, type UserGroupsService } from './modules/user-groups/index.js';
@@ -65,6 +66,8 @@ export interface Services {
   readonly resourceGroups: ResourceGroupsService;
   /** Registered applications and their client certificates (ADR 014). */
   readonly applications: ApplicationsService;
+  /** Remote password reset configuration of resources and pinned SSH host keys (ADR 027). */
+  readonly remoteReset: RemoteResetService;
 }
 
 export function createServices(deps: {
@@ -139,8 +142,16 @@ export function createServices(deps: {
     vault,
   });
   const applications = createApplicationsService({ database, audit, clock, hosts, throttle, users });
+  const remoteReset = createRemoteResetService({
+    database,
+    keyring,
+    audit,
+    access: createAccessPolicy(),
+    clock,
+  });
   return {
     applications,
+    remoteReset,
     time,
     audit,
     identity,

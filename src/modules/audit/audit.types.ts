@@ -141,4 +141,10 @@ export const AuditOperation = {
   applicationCertificateImported: 'Application Certificate Imported',
   applicationCertificateRevoked: 'Application Certificate Revoked',
   applicationOperationRefused: 'Application Operation Refused',
+  remoteResetConfigured: 'Remote Password Reset Configured',
+  remoteResetConfigurationRemoved: 'Remote Password Reset Configuration Removed',
+  sshHostKeyPinned: 'SSH Host Key Pinned',
+  sshHostKeyRefused: 'SSH Host Key Refused',
+  sshHostKeyAccepted: 'SSH Host Key Accepted',
+  sshHostKeyPinRemoved: 'SSH Host Key Pin Removed',
 } as const;

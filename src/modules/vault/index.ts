@@ -3,6 +3,7 @@ import { vaultRepository } from './vault.repository.js';
 import type { AccountControls } from './vault.types.js';
 export { createVaultService, type VaultService, type AccountDraft } from './vault.service.js';
 export type { ShareableObject, AccountControls, AccessJustification } from './vault.types.js';
+export { nameKey } from './vault.types.js';
 /**
  * The retrieval controls of an account (ACCESS_CONTROL among them), read inside the caller's
  * transaction; undefined when the account does not exist. Does not authorise.
@@ -15,3 +16,5 @@ export function readAccountControls(
 }
 export { registerVaultRoutes } from './vault.routes.js';
 export { RESOURCE_TYPES, findResourceType } from './resource-types.js';
+/** The remote reset configuration's sealed login key (ADR 027): sealed and opened only for connections. */
+export { remoteResetKeys } from './sealing.js';

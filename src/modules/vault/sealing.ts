@@ -32,6 +32,28 @@ export const sealedAt = {
   }),
 } as const;
 
+/**
+ * The login key (and its passphrase) of a remote reset configuration (issue 12, ADR 027), sealed
+ * by the remote-reset module to the configuration's row (the resource id). Opened only for the
+ * rotation service building a connection to the target, never for an answer: no endpoint
+ * returns a key.
+ */
+export const remoteResetKeys = {
+  privateKey: (resourceId: number): SealContext => ({
+    table: 'remote_reset_configs',
+    rowId: resourceId,
+    column: 'private_key_sealed',
+  }),
+  passphrase: (resourceId: number): SealContext => ({
+    table: 'remote_reset_configs',
+    rowId: resourceId,
+    column: 'passphrase_sealed',
+  }),
+  openForConnection(keyring: Keyring, envelope: Buffer, context: SealContext): Buffer {
+    return unsealWith(keyring, envelope, context, 'SSH login key of the remote reset configuration');
+  },
+} as const;
+
 /** Opens a sealed value; a tampered or moved one becomes a clear refusal, never a release. */
 export function unsealWith(keyring: Keyring, envelope: Buffer, context: SealContext, what: string): Buffer {
   try {

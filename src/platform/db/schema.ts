@@ -37,6 +37,9 @@ export interface Schema {
   resource_group_shares: ResourceGroupSharesTable;
   applications: ApplicationsTable;
   application_certificates: ApplicationCertificatesTable;
+  remote_reset_configs: RemoteResetConfigsTable;
+  ssh_host_keys: SshHostKeysTable;
+  ssh_offered_host_keys: SshOfferedHostKeysTable;
   jobs: JobsTable;
   password_rotations: PasswordRotationsTable;
   rotation_schedules: RotationSchedulesTable;
@@ -459,4 +462,61 @@ export interface RotationSchedulesTable {
   created_by: number;
   created_at: number;
   modified_at: number;
+}
+
+/** How a resource's passwords are changed on the target (endpoint 63, ADR 027); keyed by the resource. */
+export interface RemoteResetConfigsTable {
+  resource_id: number;
+  /** linux, postgresql, mysql. */
+  kind: string;
+  /** Always 'ssh' (telnet is refused). */
+  remote_mode: string;
+  port: number;
+  user_prompt: string;
+  root_prompt: string;
+  /** RESOURCEIDENTIFIER: linux or others. */
+  resource_identifier: string;
+  landing_resource_id: number | null;
+  login_account_id: number | null;
+  reset_account_id: number | null;
+  root_account_id: number | null;
+  /** passauth or keyauth. */
+  authentication: string;
+  /** su or sudo. */
+  elevation: string;
+  remove_enter: number;
+  database_name: string | null;
+  /** The login account's private key (keyauth), sealed to this row (resource id) and column. */
+  private_key_sealed: Buffer | null;
+  passphrase_sealed: Buffer | null;
+  /** SHA256:… of the key's public half. */
+  key_fingerprint: string | null;
+  configured_by: number | null;
+  configured_at: number;
+}
+
+/** The pinned SSH host key of one host:port (trust on first use, or accepted by an administrator). */
+export interface SshHostKeysTable {
+  host: string;
+  port: number;
+  algorithm: string;
+  /** Base64 public key blob, as in known_hosts. */
+  public_key: string;
+  fingerprint: string;
+  pinned_at: number;
+  pinned_how: string;
+  pinned_by: string;
+}
+
+/** A host key offered by a host that differed from its pin (the connection was refused). */
+export interface SshOfferedHostKeysTable {
+  id: Generated<number>;
+  host: string;
+  port: number;
+  algorithm: string;
+  public_key: string;
+  fingerprint: string;
+  first_offered_at: number;
+  last_offered_at: number;
+  times_offered: number;
 }
