@@ -1,0 +1,342 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../../test/helpers/postgres.js';
+import { startPostgresTargetOrSkip, type PostgresTarget } from '../../../../test/helpers/postgres-target.js';
+import { secret } from '../../../platform/crypto/secret.js';
+import { RemoteChangeFailure, type ChangeRequest, type DatabaseTarget } from './connector.js';
+import { createPostgresConnector } from './postgresql.js';
+import { scramSha256Verifier } from './scram.js';
+
+/**
+ * The PostgreSQL connector against a real cluster whose TCP connections authenticate with
+ * scram-sha-256 (test/helpers/postgres-target.ts), so "logs in with the new password" and "the
+ * old one is refused" mean what they say. Every password used is collected, and no error text
+ * may contain any of them.
+ */
+
+const connector = createPostgresConnector();
+const passwords = new Set<string>();
+const messages: string[] = [];
+
+function pw(value: string): string {
+  passwords.add(value);
+  return value;
+}
+
+/** Runs `call`, expecting a RemoteChangeFailure; keeps its message for the no-secret check. */
+async function failure(call: Promise<unknown>): Promise<RemoteChangeFailure> {
+  let caught: unknown;
+  try {
+    await call;
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(RemoteChangeFailure);
+  const f = caught as RemoteChangeFailure;
+  messages.push(f.message, String(f.stack));
+  return f;
+}
+
+/** A TCP listener that accepts and never answers; counts the connections still open. */
+async function blackhole(): Promise<{ port: number; open(): number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    // Reads (and drops) what arrives, so the client's close is seen; never answers.
+    socket.resume();
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    open: () => sockets.size,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function settle(check: () => boolean | Promise<boolean>, ms = 3_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return check();
+}
+
+let server: PostgresTarget | undefined;
+
+beforeAll(async () => {
+  server = await startPostgresTargetOrSkip({ logStatements: true });
+}, 120_000);
+
+afterAll(() => {
+  server?.stop();
+});
+
+describe('the PostgreSQL connector (a real scram-sha-256 cluster)', () => {
+  function target(username: string, password: string | undefined, port = server!.port): DatabaseTarget {
+    return {
+      kind: 'postgresql',
+      endpoint: { host: '127.0.0.1', port },
+      login: { username, ...(password === undefined ? {} : { password: secret(password) }) },
+    };
+  }
+
+  function change(
+    t: DatabaseTarget,
+    account: string,
+    current: string | undefined,
+    next: string,
+    timeoutMs = 10_000,
+  ): ChangeRequest {
+    return {
+      target: t,
+      account,
+      currentPassword: current === undefined ? undefined : secret(current),
+      newPassword: secret(next),
+      timeoutMs,
+    };
+  }
+
+  it('builds the same SCRAM-SHA-256 verifier as the server does (ASCII and non-ASCII passwords)', async (ctx) => {
+    if (!server) return ctx.skip('no PostgreSQL');
+    for (const [role, password] of [
+      ['scram_ascii', pw("Plain-ascii 'quoted' \\ pass 1")],
+      ['scram_unicode', pw('Ünïcødé\u00a0space ﬁ-ligature\u00ad 2')],
+    ] as const) {
+      await server.createRole(role, password);
+      const [row] = await server.query('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [role]);
+      const stored = String(row?.rolpassword);
+      const match = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(stored);
+      expect(match, stored).not.toBeNull();
+      const ours = await scramSha256Verifier(password, Buffer.from(match![2]!, 'base64'), Number(match![1]));
+      expect(ours).toBe(stored);
+    }
+  });
+
+  it('a role changes its own password: the new one logs in, the old one is refused, the log holds no clear password', async (ctx) => {
+    if (!server) return ctx.skip('no PostgreSQL');
+    const old = pw('Selfie-old-1');
+    const next = pw("Selfie-new-2 with 'quote' and \\ backslash");
+    await server.createRole('selfie', old);
+    const result = await connector.changePassword(change(target('selfie', old), 'selfie', old, next));
+    expect(result.observedHostKeys).toEqual([]);
+    expect(await server.canLogin('selfie', next)).toBe(true);
+    expect(await server.canLogin('selfie', old)).toBe(false);
+    const opens = await connector.verifyPassword({
+      target: target('selfie', next),
+      account: 'selfie',
+      password: secret(next),
+      timeoutMs: 5_000,
+    });
+    expect(opens.outcome).toBe('opens');
+    const refused = await connector.verifyPassword({
+      target: target('selfie', next),
+      account: 'selfie',
+      password: secret(old),
+      timeoutMs: 5_000,
+    });
+    expect(refused.outcome).toBe('refused');
+    const [row] = await server.query('SELECT rolpassword FROM pg_authid WHERE rolname = $1', ['selfie']);
+    expect(String(row?.rolpassword)).toMatch(/^SCRAM-SHA-256\$4096:/);
+    // log_statement=all: the ALTER ROLE is in the log, with the verifier, never the password.
+    const log = server.logs();
+    expect(log).toMatch(/ALTER ROLE CURRENT_USER PASSWORD 'SCRAM-SHA-256\$4096:/);
+    expect(log).not.toContain(next);
+    expect(log).not.toContain('Selfie-new-2');
+  });
+
+  it('a reset role (CREATEROLE) changes another role (also one whose name needs quoting) and the change is verified', async (ctx) => {
+    if (!server) return ctx.skip('no PostgreSQL');
+    const resetPassword = pw('Resetter-pass-1');
+    await server.createRole('resetter', resetPassword, { createRole: true });
+    for (const role of ['app_user', 'Mixed "Case" role']) {
+      const old = pw(`Old-${role}-1`);
+      const next = pw(`New-${role}-2`);
+      await server.createRole(role, old);
+      await connector.changePassword(change(target('resetter', resetPassword), role, undefined, next));
+      expect(await server.canLogin(role, next)).toBe(true);
+      expect(await server.canLogin(role, old)).toBe(false);
+      expect(await server.canLogin('resetter', resetPassword)).toBe(true);
+      expect(server.logs()).not.toContain(next);
+    }
+  });
+
+  it('a reset account without the privilege: reason authentication, a clear message, the role unchanged', async (ctx) => {
+    if (!server) return ctx.skip('no PostgreSQL');
+    const weakPassword = pw('Weak-admin-1');
+    const old = pw('Guarded-old-1');
+    await server.createRole('weak_admin', weakPassword);
+    await server.createRole('guarded', old);
+    const f = await failure(
+      connector.changePassword(
+        change(target('weak_admin', weakPassword), 'guarded', undefined, pw('Guarded-new-2')),
+      ),
+    );
+    expect(f.reason).toBe('authentication');
+    expect(f.message).toContain('the reset account "weak_admin" may not change role "guarded"');
+    expect(f.targetMayHaveChanged).toBe(false);
+    expect(await server.canLogin('guarded', old)).toBe(true);
+  });
+
+  it('a wrong login password: reason authentication, nothing sent, the role unchanged', async (ctx) => {
+    if (!server) return ctx.skip('no PostgreSQL');
+    const old = pw('Wrong-login-old-1');
+    await server.createRole('wrong_login', old);
+    const f = await failure(
+      connector.changePassword(
+        change(
+          target('wrong_login', pw('not-the-password')),
+          'wrong_login',
+          undefined,
+          pw('Wrong-login-new-2'),
+        ),
+      ),
+    );
+    expect(f.reason).toBe('authentication');
+    expect(f.message).toContain('refused the login of "wrong_login"');
+    expect(f.targetMayHaveChanged).toBe(false);
+    expect(await server.canLogin('wrong_login', old)).toBe(true);
+  });
+
+  it('a role that does not exist: reason protocol, nothing changed', async (ctx) => {
+    if (!server) return ctx.skip('no PostgreSQL');
+    const f = await failure(
+      connector.changePassword(
+        change(target('resetter', 'Resetter-pass-1'), 'no_such_role', undefined, pw('Ghost-new-1')),
+      ),
+    );
+    expect(f.reason).toBe('protocol');
+    expect(f.message).toContain('has no role "no_such_role"');
+    expect(f.targetMayHaveChanged).toBe(false);
+  });
+
+  it('a closed port: reason unreachable, at once', async (ctx) => {
+    if (!server) return ctx.skip('no PostgreSQL');
+    const port = await freePort();
+    const started = Date.now();
+    const f = await failure(
+      connector.changePassword(
+        change(target('resetter', 'Resetter-pass-1', port), 'app_user', undefined, pw('Unreach-1')),
+      ),
+    );
+    expect(f.reason).toBe('unreachable');
+    expect(f.targetMayHaveChanged).toBe(false);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const v = await failure(
+      connector.verifyPassword({
+        target: target('app_user', undefined, port),
+        account: 'app_user',
+        password: secret('x'),
+        timeoutMs: 2_000,
+      }),
+    );
+    expect(v.reason).toBe('unreachable');
+  });
+
+  it('a blackholed port: reason timeout within timeoutMs, and the connection is closed', async (ctx) => {
+    if (!server) return ctx.skip('no PostgreSQL');
+    const hole = await blackhole();
+    try {
+      for (const call of [
+        () =>
+          connector.changePassword(
+            change(
+              target('resetter', 'Resetter-pass-1', hole.port),
+              'app_user',
+              undefined,
+              pw('Blackhole-1'),
+              1_500,
+            ),
+          ),
+        () =>
+          connector.verifyPassword({
+            target: target('app_user', undefined, hole.port),
+            account: 'app_user',
+            password: secret('x'),
+            timeoutMs: 1_500,
+          }),
+      ]) {
+        const started = Date.now();
+        const f = await failure(call());
+        const elapsed = Date.now() - started;
+        expect(f.reason).toBe('timeout');
+        expect(f.targetMayHaveChanged).toBe(false);
+        expect(elapsed).toBeGreaterThanOrEqual(1_400);
+        expect(elapsed).toBeLessThan(2_500);
+        expect(await settle(() => hole.open() === 0)).toBe(true);
+      }
+    } finally {
+      await hole.close();
+    }
+  });
+
+  it('an ALTER ROLE that waits on the server: timeout within timeoutMs (outcome unknown), and the server cancels it too', async (ctx) => {
+    if (!server) return ctx.skip('no PostgreSQL');
+    const s = server;
+    const old = pw('Locked-old-1');
+    const next = pw('Locked-new-2');
+    await s.createRole('locked_role', old);
+    // An administrator's open transaction holds the role's row: the connector's ALTER waits for it.
+    const lock = new pg.Client({ host: s.socketDir, port: s.port, user: 'postgres', database: 'postgres' });
+    await lock.connect();
+    try {
+      await lock.query('BEGIN');
+      await lock.query("ALTER ROLE locked_role VALID UNTIL 'infinity'");
+      const started = Date.now();
+      const f = await failure(
+        connector.changePassword(
+          change(target('resetter', 'Resetter-pass-1'), 'locked_role', undefined, next, 2_000),
+        ),
+      );
+      const elapsed = Date.now() - started;
+      expect(f.reason).toBe('timeout');
+      expect(f.message).toContain('outcome is unknown');
+      expect(f.targetMayHaveChanged).toBe(true);
+      expect(elapsed).toBeGreaterThanOrEqual(1_900);
+      expect(elapsed).toBeLessThan(3_000);
+      // The statement_timeout (the request's timeoutMs) ends the waiting statement on the server
+      // as well: its backend goes away while the lock is still held.
+      const waiting = async () =>
+        Number(
+          (await s.query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'bulwark'"))[0]
+            ?.n,
+        );
+      expect(await settle(async () => (await waiting()) === 0, 5_000)).toBe(true);
+    } finally {
+      await lock.query('ROLLBACK').catch(() => undefined);
+      await lock.end();
+    }
+    expect(await s.canLogin('locked_role', old)).toBe(true);
+    expect(await s.canLogin('locked_role', next)).toBe(false);
+  });
+
+  it('closes every connection it opened, on every path', async (ctx) => {
+    if (!server) return ctx.skip('no PostgreSQL');
+    const s = server;
+    const open = async () =>
+      Number(
+        (await s.query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'bulwark'"))[0]
+          ?.n,
+      );
+    expect(await settle(async () => (await open()) === 0, 5_000)).toBe(true);
+  });
+
+  it('no error text and no server log line holds a password', (ctx) => {
+    if (!server) return ctx.skip('no PostgreSQL');
+    expect(messages.length).toBeGreaterThan(5);
+    const log = server.logs();
+    for (const password of passwords) {
+      for (const text of messages) expect(text).not.toContain(password);
+      // The setup's own CREATE ROLE statements (over the socket) are in the log; the connector's never.
+      if (/new|Blackhole|Unreach/i.test(password)) expect(log).not.toContain(password);
+    }
+  });
+});
