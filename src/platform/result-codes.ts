@@ -97,6 +97,12 @@ export const RESULT_CODES = {
     meaning:
       'a well-formed request the current configuration cannot carry out (e.g. `RESETTYPE` `REMOTE` without remote reset)',
   },
+  remoteResetFailed: {
+    code: 42210,
+    http: 200,
+    meaning:
+      "a remote password reset (5 `RESETTYPE` `REMOTE`, the toolkit's `RESET_REMOTE`) the target did not take or has not confirmed yet: `Password reset failed: <why>`; the vault's password is unchanged (ADR 028)",
+  },
   userGroupItemFailed: {
     code: 46000,
     http: 200,

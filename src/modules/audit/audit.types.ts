@@ -98,6 +98,12 @@ export const AuditOperation = {
   accountDeleted: 'Account Deleted',
   passwordRetrieved: 'Password Retrieved',
   passwordChanged: 'Password Changed',
+  /** A remote password reset that the target did not take; the vault's password is unchanged (ADR 028). */
+  passwordResetFailed: 'Password Reset Failed',
+  /** A remote password reset whose outcome the target did not confirm yet; reconciliation retries. */
+  passwordResetUnsettled: 'Password Reset Unsettled',
+  /** The vault's password did not open the target (verification, ADR 028). */
+  passwordVerificationFailed: 'Password Verification Failed',
   passwordHistoryRetrieved: 'Password History Retrieved',
   fileDownloaded: 'File Downloaded',
   totpRetrieved: 'TOTP Retrieved',

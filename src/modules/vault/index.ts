@@ -16,5 +16,13 @@ export function readAccountControls(
 }
 export { registerVaultRoutes } from './vault.routes.js';
 export { RESOURCE_TYPES, findResourceType } from './resource-types.js';
+export type {
+  RemoteChanges,
+  RemoteChangeInitiator,
+  RemoteChangeStart,
+  RemoteChangeSecrets,
+  RemoteChangeSubject,
+  PendingRemoteChange,
+} from './remote-changes.js';
 /** The remote reset configuration's sealed login key (ADR 027): sealed and opened only for connections. */
 export { remoteResetKeys } from './sealing.js';

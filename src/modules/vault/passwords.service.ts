@@ -19,23 +19,12 @@ import type {
 } from './vault.types.js';
 
 /**
- * Passwords, TOTP codes and files: every release through the gate (ADR 018); changes keep the
- * replaced password, sealed, in the history.
+ * Writing a password change (the replaced password to the history, sealed; the new one sealed; the
+ * audit record) and the recent passwords the policy's reuse and similarity rules compare with. Used
+ * by the local changes below and by the remote changes (remote-changes.ts, ADR 028).
  */
-export function passwordOperations(
-  ctx: VaultContext,
-  accounts: {
-    getAccountWithResource(
-      caller: Caller,
-      resourceId: number,
-      accountId: number,
-      why: AccessJustification,
-    ): Promise<{ resource: ResourceView; account: AccountView }>;
-  },
-) {
-  const { db, keyring, audit, clock, policies, gate, authorization, effectivePolicy, unseal, transaction } =
-    ctx;
-  const { authorizedAccount } = authorization;
+export function passwordChanges(ctx: VaultContext) {
+  const { keyring, audit, clock, effectivePolicy, unseal } = ctx;
 
   /** Stores a new password: the old one to the history (sealed), the new one sealed, an audit record. */
   async function replacePassword(
@@ -91,6 +80,43 @@ export function passwordOperations(
     }
     return recent;
   }
+
+  /** How many earlier passwords the policy compares a new one with. */
+  const comparedCount = (rules: { reuseLast: number; checkSimilarity: boolean; similarityLast: number }) =>
+    Math.max(rules.reuseLast, rules.checkSimilarity ? rules.similarityLast : 0);
+
+  /** A fresh password generated for the account's effective policy, never one of its recent passwords. */
+  async function freshPassword(
+    executor: Executor,
+    resource: ResourceRow,
+    account: AccountRow,
+  ): Promise<Secret> {
+    const policy = await effectivePolicy(executor, account.password_policy, resource);
+    const previous = await recentPasswords(executor, account, comparedCount(policy.rules));
+    return new Secret(generatePassword(policy.rules, { loginName: account.name, previous }));
+  }
+
+  return { replacePassword, recentPasswords, freshPassword, comparedCount };
+}
+
+/**
+ * Passwords, TOTP codes and files: every release through the gate (ADR 018); changes keep the
+ * replaced password, sealed, in the history.
+ */
+export function passwordOperations(
+  ctx: VaultContext,
+  accounts: {
+    getAccountWithResource(
+      caller: Caller,
+      resourceId: number,
+      accountId: number,
+      why: AccessJustification,
+    ): Promise<{ resource: ResourceView; account: AccountView }>;
+  },
+) {
+  const { db, policies, gate, authorization, effectivePolicy, transaction } = ctx;
+  const { authorizedAccount } = authorization;
+  const { replacePassword, recentPasswords, freshPassword } = passwordChanges(ctx);
 
   return {
     /** GET PASSWORD: through the release gate (ADR 018). */
@@ -152,13 +178,7 @@ export function passwordOperations(
       const resource = resourceId === undefined ? undefined : await repo.findResource(executor, resourceId);
       const account = resource && (await repo.findAccount(executor, resource.id, target.id));
       if (!resource || !account) return;
-      const policy = await effectivePolicy(executor, account.password_policy, resource);
-      const previous = await recentPasswords(
-        executor,
-        account,
-        Math.max(policy.rules.reuseLast, policy.rules.checkSimilarity ? policy.rules.similarityLast : 0),
-      );
-      const fresh = new Secret(generatePassword(policy.rules, { loginName: account.name, previous }));
+      const fresh = await freshPassword(executor, resource, account);
       await replacePassword(executor, actor, resource, account, fresh, {
         reason: 'Reset on check-in',
         ticketId: null,

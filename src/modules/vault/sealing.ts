@@ -15,6 +15,12 @@ export const sealedAt = {
     rowId: historyId,
     column: PASSWORD_COLUMN,
   }),
+  /** The new password of a rotation while it is pending (ADR 028). */
+  pendingPassword: (rotationId: number): SealContext => ({
+    table: 'password_rotations',
+    rowId: rotationId,
+    column: PASSWORD_COLUMN,
+  }),
   totpSecret: (accountId: number): SealContext => ({
     table: 'accounts',
     rowId: accountId,

@@ -3,6 +3,7 @@ import { accountOperations } from './accounts.service.js';
 import { createCustomFields } from './custom-fields.js';
 import { lookupOperations } from './lookups.js';
 import { passwordOperations } from './passwords.service.js';
+import { remoteChangeOperations } from './remote-changes.js';
 import { resourceOperations } from './resources.service.js';
 import { createVaultContext, type VaultServiceDeps } from './vault.context.js';
 import { createViews } from './views.js';
@@ -31,5 +32,10 @@ export function createVaultService(deps: VaultServiceDeps) {
     ...accounts,
     ...passwordOperations(ctx, accounts),
     ...lookupOperations(ctx),
+    /**
+     * Password changes on real targets (ADR 028), for the rotation service only: pending
+     * passwords, their settlement, and the passwords the server uses on the target.
+     */
+    remoteChanges: remoteChangeOperations(ctx),
   };
 }
