@@ -364,6 +364,15 @@ export function createResourceGroupsService(deps: ResourceGroupsServiceDeps) {
       return Number(group.id);
     },
 
+    /**
+     * A group the caller may manage (owner, super administrator, fullaccess grantee): rotation
+     * schedules and bulk rotation of a group (ADR 029). NotFound / NotPermitted otherwise.
+     */
+    async managed(caller: Caller, groupId: number): Promise<{ id: number; name: string }> {
+      const group = await managedGroup(db, caller, groupId);
+      return { id: Number(group.id), name: group.name };
+    },
+
     /** Endpoint 85: owned and shared groups (all of them for a super administrator). */
     async list(caller: Caller): Promise<ResourceGroupView[]> {
       const all = await repo.listAll(db);
