@@ -52,24 +52,25 @@ export const ScheduleAuditOperation = {
 /** Job kinds this module registers on the job runner. */
 export const SCHEDULE_JOB_KINDS = {
   sweep: 'rotation-schedules.sweep',
-  rotate: 'rotation.account',
+  /** A sweep at one schedule's next run, queued when it is planned: schedules run on time. */
+  wake: 'rotation-schedules.wake',
   verify: 'verification.account',
   bulk: 'rotation.bulk',
 } as const;
 
 export interface ScheduleSettings {
-  /** How often the sweep looks for due schedules. */
+  /**
+   * How often the periodic sweep looks for due schedules. A schedule also queues a sweep at its
+   * own next run (a wake-up job), so this is only the safety net for a lost wake-up.
+   */
   readonly sweepMs: number;
-  /** Each scheduled rotation or verification ends within this bound. */
-  readonly targetTimeoutMs: number;
   /** Bulk rotation defaults (API and CLI may override within BULK_LIMITS). */
   readonly bulkConcurrency: number;
   readonly bulkTimeoutMs: number;
 }
 
 export const DEFAULT_SCHEDULE_SETTINGS: ScheduleSettings = {
-  sweepMs: 60_000,
-  targetTimeoutMs: 30_000,
+  sweepMs: 300_000,
   bulkConcurrency: 8,
   bulkTimeoutMs: 30_000,
 };
@@ -93,10 +94,20 @@ export interface RotationSchedulesDeps {
   readonly manageableGroup: (caller: Caller, groupId: number) => Promise<{ id: number; name: string }>;
   readonly jobs: JobRunner;
   readonly rotation: Pick<RotationService, 'rotateToGenerated' | 'verify'>;
+  /**
+   * Queues the rotation of one account to a fresh password in the caller's transaction (the
+   * rotation module's job, deduplicated per account with every other queued rotation of it);
+   * undefined when one is already queued or running.
+   */
+  readonly queueRotation: (
+    executor: Executor,
+    accountId: number,
+    actor: AuditActor,
+  ) => Promise<number | undefined>;
   readonly settings?: ScheduleSettings;
 }
 
-interface RotateJob {
+interface VerifyJob {
   readonly accountId: number;
   readonly scheduleId: number;
 }
@@ -278,6 +289,20 @@ export function createRotationSchedulesService(deps: RotationSchedulesDeps) {
     return policy.rules.validityDays;
   }
 
+  /** Queues a sweep at a schedule's next run (in the caller's transaction), so it runs on time. */
+  async function wakeAt(executor: Executor, scheduleId: number, at: number): Promise<void> {
+    if (at >= Number.MAX_SAFE_INTEGER) return;
+    await jobs.enqueue(
+      executor,
+      SCHEDULE_JOB_KINDS.wake,
+      { scheduleId },
+      {
+        runAt: at,
+        dedupeKey: `${SCHEDULE_JOB_KINDS.wake}:${scheduleId}:${at}`,
+      },
+    );
+  }
+
   /** One due schedule: enqueue its jobs and plan its next run, in one transaction. */
   async function runSchedule(row: ScheduleRow, now: number): Promise<string> {
     return db.transaction().execute(async (trx) => {
@@ -305,14 +330,19 @@ export function createRotationSchedulesService(deps: RotationSchedulesDeps) {
             notExpired++;
             continue;
           }
-          const kind = row.action === 'rotate' ? SCHEDULE_JOB_KINDS.rotate : SCHEDULE_JOB_KINDS.verify;
-          const id = await jobs.enqueue<RotateJob>(
-            trx,
-            kind,
-            { accountId: account.accountId, scheduleId: row.id },
-            // One unfinished job per account and action: a slow rotation is never doubled.
-            { dedupeKey: `${kind}:${account.accountId}`, createdBy: row.created_by },
-          );
+          // One unfinished job per account and action: a slow rotation is never doubled.
+          const id =
+            row.action === 'rotate'
+              ? await deps.queueRotation(trx, account.accountId, SCHEDULER)
+              : await jobs.enqueue<VerifyJob>(
+                  trx,
+                  SCHEDULE_JOB_KINDS.verify,
+                  { accountId: account.accountId, scheduleId: row.id },
+                  {
+                    dedupeKey: `${SCHEDULE_JOB_KINDS.verify}:${account.accountId}`,
+                    createdBy: row.created_by,
+                  },
+                );
           if (id === undefined) already++;
           else queued++;
         }
@@ -323,7 +353,8 @@ export function createRotationSchedulesService(deps: RotationSchedulesDeps) {
         if (refused.length > 0) parts.push(`${refused.length} its creator may no longer change`);
         summary = parts.join(', ');
       }
-      await repo.recordRun(trx, row.id, row.next_run_at, { at: now, next, summary });
+      if (await repo.recordRun(trx, row.id, row.next_run_at, { at: now, next, summary }))
+        await wakeAt(trx, row.id, next);
       return summary;
     });
   }
@@ -428,26 +459,13 @@ export function createRotationSchedulesService(deps: RotationSchedulesDeps) {
     /** Registers the job kinds and the periodic sweep on the job runner (once, when services are built). */
     registerJobs(): void {
       jobs.register(SCHEDULE_JOB_KINDS.sweep, async () => ({ schedules: await sweep() }), { maxAttempts: 1 });
-      jobs.register<RotateJob>(
-        SCHEDULE_JOB_KINDS.rotate,
-        async ({ accountId }) => {
-          const outcome = await rotation.rotateToGenerated(SCHEDULER, accountId, 'schedule', {
-            timeoutMs: settings.targetTimeoutMs,
-          });
-          if (outcome.status === 'failed')
-            throw new PermanentJobError(`Password reset failed: ${outcome.message}`);
-          return { status: outcome.status, message: outcome.message };
-        },
-        // A failed rotation is not retried here: the next scheduled run tries again.
-        { maxAttempts: 1, concurrency: 4 },
-      );
-      jobs.register<RotateJob>(
+      jobs.register(SCHEDULE_JOB_KINDS.wake, async () => ({ schedules: await sweep() }), { maxAttempts: 1 });
+      jobs.register<VerifyJob>(
         SCHEDULE_JOB_KINDS.verify,
         async ({ accountId }) => {
           // The rotation service audits `Password Verification Failed` itself when refused.
-          const outcome = await rotation.verify(SCHEDULER, accountId, {
-            timeoutMs: settings.targetTimeoutMs,
-          });
+          // The rotation service's own bound per target (BULWARK_REMOTE_TIMEOUT_SECONDS).
+          const outcome = await rotation.verify(SCHEDULER, accountId);
           if (outcome.status !== 'opens')
             throw new PermanentJobError(`Password verification: ${outcome.status}: ${outcome.message}`);
           return { status: outcome.status };
@@ -514,6 +532,8 @@ export function createRotationSchedulesService(deps: RotationSchedulesDeps) {
             created_at: now,
             modified_at: now,
           });
+          const created = (await repo.findById(trx, id))!;
+          if (created.enabled === 1) await wakeAt(trx, id, created.next_run_at);
           await audit.append(
             trx,
             actorOf(caller),
@@ -525,7 +545,7 @@ export function createRotationSchedulesService(deps: RotationSchedulesDeps) {
               describe(draft.action, draft.timing, draft.onlyExpired, draft.enabled),
             ),
           );
-          return view(trx, (await repo.findById(trx, id))!, scopeName);
+          return view(trx, created, scopeName);
         });
       } catch (err) {
         if (isUniqueViolation(err)) throw new ConflictError(`Rotation schedule ${draft.name} already exists`);
@@ -585,6 +605,9 @@ export function createRotationSchedulesService(deps: RotationSchedulesDeps) {
           else if (patch.enabled === true && row.enabled === 0 && row.next_run_at < now)
             set.next_run_at = nextRunAfter(timing, row.next_run_at, now, timeZone);
           await repo.update(trx, id, set);
+          const edited = (await repo.findById(trx, id))!;
+          if (edited.enabled === 1 && (edited.next_run_at !== row.next_run_at || row.enabled === 0))
+            await wakeAt(trx, id, edited.next_run_at);
           await audit.append(
             trx,
             actorOf(caller),
@@ -596,7 +619,7 @@ export function createRotationSchedulesService(deps: RotationSchedulesDeps) {
               describe(action, timing, onlyExpired, enabled),
             ),
           );
-          return view(trx, (await repo.findById(trx, id))!, scopeName);
+          return view(trx, edited, scopeName);
         });
       } catch (err) {
         if (isUniqueViolation(err))
