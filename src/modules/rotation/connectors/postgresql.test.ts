@@ -1,10 +1,10 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretWatch, settle, silentPort } from '../../../../test/helpers/connector-checks.js';
 import { freePort } from '../../../../test/helpers/postgres.js';
 import { startPostgresTargetOrSkip, type PostgresTarget } from '../../../../test/helpers/postgres-target.js';
 import { secret } from '../../../platform/crypto/secret.js';
-import { RemoteChangeFailure, type ChangeRequest, type DatabaseTarget } from './connector.js';
+import type { ChangeRequest, DatabaseTarget } from './connector.js';
 import { createPostgresConnector } from './postgresql.js';
 import { scramSha256Verifier } from './scram.js';
 
@@ -16,59 +16,9 @@ import { scramSha256Verifier } from './scram.js';
  */
 
 const connector = createPostgresConnector();
-const passwords = new Set<string>();
-const messages: string[] = [];
-
-function pw(value: string): string {
-  passwords.add(value);
-  return value;
-}
-
-/** Runs `call`, expecting a RemoteChangeFailure; keeps its message for the no-secret check. */
-async function failure(call: Promise<unknown>): Promise<RemoteChangeFailure> {
-  let caught: unknown;
-  try {
-    await call;
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(RemoteChangeFailure);
-  const f = caught as RemoteChangeFailure;
-  messages.push(f.message, String(f.stack));
-  return f;
-}
-
-/** A TCP listener that accepts and never answers; counts the connections still open. */
-async function blackhole(): Promise<{ port: number; open(): number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    // Reads (and drops) what arrives, so the client's close is seen; never answers.
-    socket.resume();
-    socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : 0,
-    open: () => sockets.size,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-async function settle(check: () => boolean | Promise<boolean>, ms = 3_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return check();
-}
+const watch = new SecretWatch();
+const pw = (value: string) => watch.pw(value);
+const failure = (call: Promise<unknown>) => watch.failure(call);
 
 let server: PostgresTarget | undefined;
 
@@ -243,7 +193,7 @@ describe('the PostgreSQL connector (a real scram-sha-256 cluster)', () => {
 
   it('a blackholed port: reason timeout within timeoutMs, and the connection is closed', async (ctx) => {
     if (!server) return ctx.skip('no PostgreSQL');
-    const hole = await blackhole();
+    const hole = await silentPort();
     try {
       for (const call of [
         () =>
@@ -331,11 +281,12 @@ describe('the PostgreSQL connector (a real scram-sha-256 cluster)', () => {
 
   it('no error text and no server log line holds a password', (ctx) => {
     if (!server) return ctx.skip('no PostgreSQL');
-    expect(messages.length).toBeGreaterThan(5);
+    expect(watch.texts.length).toBeGreaterThan(5);
+    watch.expectClean();
+    // The setup's own CREATE ROLE statements (over the socket) are in the log; the connector's
+    // statements (new passwords) never are.
     const log = server.logs();
-    for (const password of passwords) {
-      for (const text of messages) expect(text).not.toContain(password);
-      // The setup's own CREATE ROLE statements (over the socket) are in the log; the connector's never.
+    for (const password of watch.passwords) {
       if (/new|Blackhole|Unreach/i.test(password)) expect(log).not.toContain(password);
     }
   });
