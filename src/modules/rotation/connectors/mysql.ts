@@ -274,6 +274,7 @@ export function createMysqlConnector(): RemoteConnector {
       let step: 'connect' | 'prepare' | 'change' = 'connect';
       let sent = false;
       let shown = quoted(request.account);
+      let hostCount = 1;
 
       /** Sends the change; a server error answer rejects with it (the statement did not apply). */
       const alter = async (sql: string, values: unknown[]) => {
@@ -342,9 +343,11 @@ export function createMysqlConnector(): RemoteConnector {
                 );
               }
             }
+            hostCount = hosts.length;
             shown = hosts.map((host) => `${quoted(account.user)}@${quoted(host)}`).join(', ');
             step = 'change';
-            // One statement for every host of the account: they change together or not at all.
+            // One statement for every host of the account (MySQL applies it atomically; MariaDB
+            // changes the hosts it can and names the others in its error).
             await alter(
               `ALTER USER ${hosts.map(() => '?@? IDENTIFIED BY ?').join(', ')}`,
               hosts.flatMap((host) => [account.user, host, next]),
@@ -407,7 +410,15 @@ export function createMysqlConnector(): RemoteConnector {
           );
         }
         if (errno === ER.CANNOT_USER || errno === ER.PASSWORD_NO_MATCH) {
-          throw new RemoteChangeFailure('protocol', `${place} has no account ${shown}`, false);
+          // With several hosts, MariaDB may have changed some of them before it refused another.
+          const several = hostCount > 1;
+          throw new RemoteChangeFailure(
+            'protocol',
+            several
+              ? `${place} refused the change of some of ${shown} (no such account?); the others may have changed`
+              : `${place} has no account ${shown}`,
+            several,
+          );
         }
         if (errno === ER.OPTION_PREVENTS_STATEMENT) {
           throw new RemoteChangeFailure(
