@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { InvalidInputError } from '../../platform/errors.js';
 import type { Secret } from '../../platform/crypto/secret.js';
 import type { ObservedHostKey } from '../rotation/connectors/connector.js';
@@ -46,7 +46,8 @@ export function inspectPrivateKey(
   privateKey: Secret,
   passphrase: Secret | undefined,
 ): { fingerprint: string } {
-  const parsed = utils.parseKey(privateKey.reveal(), passphrase?.reveal());
+  // ssh2 is CommonJS: its named exports exist only on the default export under Node's ESM loader.
+  const parsed = ssh2.utils.parseKey(privateKey.reveal(), passphrase?.reveal());
   const key = Array.isArray(parsed) ? (parsed as unknown[])[0] : parsed;
   if (key === undefined || key instanceof Error) {
     const encrypted = key instanceof Error && /encrypted|passphrase|decrypt/i.test(key.message);
