@@ -303,8 +303,9 @@ describe('the MySQL/MariaDB connector (a real mariadbd)', () => {
       expect(f.targetMayHaveChanged).toBe(true);
       expect(elapsed).toBeGreaterThanOrEqual(1_900);
       expect(elapsed).toBeLessThan(3_000);
-      // lock_wait_timeout (the request's time, in whole seconds) ends the statement on the server
-      // while the lock is still held: its session goes away.
+      // The waiting statement ends on the server while the lock is still held: its session goes
+      // away (MariaDB notices the closed connection during the lock wait; lock_wait_timeout,
+      // the request's time in whole seconds, bounds it on a server that would not).
       const sessions = async () =>
         Number(
           (

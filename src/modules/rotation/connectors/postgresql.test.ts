@@ -24,6 +24,7 @@ let server: PostgresTarget | undefined;
 
 beforeAll(async () => {
   server = await startPostgresTargetOrSkip({ logStatements: true });
+  await server?.createRole('resetter', watch.pw('Resetter-pass-1'), { createRole: true });
 }, 120_000);
 
 afterAll(() => {
@@ -105,8 +106,7 @@ describe('the PostgreSQL connector (a real scram-sha-256 cluster)', () => {
 
   it('a reset role (CREATEROLE) changes another role (also one whose name needs quoting) and the change is verified', async (ctx) => {
     if (!server) return ctx.skip('no PostgreSQL');
-    const resetPassword = pw('Resetter-pass-1');
-    await server.createRole('resetter', resetPassword, { createRole: true });
+    const resetPassword = 'Resetter-pass-1';
     for (const role of ['app_user', 'Mixed "Case" role']) {
       const old = pw(`Old-${role}-1`);
       const next = pw(`New-${role}-2`);
