@@ -2,7 +2,7 @@ import type { Secret } from '../../platform/crypto/secret.js';
 import type { Caller } from '../../platform/principal.js';
 import type { AuditActor } from '../audit/index.js';
 import type { AccessJustification } from '../vault/index.js';
-import type { RemoteFailureReason } from './connectors/connector.js';
+import type { RemoteConnector, RemoteFailureReason, RemoteTarget } from './connectors/connector.js';
 
 /** What started a rotation; recorded on the rotation and in its audit text. */
 export type RotationTrigger = 'api' | 'a2a' | 'checkin' | 'schedule' | 'bulk' | 'reconcile';
@@ -64,4 +64,9 @@ export interface RotationService {
   ): Promise<VerificationOutcome>;
   /** Settles every pending rotation (on start and periodically): pending first, then current. */
   reconcilePending(): Promise<{ readonly settled: number; readonly unsettled: number }>;
+}
+
+/** Which connector changes passwords on a target of each kind (connectors/index.ts builds it). */
+export interface ConnectorRegistry {
+  connectorFor(kind: RemoteTarget['kind']): RemoteConnector;
 }
