@@ -84,6 +84,16 @@ describe('the MySQL/MariaDB connector (a real mariadbd)', () => {
     expect((await verify(old)).outcome).toBe('refused');
   });
 
+  it('user@host naming the account that logs in is a self change too (no CREATE USER needed)', async (ctx) => {
+    if (!server) return ctx.skip('no MariaDB');
+    const old = pw('Selfhost-old-1!');
+    const next = pw('Selfhost-new-2! é€ ünïcode');
+    await server.createUser('selfhost', old);
+    await connector.changePassword(change(target('selfhost', undefined), 'selfhost@%', old, next));
+    expect(await server.canLogin('selfhost', next)).toBe(true);
+    expect(await server.canLogin('selfhost', old)).toBe(false);
+  });
+
   it('the reset account changes a bare name on every host it has (one statement), and user@host accounts alone', async (ctx) => {
     if (!server) return ctx.skip('no MariaDB');
     const old = pw('Twohost-old-1!');

@@ -258,8 +258,11 @@ export function createMysqlConnector(): RemoteConnector {
           false,
         );
       }
-      const self = account.host === undefined && account.user === target.login.username;
-      const password = loginPassword(target.login, self, request.currentPassword);
+      // The same user name: the account logs in itself (for user@host, if the server agrees that
+      // this login is that account, CURRENT_USER(), checked once connected).
+      const sameName = account.user === target.login.username;
+      let self = sameName && account.host === undefined;
+      const password = loginPassword(target.login, sameName, request.currentPassword);
       if (password === undefined) {
         throw new RemoteChangeFailure(
           'authentication',
@@ -296,6 +299,11 @@ export function createMysqlConnector(): RemoteConnector {
               [Math.max(1, Math.ceil(remaining(deadline) / 1_000))],
               deadline,
             );
+            if (sameName && account.host !== undefined) {
+              const rows = await run(connection, 'SELECT CURRENT_USER() AS me', [], deadline);
+              const me = (rows as { me?: unknown }[])[0]?.me;
+              self = me === `${account.user}@${account.host}`;
+            }
             if (self) {
               step = 'change';
               try {
