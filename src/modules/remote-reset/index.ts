@@ -25,3 +25,4 @@ export type {
   ResourceIdentifier,
 } from './remote-reset.types.js';
 export { fingerprintOf, normalizeFingerprint } from './host-keys.js';
+export { configurationDetails, readDraftFields, registerRemoteResetRoutes } from './remote-reset.routes.js';

@@ -609,6 +609,23 @@ export function createRemoteResetService({
       return resource.id;
     },
 
+    /** An account by resource and account name (the CLI's RESOURCE/ACCOUNT); invisible answers like missing. */
+    async accountByName(
+      who: Configurer,
+      resourceName: string,
+      accountName: string,
+    ): Promise<{ resourceId: number; accountId: number }> {
+      const missing = () =>
+        new NotFoundError(
+          `Account ${resourceName}/${accountName} does not exist or is not accessible to you`,
+        );
+      const resource = await repo.findResourceByKey(db, nameKey(resourceName));
+      if (!resource) throw missing();
+      const account = await repo.findAccountByKey(db, resource.id, nameKey(accountName));
+      if (!account || (await accountPermission(db, who, account)) === 'none') throw missing();
+      return { resourceId: resource.id, accountId: account.id };
+    },
+
     // --- for the rotation service (no authorisation: it acts on what an authorised caller configured)
 
     /** The stored configuration of a resource, the login key opened; undefined when none. */
