@@ -108,8 +108,16 @@ function waitForBanner(port: number, timeoutMs: number, log: () => string): Prom
   });
 }
 
+export interface SshdOptions {
+  /**
+   * false: only keyboard-interactive (PAM) and public keys are offered, as on hosts configured with
+   * `PasswordAuthentication no`. Default true.
+   */
+  readonly passwordAuthentication?: boolean;
+}
+
 /** Starts a fresh sshd. Call sshdProblem() first. */
-export async function startSshd(): Promise<SshServer> {
+export async function startSshd(options: SshdOptions = {}): Promise<SshServer> {
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-sshd-'));
   const keyFile = path.join(dir, 'host_ed25519');
@@ -130,7 +138,7 @@ export async function startSshd(): Promise<SshServer> {
       `ListenAddress ${HOST}`,
       `HostKey ${keyFile}`,
       `PidFile ${path.join(dir, 'sshd.pid')}`,
-      'PasswordAuthentication yes',
+      `PasswordAuthentication ${options.passwordAuthentication === false ? 'no' : 'yes'}`,
       'KbdInteractiveAuthentication yes',
       'PubkeyAuthentication yes',
       'UsePAM yes',

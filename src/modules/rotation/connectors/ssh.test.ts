@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { utils } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secret } from '../../../platform/crypto/secret.js';
@@ -276,6 +277,104 @@ describe.skipIf(noSshd !== undefined)('SSH connector against a real sshd and rea
     expect(f.message).toContain('landing server');
   });
 
+  it('keyboard-interactive only (PasswordAuthentication no): PAM prompts answered with the password', async () => {
+    const pamOnly = await startSshd({ passwordAuthentication: false });
+    try {
+      const user = remember(createUser());
+      const next = fresh();
+      const t = target(pamOnly, passwordLogin(user));
+      await change(t, user.name, user.password, next);
+      const opens = await connector.verifyPassword({
+        target: t,
+        account: user.name,
+        password: secret(next),
+        timeoutMs: TIMEOUT,
+      });
+      expect(opens.outcome).toBe('opens');
+      const refused = await connector.verifyPassword({
+        target: t,
+        account: user.name,
+        password: secret(user.password),
+        timeoutMs: TIMEOUT,
+      });
+      expect(refused.outcome).toBe('refused');
+    } finally {
+      await pamOnly.stop();
+    }
+  });
+
+  it('no password ever appears in a process argument list during su, sudo and passwd changes', async () => {
+    const login = remember(createUser());
+    const sudoer = remember(createUser({ sudo: true }));
+    const self = remember(createUser());
+    const account = remember(createUser());
+    const secrets = [uid0.password, login.password, sudoer.password, self.password, account.password];
+    const found: string[] = [];
+    let scanning = true;
+    const scan = (async () => {
+      while (scanning) {
+        for (const line of commandLines()) for (const p of secrets) if (line.includes(p)) found.push(line);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    try {
+      const a = fresh();
+      const b = fresh();
+      const c = fresh();
+      secrets.push(a, b, c);
+      const su = { type: 'su' as const, rootAccount: uid0.name, rootPassword: secret(uid0.password) };
+      await change(target(server, passwordLogin(login), { elevation: su }), account.name, undefined, a);
+      await change(
+        target(server, passwordLogin(sudoer), { elevation: { type: 'sudo', rootAccount: 'root' } }),
+        account.name,
+        undefined,
+        b,
+      );
+      await change(target(server, passwordLogin(self)), self.name, self.password, c);
+      expect(await canLogIn(server, account.name, b)).toBe(true);
+      expect(await canLogIn(server, self.name, c)).toBe(true);
+    } finally {
+      scanning = false;
+      await scan;
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('landing server that cannot reach the target: unreachable (closed port) or timeout (blackholed), within the timeout', async () => {
+    const hop = remember(createUser());
+    const via = { endpoint: { host: landing.host, port: landing.port }, login: passwordLogin(hop) };
+    const closed = { host: '127.0.0.1', port: await closedPort() };
+    const f = await failure(
+      change(
+        target(closed, { username: 'x', password: secret(fresh()) }, { landing: via }),
+        'x',
+        undefined,
+        fresh(),
+      ),
+    );
+    expect(f.reason).toBe('unreachable');
+    expect(f.message).toContain('landing server');
+    const hole = await blackholedPort();
+    try {
+      const started = Date.now();
+      const g = await failure(
+        change(
+          target(hole, { username: 'x', password: secret(fresh()) }, { landing: via }),
+          'x',
+          undefined,
+          fresh(),
+          3000,
+        ),
+      );
+      expect(g.reason).toBe('timeout');
+      expect(Date.now() - started).toBeLessThan(3000 + 1000);
+      // The landing server's key was seen (and can be pinned) even though the target never answered.
+      expect(g.observedHostKeys.map((k) => k.port)).toEqual([landing.port]);
+    } finally {
+      await hole.close();
+    }
+  });
+
   it('a wrong login password: authentication, the target unchanged', async () => {
     const user = remember(createUser());
     const f = await failure(
@@ -456,6 +555,20 @@ describe.skipIf(noSshd !== undefined)('SSH connector against a real sshd and rea
     expect(await canLogIn(server, user.name, user.password)).toBe(true);
   });
 });
+
+/** Every process's argument list, as `ps` shows it. */
+function commandLines(): string[] {
+  const lines: string[] = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      lines.push(readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' '));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return lines;
+}
 
 /** Open sockets and timers of this process, by kind (stdio pipes and the like are part of the baseline). */
 function activeHandles(): Record<string, number> {
