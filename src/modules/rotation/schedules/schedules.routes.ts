@@ -74,10 +74,10 @@ function readTiming(details: FieldReader): ScheduleTiming | undefined {
 }
 
 /** STARTAT: an ISO 8601 date and time with its offset (2027-01-01T02:00:00+01:00 or …Z), or `now`. */
-function readStart(details: FieldReader, now: () => number): number | undefined {
+function readStart(details: FieldReader): number | 'now' | undefined {
   const text = details.string('STARTAT', { maxLength: 40 }) || undefined;
   if (text === undefined) return undefined;
-  if (text.toLowerCase() === 'now') return now();
+  if (text.toLowerCase() === 'now') return 'now';
   const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/i;
   const at = iso.test(text) ? Date.parse(text) : NaN;
   if (!Number.isFinite(at))
@@ -87,7 +87,7 @@ function readStart(details: FieldReader, now: () => number): number | undefined 
   return at;
 }
 
-function readDraft(input: PmpInput, now: () => number): ScheduleDraft {
+function readDraft(input: PmpInput): ScheduleDraft {
   const details = input.details();
   const name = details.string('SCHEDULENAME', { maxLength: SCHEDULE_LIMITS.name });
   if (!name) throw new MissingFieldError('SCHEDULENAME');
@@ -105,11 +105,11 @@ function readDraft(input: PmpInput, now: () => number): ScheduleDraft {
     timing,
     onlyExpired: details.boolean('ONLYEXPIRED') ?? false,
     enabled: details.boolean('ENABLED') ?? true,
-    startAt: readStart(details, now),
+    startAt: readStart(details),
   };
 }
 
-function readPatch(input: PmpInput, now: () => number): SchedulePatch {
+function readPatch(input: PmpInput): SchedulePatch {
   const details = input.details();
   for (const name of SCOPE_FIELDS) {
     if ((details.string(name, { maxLength: 40 }) ?? '') !== '')
@@ -122,7 +122,7 @@ function readPatch(input: PmpInput, now: () => number): SchedulePatch {
   const timing = readTiming(details);
   const onlyExpired = details.boolean('ONLYEXPIRED');
   const enabled = details.boolean('ENABLED');
-  const startAt = readStart(details, now);
+  const startAt = readStart(details);
   return {
     ...(name ? { name } : {}),
     ...(action !== undefined ? { action } : {}),
@@ -171,13 +171,13 @@ function present(s: Schedule, time: TimeFormatter) {
  */
 export function registerRotationScheduleRoutes(
   router: PmpRouter,
-  { schedules, time, now }: { schedules: RotationSchedulesService; time: TimeFormatter; now: () => number },
+  { schedules, time }: { schedules: RotationSchedulesService; time: TimeFormatter },
 ): void {
   router.add({
     method: 'POST',
     url: SCHEDULES,
     operation: 'CREATE ROTATION SCHEDULE',
-    schema: inputSchema({ draft: f.group(DRAFT_FIELDS, (input) => readDraft(input, now)) }),
+    schema: inputSchema({ draft: f.group(DRAFT_FIELDS, readDraft) }),
     async handle({ caller, fields: { draft } }) {
       const schedule = await schedules.create(caller, draft);
       return {
@@ -217,7 +217,7 @@ export function registerRotationScheduleRoutes(
     method: 'PUT',
     url: `${SCHEDULES}/:scheduleId`,
     operation: 'EDIT ROTATION SCHEDULE',
-    schema: inputSchema({ patch: f.group(PATCH_FIELDS, (input) => readPatch(input, now)) }),
+    schema: inputSchema({ patch: f.group(PATCH_FIELDS, readPatch) }),
     async handle({ caller, params, fields }) {
       const schedule = await schedules.edit(
         caller,

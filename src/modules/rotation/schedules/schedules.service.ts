@@ -525,7 +525,7 @@ export function createRotationSchedulesService(deps: RotationSchedulesDeps) {
             cron: draft.timing.kind === 'cron' ? draft.timing.expression : null,
             only_expired: draft.onlyExpired ? 1 : 0,
             enabled: draft.enabled ? 1 : 0,
-            next_run_at: firstRun(draft.timing, draft.startAt, now, timeZone),
+            next_run_at: firstRun(draft.timing, draft.startAt === 'now' ? now : draft.startAt, now, timeZone),
             last_run_at: null,
             last_summary: null,
             created_by: caller.principal.userId,
@@ -601,7 +601,7 @@ export function createRotationSchedulesService(deps: RotationSchedulesDeps) {
           }
           // A new timing or start replans; re-enabling a schedule that was due while disabled does not run a backlog.
           if (patch.timing !== undefined || patch.startAt !== undefined)
-            set.next_run_at = firstRun(timing, patch.startAt, now, timeZone);
+            set.next_run_at = firstRun(timing, patch.startAt === 'now' ? now : patch.startAt, now, timeZone);
           else if (patch.enabled === true && row.enabled === 0 && row.next_run_at < now)
             set.next_run_at = nextRunAfter(timing, row.next_run_at, now, timeZone);
           await repo.update(trx, id, set);
@@ -671,6 +671,26 @@ export function createRotationSchedulesService(deps: RotationSchedulesDeps) {
         });
         return { jobId, group: group.name };
       });
+    },
+
+    /** The CLI's bulk rotation (it runs in the CLI's process, not as a job): audited when it starts. */
+    async recordBulkStart(
+      actor: AuditActor,
+      groupId: number,
+      run: { total: number; concurrency: number; timeoutMs: number },
+    ): Promise<void> {
+      const group = await db
+        .selectFrom('resource_groups')
+        .select('name')
+        .where('id', '=', groupId)
+        .executeTakeFirstOrThrow();
+      await db.transaction().execute((trx) =>
+        audit.append(trx, actor, {
+          auditType: 'User',
+          operation: ScheduleAuditOperation.bulkStarted,
+          reason: `Resource group: ${group.name}; ${run.total} account(s); concurrency ${run.concurrency}, timeout ${run.timeoutMs / 1000} s`,
+        }),
+      );
     },
 
     /** The CLI: a group by name or id, for the local operator. */

@@ -32,8 +32,8 @@ export interface ScheduleDraft {
   /** Rotate only the accounts whose password has expired (policy validity); rotate schedules only. */
   readonly onlyExpired: boolean;
   readonly enabled: boolean;
-  /** The first run (epoch ms); absent: one interval from now, or the cron's next time. */
-  readonly startAt: number | undefined;
+  /** The first run (epoch ms, or now); absent: one interval from now, or the cron's next time. */
+  readonly startAt: number | 'now' | undefined;
 }
 
 /** A change to a schedule: undefined leaves a field as it is. The scope never changes. */
@@ -43,7 +43,7 @@ export interface SchedulePatch {
   readonly timing?: ScheduleTiming;
   readonly onlyExpired?: boolean;
   readonly enabled?: boolean;
-  readonly startAt?: number;
+  readonly startAt?: number | 'now';
 }
 
 export interface Schedule {
