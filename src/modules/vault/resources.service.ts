@@ -17,6 +17,7 @@ import { resourceType, type VaultContext } from './vault.context.js';
 import { vaultRepository as repo, controlsOf, type SearchFilter } from './vault.repository.js';
 import {
   nameKey,
+  passwordExpired,
   type AccountSummary,
   type NewAccount,
   type ResourceFields,
@@ -34,8 +35,19 @@ export function resourceOperations(
   { resourceView }: Views,
   { insertAccount }: AccountRecords,
 ) {
-  const { db, access, audit, checkouts, clock, groups, users, authorization, canonicalPolicy, transaction } =
-    ctx;
+  const {
+    db,
+    access,
+    audit,
+    checkouts,
+    clock,
+    groups,
+    users,
+    authorization,
+    canonicalPolicy,
+    effectivePolicy,
+    transaction,
+  } = ctx;
   const { visibleResource, authorizedResource, authorizedResourceRelease, authorizedAccount } = authorization;
 
   return {
@@ -63,9 +75,20 @@ export function resourceOperations(
     ): Promise<{ resource: ResourceView; accounts: AccountSummary[] }> {
       const { resource: row, reach } = await visibleResource(db, caller, resourceId);
       const resource = await resourceView(db, row, caller);
-      const accounts = (await repo.listAccounts(db, resourceId))
-        .filter((a) => reach === 'all' || reach.has(a.id))
-        .map((a) => ({ id: a.id, name: a.name, controls: controlsOf(a) }));
+      const now = clock.now();
+      const accounts = [];
+      for (const a of (await repo.listAccounts(db, resourceId)).filter(
+        (a) => reach === 'all' || reach.has(a.id),
+      )) {
+        // The validity period of the account's governing policy marks it expired (ADR 029).
+        const policy = await effectivePolicy(db, a.password_policy, row);
+        accounts.push({
+          id: a.id,
+          name: a.name,
+          controls: controlsOf(a),
+          expired: passwordExpired(Number(a.password_changed_at), policy.rules.validityDays, now),
+        });
+      }
       const inUse = await checkouts.inUse(
         db,
         accounts.filter((a) => a.controls.accessControl).map((a) => a.id),

@@ -211,7 +211,14 @@ export const vaultRepository = {
   async listAccounts(db: Executor, resourceId: number) {
     return db
       .selectFrom('accounts')
-      .select(['accounts.id', 'accounts.name', 'accounts.owner_id', ...CONTROL_COLUMNS])
+      .select([
+        'accounts.id',
+        'accounts.name',
+        'accounts.owner_id',
+        'accounts.password_policy',
+        'accounts.password_changed_at',
+        ...CONTROL_COLUMNS,
+      ])
       .where('resource_id', '=', resourceId)
       .orderBy('name')
       .execute();

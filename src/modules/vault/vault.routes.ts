@@ -31,6 +31,16 @@ const V1 = '/restapi/json/v1';
 const NA = 'N/A';
 const MASKED = '*****';
 const IN_USE = '[In Use]';
+/** Older than its policy's validity period (ADR 029); `[In Use]` is shown first. */
+const EXPIRED = '[Expired]';
+
+/** PASSWORD STATUS and EXPIRY STATUS of an account in listings (2) and details (3). */
+function passwordStatus(a: { inUse: boolean; expired: boolean | undefined }) {
+  return {
+    'PASSWORD STATUS': a.inUse ? IN_USE : a.expired ? EXPIRED : MASKED,
+    'EXPIRY STATUS': a.expired === undefined ? 'Never Expires' : a.expired ? 'Expired' : 'Valid',
+  };
+}
 
 export interface VaultRouteDeps {
   readonly vault: VaultService;
@@ -137,7 +147,7 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
             ISFAVPASS: 'false',
             'ACCOUNT NAME': a.name,
             PASSWDID: String(a.id),
-            'PASSWORD STATUS': a.inUse ? IN_USE : MASKED,
+            ...passwordStatus(a),
             'ACCOUNT ID': String(a.id),
             ...presentControls(a.controls),
           })),
@@ -564,7 +574,7 @@ function presentAccount(a: AccountView, time: TimeFormatter) {
     NOTES: a.notes ?? NA,
     'LAST ACCESSED TIME': a.lastAccessedAt === undefined ? NA : time.pmpDateTime(a.lastAccessedAt),
     'LAST MODIFIED TIME': time.pmpDateTime(a.modifiedAt),
-    'PASSWORD STATUS': a.inUse ? IN_USE : MASKED,
+    ...passwordStatus(a),
     PASSWDID: String(a.id),
     'PASSWORD POLICY': a.passwordPolicy,
     'ACCOUNT OWNER': a.ownerName,

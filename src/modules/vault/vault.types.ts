@@ -193,6 +193,8 @@ export interface AccountSummary {
   readonly controls: AccountControls;
   /** Checked out under password access control right now (`[In Use]`). */
   readonly inUse: boolean;
+  /** Older than its policy's validity period (ADR 029); undefined: the policy never expires it. */
+  readonly expired: boolean | undefined;
 }
 
 export interface AccountView {
@@ -209,6 +211,8 @@ export interface AccountView {
   readonly createdAt: number;
   readonly modifiedAt: number;
   readonly passwordChangedAt: number;
+  /** Older than its policy's validity period (ADR 029); undefined: the policy never expires it. */
+  readonly expired: boolean | undefined;
   readonly lastAccessedAt: number | undefined;
   readonly hasFile: boolean;
   readonly customFields: readonly CustomFieldValue[];
@@ -253,4 +257,14 @@ export class JustificationRequiredError extends DomainError {
   ) {
     super(message);
   }
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Whether a password changed at `changedAt` has outlived its policy's validity period at `now`
+ * (ADR 029): undefined when the policy keeps passwords valid forever (0 days).
+ */
+export function passwordExpired(changedAt: number, validityDays: number, now: number): boolean | undefined {
+  return validityDays > 0 ? now - changedAt >= validityDays * DAY_MS : undefined;
 }

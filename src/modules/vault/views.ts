@@ -10,6 +10,7 @@ import {
   JustificationRequiredError,
   type AccessJustification,
   type AccountFlagName,
+  passwordExpired,
   type AccountView,
   type ResourceView,
 } from './vault.types.js';
@@ -23,7 +24,7 @@ export type Views = ReturnType<typeof createViews>;
  * released through the gate (which audits them) or masked when it refuses (ADR 018).
  */
 export function createViews(ctx: VaultContext, { customFieldValues }: CustomFields) {
-  const { audit, checkouts, effectivePolicy, gate } = ctx;
+  const { audit, checkouts, clock, effectivePolicy, gate } = ctx;
 
   /** A refusal of the gate masks the fields; any other failure is passed on. */
   async function maskedOnRefusal<T>(release: () => Promise<T>): Promise<T | undefined> {
@@ -71,6 +72,7 @@ export function createViews(ctx: VaultContext, { customFieldValues }: CustomFiel
     ][]) {
       flags[name] = row[column] === 1;
     }
+    const policy = await effectivePolicy(executor, row.password_policy, resource);
     return {
       inUse: row.access_control === 1 && (await checkouts.inUse(executor, [row.id])).has(row.id),
       id: row.id,
@@ -78,12 +80,13 @@ export function createViews(ctx: VaultContext, { customFieldValues }: CustomFiel
       name: row.name,
       description: row.description,
       notes: row.notes,
-      passwordPolicy: (await effectivePolicy(executor, row.password_policy, resource)).name,
+      passwordPolicy: policy.name,
       ownerName: row.owner_name,
       flags,
       createdAt: row.created_at,
       modifiedAt: row.modified_at,
       passwordChangedAt: row.password_changed_at,
+      expired: passwordExpired(Number(row.password_changed_at), policy.rules.validityDays, clock.now()),
       lastAccessedAt: await audit.lastOperationAt(row.id, ACCESS_OPERATIONS),
       hasFile: await repo.hasFile(executor, row.id),
       customFields: await customFieldValues(executor, 'account', row.id, () =>
