@@ -89,7 +89,8 @@ describe('the MySQL/MariaDB connector (a real mariadbd)', () => {
     const old = pw('Selfhost-old-1!');
     const next = pw('Selfhost-new-2! é€ ünïcode');
     await server.createUser('selfhost', old);
-    await connector.changePassword(change(target('selfhost', undefined), 'selfhost@%', old, next));
+    // As the rotation service builds it: the login is the vault account, named user@host too.
+    await connector.changePassword(change(target('selfhost@%', undefined), 'selfhost@%', old, next));
     expect(await server.canLogin('selfhost', next)).toBe(true);
     expect(await server.canLogin('selfhost', old)).toBe(false);
   });

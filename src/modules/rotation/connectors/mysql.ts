@@ -260,7 +260,9 @@ export function createMysqlConnector(): RemoteConnector {
       }
       // The same user name: the account logs in itself (for user@host, if the server agrees that
       // this login is that account, CURRENT_USER(), checked once connected).
-      const sameName = account.user === target.login.username;
+      // A login names the user only (a vault account may be named user@host).
+      const loginUser = parseAccount(target.login.username).user;
+      const sameName = account.user === loginUser;
       let self = sameName && account.host === undefined;
       const password = loginPassword(target.login, sameName, request.currentPassword);
       if (password === undefined) {
@@ -273,7 +275,7 @@ export function createMysqlConnector(): RemoteConnector {
       const secrets = [request.newPassword, request.currentPassword, target.login.password];
       const next = request.newPassword.reveal();
       const deadline = Date.now() + request.timeoutMs;
-      const connection = open(target, target.login.username, password, deadline);
+      const connection = open(target, loginUser, password, deadline);
       let step: 'connect' | 'prepare' | 'change' = 'connect';
       let sent = false;
       let shown = quoted(request.account);
@@ -366,7 +368,7 @@ export function createMysqlConnector(): RemoteConnector {
         );
       } catch (err) {
         if (err instanceof RemoteChangeFailure) throw err;
-        if (step === 'connect') throw connectFailure(err, target, target.login.username, request.timeoutMs);
+        if (step === 'connect') throw connectFailure(err, target, loginUser, request.timeoutMs);
         if (err instanceof DeadlineExpired) {
           throw timeoutFailure(
             place,
