@@ -13,6 +13,7 @@ import { registerPolicyRoutes } from './modules/policies/index.js';
 import { registerSystemRoutes } from './modules/system/index.js';
 import { registerResourceGroupRoutes } from './modules/resource-groups/index.js';
 import { registerApplicationRoutes } from './modules/applications/index.js';
+import { registerJobRoutes } from './modules/jobs/index.js';
 import { registerRemoteResetRoutes } from './modules/remote-reset/index.js';
 
 export interface AppDeps {
@@ -74,6 +75,8 @@ export function registerRoutes(
   registerResourceGroupRoutes(router, { resourceGroups: services.resourceGroups, time: services.time });
   onModule('applications');
   registerApplicationRoutes(router, { applications: services.applications, serverCertificatePem });
+  onModule('jobs');
+  registerJobRoutes(router, { jobs: services.jobQueries, time: services.time });
   onModule('remote-reset');
   registerRemoteResetRoutes(router, { remoteReset: services.remoteReset, time: services.time });
 }

@@ -128,7 +128,7 @@ async function openOrCreateMasterKeys(file: string, now: Date): Promise<MasterKe
  * host-name resolver without DNS or a stricter throttle.
  */
 export type ServiceOverrides = Partial<
-  Pick<ServiceDeps, 'authThrottle' | 'hostLookup' | 'workflow' | 'ticketing' | 'cluster'>
+  Pick<ServiceDeps, 'authThrottle' | 'hostLookup' | 'workflow' | 'ticketing' | 'cluster' | 'jobs'>
 >;
 
 type ServiceDeps = Parameters<typeof createServices>[0];
@@ -199,6 +199,8 @@ async function connect(
       services,
       tls,
       async close() {
+        // Running jobs finish (or are released for another node) while the database is open.
+        await services.jobs.stop();
         // A serving node leaves the cluster first: marked stopped, scheduler lease released.
         await services.cluster.stop();
         await services.audit.close();

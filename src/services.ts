@@ -15,6 +15,8 @@ import {
 } from './modules/identity/index.js';
 import { createApplicationsService, type ApplicationsService } from './modules/applications/index.js';
 import { createPolicyService, type PolicyService } from './modules/policies/index.js';
+import { createJobsService, type JobsService } from './modules/jobs/index.js';
+import { createJobRunner, type JobRunner, type JobRunnerOptions } from './platform/jobs/index.js';
 import { createRemoteResetService, type RemoteResetService } from './modules/remote-reset/index.js';
 import { createSharingService, type SharingService } from './modules/sharing/index.js';
 import { createTicketSystem, type TicketingSettings } from './modules/ticketing/index.js';
@@ -66,6 +68,10 @@ export interface Services {
   readonly resourceGroups: ResourceGroupsService;
   /** Registered applications and their client certificates (ADR 014). */
   readonly applications: ApplicationsService;
+  /** The database-backed job runner (ADR 024): modules register their kinds here; `serve` starts it. */
+  readonly jobs: JobRunner;
+  /** Jobs and their progress as callers may read them (API and CLI). */
+  readonly jobQueries: JobsService;
   /** Remote password reset configuration of resources and pinned SSH host keys (ADR 027). */
   readonly remoteReset: RemoteResetService;
 }
@@ -85,6 +91,8 @@ export function createServices(deps: {
   ticketing?: TicketingSettings;
   /** Heartbeat and lease intervals on PostgreSQL; defaults as in config.ts. */
   cluster?: ClusterSettings;
+  /** The job runner's node name, poll interval and lease; defaults in platform/jobs. */
+  jobs?: Pick<JobRunnerOptions, 'nodeId' | 'pollMs' | 'leaseMs'>;
 }): Services {
   const { database, keyring, clock } = deps;
   const time = createTimeFormatter(deps.timeZone);
@@ -142,6 +150,9 @@ export function createServices(deps: {
     vault,
   });
   const applications = createApplicationsService({ database, audit, clock, hosts, throttle, users });
+  const jobs = createJobRunner({ database, clock, ...deps.jobs });
+  workflow.registerJobs(jobs);
+  const jobQueries = createJobsService({ runner: jobs });
   const remoteReset = createRemoteResetService({
     database,
     keyring,
@@ -151,6 +162,8 @@ export function createServices(deps: {
   });
   return {
     applications,
+    jobs,
+    jobQueries,
     remoteReset,
     time,
     audit,

@@ -8,6 +8,7 @@ import { registerAuditCommands } from './audit.js';
 import { registerInstanceCommands } from './instance.js';
 import { registerMasterKeyCommands } from './master-key.js';
 import { registerPolicyCommands } from './policy.js';
+import { registerJobCommands } from './jobs.js';
 import { registerRemoteResetCommands } from './remote-reset.js';
 
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerMasterKeyCommands(program);
   registerPolicyCommands(program);
   registerA2aCommands(program);
+  registerJobCommands(program);
   registerRemoteResetCommands(program);
   return program;
 }

@@ -39,18 +39,11 @@ async function serve(config: Config): Promise<void> {
   if (keyWarning !== undefined) process.stderr.write(`bulwark: warning: ${keyWarning}\n`);
   const app = buildApp({ config, services: instance.services, tls: instance.tls });
   const cluster = instance.services.cluster;
-  // Expired checkouts are checked in even when nobody asks for the account again; on
-  // PostgreSQL by the primary node only (the holder of the scheduler lease, ADR 013).
-  const stopSweeper = instance.services.workflow.startSweeper(
-    (err) => app.log.error({ err }, 'automatic check-in of expired checkouts failed'),
-    () => cluster.isPrimary(),
-  );
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down');
-    stopSweeper();
     void app
       .close()
       .then(() => instance.close())
@@ -68,6 +61,9 @@ async function serve(config: Config): Promise<void> {
   await cluster.start({ host: config.host, port: boundPort }, (err) =>
     app.log.warn({ err }, 'cluster heartbeat failed; this node does not act as primary until it succeeds'),
   );
+  // Background jobs (ADR 024), among them the periodic check-in of expired checkouts: each job
+  // runs on exactly one node; instance.close() stops the runner and releases what it holds.
+  instance.services.jobs.start((err) => app.log.error({ err }, 'job runner failed'));
   app.log.info(`Bulwark is serving https://${config.host}:${boundPort} (${instance.database.dialect})`);
   // Machine-readable line for scripts and tests that start the server on port 0.
   process.stdout.write(`BULWARK_LISTENING port=${boundPort}\n`);

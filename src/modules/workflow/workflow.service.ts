@@ -1,5 +1,6 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Database, Executor } from '../../platform/db/database.js';
+import type { JobRunner } from '../../platform/jobs/index.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import {
   ConflictError,
@@ -40,6 +41,9 @@ const SYSTEM_ACTOR: AuditActor = {
   clientIp: '127.0.0.1',
   client: 'System',
 };
+
+/** The job kind of the automatic check-in of expired checkouts (a periodic job, ADR 024). */
+export const CHECK_IN_EXPIRED_JOB = 'workflow.check-in-expired';
 
 export type WorkflowService = ReturnType<typeof createWorkflowService>;
 
@@ -363,23 +367,18 @@ export function createWorkflowService({
     },
 
     /**
-     * Runs {@link checkInExpired} every few seconds until the returned function is called, on
-     * ticks where `shouldRun` allows it (serve: only on the primary node, ADR 013). Running it
-     * on several nodes at once would still be safe: each check-in is a conditional update.
+     * The sweeper as a periodic job (ADR 024): {@link checkInExpired} a few seconds after each
+     * run (half a checkout, between 1 and 30 seconds), run by exactly one node of the cluster at
+     * a time. Each check-in is a conditional update anyway, so a run overlapping a manual
+     * check-in cannot close a checkout twice.
      */
-    startSweeper(onError: (err: unknown) => void, shouldRun: () => boolean = () => true): () => void {
+    registerJobs(jobs: JobRunner): void {
       const checkoutMs = settings.checkoutMinutes * 60_000;
       const everyMs = Math.max(1000, Math.min(30_000, Math.floor(checkoutMs / 2)));
-      let running = false;
-      const timer = setInterval(() => {
-        if (running || !shouldRun()) return;
-        running = true;
-        this.checkInExpired()
-          .catch(onError)
-          .finally(() => (running = false));
-      }, everyMs);
-      timer.unref();
-      return () => clearInterval(timer);
+      jobs.register(CHECK_IN_EXPIRED_JOB, async () => ({ checkedIn: await this.checkInExpired() }), {
+        maxAttempts: 1,
+      });
+      jobs.every(CHECK_IN_EXPIRED_JOB, everyMs);
     },
   };
 }

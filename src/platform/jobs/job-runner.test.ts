@@ -62,9 +62,21 @@ describe.each(dialects())('job runner (%s)', (dialect) => {
   it('runs each job exactly once with two nodes claiming concurrently', async () => {
     const kind = 'test.exactly-once';
     const runs = new Map<number, string[]>();
+    // Until both nodes have started a job, each node's handlers wait: a node holding all its
+    // slots cannot finish, so the other must claim beside it (both nodes claim concurrently).
+    const started = new Set<string>();
+    const inFlight = new Map<string, number>();
+    let mostInFlight = 0;
     const handler = (node: string) => async (_payload: unknown, ctx: { jobId: number }) => {
       runs.set(ctx.jobId, [...(runs.get(ctx.jobId) ?? []), node]);
+      started.add(node);
+      inFlight.set(node, (inFlight.get(node) ?? 0) + 1);
+      mostInFlight = Math.max(mostInFlight, inFlight.get(node)!);
+      const deadline = Date.now() + 10_000;
+      while (started.size < 2 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 5));
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
+      inFlight.set(node, inFlight.get(node)! - 1);
       return { node };
     };
     const a = runner(db1, { nodeId: 'node-a' });
@@ -80,6 +92,8 @@ describe.each(dialects())('job runner (%s)', (dialect) => {
     await Promise.all([a.stop(), b.stop()]);
 
     expect(runs.size).toBe(count);
+    // A claim takes no more than the node has room for (its concurrency).
+    expect(mostInFlight).toBe(4);
     for (const id of ids) expect(runs.get(id)).toHaveLength(1);
     const page = await a.list({ kind, limit: 1000 });
     expect(page.jobs.every((j) => j.attempts === 1 && j.status === 'succeeded')).toBe(true);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Executor } from '../db/database.js';
 import { createJobsRepository, jobOf, pageOf, type JobRow } from './jobs.repository.js';
 import {
@@ -26,6 +27,8 @@ const DEFAULTS = {
 const MAX_BACKOFF_MS = 15 * 60_000;
 /** Periodic jobs are re-created (if cancelled or abandoned) and old jobs pruned this often. */
 const HOUSEKEEPING_MS = 60_000;
+/** Successful runs of periodic jobs (one every few seconds for the sweeper) are kept this long. */
+const PERIODIC_RETENTION_MS = 3_600_000;
 const MAX_ERROR_LENGTH = 2000;
 const MAX_NOTE_LENGTH = 500;
 export const MAX_KIND_LENGTH = 100;
@@ -73,12 +76,12 @@ function positive(value: number | undefined, fallback: number, what: string): nu
 /** The database-backed job runner (ADR 024); see {@link JobRunner}. */
 export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const { database, clock } = options;
-  const nodeId = options.nodeId ?? `node-${randomBytes(6).toString('hex')}`;
+  const nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const pollMs = positive(options.pollMs, DEFAULTS.pollMs, 'pollMs');
   const leaseMs = positive(options.leaseMs, DEFAULTS.leaseMs, 'leaseMs');
   const stopTimeoutMs = options.stopTimeoutMs ?? DEFAULTS.stopTimeoutMs;
   const retentionMs = options.retentionMs ?? DEFAULTS.retentionMs;
-  const onError = options.onError ?? (() => undefined);
+  let onError = options.onError ?? (() => undefined);
   const repo = createJobsRepository(database);
 
   const kinds = new Map<string, Registration>();
@@ -88,6 +91,10 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   let started = false;
   let stopping = false;
   let ticking = false;
+  /** A wake-up asked for while a poll was running: poll again at once when it ends. */
+  let again = false;
+  /** When the pending timer fires (real time, as timers run). */
+  let timerDueAt = Infinity;
   let lastHousekeeping = -Infinity;
 
   const runningOf = (kind: string) => {
@@ -118,7 +125,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     // Abandoned last attempts first, so a periodic kind's instance is free to be re-created.
     await repo.failAbandoned([...kinds.keys()], now);
     await ensurePeriodic();
-    await repo.prune(now - retentionMs);
+    await repo.prune(now - retentionMs, now - PERIODIC_RETENTION_MS);
   }
 
   /** Claims what this node has room for; answers the started runs. */
@@ -218,6 +225,10 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
           });
         }
       });
+      // Room for another job of this kind; and a periodic kind's next instance is due after its interval.
+      schedule(0);
+      if (next) schedule(next.intervalMs);
+      if (settled.status === 'queued') schedule(Math.max(0, settled.runAfter - clock.now()));
     })()
       .catch(onError)
       .finally(() => running.delete(row.id));
@@ -226,7 +237,11 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   }
 
   async function tick(): Promise<void> {
-    if (ticking || stopping) return;
+    if (stopping) return;
+    if (ticking) {
+      again = true;
+      return;
+    }
     ticking = true;
     try {
       await housekeeping();
@@ -236,14 +251,23 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       onError(err);
     } finally {
       ticking = false;
-      schedule(pollMs);
+      schedule(again ? 0 : pollMs);
+      again = false;
     }
   }
 
+  /** Polls in `delayMs`, unless a poll is already due sooner. */
   function schedule(delayMs: number): void {
     if (!started || stopping) return;
+    const dueAt = Date.now() + delayMs;
+    if (timer && dueAt >= timerDueAt) return;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void tick(), delayMs);
+    timerDueAt = dueAt;
+    timer = setTimeout(() => {
+      timer = undefined;
+      timerDueAt = Infinity;
+      void tick();
+    }, delayMs);
     timer.unref();
   }
 
@@ -294,7 +318,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       periodic.set(kind, { intervalMs: positive(intervalMs, 0, 'intervalMs'), payload });
     },
 
-    start(): void {
+    start(errorSink?: (err: unknown) => void): void {
+      if (errorSink) onError = errorSink;
       if (started) return;
       started = true;
       stopping = false;
@@ -306,6 +331,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       stopping = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
+      timerDueAt = Infinity;
       const pending = [...running.values()];
       let timeout: NodeJS.Timeout | undefined;
       await Promise.race([

@@ -1,6 +1,6 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Selectable } from 'kysely';
 import type { Database, Executor } from '../db/database.js';
-import type { JobsTable } from '../db/schema.js';
+import type { JobsTable, Schema } from '../db/schema.js';
 import type { Job, JobFilter, JobPage, JobStatus } from './jobs.types.js';
 
 /** The SQL of the job runner (ADR 024): every state change is one conditional statement. */
@@ -101,10 +101,10 @@ export function createJobsRepository(database: Database) {
 
     /**
      * Claims up to `limit` due jobs of a kind for `owner`: queued ones whose time has come, and
-     * running ones whose lease expired (their node died) with attempts left. PostgreSQL locks the
-     * candidates with FOR UPDATE SKIP LOCKED, so concurrent claimers take disjoint sets; SQLite's
-     * single writer runs the statement alone. The outer WHERE repeats the condition, so a row
-     * changed between the subquery and the update is not taken.
+     * running ones whose lease expired (their node died) with attempts left. PostgreSQL picks the
+     * candidates in a materialized CTE with FOR UPDATE SKIP LOCKED, so concurrent claimers take
+     * disjoint sets and the LIMIT holds (a `WHERE id IN (subquery)` may be evaluated again per
+     * row and claim far more than asked). SQLite's single writer runs the statement alone.
      */
     async claim(
       kind: string,
@@ -114,6 +114,37 @@ export function createJobsRepository(database: Database) {
       dueBy: number,
       now: number,
     ): Promise<JobRow[]> {
+      if (postgres) {
+        const result = await sql<JobRow>`
+          with picked as materialized (
+            select id from jobs
+            where kind = ${kind}
+              and ((status = 'queued' and run_after <= ${dueBy})
+                or (status = 'running' and lease_expires_at <= ${now} and attempts < max_attempts))
+            order by run_after, id
+            limit ${limit}
+            for update skip locked
+          )
+          update jobs set
+            status = 'running',
+            lease_owner = ${owner},
+            lease_expires_at = ${now + leaseMs},
+            attempts = jobs.attempts + 1,
+            started_at = coalesce(jobs.started_at, ${now})
+          from picked
+          where jobs.id = picked.id
+          returning jobs.*`.execute(db);
+        return result.rows;
+      }
+      const due = (w: ExpressionBuilder<Schema, 'jobs'>) =>
+        w.or([
+          w.and([w('status', '=', 'queued'), w('run_after', '<=', dueBy)]),
+          w.and([
+            w('status', '=', 'running'),
+            w('lease_expires_at', '<=', now),
+            w('attempts', '<', w.ref('max_attempts')),
+          ]),
+        ]);
       return db
         .updateTable('jobs')
         .set({
@@ -128,27 +159,12 @@ export function createJobsRepository(database: Database) {
             .selectFrom('jobs')
             .select('id')
             .where('kind', '=', kind)
-            .where((w) =>
-              w.or([
-                w.and([w('status', '=', 'queued'), w('run_after', '<=', dueBy)]),
-                w.and([
-                  w('status', '=', 'running'),
-                  w('lease_expires_at', '<=', now),
-                  w('attempts', '<', w.ref('max_attempts')),
-                ]),
-              ]),
-            )
+            .where(due)
             .orderBy('run_after')
             .orderBy('id')
-            .limit(limit)
-            .$if(postgres, (qb) => qb.forUpdate().skipLocked()),
+            .limit(limit),
         )
-        .where((w) =>
-          w.or([
-            w.and([w('status', '=', 'queued'), w('run_after', '<=', dueBy)]),
-            w.and([w('status', '=', 'running'), w('lease_expires_at', '<=', now)]),
-          ]),
-        )
+        .where(due)
         .returningAll()
         .execute();
     },
@@ -294,12 +310,21 @@ export function createJobsRepository(database: Database) {
       return { rows, total: Number(count.n) };
     },
 
-    /** Deletes finished jobs that finished before `before`. */
-    async prune(before: number): Promise<void> {
+    /**
+     * Deletes finished jobs that finished before `before`, and successful runs of periodic jobs
+     * (dedupe key `every:…`) that finished before `periodicBefore`.
+     */
+    async prune(before: number, periodicBefore: number): Promise<void> {
       await db
         .deleteFrom('jobs')
         .where('status', 'in', ['succeeded', 'failed', 'cancelled'])
         .where('finished_at', '<', before)
+        .execute();
+      await db
+        .deleteFrom('jobs')
+        .where('status', '=', 'succeeded')
+        .where('dedupe_key', 'like', 'every:%')
+        .where('finished_at', '<', periodicBefore)
         .execute();
     },
   };

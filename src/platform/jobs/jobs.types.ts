@@ -107,7 +107,7 @@ export interface JobPage {
 export interface JobRunnerOptions {
   readonly database: Database;
   readonly clock: Clock;
-  /** This node's name in `lease_owner`; a random one by default. */
+  /** This node's name in `lease_owner`; by default host name, process id and a random suffix. */
   readonly nodeId?: string;
   /** How often a started runner looks for due jobs; default 1000 ms. */
   readonly pollMs?: number;
@@ -142,8 +142,8 @@ export interface JobRunner {
    * registered. Takes effect on start() and runDue().
    */
   every(kind: string, intervalMs: number, payload?: unknown): void;
-  /** Starts polling for due jobs (serve). */
-  start(): void;
+  /** Starts polling for due jobs (serve); `onError` replaces the runner's error sink when given. */
+  start(onError?: (err: unknown) => void): void;
   /**
    * Stops claiming; waits for running handlers up to the stop bound, then aborts the rest and
    * releases their jobs (queued again, the interrupted attempt not counted).
