@@ -172,10 +172,27 @@ const UNREACHABLE = new Set([
   'EHOSTDOWN',
 ]);
 
-/** Host key algorithms to offer when a key is pinned: only the pinned key's (as OpenSSH does with known_hosts). */
+/** ssh2's host key algorithms, in its default order of preference. */
+const HOST_KEY_ALGORITHMS = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+] as const;
+
+/**
+ * With a pin, the pinned key's algorithm is preferred (as OpenSSH does with known_hosts), so a
+ * server with several keys shows the pinned one; a server that no longer has a key of that type
+ * shows another, which is then refused as a changed key (and reported, so it can be accepted).
+ */
 function hostKeyAlgorithms(pinnedAlgorithm: string): ConnectConfig['algorithms'] {
-  if (pinnedAlgorithm === 'ssh-rsa') return { serverHostKey: ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] };
-  return { serverHostKey: [pinnedAlgorithm as 'ssh-ed25519'] };
+  const preferred: readonly string[] =
+    pinnedAlgorithm === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [pinnedAlgorithm];
+  const known = HOST_KEY_ALGORITHMS.filter((a) => preferred.includes(a));
+  return { serverHostKey: [...known, ...HOST_KEY_ALGORITHMS.filter((a) => !known.includes(a))] };
 }
 
 /**

@@ -522,6 +522,23 @@ describe.skipIf(noSshd !== undefined)('SSH connector against a real sshd and rea
     expect(await settledHandles(baseline)).toEqual(baseline);
   });
 
+  it('a pinned key of another algorithm than the server now has: host-key with the offered key, nothing sent', async () => {
+    const user = remember(createUser());
+    const pins = new Pins();
+    const other = utils.generateKeyPairSync('ecdsa', { bits: 256 });
+    const [algorithm, key] = other.public.split(' ');
+    pins.keys.set(`${server.host}:${server.port}`, { algorithm: algorithm ?? '', key: key ?? '' });
+    const f = await failure(
+      change(target(server, passwordLogin(user), { hostKeys: pins }), user.name, user.password, fresh()),
+    );
+    expect(f.reason).toBe('host-key');
+    expect(f.message).toMatch(/administrator must accept/);
+    // The key the server has now is reported, so that an administrator can accept it.
+    expect(f.observedHostKeys.map((k) => k.fingerprint)).toEqual([server.hostKey().fingerprint]);
+    expect(f.message).toContain(server.hostKey().fingerprint);
+    expect(await canLogIn(server, user.name, user.password)).toBe(true);
+  });
+
   it('host key changed after a restart: refused with reason host-key naming both fingerprints; the password unchanged', async () => {
     const user = remember(createUser());
     const pins = new Pins();
