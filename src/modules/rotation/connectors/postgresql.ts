@@ -141,25 +141,33 @@ function connectFailure(
   }
 }
 
-/** A failure of the ALTER ROLE itself (it was sent). */
+/** A failure after the login: the version check, or the ALTER ROLE (`sent`). */
 function changeFailure(
   err: unknown,
   request: ChangeRequest,
   target: DatabaseTarget,
   self: boolean,
+  sent: boolean,
   secrets: readonly (Secret | undefined)[],
 ): RemoteChangeFailure {
   const place = where(PRODUCT, target.endpoint);
   if (err instanceof DeadlineExpired || isDriverTimeout(err)) {
-    return timeoutFailure(place, 'changing the password', request.timeoutMs, true);
+    return timeoutFailure(
+      place,
+      sent ? 'changing the password' : 'preparing the change',
+      request.timeoutMs,
+      sent,
+    );
   }
   const state = sqlState(err);
   if (state === undefined) {
-    // No answer to the statement: the connection broke after it was sent.
+    // No answer: the connection broke (after the statement was sent, or before).
     return new RemoteChangeFailure(
       'unreachable',
-      `${place} closed the connection after the change was sent; its outcome is unknown`,
-      true,
+      sent
+        ? `${place} closed the connection after the change was sent; its outcome is unknown`
+        : `${place} closed the connection before the change was sent`,
+      sent,
     );
   }
   // The server answered with an error: the statement did not take effect.
@@ -245,19 +253,34 @@ export function createPostgresConnector(): RemoteConnector {
 
       const client = newClient(target, target.login.username, password, deadline);
       let connected = false;
+      let sent = false;
       try {
         await raceDeadline(
           (async () => {
             await client.connect();
             connected = true;
+            // Before 10 the server would take the verifier for a password and store *it*: the
+            // account would then have a password nobody knows.
+            const version = await client.query<{ v: string }>(
+              "SELECT current_setting('server_version_num') AS v",
+            );
+            if (Number(version.rows[0]?.v) < 100_000) {
+              throw new RemoteChangeFailure(
+                'protocol',
+                `${place} is older than PostgreSQL 10 and cannot take a SCRAM-SHA-256 verifier; the password was not changed`,
+                false,
+              );
+            }
+            sent = true;
             await client.query(statement);
           })(),
           deadline,
           () => destroy(client),
         );
       } catch (err) {
+        if (err instanceof RemoteChangeFailure) throw err;
         if (!connected) throw connectFailure(err, target, target.login.username, request.timeoutMs);
-        throw changeFailure(err, request, target, self, secrets);
+        throw changeFailure(err, request, target, self, sent, secrets);
       } finally {
         await close(client);
       }
