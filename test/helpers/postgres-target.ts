@@ -29,9 +29,14 @@ export interface PostgresTarget {
   stop(): void;
 }
 
-export async function startPostgresTarget(
-  options: { readonly logStatements?: boolean } = {},
-): Promise<PostgresTarget> {
+export interface PostgresTargetOptions {
+  /** log_statement=all: every statement the server receives goes to its log (see logs()). */
+  readonly logStatements?: boolean;
+  /** shared_preload_libraries, e.g. `['passwordcheck']` (the server's own password policy). */
+  readonly preload?: readonly string[];
+}
+
+export async function startPostgresTarget(options: PostgresTargetOptions = {}): Promise<PostgresTarget> {
   const binaries = findPostgresBinaries();
   if (!binaries) throw new Error('initdb and pg_ctl were not found (install the postgresql package)');
   const asRoot = process.getuid?.() === 0;
@@ -67,6 +72,7 @@ export async function startPostgresTarget(
       '-c max_connections=50',
       '-c shared_buffers=16MB',
       ...(options.logStatements ? ['-c log_statement=all', '-c log_min_error_statement=info'] : []),
+      ...(options.preload?.length ? [`-c shared_preload_libraries=${options.preload.join(',')}`] : []),
     ];
     run(binaries.pgCtl, ['-D', data, '-l', log, '-w', '-t', '60', '-o', settings.join(' '), 'start']);
   } catch (err) {
@@ -141,7 +147,7 @@ export async function startPostgresTarget(
  * printed) when PostgreSQL cannot be started here; throws instead when BULWARK_REQUIRE_SERVICES=1.
  */
 export async function startPostgresTargetOrSkip(
-  options: { readonly logStatements?: boolean } = {},
+  options: PostgresTargetOptions = {},
 ): Promise<PostgresTarget | undefined> {
   try {
     return await startPostgresTarget(options);

@@ -23,7 +23,9 @@ const failure = (call: Promise<unknown>) => watch.failure(call);
 let server: PostgresTarget | undefined;
 
 beforeAll(async () => {
-  server = await startPostgresTargetOrSkip({ logStatements: true });
+  // passwordcheck: the server's own password policy (it can judge a verifier only for
+  // "password must not equal user name").
+  server = await startPostgresTargetOrSkip({ logStatements: true, preload: ['passwordcheck'] });
   await server?.createRole('resetter', watch.pw('Resetter-pass-1'), { createRole: true });
 }, 120_000);
 
@@ -107,9 +109,9 @@ describe('the PostgreSQL connector (a real scram-sha-256 cluster)', () => {
   it('a reset role (CREATEROLE) changes another role (also one whose name needs quoting) and the change is verified', async (ctx) => {
     if (!server) return ctx.skip('no PostgreSQL');
     const resetPassword = 'Resetter-pass-1';
-    for (const role of ['app_user', 'Mixed "Case" role']) {
-      const old = pw(`Old-${role}-1`);
-      const next = pw(`New-${role}-2`);
+    for (const [i, role] of ['app_user', 'Mixed "Case" role'].entries()) {
+      const old = pw(`Old-pass-${i}-1`);
+      const next = pw(`New-pass-${i}-2`);
       await server.createRole(role, old);
       await connector.changePassword(change(target('resetter', resetPassword), role, undefined, next));
       expect(await server.canLogin(role, next)).toBe(true);
@@ -134,6 +136,21 @@ describe('the PostgreSQL connector (a real scram-sha-256 cluster)', () => {
     expect(f.message).toContain('the reset account "weak_admin" may not change role "guarded"');
     expect(f.targetMayHaveChanged).toBe(false);
     expect(await server.canLogin('guarded', old)).toBe(true);
+  });
+
+  it("the server's password policy (passwordcheck) refuses: reason policy with its text, the role unchanged", async (ctx) => {
+    if (!server) return ctx.skip('no PostgreSQL');
+    const old = pw('Samename-old-1');
+    await server.createRole('samename', old);
+    const f = await failure(
+      connector.changePassword(
+        change(target('resetter', 'Resetter-pass-1'), 'samename', undefined, 'samename'),
+      ),
+    );
+    expect(f.reason).toBe('policy');
+    expect(f.message).toContain('refused the new password: password must not equal user name');
+    expect(f.targetMayHaveChanged).toBe(false);
+    expect(await server.canLogin('samename', old)).toBe(true);
   });
 
   it('a wrong login password: reason authentication, nothing sent, the role unchanged', async (ctx) => {
