@@ -28,6 +28,20 @@ export function promptPattern(prompt: string): RegExp {
   return new RegExp(`${escapeRegExp(prompt.trim())}[ \\t]*$`);
 }
 
+/**
+ * passwd's questions, tried in this order at the end of the output: Debian's `Current password:`,
+ * `New password:`, `Retype new password:`, and older or other forms (`(current) UNIX password:`,
+ * `Enter new UNIX password:`, `Retype new UNIX password:`, `Old Password:`, `Re-enter new password:`).
+ */
+export const PASSWD_PROMPTS = [
+  [
+    'retype',
+    /(?:(?:retype|re-enter|reenter|repeat|confirm|verify)[^:\n]*password|password[^:\n]*again)[^:\n]*:[ \t]*$/i,
+  ],
+  ['new', /new[^:\n]*password[^:\n]*:[ \t]*$/i],
+  ['current', /password[^:\n]*:[ \t]*$/i],
+] as const;
+
 export class ShellClosed extends Error {
   constructor(readonly output: string) {
     super('the shell closed');

@@ -8,7 +8,7 @@ import {
   type VerifyRequest,
 } from './connector.js';
 import { connectTarget, LoginRefused, runOperation, type Operation } from './ssh-session.js';
-import { InteractiveShell, promptPattern, ShellClosed } from './ssh-shell.js';
+import { InteractiveShell, PASSWD_PROMPTS, promptPattern, ShellClosed } from './ssh-shell.js';
 
 /**
  * Linux over SSH (ssh2). See docs/connectors.md and ADR 025. Passwords travel only over the
@@ -130,9 +130,7 @@ async function changeOwnPassword(
     waitingFor(op, shell, "passwd's next prompt");
     const step = await expectOr(op, shell, [
       ['exit', exit],
-      ['retype', /(?:retype|re-enter|repeat|again|confirm)[^:\n]*password[^:\n]*:[ \t]*$/i],
-      ['new', /new[^:\n]*password[^:\n]*:[ \t]*$/i],
-      ['current', /password[^:\n]*:[ \t]*$/i],
+      ...PASSWD_PROMPTS,
       ['shell', rootPrompt],
       ['shell', userPrompt],
     ]);
