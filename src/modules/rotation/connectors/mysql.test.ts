@@ -223,6 +223,27 @@ describe('the MySQL/MariaDB connector (a real mariadbd)', () => {
     expect(await server.canLogin('wrongl', old)).toBe(true);
   });
 
+  it('a configured database: the change needs no rights on it; verification opens even where the account may not use it', async (ctx) => {
+    if (!server) return ctx.skip('no MariaDB');
+    await server.query('CREATE DATABASE IF NOT EXISTS appdb');
+    const old = pw('Dbuser-old-1!');
+    const next = pw('Dbuser-new-2!');
+    await server.createUser('dbuser', old);
+    const withDb = (t: DatabaseTarget): DatabaseTarget => ({ ...t, database: 'appdb' });
+    await connector.changePassword(change(withDb(reset()), 'dbuser', undefined, next));
+    expect(await server.canLogin('dbuser', next)).toBe(true);
+    const verify = (password: string) =>
+      connector.verifyPassword({
+        target: withDb(reset()),
+        account: 'dbuser',
+        password: secret(password),
+        timeoutMs: 5_000,
+      });
+    // dbuser has no rights on appdb: the server says so only after it accepted the password.
+    expect((await verify(next)).outcome).toBe('opens');
+    expect((await verify(old)).outcome).toBe('refused');
+  });
+
   it('an account that does not exist: reason protocol', async (ctx) => {
     if (!server) return ctx.skip('no MariaDB');
     let f = await failure(connector.changePassword(change(reset(), 'ghost', undefined, pw('Ghost-new-1!'))));

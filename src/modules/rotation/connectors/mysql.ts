@@ -106,13 +106,25 @@ function isFatal(err: unknown): boolean {
 
 type Connection = mysql.Connection;
 
-function open(target: DatabaseTarget, user: string, password: Secret, deadline: number): Connection {
+/**
+ * A connection as `user`. The change connects to no database (ALTER USER needs none, and a
+ * reset account need not have rights on the configured one); verification to the configured one.
+ */
+function open(
+  target: DatabaseTarget,
+  user: string,
+  password: Secret,
+  deadline: number,
+  withDatabase: boolean,
+): Connection {
   const connection = mysql.createConnection({
     host: target.endpoint.host,
     port: target.endpoint.port,
     user,
     password: password.reveal(),
-    ...(target.database === undefined || target.database === '' ? {} : { database: target.database }),
+    ...(!withDatabase || target.database === undefined || target.database === ''
+      ? {}
+      : { database: target.database }),
     connectTimeout: remaining(deadline) + BACKSTOP_MS,
     multipleStatements: false,
     charset: 'utf8mb4',
@@ -275,7 +287,7 @@ export function createMysqlConnector(): RemoteConnector {
       const secrets = [request.newPassword, request.currentPassword, target.login.password];
       const next = request.newPassword.reveal();
       const deadline = Date.now() + request.timeoutMs;
-      const connection = open(target, loginUser, password, deadline);
+      const connection = open(target, loginUser, password, deadline, false);
       let step: 'connect' | 'prepare' | 'change' = 'connect';
       let sent = false;
       let shown = quoted(request.account);
@@ -453,7 +465,7 @@ export function createMysqlConnector(): RemoteConnector {
       const deadline = Date.now() + request.timeoutMs;
       // A login names the user only; the server picks the account row that matches this host.
       const user = parseAccount(request.account).user;
-      const connection = open(target, user, request.password, deadline);
+      const connection = open(target, user, request.password, deadline, true);
       try {
         await raceDeadline(connect(connection), deadline, () => connection.destroy());
         return { observedHostKeys: [], outcome: 'opens' as const };
