@@ -173,6 +173,21 @@ describe('the PostgreSQL connector (a real scram-sha-256 cluster)', () => {
     expect(await server.canLogin('wrong_login', old)).toBe(true);
   });
 
+  it('verification: a database the role may not connect to, or one that does not exist, still opens with the right password', async (ctx) => {
+    if (!server) return ctx.skip('no PostgreSQL');
+    const password = pw('Verifier-pass-1');
+    await server.createRole('verifier', password);
+    await server.query('CREATE DATABASE closeddb');
+    await server.query('REVOKE CONNECT ON DATABASE closeddb FROM PUBLIC');
+    for (const database of ['closeddb', 'no_such_db']) {
+      const t: DatabaseTarget = { ...target('verifier', password), database };
+      const verify = (p: string) =>
+        connector.verifyPassword({ target: t, account: 'verifier', password: secret(p), timeoutMs: 5_000 });
+      expect((await verify(password)).outcome, database).toBe('opens');
+      expect((await verify('Not-the-password-1')).outcome, database).toBe('refused');
+    }
+  });
+
   it('a role that does not exist: reason protocol, nothing changed', async (ctx) => {
     if (!server) return ctx.skip('no PostgreSQL');
     const f = await failure(
