@@ -569,6 +569,17 @@ describe.each(dialects())('remote reset configuration on %s', (dialect) => {
       REMOTELOGINACCOUNT: 'ops',
       LINUX_LANDINGSERVER: 'jump-01',
     });
+    // The landing server of others keeps what they need of it.
+    const jumpPath = `${V1}/resources/${ids['jump-01']}/remotepasswordreset`;
+    failed(
+      await actors.olivia!.call(jumpPath, { method: 'DELETE' }),
+      'jump-01 is the landing server of lin-01, lin-02; change their configuration first',
+    );
+    failed(
+      await actors.olivia!.call(jumpPath, { method: 'PUT', input: details({ REMOTELOGINACCOUNT: '' }) }),
+      /^jump-01 is the landing server of lin-01, lin-02: it must stay a Linux configuration with a login account/,
+    );
+    expect(ok(await show(actors.olivia, 'jump-01')).details.REMOTELOGINACCOUNT).toBe('hop');
     const dir = server.instance.dataDir;
     const cli = server.instance.cli;
     const shown = await cli('remote-reset', 'show', '--data-dir', dir, '--resource', 'LIN-01', '--json');

@@ -107,6 +107,18 @@ export const remoteResetRepository = {
       .execute();
   },
 
+  /** The names of the resources whose configuration goes through `resourceId` as landing server. */
+  async landingDependents(db: Executor, resourceId: number): Promise<string[]> {
+    const rows = await db
+      .selectFrom('remote_reset_configs')
+      .innerJoin('resources', 'resources.id', 'remote_reset_configs.resource_id')
+      .select('resources.name')
+      .where('remote_reset_configs.landing_resource_id', '=', resourceId)
+      .orderBy('resources.name')
+      .execute();
+    return rows.map((r) => r.name);
+  },
+
   async deleteConfig(db: Executor, resourceId: number): Promise<boolean> {
     const result = await db
       .deleteFrom('remote_reset_configs')

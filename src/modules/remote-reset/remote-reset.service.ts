@@ -2,7 +2,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
 import { Secret } from '../../platform/crypto/secret.js';
-import { InvalidInputError, NotFoundError, NotPermittedError } from '../../platform/errors.js';
+import { ConflictError, InvalidInputError, NotFoundError, NotPermittedError } from '../../platform/errors.js';
 import {
   allows,
   authoriseAdministrator,
@@ -117,6 +117,13 @@ const resourceNotFound = (id: number | string) =>
   new NotFoundError(`Resource with ID ${id} does not exist or is not accessible to you`);
 
 const LINUX_ONLY = 'applies to Linux resources only';
+
+/** A few names for a message: the first five and how many more. */
+function listed(names: readonly string[]): string {
+  return names.length <= 5
+    ? names.join(', ')
+    : `${names.slice(0, 5).join(', ')} and ${names.length - 5} more`;
+}
 
 export type RemoteResetService = ReturnType<typeof createRemoteResetService>;
 
@@ -324,6 +331,12 @@ export function createRemoteResetService({
     // port or landing server redirects where their passwords are sent.
     await checkNamedAccounts(trx, who, resource, s);
 
+    const dependents = await repo.landingDependents(trx, resource.id);
+    if (dependents.length > 0 && (!isLinux || s.loginAccountId === null || s.landingResourceId !== null)) {
+      refuse(
+        `${resource.name} is the landing server of ${listed(dependents)}: it must stay a Linux configuration with a login account (REMOTELOGINACCOUNT) and no landing server of its own`,
+      );
+    }
     if (s.elevation === 'su' && isLinux && s.rootAccountId === null) {
       refuse('ELEVATIONTYPE su needs ROOTACCOUNT: the account whose password su answers');
     }
@@ -587,6 +600,12 @@ export function createRemoteResetService({
     async remove(who: Configurer, resourceId: number): Promise<string> {
       return db.transaction().execute(async (trx) => {
         const resource = await authorizedResource(trx, who, resourceId, 'modify');
+        const dependents = await repo.landingDependents(trx, resource.id);
+        if (dependents.length > 0) {
+          throw new ConflictError(
+            `${resource.name} is the landing server of ${listed(dependents)}; change their configuration first`,
+          );
+        }
         if (!(await repo.deleteConfig(trx, resource.id))) {
           throw new NotFoundError(`Resource ${resource.name} has no remote password reset configuration`);
         }
