@@ -52,7 +52,7 @@ export function registerRoutes(
   onModule: (module: string) => void = () => {},
 ): void {
   onModule('vault');
-  registerVaultRoutes(router, { vault: services.vault, time: services.time });
+  registerVaultRoutes(router, { vault: services.vault, time: services.time, remoteReset: services.rotation });
   onModule('audit');
   registerAuditRoutes(router, { audit: services.audit, time: services.time });
   onModule('user-groups');

@@ -44,6 +44,17 @@ export interface Config {
   readonly heartbeatSeconds: number;
   /** How long the scheduler lease lasts unless its holder renews it, in seconds (> heartbeat). */
   readonly leaseSeconds: number;
+  /** Remote password reset (ADR 028): each call to a target ends within this many seconds. */
+  readonly remoteTimeoutSeconds: number;
+  /** How often pending rotations are reconciled, in seconds (also once at start). */
+  readonly reconcileSeconds: number;
+  /** A pending rotation is reconciled only once it was last touched this many seconds ago. */
+  readonly reconcileGraceSeconds: number;
+  /**
+   * Test hooks (BULWARK_TEST_HOOKS, comma-separated), honoured only when NODE_ENV is `test`:
+   * `crash-after-remote-change` kills the server right after a target took a new password.
+   */
+  readonly testHooks: readonly string[];
 }
 
 export interface ConfigOverrides {
@@ -157,8 +168,55 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     resetOnCheckin: booleanFrom('BULWARK_RESET_ON_CHECKIN', env.BULWARK_RESET_ON_CHECKIN, false),
     ticketing: ticketingFrom(env),
     ...clusterFrom(env),
+    ...rotationFrom(env),
   });
 }
+
+/** Remote password reset: timeouts, reconciliation, and the test hooks (only under NODE_ENV=test). */
+export function rotationFrom(env: NodeJS.ProcessEnv) {
+  const remoteTimeoutSeconds = numberFrom(
+    'BULWARK_REMOTE_TIMEOUT_SECONDS',
+    env.BULWARK_REMOTE_TIMEOUT_SECONDS,
+    30,
+    0.5,
+    600,
+  );
+  const reconcileSeconds = numberFrom(
+    'BULWARK_RECONCILE_SECONDS',
+    env.BULWARK_RECONCILE_SECONDS,
+    300,
+    0.5,
+    86_400,
+  );
+  const reconcileGraceSeconds = numberFrom(
+    'BULWARK_RECONCILE_GRACE_SECONDS',
+    env.BULWARK_RECONCILE_GRACE_SECONDS,
+    remoteTimeoutSeconds * 3 + 10,
+    0,
+    86_400,
+  );
+  const hooks = (env.BULWARK_TEST_HOOKS ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
+  const unknown = hooks.filter((h) => !TEST_HOOKS.includes(h));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `BULWARK_TEST_HOOKS: unknown hook ${unknown.join(', ')} (known: ${TEST_HOOKS.join(', ')})`,
+    );
+  }
+  // A test hook is honoured only in a test run: a production server ignores it whatever is set.
+  const testHooks = env.NODE_ENV === 'test' ? hooks : [];
+  return {
+    remoteTimeoutSeconds,
+    reconcileSeconds,
+    reconcileGraceSeconds,
+    testHooks: Object.freeze(testHooks),
+  };
+}
+
+/** The hooks BULWARK_TEST_HOOKS may name. */
+export const TEST_HOOKS: readonly string[] = ['crash-after-remote-change'];
 
 /** BULWARK_TRUSTED_PROXIES: comma-separated addresses and CIDR ranges; none by default. */
 export function trustedProxiesFrom(raw: string | undefined): readonly string[] {
@@ -405,5 +463,34 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: 'three heartbeats',
     meaning:
       'how long the scheduler lease (the primary) lasts unless its holder renews it; at least two heartbeats (ADR 013)',
+  },
+  {
+    name: 'BULWARK_REMOTE_TIMEOUT_SECONDS',
+    default: '`30`',
+    meaning:
+      'remote password reset (ADR 028): each change or verification on a target ends within this many seconds, else it fails with reason `timeout`; decimals allowed',
+  },
+  {
+    name: 'BULWARK_RECONCILE_SECONDS',
+    default: '`300`',
+    meaning:
+      'how often pending password rotations (a change whose outcome was not confirmed) are reconciled: the new password, then the current one, is tried on the target; also once at start',
+  },
+  {
+    name: 'BULWARK_RECONCILE_GRACE_SECONDS',
+    default: 'three timeouts + 10',
+    meaning:
+      'a pending rotation is reconciled only once it was last touched this long ago, so one still in flight (on this node or another) is never settled under it',
+  },
+  {
+    name: 'BULWARK_TEST_HOOKS',
+    default: 'unset',
+    meaning:
+      '**tests only**, ignored unless `NODE_ENV` is `test`: `crash-after-remote-change` makes the server kill itself (SIGKILL) right after a target took a new password, before the vault commits it (the crash-injection test of ADR 028)',
+  },
+  {
+    name: 'NODE_ENV',
+    default: 'unset',
+    meaning: '`test` lets `BULWARK_TEST_HOOKS` take effect; nothing else reads it',
   },
 ];

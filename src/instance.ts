@@ -128,7 +128,10 @@ async function openOrCreateMasterKeys(file: string, now: Date): Promise<MasterKe
  * host-name resolver without DNS or a stricter throttle.
  */
 export type ServiceOverrides = Partial<
-  Pick<ServiceDeps, 'authThrottle' | 'hostLookup' | 'workflow' | 'ticketing' | 'cluster' | 'jobs'>
+  Pick<
+    ServiceDeps,
+    'authThrottle' | 'hostLookup' | 'workflow' | 'ticketing' | 'cluster' | 'jobs' | 'rotation' | 'connectors'
+  >
 >;
 
 type ServiceDeps = Parameters<typeof createServices>[0];
@@ -145,6 +148,12 @@ function serviceSettings(config: Config): Omit<ServiceDeps, 'database' | 'keyrin
     },
     workflow: { checkoutMinutes: config.checkoutMinutes, resetOnCheckin: config.resetOnCheckin },
     cluster: { heartbeatMs: config.heartbeatSeconds * 1000, leaseMs: config.leaseSeconds * 1000 },
+    rotation: {
+      timeoutMs: config.remoteTimeoutSeconds * 1000,
+      graceMs: config.reconcileGraceSeconds * 1000,
+      reconcileMs: config.reconcileSeconds * 1000,
+      testHooks: config.testHooks,
+    },
   };
 }
 

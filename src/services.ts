@@ -18,6 +18,14 @@ import { createPolicyService, type PolicyService } from './modules/policies/inde
 import { createJobsService, type JobsService } from './modules/jobs/index.js';
 import { createJobRunner, type JobRunner, type JobRunnerOptions } from './platform/jobs/index.js';
 import { createRemoteResetService, type RemoteResetService } from './modules/remote-reset/index.js';
+import {
+  createRotationService,
+  defaultConnectors,
+  queueRotation,
+  registerRotationJobs,
+  type ConnectorRegistry,
+  type RotationServiceImpl,
+} from './modules/rotation/index.js';
 import { createSharingService, type SharingService } from './modules/sharing/index.js';
 import { createTicketSystem, type TicketingSettings } from './modules/ticketing/index.js';
 import { createUserGroupsService, type UserGroupsService } from './modules/user-groups/index.js';
@@ -74,7 +82,25 @@ export interface Services {
   readonly jobQueries: JobsService;
   /** Remote password reset configuration of resources and pinned SSH host keys (ADR 027). */
   readonly remoteReset: RemoteResetService;
+  /** The one rotation service behind every change of a password on its target (ADR 028). */
+  readonly rotation: RotationServiceImpl;
 }
+
+/** Remote password reset: timeouts, reconciliation, test hooks (config.ts; ADR 028). */
+export interface RotationSettings {
+  readonly timeoutMs: number;
+  readonly graceMs: number;
+  readonly reconcileMs: number;
+  /** Test hooks, already filtered by config.ts (honoured only under NODE_ENV=test). */
+  readonly testHooks: readonly string[];
+}
+
+const DEFAULT_ROTATION: RotationSettings = {
+  timeoutMs: 30_000,
+  graceMs: 100_000,
+  reconcileMs: 300_000,
+  testHooks: [],
+};
 
 export function createServices(deps: {
   database: Database;
@@ -93,6 +119,10 @@ export function createServices(deps: {
   cluster?: ClusterSettings;
   /** The job runner's node name, poll interval and lease; defaults in platform/jobs. */
   jobs?: Pick<JobRunnerOptions, 'nodeId' | 'pollMs' | 'leaseMs'>;
+  /** Remote password reset; defaults as in config.ts. */
+  rotation?: RotationSettings;
+  /** The connectors by target kind; the real ones by default. */
+  connectors?: ConnectorRegistry;
 }): Services {
   const { database, keyring, clock } = deps;
   const time = createTimeFormatter(deps.timeZone);
@@ -133,6 +163,14 @@ export function createServices(deps: {
     clock,
     vault,
     settings: deps.workflow ?? DEFAULT_WORKFLOW,
+    // Reset on check-in on the target: a job queued in the check-in's transaction (ADR 028).
+    checkinRotation: {
+      appliesTo: async (executor, account) =>
+        (await remoteReset.configurationOf(executor, account.resource.id)) !== undefined,
+      queue: async (executor, actor, account) => {
+        await queueRotation(jobs, executor, { accountId: account.id, trigger: 'checkin', actor });
+      },
+    },
   });
   const agentKeys = createAgentKeyService({ database, audit, clock });
   const cluster = createClusterNode({
@@ -160,7 +198,21 @@ export function createServices(deps: {
     access: createAccessPolicy(),
     clock,
   });
+  const rotationSettings = deps.rotation ?? DEFAULT_ROTATION;
+  const rotation = createRotationService({
+    database,
+    clock,
+    remoteChanges: vault.remoteChanges,
+    configurations: remoteReset,
+    connectors: deps.connectors ?? defaultConnectors(),
+    settings: rotationSettings,
+    ...(rotationSettings.testHooks.includes('crash-after-remote-change')
+      ? { afterRemoteChange: () => process.kill(process.pid, 'SIGKILL') }
+      : {}),
+  });
+  registerRotationJobs(jobs, rotation, rotationSettings.reconcileMs);
   return {
+    rotation,
     applications,
     jobs,
     jobQueries,

@@ -64,6 +64,16 @@ async function serve(config: Config): Promise<void> {
   // Background jobs (ADR 024), among them the periodic check-in of expired checkouts: each job
   // runs on exactly one node; instance.close() stops the runner and releases what it holds.
   instance.services.jobs.start((err) => app.log.error({ err }, 'job runner failed'));
+  // Rotations a crash left pending are settled once now (those past their grace period) and then
+  // periodically by the `rotation.reconcile` job (ADR 028).
+  void instance.services.rotation
+    .reconcilePending()
+    .then(
+      ({ settled, unsettled }) =>
+        (settled > 0 || unsettled > 0) &&
+        app.log.info({ settled, unsettled }, 'pending password rotations reconciled at start'),
+    )
+    .catch((err: unknown) => app.log.error({ err }, 'reconciling pending password rotations failed'));
   app.log.info(`Bulwark is serving https://${config.host}:${boundPort} (${instance.database.dialect})`);
   // Machine-readable line for scripts and tests that start the server on port 0.
   process.stdout.write(`BULWARK_LISTENING port=${boundPort}\n`);

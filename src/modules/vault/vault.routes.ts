@@ -4,6 +4,8 @@ import type { PmpInput } from '../../http/input.js';
 import { f, inputSchema, NO_INPUT } from '../../http/input-schema.js';
 import { InvalidInputError, MissingFieldError } from '../../platform/errors.js';
 import type { TimeFormatter } from '../../platform/time.js';
+import type { Secret } from '../../platform/crypto/secret.js';
+import type { Caller } from '../../platform/principal.js';
 import { resourceTypesContaining, type ResourceTypeDefinition } from './resource-types.js';
 import {
   readAccountList,
@@ -20,6 +22,7 @@ import {
   ACCOUNT_FLAGS,
   JustificationRequiredError,
   LIMITS,
+  type AccessJustification,
   type AccountControls,
   type AccountFlagName,
   type AccountView,
@@ -45,6 +48,16 @@ function passwordStatus(a: { inUse: boolean; expired: boolean | undefined }) {
 export interface VaultRouteDeps {
   readonly vault: VaultService;
   readonly time: TimeFormatter;
+  /** RESETTYPE REMOTE of endpoint 5: the rotation service (ADR 028); without it REMOTE is refused. */
+  readonly remoteReset?: {
+    resetRemote(
+      caller: Caller,
+      resourceId: number,
+      accountId: number,
+      newPassword: Secret,
+      why: AccessJustification,
+    ): Promise<void>;
+  };
 }
 
 /**
@@ -98,7 +111,7 @@ const ACCOUNT_FIELDS = [
   ...Object.keys(ACCOUNT_FLAGS),
 ];
 
-export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRouteDeps): void {
+export function registerVaultRoutes(router: PmpRouter, { vault, time, remoteReset }: VaultRouteDeps): void {
   const ids = (params: Readonly<Record<string, string>>) => ({
     resourceId: parseId(params.resourceId, 'resource'),
     accountId: params.accountId === undefined ? 0 : parseId(params.accountId, 'account'),
@@ -198,6 +211,17 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time }: VaultRou
     async handle({ caller, params, fields }) {
       const { resourceId, accountId } = ids(params);
       const resetType: ResetType = fields.resetType ?? 'LOCAL';
+      if (resetType === 'REMOTE' && remoteReset) {
+        // Changed on the target first, verified, then in the vault (two-phase, ADR 028).
+        await remoteReset.resetRemote(
+          caller,
+          resourceId,
+          accountId,
+          fields.newPassword,
+          fields.justification,
+        );
+        return { message: 'Password changed successfully' };
+      }
       await vault.changePassword(
         caller,
         resourceId,

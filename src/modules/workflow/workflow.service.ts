@@ -20,6 +20,7 @@ import {
 } from '../audit/index.js';
 import { workflowRepository as repo } from './workflow.repository.js';
 import type {
+  CheckinRotation,
   PasswordRequestView,
   RequestableAccount,
   WorkflowSettings,
@@ -33,6 +34,8 @@ export interface WorkflowServiceDeps {
   readonly clock: Clock;
   readonly vault: WorkflowVault;
   readonly settings: WorkflowSettings;
+  /** Reset on check-in on the target, for accounts with a remote reset configuration (ADR 028). */
+  readonly checkinRotation?: CheckinRotation;
 }
 
 const SYSTEM_ACTOR: AuditActor = {
@@ -66,8 +69,21 @@ export function createWorkflowService({
   clock,
   vault,
   settings,
+  checkinRotation,
 }: WorkflowServiceDeps) {
   const db = database.db;
+
+  /**
+   * Reset on check-in: on the target (queued, runs after the check-in commits) when the account's
+   * resource has a remote reset configuration, else the password stored in the vault, in the check-in.
+   */
+  async function resetOnCheckin(trx: Executor, actor: AuditActor, account: RequestableAccount) {
+    if (checkinRotation && (await checkinRotation.appliesTo(trx, account))) {
+      await checkinRotation.queue(trx, actor, account);
+    } else {
+      await vault.resetToGenerated(trx, actor, account);
+    }
+  }
 
   const isOwner = (principal: Principal, account: RequestableAccount) =>
     principal.userId === account.ownerId || principal.userId === account.resource.ownerId;
@@ -151,7 +167,7 @@ export function createWorkflowService({
     const account = await vault.accountById(trx, checkout.account_id);
     if (!account) return;
     await audit.append(trx, SYSTEM_ACTOR, event(AuditOperation.passwordCheckedInAutomatically, account));
-    if (settings.resetOnCheckin) await vault.resetToGenerated(trx, SYSTEM_ACTOR, account);
+    if (settings.resetOnCheckin) await resetOnCheckin(trx, SYSTEM_ACTOR, account);
   }
 
   return {
@@ -350,7 +366,7 @@ export function createWorkflowService({
         });
         if (!changed) throw new ConflictError(`Account ${account.name} was checked in meanwhile`);
         await audit.append(trx, actorOf(caller), event(AuditOperation.passwordCheckedIn, account));
-        if (settings.resetOnCheckin) await vault.resetToGenerated(trx, actorOf(caller), account);
+        if (settings.resetOnCheckin) await resetOnCheckin(trx, actorOf(caller), account);
       });
     },
 

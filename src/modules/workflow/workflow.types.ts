@@ -55,3 +55,14 @@ export interface WorkflowVault {
   /** Changes the password to a fresh one conforming to the account's policy (reset on check-in). */
   resetToGenerated(executor: Executor, actor: AuditActor, account: { id: number }): Promise<void>;
 }
+
+/**
+ * Reset on check-in for accounts whose resource changes passwords on the target (remote reset
+ * configured, ADR 028): the rotation runs on the target after the check-in commits, not in it.
+ */
+export interface CheckinRotation {
+  /** Whether the account's password is changed on its target rather than only in the vault. */
+  appliesTo(executor: Executor, account: RequestableAccount): Promise<boolean>;
+  /** In the check-in's transaction: queues the rotation (a job that exists only if it commits). */
+  queue(executor: Executor, actor: AuditActor, account: RequestableAccount): Promise<void>;
+}
