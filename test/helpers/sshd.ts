@@ -353,9 +353,12 @@ export function canLogIn(
       else finish(new Error(`cannot reach ${endpoint.host}:${endpoint.port}: ${err.message}`));
     });
     client.on('close', () => finish(new Error('the connection closed before authentication ended')));
-    client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, answer) =>
-      answer(prompts.map(() => password)),
-    );
+    let step = 0;
+    const kbd = (args: unknown[]) => {
+      const prompts = args[3] as { prompt: string }[];
+      const answer = args[4] as (answers: string[]) => void;
+      answer(prompts.map(() => password));
+    };
     client.connect({
       host: endpoint.host,
       port: endpoint.port,
@@ -364,6 +367,18 @@ export function canLogIn(
       tryKeyboard: true,
       readyTimeout: 20_000,
       hostVerifier: () => true,
+      // One attempt: password, or keyboard-interactive when the server does not take passwords
+      // (each refused attempt costs PAM's failure delay).
+      authHandler: (methodsLeft, _partialSuccess, next) => {
+        step += 1;
+        // First 'none', to learn the methods the server takes.
+        if (step === 1) return next({ type: 'none', username });
+        const methods = methodsLeft ?? [];
+        if (step === 2 && methods.includes('password')) return next({ type: 'password', username, password });
+        if (step === 2 && methods.includes('keyboard-interactive'))
+          return next({ type: 'keyboard-interactive', username, prompt: (...args: unknown[]) => kbd(args) });
+        (next as unknown as (method: false) => void)(false);
+      },
     });
   });
 }
