@@ -101,9 +101,24 @@ describe('the PostgreSQL connector (a real scram-sha-256 cluster)', () => {
     expect(String(row?.rolpassword)).toMatch(/^SCRAM-SHA-256\$4096:/);
     // log_statement=all: the ALTER ROLE is in the log, with the verifier, never the password.
     const log = server.logs();
-    expect(log).toMatch(/ALTER ROLE CURRENT_USER PASSWORD 'SCRAM-SHA-256\$4096:/);
+    expect(log).toMatch(/ALTER ROLE SESSION_USER PASSWORD 'SCRAM-SHA-256\$4096:/);
     expect(log).not.toContain(next);
     expect(log).not.toContain('Selfie-new-2');
+  });
+
+  it("a role whose configuration switches to another role (SET role) changes its own password, not the other role's", async (ctx) => {
+    if (!server) return ctx.skip('no PostgreSQL');
+    const old = pw('Switcher-old-1');
+    const next = pw('Switcher-new-2');
+    const ownerPassword = pw('Owner-pass-1');
+    await server.createRole('owner_role', ownerPassword);
+    await server.createRole('switcher', old);
+    await server.query('GRANT owner_role TO switcher');
+    await server.query("ALTER ROLE switcher SET role = 'owner_role'");
+    await connector.changePassword(change(target('switcher', old), 'switcher', old, next));
+    expect(await server.canLogin('switcher', next)).toBe(true);
+    expect(await server.canLogin('switcher', old)).toBe(false);
+    expect(await server.canLogin('owner_role', ownerPassword)).toBe(true);
   });
 
   it('a reset role (CREATEROLE) changes another role (also one whose name needs quoting) and the change is verified', async (ctx) => {

@@ -248,7 +248,9 @@ export function createPostgresConnector(): RemoteConnector {
       }
       const secrets = [request.newPassword, request.currentPassword, target.login.password];
       const verifier = await scramSha256Verifier(request.newPassword.reveal());
-      const role = self ? 'CURRENT_USER' : pg.escapeIdentifier(request.account);
+      // SESSION_USER: the role that logged in (SET ROLE NONE below undoes a `SET role` from the
+      // login role's configuration, which would make CURRENT_USER another role).
+      const role = self ? 'SESSION_USER' : pg.escapeIdentifier(request.account);
       const statement = `ALTER ROLE ${role} PASSWORD ${pg.escapeLiteral(verifier)}`;
 
       const client = newClient(target, target.login.username, password, deadline);
@@ -259,6 +261,9 @@ export function createPostgresConnector(): RemoteConnector {
           (async () => {
             await client.connect();
             connected = true;
+            // A login role configured with `SET role = ...` acts as that role; the change (and its
+            // privilege check) is the login role's own.
+            await client.query('SET ROLE NONE');
             // Before 10 the server would take the verifier for a password and store *it*: the
             // account would then have a password nobody knows.
             const version = await client.query<{ v: string }>(
