@@ -13,6 +13,7 @@ import {
   vaultPassword,
   type Call,
 } from '../helpers/remote-reset.js';
+import { createApiUser } from '../helpers/actors.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 import {
   blackholedPort,
@@ -83,7 +84,10 @@ describe.skipIf(noSshd !== undefined)('remote password reset', () => {
     const name = (what: string) => `${what}-${dialect}-${++n}`;
 
     beforeAll(async () => {
-      server = await startServer(dialect, { BULWARK_REMOTE_TIMEOUT_SECONDS: String(TIMEOUT_SECONDS) });
+      server = await startServer(dialect, {
+        BULWARK_REMOTE_TIMEOUT_SECONDS: String(TIMEOUT_SECONDS),
+        BULWARK_RESET_ON_CHECKIN: 'true',
+      });
       admin = adminCall(server);
     });
     afterAll(async () => {
@@ -278,6 +282,47 @@ describe.skipIf(noSshd !== undefined)('remote password reset', () => {
       } finally {
         // Later files and dialects start from a pin-free instance anyway; nothing to undo on sshd.
       }
+    });
+
+    it('reset on check-in rotates on the target after the check-in commits (a queued job), verified by logging in', async () => {
+      const user = remember(createUser());
+      const resource = await createTargetResource(admin, name('checkin'), 'Linux', sshd.host, [user], {
+        ACCESS_CONTROL: 'true',
+      });
+      await configureRemoteReset(admin, resource.resourceId, linuxConfig(sshd.port));
+      const rita = await createApiUser(server, `rita-${dialect}`, 'Password User');
+      ok(
+        await admin(`${V1}/resources/${resource.resourceId}/share`, {
+          method: 'PUT',
+          input: details({ ACCESSTYPE: 'view', USERID: rita.id }),
+        }),
+      );
+      const accountId = resource.accounts[user.name]!;
+      ok(
+        await rita.call(`${V1}/accounts/${accountId}/requestpassword`, {
+          method: 'POST',
+          input: details({ REASON: 'maintenance' }),
+        }),
+      );
+      ok(await admin(`${V1}/accounts/${accountId}/requester/${rita.id}/approve`, { method: 'POST' }));
+      ok(await rita.call(`${V1}/accounts/${accountId}/checkout`, { method: 'POST' }));
+      const path = resource.passwordPath(user.name);
+      expect(String(ok(await rita.call(path)).details.PASSWORD)).toBe(user.password);
+      ok(await rita.call(`${V1}/accounts/${accountId}/requester/${rita.id}/checkin`, { method: 'POST' }));
+      // The check-in answered at once; the rotation runs as a job and settles shortly after.
+      let rotated = user.password;
+      for (let i = 0; i < 150 && rotated === user.password; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        rotated = await vaultPassword(admin, path);
+      }
+      expect(rotated).not.toBe(user.password);
+      secrets.push(rotated);
+      expect(await canLogIn(sshd, user.name, rotated)).toBe(true);
+      const changed = (await auditTrail(admin)).find(
+        (r) => r.OPERATIONTYPE === 'Password Changed' && r.ACCOUNTNAME === user.name,
+      );
+      expect(changed?.REASON).toMatch(/reset on check-in/);
+      expect(changed?.OPERATEDBY).toBe(`rita-${dialect}`);
     });
 
     it('no password appears in any answer or audit record', async () => {

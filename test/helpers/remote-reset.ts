@@ -25,6 +25,8 @@ export async function createTargetResource(
   type: string,
   host: string,
   accounts: readonly { readonly name: string; readonly password: string }[],
+  /** More fields of the resource and its first account (e.g. ACCESS_CONTROL). */
+  extra: Record<string, unknown> = {},
 ): Promise<TargetResource> {
   const [first, ...rest] = accounts;
   if (!first) throw new Error('a resource needs an account');
@@ -37,6 +39,7 @@ export async function createTargetResource(
         DNSNAME: host,
         ACCOUNTNAME: first.name,
         PASSWORD: first.password,
+        ...extra,
       }),
     }),
   );
