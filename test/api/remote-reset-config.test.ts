@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { utils } from 'ssh2';
@@ -632,6 +632,49 @@ describe.each(dialects())('remote reset configuration on %s', (dialect) => {
     expect((await cli('hostkeys', 'list', '--data-dir', dir, '--json')).stdout).toBe(
       '{"pinned":[],"offered":[]}\n',
     );
+    const notOffered = await cli(
+      'hostkeys',
+      'accept',
+      '--data-dir',
+      dir,
+      '--host',
+      'target.example.test',
+      '--port',
+      '2222',
+      '--fingerprint',
+      fingerprintOf(utils.generateKeyPairSync('ed25519').public.split(' ')[1]!),
+    );
+    expect(notOffered.code).toBe(1);
+    expect(notOffered.stderr).toMatch(
+      /^bulwark: target\.example\.test:2222 has not offered a key with fingerprint SHA256:/,
+    );
+    // keyauth from a key file (never an argument); the key is sealed, the answer only says it is there.
+    const keyFile = path.join(path.dirname(dir), 'ops_ed25519');
+    const pair = utils.generateKeyPairSync('ed25519');
+    writeFileSync(keyFile, pair.private, { mode: 0o600 });
+    const keyed = await cli(
+      'remote-reset',
+      'configure',
+      '--data-dir',
+      dir,
+      '--resource',
+      'lin-02',
+      '--type',
+      'Linux',
+      '--login-account',
+      'ops',
+      '--authentication',
+      'keyauth',
+      '--private-key-file',
+      keyFile,
+    );
+    expect(keyed.stderr).toBe('');
+    expect(ok(await show(actors.olivia, 'lin-02')).details).toMatchObject({
+      AUTHENTICATION: 'keyauth',
+      PRIVATEKEY_PRESENT: 'true',
+      PASSPHRASE_PRESENT: 'false',
+      KEY_FINGERPRINT: fingerprintOf(pair.public.split(' ')[1]!),
+    });
 
     ok(
       await actors.olivia!.call(`${V1}/resources/${ids['my-01']}/remotepasswordreset`, { method: 'DELETE' }),
