@@ -15,6 +15,7 @@ import { registerResourceGroupRoutes } from './modules/resource-groups/index.js'
 import { registerApplicationRoutes } from './modules/applications/index.js';
 import { registerJobRoutes } from './modules/jobs/index.js';
 import { registerRemoteResetRoutes } from './modules/remote-reset/index.js';
+import { registerRotationScheduleRoutes } from './modules/rotation/schedules/index.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -79,4 +80,6 @@ export function registerRoutes(
   registerJobRoutes(router, { jobs: services.jobQueries, time: services.time });
   onModule('remote-reset');
   registerRemoteResetRoutes(router, { remoteReset: services.remoteReset, time: services.time });
+  onModule('rotation-schedules');
+  registerRotationScheduleRoutes(router, { schedules: services.schedules, time: services.time });
 }

@@ -26,6 +26,10 @@ import {
   type ConnectorRegistry,
   type RotationServiceImpl,
 } from './modules/rotation/index.js';
+import {
+  createRotationSchedulesService,
+  type RotationSchedulesService,
+} from './modules/rotation/schedules/index.js';
 import { createSharingService, type SharingService } from './modules/sharing/index.js';
 import { createTicketSystem, type TicketingSettings } from './modules/ticketing/index.js';
 import { createUserGroupsService, type UserGroupsService } from './modules/user-groups/index.js';
@@ -84,6 +88,8 @@ export interface Services {
   readonly remoteReset: RemoteResetService;
   /** The one rotation service behind every change of a password on its target (ADR 028). */
   readonly rotation: RotationServiceImpl;
+  /** Rotation and verification schedules, bulk rotation of a resource group (ADR 029). */
+  readonly schedules: RotationSchedulesService;
 }
 
 /** Remote password reset: timeouts, reconciliation, test hooks (config.ts; ADR 028). */
@@ -211,8 +217,24 @@ export function createServices(deps: {
       : {}),
   });
   registerRotationJobs(jobs, rotation, rotationSettings.reconcileMs);
+  const schedules = createRotationSchedulesService({
+    database,
+    audit,
+    clock,
+    timeZone: deps.timeZone,
+    access: createAccessPolicy(),
+    policies,
+    groups: createGroupMembership({ clock }),
+    manageableGroup: (caller, groupId) => resourceGroups.managed(caller, groupId),
+    jobs,
+    rotation,
+    queueRotation: (executor, accountId, actor) =>
+      queueRotation(jobs, executor, { accountId, trigger: 'schedule', actor }),
+  });
+  schedules.registerJobs();
   return {
     rotation,
+    schedules,
     applications,
     jobs,
     jobQueries,

@@ -8,6 +8,7 @@ import { registerAuditCommands } from './audit.js';
 import { registerInstanceCommands } from './instance.js';
 import { registerMasterKeyCommands } from './master-key.js';
 import { registerPolicyCommands } from './policy.js';
+import { registerRotateCommands } from './rotate.js';
 import { registerJobCommands } from './jobs.js';
 import { registerRemoteResetCommands } from './remote-reset.js';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerA2aCommands(program);
   registerJobCommands(program);
   registerRemoteResetCommands(program);
+  registerRotateCommands(program);
   return program;
 }
 

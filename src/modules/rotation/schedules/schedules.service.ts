@@ -78,6 +78,9 @@ export const DEFAULT_SCHEDULE_SETTINGS: ScheduleSettings = {
 /** Schedules run as the system; audit records of their rotations say so. */
 const SCHEDULER: AuditActor = { userId: null, username: 'System', clientIp: '127.0.0.1', client: 'System' };
 
+/** A scheduled verification that has not ended after this long is abandoned (the job fails). */
+const VERIFY_GUARD_MS = 600_000;
+
 /** At most this many due schedules per sweep run; the rest on the next. */
 const SWEEP_BATCH = 200;
 
@@ -464,8 +467,18 @@ export function createRotationSchedulesService(deps: RotationSchedulesDeps) {
         SCHEDULE_JOB_KINDS.verify,
         async ({ accountId }) => {
           // The rotation service audits `Password Verification Failed` itself when refused.
-          // The rotation service's own bound per target (BULWARK_REMOTE_TIMEOUT_SECONDS).
-          const outcome = await rotation.verify(SCHEDULER, accountId);
+          // The rotation service's own bound per target (BULWARK_REMOTE_TIMEOUT_SECONDS); the
+          // guard only keeps a verification that never answers from holding a worker for good.
+          let timer: NodeJS.Timeout | undefined;
+          const guard = new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () => reject(new PermanentJobError('Password verification: no answer within the guard time')),
+              VERIFY_GUARD_MS,
+            );
+          });
+          const outcome = await Promise.race([rotation.verify(SCHEDULER, accountId), guard]).finally(() =>
+            clearTimeout(timer),
+          );
           if (outcome.status !== 'opens')
             throw new PermanentJobError(`Password verification: ${outcome.status}: ${outcome.message}`);
           return { status: outcome.status };
