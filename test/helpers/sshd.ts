@@ -65,8 +65,8 @@ export interface HostKeyInfo {
 export interface SshServer {
   readonly host: string;
   readonly port: number;
-  /** The host key the server offers now. */
-  hostKey(): HostKeyInfo;
+  /** The host key the server offers now (of the given type; default its first, ed25519). */
+  hostKey(type?: HostKeyType): HostKeyInfo;
   /** Stops and starts the server on the same port; with newHostKey, with a freshly generated host key. */
   restart(options?: { newHostKey?: boolean }): Promise<void>;
   /** Stops the server and removes its directory. */
@@ -108,7 +108,11 @@ function waitForBanner(port: number, timeoutMs: number, log: () => string): Prom
   });
 }
 
+export type HostKeyType = 'ed25519' | 'ecdsa' | 'rsa';
+
 export interface SshdOptions {
+  /** The host key types the server has; default only ed25519. */
+  readonly hostKeyTypes?: readonly HostKeyType[];
   /**
    * false: only keyboard-interactive (PAM) and public keys are offered, as on hosts configured with
    * `PasswordAuthentication no`. Default true.
@@ -120,23 +124,27 @@ export interface SshdOptions {
 export async function startSshd(options: SshdOptions = {}): Promise<SshServer> {
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-sshd-'));
-  const keyFile = path.join(dir, 'host_ed25519');
+  const types: readonly HostKeyType[] = options.hostKeyTypes?.length ? options.hostKeyTypes : ['ed25519'];
+  const keyFile = (type: HostKeyType) => path.join(dir, `host_${type}`);
   const configFile = path.join(dir, 'sshd_config');
   const logFile = path.join(dir, 'sshd.log');
   const port = await freePort();
   const newKey = () => {
-    rmSync(keyFile, { force: true });
-    rmSync(`${keyFile}.pub`, { force: true });
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bulwark-test', '-f', keyFile], {
-      stdio: 'ignore',
-    });
+    for (const type of types) {
+      const file = keyFile(type);
+      rmSync(file, { force: true });
+      rmSync(`${file}.pub`, { force: true });
+      execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', 'bulwark-test', '-f', file], {
+        stdio: 'ignore',
+      });
+    }
   };
   newKey();
   writeFileSync(
     configFile,
     [
       `ListenAddress ${HOST}`,
-      `HostKey ${keyFile}`,
+      ...types.map((type) => `HostKey ${keyFile(type)}`),
       `PidFile ${path.join(dir, 'sshd.pid')}`,
       `PasswordAuthentication ${options.passwordAuthentication === false ? 'no' : 'yes'}`,
       'KbdInteractiveAuthentication yes',
@@ -184,7 +192,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshServer> {
   return {
     host: HOST,
     port,
-    hostKey: () => hostKeyOf(`${keyFile}.pub`),
+    hostKey: (type = types[0] ?? 'ed25519') => hostKeyOf(`${keyFile(type)}.pub`),
     async restart(options = {}) {
       await halt();
       if (options.newHostKey) newKey();

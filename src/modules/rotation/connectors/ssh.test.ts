@@ -165,7 +165,7 @@ describe.skipIf(noSshd !== undefined)('SSH connector against a real sshd and rea
     expect(await canLogIn(server, login.name, login.password)).toBe(true);
   });
 
-  it('su with REMOVEENTER (lines end with a carriage return only) works the same', async () => {
+  it('REMOVEENTER (lines end with a carriage return only): su with chpasswd, and passwd, work the same', async () => {
     const login = remember(createUser());
     const account = remember(createUser());
     const next = fresh();
@@ -177,6 +177,14 @@ describe.skipIf(noSshd !== undefined)('SSH connector against a real sshd and rea
       next,
     );
     expect(await canLogIn(server, account.name, next)).toBe(true);
+    const own = fresh();
+    await change(
+      target(server, passwordLogin(login), { removeEnter: true }),
+      login.name,
+      login.password,
+      own,
+    );
+    expect(await canLogIn(server, login.name, own)).toBe(true);
   });
 
   it('sudo elevation: sudo answered with the login password, then chpasswd', async () => {
@@ -520,6 +528,35 @@ describe.skipIf(noSshd !== undefined)('SSH connector against a real sshd and rea
     await hole.close();
     // Closing is asynchronous (the TCP close handshake); a leaked socket or timer would stay forever.
     expect(await settledHandles(baseline)).toEqual(baseline);
+  });
+
+  it('a server with several host keys shows the pinned one (its algorithm is preferred)', async () => {
+    const multi = await startSshd({ hostKeyTypes: ['ed25519', 'ecdsa'] });
+    try {
+      const user = remember(createUser());
+      const t = (pins: Pins) => target(multi, passwordLogin(user), { hostKeys: pins });
+      const verify = (pins: Pins) =>
+        connector.verifyPassword({
+          target: t(pins),
+          account: user.name,
+          password: secret(user.password),
+          timeoutMs: TIMEOUT,
+        });
+      // Unpinned: ssh2's first choice, ed25519.
+      expect((await verify(new Pins())).observedHostKeys.map((k) => k.fingerprint)).toEqual([
+        multi.hostKey('ed25519').fingerprint,
+      ]);
+      // Pinned ECDSA: the server is asked for that key, which matches.
+      const pins = new Pins();
+      const ecdsa = multi.hostKey('ecdsa');
+      pins.keys.set(`${multi.host}:${multi.port}`, { algorithm: ecdsa.algorithm, key: ecdsa.key });
+      const next = fresh();
+      const result = await change(t(pins), user.name, user.password, next);
+      expect(result.observedHostKeys.map((k) => k.fingerprint)).toEqual([ecdsa.fingerprint]);
+      expect(await canLogIn(multi, user.name, next)).toBe(true);
+    } finally {
+      await multi.stop();
+    }
   });
 
   it('a pinned key of another algorithm than the server now has: host-key with the offered key, nothing sent', async () => {
