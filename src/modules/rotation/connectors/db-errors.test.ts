@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { secret } from '../../../platform/crypto/secret.js';
-import { DeadlineExpired, errorCode, networkFailure, quoted, raceDeadline, serverText } from './db-errors.js';
+import {
+  DeadlineExpired,
+  errorCode,
+  networkFailure,
+  quoted,
+  raceDeadline,
+  serverText,
+  unreachableDetail,
+} from './db-errors.js';
 
 describe('the database connectors shared helpers', () => {
   it('serverText removes every secret, also as the server would quote it', () => {
@@ -27,6 +35,10 @@ describe('the database connectors shared helpers', () => {
     expect(networkFailure(Object.assign(new Error(), { code: 'ETIMEDOUT' }))).toBe('timeout');
     expect(networkFailure(Object.assign(new Error(), { code: 'ECONNRESET' }))).toBe('lost');
     expect(networkFailure(new Error('other'))).toBeUndefined();
+    expect(unreachableDetail(refused)).toBe('connection refused');
+    expect(unreachableDetail(Object.assign(new Error(), { code: 'ENOTFOUND' }))).toBe(
+      'host name not resolved',
+    );
   });
 
   it('raceDeadline aborts and rejects at the deadline, and passes a result that comes in time', async () => {

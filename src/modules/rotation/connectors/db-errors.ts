@@ -81,6 +81,26 @@ export function networkFailure(err: unknown): 'unreachable' | 'timeout' | 'lost'
   return undefined;
 }
 
+/** Why a connection could not be made, for a message ("connection refused", …). */
+export function unreachableDetail(err: unknown): string {
+  const code = errorCode(err);
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return 'host name not resolved';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EHOSTDOWN':
+    case 'ENETDOWN':
+      return 'no route to host';
+    default:
+      return code ?? 'network error';
+  }
+}
+
 export function where(product: string, endpoint: Endpoint): string {
   return `${product} at ${endpoint.host}:${endpoint.port}`;
 }

@@ -267,6 +267,7 @@ describe('the MySQL/MariaDB connector (a real mariadbd)', () => {
       ),
     );
     expect(f.reason).toBe('unreachable');
+    expect(f.message).toContain('(connection refused)');
     expect(f.targetMayHaveChanged).toBe(false);
     expect(Date.now() - started).toBeLessThan(2_000);
     const v = await failure(

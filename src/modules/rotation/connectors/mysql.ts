@@ -16,6 +16,7 @@ import {
   remaining,
   serverText,
   timeoutFailure,
+  unreachableDetail,
   where,
 } from './db-errors.js';
 
@@ -176,7 +177,11 @@ function connectFailure(
     return timeoutFailure(place, 'connecting and logging in', timeoutMs, false);
   const network = networkFailure(err);
   if (network === 'unreachable')
-    return new RemoteChangeFailure('unreachable', `cannot connect to ${place}`, false);
+    return new RemoteChangeFailure(
+      'unreachable',
+      `cannot connect to ${place} (${unreachableDetail(err)})`,
+      false,
+    );
   if (network === 'timeout') return timeoutFailure(place, 'connecting and logging in', timeoutMs, false);
   if (network === 'lost') {
     return new RemoteChangeFailure('unreachable', `${place} closed the connection while logging in`, false);

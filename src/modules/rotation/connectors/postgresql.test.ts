@@ -225,6 +225,7 @@ describe('the PostgreSQL connector (a real scram-sha-256 cluster)', () => {
       ),
     );
     expect(f.reason).toBe('unreachable');
+    expect(f.message).toContain('(connection refused)');
     expect(f.targetMayHaveChanged).toBe(false);
     expect(Date.now() - started).toBeLessThan(2_000);
     const v = await failure(

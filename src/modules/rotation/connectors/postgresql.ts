@@ -17,6 +17,7 @@ import {
   remaining,
   serverText,
   timeoutFailure,
+  unreachableDetail,
   where,
 } from './db-errors.js';
 import { scramSha256Verifier } from './scram.js';
@@ -102,7 +103,11 @@ function connectFailure(
   }
   const network = networkFailure(err);
   if (network === 'unreachable') {
-    return new RemoteChangeFailure('unreachable', `cannot connect to ${place}`, false);
+    return new RemoteChangeFailure(
+      'unreachable',
+      `cannot connect to ${place} (${unreachableDetail(err)})`,
+      false,
+    );
   }
   if (network === 'timeout') return timeoutFailure(place, 'connecting', timeoutMs, false);
   if (network === 'lost' || (err instanceof Error && /terminated/i.test(err.message))) {
