@@ -310,7 +310,7 @@ describe('the MySQL/MariaDB connector (a real mariadbd)', () => {
         expect(f.reason).toBe('timeout');
         expect(f.targetMayHaveChanged).toBe(false);
         expect(elapsed).toBeGreaterThanOrEqual(1_400);
-        expect(elapsed).toBeLessThan(2_500);
+        expect(elapsed).toBeLessThan(3_000); // timeoutMs plus slack for a loaded machine
         expect(await settle(() => hole.open() === 0)).toBe(true);
       }
     } finally {
@@ -335,7 +335,7 @@ describe('the MySQL/MariaDB connector (a real mariadbd)', () => {
       expect(f.message).toContain('outcome is unknown');
       expect(f.targetMayHaveChanged).toBe(true);
       expect(elapsed).toBeGreaterThanOrEqual(1_900);
-      expect(elapsed).toBeLessThan(3_000);
+      expect(elapsed).toBeLessThan(3_500); // timeoutMs plus slack for a loaded machine
       // The waiting statement ends on the server while the lock is still held: its session goes
       // away (MariaDB notices the closed connection during the lock wait; lock_wait_timeout,
       // the request's time in whole seconds, bounds it on a server that would not).

@@ -268,7 +268,7 @@ describe('the PostgreSQL connector (a real scram-sha-256 cluster)', () => {
         expect(f.reason).toBe('timeout');
         expect(f.targetMayHaveChanged).toBe(false);
         expect(elapsed).toBeGreaterThanOrEqual(1_400);
-        expect(elapsed).toBeLessThan(2_500);
+        expect(elapsed).toBeLessThan(3_000); // timeoutMs plus slack for a loaded machine
         expect(await settle(() => hole.open() === 0)).toBe(true);
       }
     } finally {
@@ -299,7 +299,7 @@ describe('the PostgreSQL connector (a real scram-sha-256 cluster)', () => {
       expect(f.message).toContain('outcome is unknown');
       expect(f.targetMayHaveChanged).toBe(true);
       expect(elapsed).toBeGreaterThanOrEqual(1_900);
-      expect(elapsed).toBeLessThan(3_000);
+      expect(elapsed).toBeLessThan(3_500); // timeoutMs plus slack for a loaded machine
       // The statement_timeout (the request's timeoutMs) ends the waiting statement on the server
       // as well: its backend goes away while the lock is still held.
       const waiting = async () =>
