@@ -15,7 +15,9 @@ import { pmpClient, rawRequest } from '../helpers/client.js';
 import { expectFailed, expectSuccess } from '../helpers/expect-pmp.js';
 import { requireBinary } from '../helpers/services.js';
 import { sqlOn } from '../helpers/sql.js';
+import { configureRemoteReset, createTargetResource } from '../helpers/remote-reset.js';
 import { dialects, startServer, type Instance, type RunningServer } from '../helpers/server.js';
+import { canLogIn, closedPort, createUser, removeUsers, sshdProblem, startSshd } from '../helpers/sshd.js';
 
 const V1 = '/restapi/json/v1';
 /** Every character a shell would act on, and a space: the toolkit must pass them through untouched. */
@@ -194,6 +196,37 @@ describe.each(dialects())('the PMP_API toolkit on %s', (dialect) => {
     expect(run.stdout).toBe('Password reset failed\n');
     expectFailure(run, 1, /Remote password reset is not configured for resource web 1/);
     expect(await adminPassword(resourceId, accountId)).toBe(SPECIAL);
+  });
+
+  it('RESET_REMOTE changes the password on a real SSH target (remote reset configured), or prints "Password reset failed"', async (ctx) => {
+    if (sshdProblem() !== undefined) return ctx.skip();
+    const sshd = await startSshd();
+    try {
+      const user = createUser();
+      const next = `Rem0te ${SPECIAL.slice(5, 20)} x`;
+      const remote = await createTargetResource(admin, 'ssh 1', 'Linux', sshd.host, [user]);
+      const config = { RESOURCETYPE: 'Linux', LINUX_USERPROMPT: '$', LINUXROOTUSERPROMPT: '#' };
+      await configureRemoteReset(admin, remote.resourceId, {
+        ...config,
+        LINUX_SSHTELNETPORT: String(sshd.port),
+      });
+      const run = await runKit(full, ['RESET_REMOTE', 'ssh 1', user.name, next]);
+      expect(run, run.stderr).toMatchObject({ code: 0, stdout: 'Password changed successfully\n' });
+      expect(await canLogIn(sshd, user.name, next)).toBe(true);
+      expect(await adminPassword(remote.resourceId, remote.accounts[user.name]!)).toBe(next);
+      // The target unreachable: the reference's failure line, why on stderr, the vault unchanged.
+      await configureRemoteReset(admin, remote.resourceId, {
+        ...config,
+        LINUX_SSHTELNETPORT: String(await closedPort()),
+      });
+      const failed = await runKit(full, ['RESET_REMOTE', 'ssh 1', user.name, 'Other-Rem0te-1']);
+      expect(failed.stdout).toBe('Password reset failed\n');
+      expectFailure(failed, 1, /Password reset failed: .*unreachable/);
+      expect(await adminPassword(remote.resourceId, remote.accounts[user.name]!)).toBe(next);
+    } finally {
+      await sshd.stop();
+      removeUsers();
+    }
   });
 
   it('CREATE makes the resource and account, with the given password or a generated one', async () => {
