@@ -468,6 +468,26 @@ describe.each(dialects())('remote reset configuration on %s', (dialect) => {
       });
     });
 
+    // The stored key stays with its account: another login account needs its own key.
+    failed(
+      await actors.olivia!.call(`${V1}/resources/${ids['lin-02']}/remotepasswordreset`, {
+        method: 'PUT',
+        input: details({ REMOTELOGINACCOUNT: 'root' }),
+      }),
+      'The login account changed: give PRIVATEKEY (and PASSPHRASE) of the new login account',
+    );
+    // Other changes keep it.
+    ok(
+      await actors.olivia!.call(`${V1}/resources/${ids['lin-02']}/remotepasswordreset`, {
+        method: 'PUT',
+        input: details({ LINUX_USERPROMPT: '>' }),
+      }),
+    );
+    expect(ok(await show(actors.olivia, 'lin-02')).details).toMatchObject({
+      LINUX_USERPROMPT: '>',
+      PRIVATEKEY_PRESENT: 'true',
+    });
+
     // Back to passauth: the stored key goes.
     ok(await configure(actors.olivia, { ...SAMPLE, RESOURCEIDS: [ids['lin-02']] }));
     const [after] = await sql('SELECT private_key_sealed FROM remote_reset_configs WHERE resource_id = $1', [

@@ -88,6 +88,9 @@ function defaults(kind: RemoteResetKind): Settings {
   };
 }
 
+/** The account a keyauth key logs in as: the login account, else the reset account. */
+const keyOwner = (s: Settings): number | null => s.loginAccountId ?? s.resetAccountId;
+
 function settingsOf(row: ConfigRow): Settings {
   return {
     kind: row.kind as RemoteResetKind,
@@ -468,6 +471,9 @@ export function createRemoteResetService({
       refuse('PASSPHRASE is given without PRIVATEKEY; give the key together with its passphrase');
     } else if (existing?.private_key_sealed == null) {
       refuse('AUTHENTICATION keyauth needs PRIVATEKEY: the login account’s private key');
+    } else if (keyOwner(settingsOf(existing)) !== keyOwner(s)) {
+      // The stored key is the key of the account that logged in with it, not of another.
+      refuse('The login account changed: give PRIVATEKEY (and PASSPHRASE) of the new login account');
     }
     const landing =
       s.landingResourceId === null ? undefined : await repo.findResource(trx, s.landingResourceId);
