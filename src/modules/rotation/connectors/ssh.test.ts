@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { utils } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secret } from '../../../platform/crypto/secret.js';
@@ -457,6 +457,21 @@ describe.skipIf(noSshd !== undefined)('SSH connector against a real sshd and rea
     expect(f.targetMayHaveChanged).toBe(false);
     expect(f.message).toMatch(/refused the new password: .+/);
     expect(await canLogIn(server, user.name, user.password)).toBe(true);
+  });
+
+  it('a target that hangs after the new password was sent: timeout with targetMayHaveChanged (the new password opens)', async () => {
+    const user = remember(createUser());
+    // The account's own shell start-up makes passwd hang after doing its work (a slow target).
+    appendFileSync(`/home/${user.name}/.bashrc`, '\npasswd() { command passwd "$@"; sleep 60; }\n');
+    const next = fresh();
+    const started = Date.now();
+    const f = await failure(
+      change(target(server, passwordLogin(user)), user.name, user.password, next, 6000),
+    );
+    expect(f.reason).toBe('timeout');
+    expect(f.targetMayHaveChanged).toBe(true);
+    expect(Date.now() - started).toBeLessThan(6000 + 1500);
+    expect(await canLogIn(server, user.name, next)).toBe(true);
   });
 
   it('a shell that never shows the prompt: reason prompt, within the timeout', async () => {

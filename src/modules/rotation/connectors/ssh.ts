@@ -99,6 +99,16 @@ function waitingFor(op: Operation, shell: InteractiveShell, what: string): void 
   );
 }
 
+/** After the new password went out: running out of time leaves the outcome unknown. */
+function waitingForResult(op: Operation, tool: string): void {
+  op.onTimeout(() =>
+    op.fail(
+      'timeout',
+      `${tool} did not report its result within ${op.timeoutMs} ms; the password may have changed on the target`,
+    ),
+  );
+}
+
 /** expect() whose "the shell closed" becomes a failure naming what the connector waited for. */
 async function expectOr<K extends string>(
   op: Operation,
@@ -126,8 +136,10 @@ async function changeOwnPassword(
   const exit = new RegExp(`BWEXIT-${id}-(\\d+)`);
   shell.sendLine(`passwd; echo BWEXIT-${id}-$?`);
   let currentSent = false;
+  let retypeSent = false;
   for (;;) {
-    waitingFor(op, shell, "passwd's next prompt");
+    if (retypeSent) waitingForResult(op, 'passwd');
+    else waitingFor(op, shell, "passwd's next prompt");
     const step = await expectOr(op, shell, [
       ['exit', exit],
       ...PASSWD_PROMPTS,
@@ -157,6 +169,7 @@ async function changeOwnPassword(
       case 'retype':
         if (!op.newPasswordSent) throw op.fail('prompt', `passwd asked something unexpected: ${said}`);
         shell.sendLine(request.newPassword.reveal());
+        retypeSent = true;
         break;
       case 'exit': {
         if (step.match[1] === '0') return;
@@ -260,7 +273,7 @@ async function chpasswd(
   op.newPasswordSent = true;
   shell.sendLine(`${request.account}:${request.newPassword.reveal()}`);
   shell.sendControl('\u0004');
-  waitingFor(op, shell, "chpasswd's exit status");
+  waitingForResult(op, 'chpasswd');
   const done = await expectOr(op, shell, [['exit', new RegExp(`BWEXIT-${id}-(\\d+)`)]]);
   if (done.match[1] === '0') return;
   if (POLICY_TEXT.test(done.before)) throw policyRefusal(op, done.before);
