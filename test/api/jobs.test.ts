@@ -6,7 +6,17 @@ import { createJobRunner, type JobRunner } from '../../src/platform/jobs/index.j
 import { createApiUser, type Actor } from '../helpers/actors.js';
 import { pmpClient, type PmpAnswer } from '../helpers/client.js';
 import { expectFailed, expectSuccess } from '../helpers/expect-pmp.js';
-import { CLI, dialects, startServer, type RunningServer } from '../helpers/server.js';
+import { sqlOn } from '../helpers/sql.js';
+import {
+  CLI,
+  createInstance,
+  dialects,
+  postgresAvailable,
+  serve,
+  startServer,
+  type Instance,
+  type RunningServer,
+} from '../helpers/server.js';
 
 const V1 = '/restapi/json/v1';
 
@@ -152,7 +162,7 @@ describe.each(dialects())('jobs on %s', (dialect) => {
       STATUS: 'succeeded',
       PROGRESS: { DONE: 5, TOTAL: 5, NOTE: 'done' },
       RESULT: { rotated: 5 },
-      NODE: 'N/A',
+      NODE: 'test-node',
     });
     expect((done.details as { FINISHEDTIME: string }).FINISHEDTIME).not.toBe('N/A');
   });
@@ -169,7 +179,9 @@ describe.each(dialects())('jobs on %s', (dialect) => {
 
     const all = ok(await admin(`${V1}/jobs`, { query: { LIMIT: '1000' } }));
     const kinds = new Set(all.details.map((j: { KIND: string }) => j.KIND));
-    expect(kinds).toEqual(new Set(['test.report', 'workflow.check-in-expired']));
+    // The administrator sees the test node's job and the server's own periodic jobs.
+    expect(kinds).toContain('test.report');
+    expect(kinds).toContain('workflow.check-in-expired');
     const reports = ok(await admin(`${V1}/jobs`, { query: { KIND: 'test.report' } }));
     expect(reports.totalRows).toBe(1);
     expect(
@@ -248,5 +260,48 @@ describe.each(dialects())('jobs on %s', (dialect) => {
     );
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/Job with ID 999999 does not exist/);
+  });
+});
+
+/**
+ * The checkout sweeper on two real servers sharing one PostgreSQL database: one queued instance for
+ * the cluster, every sweep run once (one attempt), never two at a time, whichever node ran it.
+ */
+describe.runIf(postgresAvailable())('the sweeper on two servers on one PostgreSQL database', () => {
+  let instance: Instance;
+  const servers: RunningServer[] = [];
+
+  beforeAll(async () => {
+    // 0.02 minutes: a checkout lasts 1.2 s, so the sweeper runs every second.
+    instance = await createInstance('postgres', { BULWARK_CHECKOUT_MINUTES: '0.02' });
+  });
+  afterAll(async () => {
+    for (const s of servers) await s.stop();
+    instance?.remove();
+  });
+
+  it('runs each sweep exactly once, one after another', async () => {
+    servers.push(await serve(instance));
+    servers.push(await serve(instance));
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    const rows = await sqlOn(
+      instance,
+      `select status, attempts, lease_owner, started_at, finished_at, run_after from jobs
+       where kind = 'workflow.check-in-expired' order by id`,
+      [],
+    );
+    const queued = rows.filter((r) => r.status === 'queued');
+    const finished = rows.filter((r) => r.status !== 'queued' && r.status !== 'running');
+    expect(queued.length + rows.filter((r) => r.status === 'running').length).toBe(1);
+    expect(finished.length).toBeGreaterThanOrEqual(3);
+    for (const r of finished) expect(r).toMatchObject({ status: 'succeeded', attempts: 1 });
+    // Each run started after the previous one finished and after its due time.
+    for (let i = 1; i < finished.length; i++) {
+      expect(Number(finished[i]!.started_at)).toBeGreaterThanOrEqual(Number(finished[i - 1]!.finished_at));
+      expect(Number(finished[i]!.started_at)).toBeGreaterThanOrEqual(Number(finished[i]!.run_after));
+    }
+    const nodes = new Set(finished.map((r) => r.lease_owner));
+    expect(nodes.size).toBeGreaterThanOrEqual(1);
+    expect(nodes.size).toBeLessThanOrEqual(2);
   });
 });

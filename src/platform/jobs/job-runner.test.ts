@@ -123,7 +123,7 @@ describe.each(dialects())('job runner (%s)', (dialect) => {
     now += 60_000; // A's lease has expired: A is as good as dead.
     expect(await b.runDue()).toBe(1);
     const job = await b.get(id);
-    expect(job).toMatchObject({ status: 'succeeded', attempts: 2, result: 'from b', leaseOwner: undefined });
+    expect(job).toMatchObject({ status: 'succeeded', attempts: 2, result: 'from b', leaseOwner: 'live-b' });
 
     // A wakes up: its outcome is refused, B's stands.
     releaseA();

@@ -176,7 +176,6 @@ export function createJobsRepository(database: Database) {
         .updateTable('jobs')
         .set({
           status: 'failed',
-          lease_owner: null,
           lease_expires_at: null,
           finished_at: now,
           last_error: 'The node running the last attempt stopped before it finished (lease expired)',
@@ -246,7 +245,8 @@ export function createJobsRepository(database: Database) {
             : { status: 'queued', last_error: outcome.error, run_after: outcome.runAfter };
       const result = await executor
         .updateTable('jobs')
-        .set({ ...changes, lease_owner: null, lease_expires_at: null })
+        // lease_owner stays: the node that ran the last attempt.
+        .set({ ...changes, lease_expires_at: null })
         .where('id', '=', id)
         .where('lease_owner', '=', owner)
         .where('attempts', '=', attempt)
@@ -279,7 +279,6 @@ export function createJobsRepository(database: Database) {
         .set({
           status: 'cancelled',
           finished_at: now,
-          lease_owner: null,
           lease_expires_at: null,
         })
         .where('id', '=', id)

@@ -76,6 +76,7 @@ export interface Job {
   readonly runAfter: number;
   readonly attempts: number;
   readonly maxAttempts: number;
+  /** The node running the job; once it no longer runs, the node that ran its last attempt. */
   readonly leaseOwner: string | undefined;
   readonly leaseExpiresAt: number | undefined;
   readonly progress: JobProgress;
