@@ -1,3 +1,4 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pmpClient } from '../helpers/client.js';
 import {
@@ -27,6 +28,9 @@ import {
  * then periodically): the new password opens the target, so it becomes the vault's current one.
  * Each round proves on the real sshd that the password the vault gives back logs in. Several
  * rounds per dialect; the restarted server keeps the hook, so each round is one crash and one start.
+ * In the last round the target is unreachable when the server comes back (a TCP relay in front of
+ * sshd refuses connections): the rotation stays pending, audited `Password Reset Unsettled`, the
+ * vault keeps its password, and once the target is back the periodic reconciliation settles it.
  */
 const noSshd = sshdProblem();
 const ROUNDS = 5;
@@ -41,6 +45,45 @@ const hookEnv: NodeJS.ProcessEnv = {
   BULWARK_RECONCILE_GRACE_SECONDS: '0',
 };
 
+/** A TCP relay to sshd that can refuse connections for a while (the target "down"). */
+async function relayTo(port: number): Promise<{ port: number; down: boolean; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const state = { down: false };
+  const server: Server = createServer((client) => {
+    if (state.down) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(port, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        sockets.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    get down() {
+      return state.down;
+    },
+    set down(value: boolean) {
+      state.down = value;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
@@ -53,11 +96,14 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
 
 describe.skipIf(noSshd !== undefined)('a crash between the target change and the vault commit', () => {
   let sshd: SshServer;
+  let relay: Awaited<ReturnType<typeof relayTo>>;
 
   beforeAll(async () => {
     sshd = await startSshd();
+    relay = await relayTo(sshd.port);
   });
   afterAll(async () => {
+    await relay?.close();
     await sshd?.stop();
     removeUsers();
   });
@@ -77,7 +123,7 @@ describe.skipIf(noSshd !== undefined)('a crash between the target change and the
       resource = await createTargetResource(admin, `crash-${dialect}`, 'Linux', sshd.host, [user]);
       await configureRemoteReset(admin, resource.resourceId, {
         RESOURCETYPE: 'Linux',
-        LINUX_SSHTELNETPORT: String(sshd.port),
+        LINUX_SSHTELNETPORT: String(relay.port),
         LINUX_USERPROMPT: '$',
         LINUXROOTUSERPROMPT: '#',
       });
@@ -113,9 +159,22 @@ describe.skipIf(noSshd !== undefined)('a crash between the target change and the
         // login costs PAM's failure delay, seconds per round.)
 
         lap('target checked');
+        const unreachable = round === ROUNDS;
+        relay.down = unreachable;
         server = await serve(instance, hookEnv);
         lap('restarted');
         const restarted = pmpClient(server.baseUrl, server.token);
+        if (unreachable) {
+          // Neither password can be tried: the rotation stays pending, its password kept.
+          await until('the unsettled rotation to be audited', async () =>
+            (await auditTrail(restarted)).find(
+              (r) => r.OPERATIONTYPE === 'Password Reset Unsettled' && r.ACCOUNTNAME === user.name,
+            ),
+          );
+          expect(await vaultPassword(restarted, path)).toBe(current);
+          relay.down = false;
+          lap('target back');
+        }
         const settled = await until(`round ${round} to be reconciled`, async () => {
           const password = await vaultPassword(restarted, path);
           return password === next ? password : undefined;
@@ -133,6 +192,10 @@ describe.skipIf(noSshd !== undefined)('a crash between the target change and the
       );
       expect(settledRecords).toHaveLength(ROUNDS);
       expect(settledRecords.every((r) => r.OPERATEDBY === 'System')).toBe(true);
+      const unsettled = (await auditTrail(admin)).find(
+        (r) => r.OPERATIONTYPE === 'Password Reset Unsettled' && r.ACCOUNTNAME === user.name,
+      );
+      expect(unsettled?.REASON).toMatch(/the new password is kept pending and reconciliation retries/);
       // The history holds every earlier password, the first one among them.
       const history = await admin(path.replace(/\/password$/, '/passwordhistory'));
       expect(JSON.stringify(history.raw)).toContain(user.password);
