@@ -128,7 +128,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshServer> {
   const keyFile = (type: HostKeyType) => path.join(dir, `host_${type}`);
   const configFile = path.join(dir, 'sshd_config');
   const logFile = path.join(dir, 'sshd.log');
-  const port = await freePort();
+  let port = await freePort();
   const newKey = () => {
     for (const type of types) {
       const file = keyFile(type);
@@ -188,7 +188,23 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshServer> {
       running.kill('SIGTERM');
     });
   };
-  await start();
+  // The port is free when chosen but may be taken before sshd binds it: try another (three times).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (err) {
+      await halt();
+      if (attempt >= 3) {
+        rmSync(dir, { recursive: true, force: true });
+        throw err;
+      }
+      port = await freePort();
+    }
+  }
+  // A test process that ends without stop() does not leave its sshd behind.
+  const killOnExit = () => child?.kill('SIGTERM');
+  process.once('exit', killOnExit);
   return {
     host: HOST,
     port,
@@ -199,6 +215,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshServer> {
       await start();
     },
     async stop() {
+      process.removeListener('exit', killOnExit);
       await halt();
       rmSync(dir, { recursive: true, force: true });
     },
