@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { Client, utils, type ConnectConfig, type KeyboardInteractiveCallback, type Prompt } from 'ssh2';
+import ssh2, { Client, type ConnectConfig, type KeyboardInteractiveCallback, type Prompt } from 'ssh2';
 import type { Secret } from '../../../platform/crypto/secret.js';
 import {
   RemoteChangeFailure,
@@ -11,6 +11,9 @@ import {
   type RemoteFailureReason,
   type SshTarget,
 } from './connector.js';
+
+// ssh2 is CommonJS: Node's ESM loader finds `Client` but not `utils` as a named export.
+const { utils } = ssh2;
 
 /**
  * One SSH operation (a change or a verification) under one deadline: the connections it opened
