@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrator.js';
 import { createDatabase } from '../../../test/helpers/postgres.js';
-import { dialects } from '../../../test/helpers/server.js';
+import { dialects, REPO_ROOT } from '../../../test/helpers/server.js';
 import { createJobRunner, PermanentJobError, type JobRunner, type JobRunnerOptions } from './index.js';
 
 /**
@@ -129,6 +130,53 @@ describe.each(dialects())('job runner (%s)', (dialect) => {
     releaseA();
     await aRun;
     expect(await b.get(id)).toMatchObject({ status: 'succeeded', attempts: 2, result: 'from b' });
+  });
+
+  it('a node killed with SIGKILL mid-job: its lease is renewed while it lives, then another node runs the job', async () => {
+    const kind = 'test.crash';
+    const leaseMs = 1500;
+    const realClock = { now: () => Date.now() };
+    const b = runner(db2, { nodeId: 'survivor', leaseMs, clock: realClock });
+    b.register(kind, () => Promise.resolve('survived'));
+    const id = (await b.enqueue(db2.db, kind, {}))!;
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(REPO_ROOT, 'test/fixtures/job-node.ts')],
+      {
+        env: {
+          ...process.env,
+          JOB_NODE_URL: target.databaseUrl ?? '',
+          JOB_NODE_SQLITE: target.sqliteFile,
+          JOB_NODE_KIND: kind,
+          JOB_NODE_LEASE_MS: String(leaseMs),
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      await until(() => Promise.resolve(out.includes(`CLAIMED ${id}`)));
+      // Alive for two leases: it renews, so the other node never gets the job.
+      const alive = Date.now() + 2 * leaseMs;
+      while (Date.now() < alive) {
+        expect(await b.runDue()).toBe(0);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    const killedAt = Date.now();
+    await until(async () => (await b.runDue()) === 1);
+    expect(Date.now() - killedAt).toBeLessThan(leaseMs + 2000);
+    expect(await b.get(id)).toMatchObject({
+      status: 'succeeded',
+      attempts: 2,
+      result: 'survived',
+      leaseOwner: 'survivor',
+    });
   });
 
   it('fails a job whose node died on its last attempt', async () => {
