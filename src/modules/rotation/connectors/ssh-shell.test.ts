@@ -13,15 +13,18 @@ describe('terminal text and prompts (the SSH connector)', () => {
   });
 
   it('matches the configured prompt only at the end of the output, ignoring trailing spaces', () => {
-    const user = promptPattern('$');
+    const user = promptPattern('$', '$');
     expect(user.test('Linux host 6.1\nbw1@host:~$ ')).toBe(true);
     expect(user.test('bw1@host:~$\t  ')).toBe(true);
     expect(user.test('price: 5$ or more\n')).toBe(false);
     expect(user.test('bw1@host:~$ ls')).toBe(false);
-    expect(promptPattern(' # ').test('bash-5.2# ')).toBe(true);
+    expect(promptPattern(' # ', '#').test('bash-5.2# ')).toBe(true);
+    // An empty configured prompt falls back to the usual one instead of matching anything.
+    expect(promptPattern('  ', '#').test('Last login: today\n')).toBe(false);
+    expect(promptPattern('', '#').test('bash-5.2# ')).toBe(true);
     // Regular-expression characters in a configured prompt are literal.
-    expect(promptPattern('[admin]>').test('host [admin]> ')).toBe(true);
-    expect(promptPattern('.*').test('anything')).toBe(false);
+    expect(promptPattern('[admin]>', '$').test('host [admin]> ')).toBe(true);
+    expect(promptPattern('.*', '$').test('anything')).toBe(false);
   });
 
   it("classifies passwd's questions in Debian's and older wordings", () => {

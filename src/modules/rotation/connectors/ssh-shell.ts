@@ -23,9 +23,12 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Matches a shell prompt at the very end of the output, ignoring trailing spaces and tabs. */
-export function promptPattern(prompt: string): RegExp {
-  return new RegExp(`${escapeRegExp(prompt.trim())}[ \\t]*$`);
+/**
+ * Matches a shell prompt at the very end of the output, ignoring trailing spaces and tabs. An
+ * empty prompt would match any output: `fallback` ($ or #) stands in for it.
+ */
+export function promptPattern(prompt: string, fallback: '$' | '#'): RegExp {
+  return new RegExp(`${escapeRegExp(prompt.trim() || fallback)}[ \\t]*$`);
 }
 
 /**

@@ -71,9 +71,9 @@ async function changePassword(request: ChangeRequest, target: SshTarget): Promis
       );
     const client = await connectTarget(op, target, target.login);
     const shell = await InteractiveShell.open(op, client, target.removeEnter);
-    const userPrompt = promptPattern(target.prompts.user);
-    const rootPrompt = promptPattern(target.prompts.root);
-    waitingFor(op, shell, `the prompt "${target.prompts.user.trim()}"`);
+    const userPrompt = promptPattern(target.prompts.user, '$');
+    const rootPrompt = promptPattern(target.prompts.root, '#');
+    waitingFor(op, shell, `the prompt "${target.prompts.user.trim() || '$'}"`);
     const first = await expectOr(op, shell, [
       ['root', rootPrompt],
       ['user', userPrompt],
@@ -227,7 +227,7 @@ async function elevate(
     throw op.fail('authentication', `${tool} asks for a password and none is configured for it`);
   }
   shell.sendLine(answer);
-  waitingFor(op, shell, `the root prompt "${target.prompts.root.trim()}" after ${tool}`);
+  waitingFor(op, shell, `the root prompt "${target.prompts.root.trim() || '#'}" after ${tool}`);
   const second = await expectOr(op, shell, [
     ['asks', asks],
     ['root', rootPrompt],
