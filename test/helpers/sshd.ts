@@ -252,12 +252,29 @@ export function randomPassword(): string {
   return `Bw-${randomBytes(12).toString('base64url')}-7q`;
 }
 
+/**
+ * Runs an account tool (useradd, userdel, chpasswd), retrying while another process holds the
+ * lock on /etc/passwd or /etc/shadow (test files and the benchmark create accounts concurrently).
+ */
+function accountTool(command: string, args: readonly string[], input?: string): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      execFileSync(command, args, {
+        ...(input === undefined ? {} : { input }),
+        stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'],
+      });
+      return;
+    } catch (err) {
+      const stderr = String((err as { stderr?: Buffer }).stderr ?? '');
+      if (attempt >= 50 || !/lock|try again/i.test(stderr)) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50 + Math.random() * 150);
+    }
+  }
+}
+
 function setPasswords(entries: readonly LocalUser[]): void {
   if (entries.length === 0) return;
-  execFileSync('chpasswd', [], {
-    input: entries.map((u) => `${u.name}:${u.password}\n`).join(''),
-    stdio: ['pipe', 'ignore', 'pipe'],
-  });
+  accountTool('chpasswd', [], entries.map((u) => `${u.name}:${u.password}\n`).join(''));
 }
 
 /** Creates a real local account (useradd; password through chpasswd's stdin). */
@@ -274,7 +291,7 @@ export function createUsers(count: number, options: CreateUserOptions = {}): Loc
     const args = options.uid0
       ? ['-o', '-u', '0', '-g', '0', '-M', '-d', '/root', '-s', shell, name]
       : ['-m', '-s', shell, name];
-    execFileSync('useradd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    accountTool('useradd', args);
     createdUsers.add(name);
     const user = { name, password: options.password ?? randomPassword() };
     users.push(user);
@@ -318,10 +335,20 @@ export function silentShell(): string {
   return file;
 }
 
+function exists(name: string): boolean {
+  try {
+    execFileSync('id', ['-u', name], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Deletes every account, home directory and sudoers file created here (call in afterAll). */
 export function removeUsers(): void {
   for (const file of sudoersFiles) rmSync(file, { force: true });
   sudoersFiles.clear();
+  const leftovers: string[] = [];
   for (const name of createdUsers) {
     let uid: number;
     try {
@@ -340,12 +367,14 @@ export function removeUsers(): void {
       }
     }
     try {
-      execFileSync('userdel', args, { stdio: 'ignore' });
+      accountTool('userdel', args);
     } catch {
       // userdel answers 12 when the mail spool is missing; the account itself is gone
     }
+    if (exists(name)) leftovers.push(name);
   }
   createdUsers.clear();
+  if (leftovers.length > 0) console.warn(`removeUsers: could not delete ${leftovers.join(', ')}`);
   if (shellDir) rmSync(shellDir, { recursive: true, force: true });
   shellDir = undefined;
 }
