@@ -50,11 +50,15 @@ export interface BulkOptions {
 export const BULK_LIMITS = { maxConcurrency: 64, minTimeoutMs: 1000, maxTimeoutMs: 600_000 } as const;
 
 /**
- * How long past its own timeout a rotation may take before the bulk run stops waiting for it:
- * the rotation service bounds every target by `timeoutMs`, and this guard makes sure a target
- * that somehow does not (a connector stuck outside its timer) still cannot stall the run.
+ * How long a rotation may take before the bulk run stops waiting for it. The rotation service
+ * bounds each step on the target by `timeoutMs`, and a rotation has up to three (the change, the
+ * login with the new password, and when the outcome is unknown the login with the old one), plus
+ * its database work; this guard only makes sure a target that somehow outlives all of them (a
+ * connector stuck outside its timer) still cannot stall the run.
  */
-const GUARD_GRACE_MS = 5000;
+export function guardMs(timeoutMs: number): number {
+  return timeoutMs * 3 + 10_000;
+}
 
 /**
  * Rotates `targets` with at most `concurrency` at once, each bounded by `timeoutMs`: a slow or
@@ -78,7 +82,7 @@ export async function runBulkRotation(
     const begin = now();
     let timer: NodeJS.Timeout | undefined;
     const guard = new Promise<'guard'>((resolve) => {
-      timer = setTimeout(() => resolve('guard'), options.timeoutMs + GUARD_GRACE_MS);
+      timer = setTimeout(() => resolve('guard'), guardMs(options.timeoutMs));
     });
     try {
       const outcome = await Promise.race([rotate(target, options.timeoutMs), guard]);
@@ -88,7 +92,7 @@ export async function runBulkRotation(
           label: target.label,
           status: 'unsettled',
           reason: 'timeout',
-          message: `no answer within ${Math.round(options.timeoutMs / 1000)} s; the rotation stays pending until reconciliation settles it`,
+          message: `no outcome within ${Math.round(guardMs(options.timeoutMs) / 1000)} s; the rotation stays pending until reconciliation settles it`,
           elapsedMs: now() - begin,
         };
       }
