@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   blackholedPort,
@@ -49,5 +51,18 @@ describe.skipIf(noSshd !== undefined)('the real-sshd test setup (test/helpers/ss
     await expect(canLogIn({ host: '127.0.0.1', port: await closedPort() }, 'x', 'y')).rejects.toThrow(
       /cannot reach/,
     );
+  });
+
+  it('removeUsers deletes the accounts, homes and sudoers files it created, and leaves /root alone', () => {
+    const plain = createUser({ sudo: true });
+    const alias = createUser({ uid0: true });
+    expect(existsSync(`/etc/sudoers.d/${plain.name}`)).toBe(true);
+    removeUsers();
+    for (const name of [plain.name, alias.name])
+      expect(() => execFileSync('id', ['-u', name], { stdio: 'ignore' })).toThrow();
+    expect(existsSync(`/etc/sudoers.d/${plain.name}`)).toBe(false);
+    expect(existsSync(`/home/${plain.name}`)).toBe(false);
+    expect(existsSync('/root')).toBe(true);
+    expect(execFileSync('id', ['-u', 'root'], { encoding: 'utf8' }).trim()).toBe('0');
   });
 });
