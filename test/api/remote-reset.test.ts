@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { details } from '../helpers/client.js';
 import { expectFailed as failed, expectSuccess as ok } from '../helpers/expect-pmp.js';
+import { startMariaDbOrSkip, type MariaDbServer } from '../helpers/mariadb.js';
 import { startPostgresTargetOrSkip, type PostgresTarget } from '../helpers/postgres-target.js';
 import {
   adminCall,
@@ -50,6 +51,7 @@ const linuxConfig = (port: number, extra: Record<string, unknown> = {}) => ({
 describe.skipIf(noSshd !== undefined)('remote password reset', () => {
   let sshd: SshServer;
   let pgTarget: PostgresTarget | undefined;
+  let mariadb: MariaDbServer | undefined;
   let blackhole: Blackhole;
   /** Every password this file uses: none may appear in an answer or an audit record. */
   const secrets: string[] = [];
@@ -69,11 +71,13 @@ describe.skipIf(noSshd !== undefined)('remote password reset', () => {
     sshd = await startSshd();
     blackhole = await blackholedPort();
     pgTarget = await startPostgresTargetOrSkip();
+    mariadb = await startMariaDbOrSkip();
   });
   afterAll(async () => {
     await blackhole?.close();
     await sshd?.stop();
     pgTarget?.stop();
+    await mariadb?.stop();
     removeUsers();
   });
 
@@ -247,6 +251,44 @@ describe.skipIf(noSshd !== undefined)('remote password reset', () => {
       record(failed(await resetRemote(admin, path, fresh()), /^Password reset failed: .+/));
       expect(await vaultPassword(admin, path)).toBe(next);
       expect(await pgTarget.canLogin(role, next)).toBe(true);
+    });
+
+    it("a MariaDB user: ALTER USER by the reset account, verified by logging in; the server's own policy refusing it fails cleanly", async (ctx) => {
+      if (!mariadb) return ctx.skip();
+      const userName = `bw_${dialect}_${++n}`;
+      const resetter = `bw_rst_${dialect}_${n}`;
+      const userPassword = fresh();
+      const resetterPassword = fresh();
+      await mariadb.createUser(userName, userPassword);
+      await mariadb.createUser(resetter, resetterPassword, { grantReset: true });
+      const resource = await createTargetResource(admin, name('mariadb'), 'MySQL server', mariadb.host, [
+        { name: userName, password: userPassword },
+        { name: resetter, password: resetterPassword },
+      ]);
+      await configureRemoteReset(admin, resource.resourceId, {
+        RESOURCETYPE: 'MySQL',
+        PORT: String(mariadb.port),
+        WDRESOURCEID: resource.resourceId,
+        WDACCOUNTID: resource.accounts[resetter],
+      });
+      const path = resource.passwordPath(userName);
+      const next = fresh();
+      record(ok(await resetRemote(admin, path, next)));
+      expect(await mariadb.canLogin(userName, next)).toBe(true);
+      expect(await mariadb.canLogin(userName, userPassword)).toBe(false);
+      expect(await vaultPassword(admin, path)).toBe(next);
+      await mariadb.enablePasswordCheck();
+      try {
+        const refused = record(
+          failed(await resetRemote(admin, path, 'weakpolicy'), /^Password reset failed: .+/),
+        );
+        expect(refused.statusCode).toBe(42210);
+        expect(refused.message).toMatch(/simple_password_check/);
+      } finally {
+        await mariadb.disablePasswordCheck();
+      }
+      expect(await vaultPassword(admin, path)).toBe(next);
+      expect(await mariadb.canLogin(userName, next)).toBe(true);
     });
 
     it('a changed SSH host key refuses the reset until an administrator accepts the new key', async () => {
