@@ -37,12 +37,12 @@ export interface Schema {
   resource_group_shares: ResourceGroupSharesTable;
   applications: ApplicationsTable;
   application_certificates: ApplicationCertificatesTable;
+  jobs: JobsTable;
   remote_reset_configs: RemoteResetConfigsTable;
   ssh_host_keys: SshHostKeysTable;
   ssh_offered_host_keys: SshOfferedHostKeysTable;
-  jobs: JobsTable;
-  password_rotations: PasswordRotationsTable;
   rotation_schedules: RotationSchedulesTable;
+  password_rotations: PasswordRotationsTable;
 }
 
 export interface InstanceTable {
@@ -417,53 +417,6 @@ export interface JobsTable {
   finished_at: number | null;
 }
 
-/** A password change on a real target (ADR 028): pending until verified, then completed or failed. */
-export interface PasswordRotationsTable {
-  id: Generated<number>;
-  account_id: number;
-  resource_id: number;
-  status: 'pending' | 'completed' | 'failed';
-  /** api, a2a, checkin, schedule, bulk, reconcile. */
-  trigger: string;
-  /** The new password (sealed, bound to this row) while pending; null once settled. */
-  password_sealed: Buffer | null;
-  requested_by: number | null;
-  requested_by_name: string;
-  /** RemoteFailureReason of the last failure, when any. */
-  reason: string | null;
-  /** The last outcome in words (never a secret). */
-  message: string | null;
-  attempts: Generated<number>;
-  created_at: number;
-  updated_at: number;
-  settled_at: number | null;
-}
-
-/** A rotation or verification schedule (ADR 029) on exactly one account, resource or resource group. */
-export interface RotationSchedulesTable {
-  id: Generated<number>;
-  name: string;
-  name_key: string;
-  action: 'rotate' | 'verify';
-  account_id: number | null;
-  resource_id: number | null;
-  resource_group_id: number | null;
-  /** Every N days; exactly one of interval_days and cron is set. */
-  interval_days: number | null;
-  /** A five-field cron expression in the instance's time zone. */
-  cron: string | null;
-  /** 1: a run rotates only accounts whose password is older than their policy's validity. */
-  only_expired: number;
-  enabled: number;
-  next_run_at: number;
-  last_run_at: number | null;
-  /** The last run in words (how many jobs were queued); never a secret. */
-  last_summary: string | null;
-  created_by: number;
-  created_at: number;
-  modified_at: number;
-}
-
 /** How a resource's passwords are changed on the target (endpoint 63, ADR 027); keyed by the resource. */
 export interface RemoteResetConfigsTable {
   resource_id: number;
@@ -519,4 +472,51 @@ export interface SshOfferedHostKeysTable {
   first_offered_at: number;
   last_offered_at: number;
   times_offered: number;
+}
+
+/** A password change on a real target (ADR 028): pending until verified, then completed or failed. */
+export interface PasswordRotationsTable {
+  id: Generated<number>;
+  account_id: number;
+  resource_id: number;
+  status: 'pending' | 'completed' | 'failed';
+  /** api, a2a, checkin, schedule, bulk, reconcile. */
+  trigger: string;
+  /** The new password (sealed, bound to this row) while pending; null once settled. */
+  password_sealed: Buffer | null;
+  requested_by: number | null;
+  requested_by_name: string;
+  /** RemoteFailureReason of the last failure, when any. */
+  reason: string | null;
+  /** The last outcome in words (never a secret). */
+  message: string | null;
+  attempts: Generated<number>;
+  created_at: number;
+  updated_at: number;
+  settled_at: number | null;
+}
+
+/** A rotation or verification schedule (ADR 029) on exactly one account, resource or resource group. */
+export interface RotationSchedulesTable {
+  id: Generated<number>;
+  name: string;
+  name_key: string;
+  action: 'rotate' | 'verify';
+  account_id: number | null;
+  resource_id: number | null;
+  resource_group_id: number | null;
+  /** Every N days; exactly one of interval_days and cron is set. */
+  interval_days: number | null;
+  /** A five-field cron expression in the instance's time zone. */
+  cron: string | null;
+  /** 1: a run rotates only accounts whose password is older than their policy's validity. */
+  only_expired: number;
+  enabled: number;
+  next_run_at: number;
+  last_run_at: number | null;
+  /** The last run in words (how many jobs were queued); never a secret. */
+  last_summary: string | null;
+  created_by: number;
+  created_at: number;
+  modified_at: number;
 }

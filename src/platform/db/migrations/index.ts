@@ -11,8 +11,8 @@ import { resourceGroups } from './2026-11-23-0008-resource-groups.js';
 import { agentKeyAndNodes } from './2026-11-23-0009-agent-key-and-nodes.js';
 import { applications } from './2026-11-23-0010-applications.js';
 import { auditEncoding } from './2026-12-04-0011-audit-encoding.js';
-import { remoteReset } from './2026-12-04-0013-remote-reset.js';
 import { jobs } from './2026-12-04-0012-jobs.js';
+import { remoteReset } from './2026-12-04-0013-remote-reset.js';
 import { passwordRotations } from './2026-12-04-0014-password-rotations.js';
 import { rotationSchedules } from './2026-12-04-0015-rotation-schedules.js';
 
@@ -33,8 +33,8 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     '2026-11-23-0009-agent-key-and-nodes': agentKeyAndNodes(dialect),
     '2026-11-23-0010-applications': applications(dialect),
     '2026-12-04-0011-audit-encoding': auditEncoding(dialect),
-    '2026-12-04-0013-remote-reset': remoteReset(dialect),
     '2026-12-04-0012-jobs': jobs(dialect),
+    '2026-12-04-0013-remote-reset': remoteReset(dialect),
     '2026-12-04-0014-password-rotations': passwordRotations(dialect),
     '2026-12-04-0015-rotation-schedules': rotationSchedules(dialect),
   };
