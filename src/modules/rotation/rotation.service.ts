@@ -102,6 +102,22 @@ function describeFailure(err: unknown): {
 }
 
 /**
+ * Unexpected errors go to stderr with their name and stack frames only: an error's message may
+ * quote what a target or a driver said, which is never logged (no secret in any log).
+ */
+function logWithoutMessage(err: unknown, message: string): void {
+  const frames =
+    err instanceof Error && err.stack
+      ? err.stack
+          .split('\n')
+          .filter((line) => /^\s+at /.test(line))
+          .join('\n')
+      : '';
+  const name = err instanceof Error ? err.name : typeof err;
+  process.stderr.write(`bulwark: ${message} (${name})\n${frames}${frames ? '\n' : ''}`);
+}
+
+/**
  * The one rotation service behind every path (ADR 028, docs/rotation.md). Two-phase: the new
  * password is sealed and recorded pending before the target is touched (one transaction, with
  * the authorization and the policy check); the connector changes it on the target; logging in
@@ -111,7 +127,7 @@ function describeFailure(err: unknown): {
  */
 export function createRotationService(
   deps: RotationServiceDeps,
-  log: (err: unknown, message: string) => void = () => undefined,
+  log: (err: unknown, message: string) => void = logWithoutMessage,
 ): RotationService & {
   /** A rotation's state (no secret), for tests and the CLI. */
   status(rotationId: number): ReturnType<RemoteChanges['remoteChangeStatus']>;
@@ -411,6 +427,14 @@ export function createRotationService(
 
     async verify(actor, accountId, options): Promise<VerificationOutcome> {
       const timeoutMs = options?.timeoutMs ?? settings.timeoutMs;
+      // While a rotation is pending the target may hold either password: no verdict until it settles.
+      const pending = await remoteChanges.pendingRemoteChangeOf(db, accountId);
+      if (pending !== undefined) {
+        return {
+          status: 'unreachable',
+          message: `a password reset of this account (rotation ${pending}) is pending; verification waits until it settles`,
+        };
+      }
       let attempt: Attempt;
       try {
         attempt = await prepare(undefined, accountId, 'verification');

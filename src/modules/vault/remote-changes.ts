@@ -389,6 +389,11 @@ export function remoteChangeOperations(ctx: VaultContext) {
       });
     },
 
+    /** The id of the account's pending rotation, if one is pending. */
+    async pendingRemoteChangeOf(executor: Executor, accountId: number): Promise<number | undefined> {
+      return (await pendingOf(executor, accountId))?.id;
+    },
+
     /** Pending rotations last touched before `before` (epoch ms), oldest first. */
     async pendingRemoteChanges(executor: Executor, before: number): Promise<PendingRemoteChange[]> {
       const rows = await executor
