@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clusterFrom, ConfigError, loadConfig } from './config.js';
+import { clusterFrom, ConfigError, loadConfig, rotationFrom } from './config.js';
 
 describe('ticket system configuration', () => {
   it('defaults to none', () => {
@@ -95,5 +95,28 @@ describe('trusted proxies', () => {
     expect(() => loadConfig({ BULWARK_TRUSTED_PROXIES: 'proxy.example' })).toThrow(
       'BULWARK_TRUSTED_PROXIES: "proxy.example" is not an IP address or CIDR range',
     );
+  });
+});
+
+describe('remote password reset configuration (ADR 028)', () => {
+  it('defaults: 30 s per call, reconciliation every 5 minutes after three timeouts + 10 s, no hooks', () => {
+    expect(rotationFrom({})).toEqual({
+      remoteTimeoutSeconds: 30,
+      reconcileSeconds: 300,
+      reconcileGraceSeconds: 100,
+      testHooks: [],
+    });
+    expect(rotationFrom({ BULWARK_REMOTE_TIMEOUT_SECONDS: '2' }).reconcileGraceSeconds).toBe(16);
+  });
+
+  it('honours a test hook only under NODE_ENV=test, and refuses an unknown one', () => {
+    const hook = { BULWARK_TEST_HOOKS: 'crash-after-remote-change' };
+    expect(rotationFrom(hook).testHooks).toEqual([]);
+    expect(rotationFrom({ ...hook, NODE_ENV: 'production' }).testHooks).toEqual([]);
+    expect(rotationFrom({ ...hook, NODE_ENV: 'test' }).testHooks).toEqual(['crash-after-remote-change']);
+    expect(() => rotationFrom({ BULWARK_TEST_HOOKS: 'crash-anywhere', NODE_ENV: 'test' })).toThrow(
+      ConfigError,
+    );
+    expect(() => rotationFrom({ BULWARK_REMOTE_TIMEOUT_SECONDS: '0' })).toThrow(ConfigError);
   });
 });
