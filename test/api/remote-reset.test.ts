@@ -166,6 +166,56 @@ describe.skipIf(noSshd !== undefined)('remote password reset', () => {
       expect(await vaultPassword(admin, path)).toBe(next);
     });
 
+    it('su elevation with the root account of the configuration (ROOTACCOUNT), then through a landing server', async () => {
+      const user = remember(createUser());
+      const ops = remember(createUser());
+      const root = remember(createUser({ uid0: true }));
+      const resource = await createTargetResource(admin, name('su'), 'Linux', sshd.host, [user, ops, root]);
+      await configureRemoteReset(
+        admin,
+        resource.resourceId,
+        linuxConfig(sshd.port, { REMOTELOGINACCOUNT: ops.name, ELEVATIONTYPE: 'su', ROOTACCOUNT: root.name }),
+      );
+      const path = resource.passwordPath(user.name);
+      const next = fresh();
+      record(ok(await resetRemote(admin, path, next)));
+      expect(await canLogIn(sshd, user.name, next)).toBe(true);
+      expect(await vaultPassword(admin, path)).toBe(next);
+      const audit = await auditTrail(admin);
+      const changed = audit.find(
+        (r) => r.OPERATIONTYPE === 'Password Changed' && r.ACCOUNTNAME === user.name,
+      );
+      expect(changed?.REASON).toContain(`root account ${root.name}`);
+
+      // The same target reached through a landing server (its own configuration names who logs in there).
+      const jumper = remember(createUser());
+      const jumpName = name('jump');
+      const jump = await createTargetResource(admin, jumpName, 'Linux', sshd.host, [jumper]);
+      await configureRemoteReset(
+        admin,
+        jump.resourceId,
+        linuxConfig(sshd.port, { REMOTELOGINACCOUNT: jumper.name }),
+      );
+      await configureRemoteReset(
+        admin,
+        resource.resourceId,
+        linuxConfig(sshd.port, {
+          REMOTELOGINACCOUNT: ops.name,
+          ELEVATIONTYPE: 'su',
+          ROOTACCOUNT: root.name,
+          LINUX_LANDINGSERVER: jumpName,
+        }),
+      );
+      const after = fresh();
+      record(ok(await resetRemote(admin, path, after)));
+      expect(await canLogIn(sshd, user.name, after)).toBe(true);
+      const hop = (await auditTrail(admin)).find(
+        (r) => r.OPERATIONTYPE === 'Password Changed' && r.ACCOUNTNAME === user.name,
+      );
+      expect(hop?.REASON).toContain(`through landing server ${jumpName}`);
+      expect(hop?.REASON).toContain(`landing server login account ${jumper.name}`);
+    });
+
     it('a wrong password of the login account: Password reset failed, the vault unchanged', async () => {
       const { user, path } = await sudoResource({ loginPassword: fresh() });
       const answer = record(failed(await resetRemote(admin, path, fresh()), /^Password reset failed: .+/));
