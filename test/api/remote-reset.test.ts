@@ -1,3 +1,4 @@
+import { utils } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { details } from '../helpers/client.js';
 import { expectFailed as failed, expectSuccess as ok } from '../helpers/expect-pmp.js';
@@ -214,6 +215,32 @@ describe.skipIf(noSshd !== undefined)('remote password reset', () => {
       );
       expect(hop?.REASON).toContain(`through landing server ${jumpName}`);
       expect(hop?.REASON).toContain(`landing server login account ${jumper.name}`);
+    });
+
+    it('key authentication (AUTHENTICATION keyauth): the login account logs in with its stored key, sudo answered with its password', async () => {
+      const key = utils.generateKeyPairSync('ed25519');
+      const user = remember(createUser());
+      const ops = remember(createUser({ sudo: true, authorizedKey: key.public }));
+      const resource = await createTargetResource(admin, name('key'), 'Linux', sshd.host, [user, ops]);
+      await configureRemoteReset(
+        admin,
+        resource.resourceId,
+        linuxConfig(sshd.port, {
+          REMOTELOGINACCOUNT: ops.name,
+          ELEVATIONTYPE: 'sudo',
+          AUTHENTICATION: 'keyauth',
+          PRIVATEKEY: key.private,
+        }),
+      );
+      const path = resource.passwordPath(user.name);
+      const next = fresh();
+      record(ok(await resetRemote(admin, path, next)));
+      expect(await canLogIn(sshd, user.name, next)).toBe(true);
+      const changed = (await auditTrail(admin)).find(
+        (r) => r.OPERATIONTYPE === 'Password Changed' && r.ACCOUNTNAME === user.name,
+      );
+      expect(changed?.REASON).toContain('the configured SSH login key');
+      expectNoSecret(answers, [key.private.trim().split('\n')[1]!]);
     });
 
     it('a wrong password of the login account: Password reset failed, the vault unchanged', async () => {
