@@ -307,9 +307,13 @@ export function createRotationSchedulesService(deps: RotationSchedulesDeps) {
   }
 
   /** One due schedule: enqueue its jobs and plan its next run, in one transaction. */
-  async function runSchedule(row: ScheduleRow, now: number): Promise<string> {
+  async function runSchedule(row: ScheduleRow, now: number): Promise<string | undefined> {
     return db.transaction().execute(async (trx) => {
       const next = nextRunAfter(timingOf(row), row.next_run_at, now, timeZone);
+      // Claimed first, conditionally on the planned time: a sweep on another node (or an edit)
+      // that got there first wins, and this one queues nothing.
+      if (!(await repo.recordRun(trx, row.id, row.next_run_at, { at: now, next, summary: 'running' })))
+        return undefined;
       let summary: string;
       const principal = await principalOf(trx, row.created_by);
       if (!principal) {
@@ -356,8 +360,8 @@ export function createRotationSchedulesService(deps: RotationSchedulesDeps) {
         if (refused.length > 0) parts.push(`${refused.length} its creator may no longer change`);
         summary = parts.join(', ');
       }
-      if (await repo.recordRun(trx, row.id, row.next_run_at, { at: now, next, summary }))
-        await wakeAt(trx, row.id, next);
+      await repo.update(trx, row.id, { last_summary: summary });
+      await wakeAt(trx, row.id, next);
       return summary;
     });
   }
