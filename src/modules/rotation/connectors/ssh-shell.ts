@@ -87,7 +87,7 @@ export class InteractiveShell {
   }
 
   /** Opens a shell with a pseudo-terminal (TERM=dumb, wide: no colours, no line wrapping). */
-  static open(op: Operation, client: Client, removeEnter: boolean): Promise<InteractiveShell> {
+  static start(op: Operation, client: Client, removeEnter: boolean): Promise<InteractiveShell> {
     op.onTimeout(() => op.fail('timeout', `the target did not open a shell within ${op.timeoutMs} ms`));
     return new Promise((resolve, reject) => {
       client.shell({ term: 'dumb', rows: 50, cols: 400 }, (err, channel) => {

@@ -70,7 +70,7 @@ async function changePassword(request: ChangeRequest, target: SshTarget): Promis
         'the new password contains a line break or control character, which cannot be typed into a terminal',
       );
     const client = await connectTarget(op, target, target.login);
-    const shell = await InteractiveShell.open(op, client, target.removeEnter);
+    const shell = await InteractiveShell.start(op, client, target.removeEnter);
     const userPrompt = promptPattern(target.prompts.user, '$');
     const rootPrompt = promptPattern(target.prompts.root, '#');
     waitingFor(op, shell, `the prompt "${target.prompts.user.trim() || '$'}"`);
