@@ -15,6 +15,7 @@ import { registerResourceGroupRoutes } from './modules/resource-groups/index.js'
 import { registerApplicationRoutes } from './modules/applications/index.js';
 import { registerJobRoutes } from './modules/jobs/index.js';
 import { registerRemoteResetRoutes } from './modules/remote-reset/index.js';
+import { registerRotationRoutes } from './modules/rotation/index.js';
 import { registerRotationScheduleRoutes } from './modules/rotation/schedules/index.js';
 
 export interface AppDeps {
@@ -82,4 +83,6 @@ export function registerRoutes(
   registerRemoteResetRoutes(router, { remoteReset: services.remoteReset, time: services.time });
   onModule('rotation-schedules');
   registerRotationScheduleRoutes(router, { schedules: services.schedules, time: services.time });
+  onModule('rotations');
+  registerRotationRoutes(router, { rotation: services.rotation, time: services.time });
 }

@@ -209,6 +209,7 @@ export function createServices(deps: {
     database,
     clock,
     remoteChanges: vault.remoteChanges,
+    records: vault.rotationRecords,
     configurations: remoteReset,
     connectors: deps.connectors ?? defaultConnectors(),
     settings: rotationSettings,

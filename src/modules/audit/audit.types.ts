@@ -102,6 +102,8 @@ export const AuditOperation = {
   passwordResetFailed: 'Password Reset Failed',
   /** A remote password reset whose outcome the target did not confirm yet; reconciliation retries. */
   passwordResetUnsettled: 'Password Reset Unsettled',
+  /** An administrator decided a pending rotation that could not be settled on its target. */
+  passwordResetResolved: 'Password Reset Resolved',
   /** The vault's password did not open the target (verification, ADR 028). */
   passwordVerificationFailed: 'Password Verification Failed',
   passwordHistoryRetrieved: 'Password History Retrieved',

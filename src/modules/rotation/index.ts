@@ -16,3 +16,5 @@ export { RemoteResetFailedError } from './rotation.errors.js';
 export type { RotationConfiguration, ConfiguredAccount } from './targets.js';
 export { createConnectorRegistry, defaultConnectors, type ConnectorRegistry } from './connectors/index.js';
 export { registerRotationJobs, queueRotation, ROTATE_JOB, RECONCILE_JOB } from './rotation.jobs.js';
+export { registerRotationRoutes, rotationAttributes } from './rotation.routes.js';
+export type { RotationAdministration } from './rotation.admin.js';

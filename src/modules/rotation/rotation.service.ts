@@ -4,14 +4,10 @@ import type { Secret } from '../../platform/crypto/secret.js';
 import { OperationNotAvailableError } from '../../platform/errors.js';
 import type { Caller } from '../../platform/principal.js';
 import type { AuditActor } from '../audit/index.js';
-import type { AccessJustification, RemoteChanges, RemoteChangeSubject } from '../vault/index.js';
-import {
-  RemoteChangeFailure,
-  type HostKeyPins,
-  type ObservedHostKey,
-  type RemoteFailureReason,
-  type RemoteTarget,
-} from './connectors/connector.js';
+import type { AccessJustification, RemoteChangeRecords, RemoteChanges } from '../vault/index.js';
+import { RemoteChangeFailure, type HostKeyPins, type ObservedHostKey } from './connectors/connector.js';
+import { createSettlement, describeFailure, logWithoutMessage, type Attempt } from './reconciliation.js';
+import { rotationAdministration, type RotationAdministration } from './rotation.admin.js';
 import { RemoteResetFailedError } from './rotation.errors.js';
 import type {
   ConnectorRegistry,
@@ -20,7 +16,9 @@ import type {
   RotationTrigger,
   VerificationOutcome,
 } from './rotation.types.js';
-import { buildTarget, credentialAccountsOf, type RotationConfiguration } from './targets.js';
+import type { RotationConfiguration } from './targets.js';
+
+export { SYSTEM_ACTOR } from './reconciliation.js';
 
 /** What the rotation service needs of the remote-reset module (endpoint 63, host key pins). */
 export interface RotationConfigurations {
@@ -46,6 +44,8 @@ export interface RotationServiceDeps {
   readonly database: Database;
   readonly clock: Clock;
   readonly remoteChanges: RemoteChanges;
+  /** Rotations as operators list, read and resolve them (the vault authorizes). */
+  readonly records: RemoteChangeRecords;
   readonly configurations: RotationConfigurations;
   readonly connectors: ConnectorRegistry;
   readonly settings: RotationSettings;
@@ -54,67 +54,6 @@ export interface RotationServiceDeps {
    * called right after the target took the new password, before the vault commits it.
    */
   readonly afterRemoteChange?: () => void;
-}
-
-export const SYSTEM_ACTOR: AuditActor = {
-  userId: null,
-  username: 'System',
-  clientIp: '127.0.0.1',
-  client: 'System',
-};
-
-/** Everything one attempt on the target needs, built fresh for each attempt. */
-interface Attempt {
-  readonly rotationId: number;
-  readonly subject: RemoteChangeSubject;
-  readonly config: RotationConfiguration;
-  readonly target: RemoteTarget;
-  readonly current: Secret | undefined;
-  readonly pending: Secret | undefined;
-  /** For the audit text: where, how, and whose passwords the server used. */
-  readonly note: string;
-}
-
-const TRIGGER_WORDS: Record<string, string> = {
-  api: 'requested over the API',
-  a2a: 'requested by an application',
-  checkin: 'reset on check-in',
-  schedule: 'scheduled rotation',
-  bulk: 'bulk rotation',
-  reconcile: 'reconciliation',
-};
-
-function describeFailure(err: unknown): {
-  reason: RemoteFailureReason;
-  message: string;
-  mayHaveChanged: boolean;
-} {
-  if (err instanceof RemoteChangeFailure) {
-    return { reason: err.reason, message: err.message, mayHaveChanged: err.targetMayHaveChanged };
-  }
-  // Not a failure the connector understood: whether the target changed is unknown. The error's
-  // own text may quote anything, so it is not repeated.
-  return {
-    reason: 'protocol',
-    message: 'the connector failed unexpectedly (see the server log)',
-    mayHaveChanged: true,
-  };
-}
-
-/**
- * Unexpected errors go to stderr with their name and stack frames only: an error's message may
- * quote what a target or a driver said, which is never logged (no secret in any log).
- */
-function logWithoutMessage(err: unknown, message: string): void {
-  const frames =
-    err instanceof Error && err.stack
-      ? err.stack
-          .split('\n')
-          .filter((line) => /^\s+at /.test(line))
-          .join('\n')
-      : '';
-  const name = err instanceof Error ? err.name : typeof err;
-  process.stderr.write(`bulwark: ${message} (${name})\n${frames}${frames ? '\n' : ''}`);
 }
 
 /**
@@ -128,178 +67,22 @@ function logWithoutMessage(err: unknown, message: string): void {
 export function createRotationService(
   deps: RotationServiceDeps,
   log: (err: unknown, message: string) => void = logWithoutMessage,
-): RotationService & {
-  /** A rotation's state (no secret), for tests and the CLI. */
-  status(rotationId: number): ReturnType<RemoteChanges['remoteChangeStatus']>;
-} {
-  const { database, clock, remoteChanges, configurations, connectors, settings } = deps;
+): RotationService &
+  RotationAdministration & {
+    /** A rotation's state (no secret), for tests and the CLI. */
+    status(rotationId: number): ReturnType<RemoteChanges['remoteChangeStatus']>;
+  } {
+  const { database, remoteChanges, configurations, connectors, settings } = deps;
   const db = database.db;
   /** Rotations this process is working on: reconciliation here leaves them alone. */
   const inFlight = new Set<number>();
+  const { prepare, tryPassword, settle, pinObserved, afterFailure, reconcileOne, reconcilePending } =
+    createSettlement(deps, log, inFlight);
 
   const notConfigured = (resourceName: string) =>
     new OperationNotAvailableError(
       `Remote password reset is not configured for resource ${resourceName}; use RESETTYPE LOCAL to change the password stored in the vault`,
     );
-
-  async function pinObserved(observed: readonly ObservedHostKey[], actor: AuditActor): Promise<void> {
-    if (observed.length === 0) return;
-    try {
-      await configurations.pinOnFirstUse(observed, actor);
-    } catch (err) {
-      log(err, 'pinning an SSH host key failed');
-    }
-  }
-
-  async function afterFailure(failure: unknown, actor: AuditActor): Promise<void> {
-    if (!(failure instanceof RemoteChangeFailure)) return;
-    if (failure.reason === 'host-key') {
-      try {
-        await configurations.recordRefusedKey(failure.observedHostKeys, actor);
-      } catch (err) {
-        log(err, 'recording a refused SSH host key failed');
-      }
-    } else {
-      await pinObserved(failure.observedHostKeys, actor);
-    }
-  }
-
-  /** Reads the configuration and the passwords the server needs, and builds the target. */
-  async function prepare(
-    rotationId: number | undefined,
-    accountId: number,
-    trigger: string,
-  ): Promise<Attempt> {
-    const subject = await remoteChanges.remoteChangeSubject(db, accountId);
-    const config = await configurations.configurationOf(db, subject.resource.id);
-    if (!config) {
-      throw new RemoteChangeFailure(
-        'protocol',
-        `resource ${subject.resource.name} has no remote reset configuration`,
-        false,
-      );
-    }
-    const landing =
-      config.landingResourceId === undefined
-        ? undefined
-        : await configurations.configurationOf(db, config.landingResourceId);
-    const credentialAccounts = credentialAccountsOf(config, landing);
-    const secrets = await remoteChanges.openForRemoteChange(
-      db,
-      accountId,
-      rotationId,
-      credentialAccounts.map((a) => a.id),
-    );
-    const pins = await configurations.hostKeyPins(db);
-    const { target, used } = buildTarget(
-      config,
-      landing,
-      { name: subject.account.name, password: secrets.current },
-      secrets.credentials,
-      pins,
-    );
-    const via = landing ? ` through landing server ${landing.resourceName}` : '';
-    const note =
-      `Remote password reset on ${config.host}:${config.port} (${config.kind}${via}), ` +
-      `${TRIGGER_WORDS[trigger] ?? trigger}` +
-      (rotationId !== undefined ? `, rotation ${rotationId}` : '') +
-      `; the server used: ${used.length > 0 ? used.join(', ') : 'no stored password'}`;
-    return {
-      rotationId: rotationId ?? 0,
-      subject,
-      config,
-      target,
-      current: secrets.current,
-      pending: secrets.pending,
-      note,
-    };
-  }
-
-  /** Logs in as the account with `password`: opens, refused, or a failure (unreachable …). */
-  async function tryPassword(
-    attempt: Attempt,
-    password: Secret,
-    actor: AuditActor,
-    timeoutMs: number,
-  ): Promise<'opens' | 'refused' | RemoteChangeFailure> {
-    const connector = connectors.connectorFor(attempt.target.kind);
-    try {
-      const result = await connector.verifyPassword({
-        target: attempt.target,
-        account: attempt.subject.account.name,
-        password,
-        timeoutMs,
-      });
-      await pinObserved(result.observedHostKeys, actor);
-      return result.outcome;
-    } catch (err) {
-      await afterFailure(err, actor);
-      const { reason, message } = describeFailure(err);
-      return err instanceof RemoteChangeFailure ? err : new RemoteChangeFailure(reason, message, true);
-    }
-  }
-
-  /**
-   * The outcome of a change is unknown: the pending password, then the current one, decide.
-   * Never discards a pending password that might be the target's.
-   */
-  async function settle(
-    attempt: Attempt,
-    actor: AuditActor,
-    timeoutMs: number,
-    cause: string,
-  ): Promise<RotationOutcome> {
-    const { rotationId } = attempt;
-    if (attempt.pending === undefined) {
-      // Settled meanwhile (its password wiped): nothing left to decide here.
-      const status = await remoteChanges.remoteChangeStatus(db, rotationId);
-      return {
-        rotationId,
-        status: status?.status === 'completed' ? 'changed' : 'failed',
-        message: status?.message ?? 'settled elsewhere',
-      };
-    }
-    const withPending = await tryPassword(attempt, attempt.pending, actor, timeoutMs);
-    if (withPending === 'opens') {
-      await remoteChanges.completeRemoteChange(
-        rotationId,
-        actor,
-        `${attempt.note}; settled: the new password opens the target`,
-      );
-      return {
-        rotationId,
-        status: 'changed',
-        message: 'the target has the new password (verified by logging in)',
-      };
-    }
-    const withCurrent =
-      attempt.current === undefined
-        ? undefined
-        : await tryPassword(attempt, attempt.current, actor, timeoutMs);
-    if (withPending === 'refused' && withCurrent === 'opens') {
-      const message = `${cause}; the target kept the current password`;
-      await remoteChanges.failRemoteChange(
-        rotationId,
-        actor,
-        'protocol',
-        `${attempt.note}; failed: ${message}`,
-      );
-      return { rotationId, status: 'failed', reason: 'protocol', message };
-    }
-    const failure = [withPending, withCurrent].find((r) => r instanceof RemoteChangeFailure);
-    const reason: RemoteFailureReason = failure instanceof RemoteChangeFailure ? failure.reason : 'protocol';
-    const message =
-      failure instanceof RemoteChangeFailure
-        ? `${cause}; the outcome could not be confirmed (${failure.message}); the new password is kept pending and reconciliation retries`
-        : `${cause}; neither the new nor the current password opens the target; the new password is kept pending and reconciliation retries`;
-    await remoteChanges.noteUnsettledRemoteChange(
-      rotationId,
-      actor,
-      reason,
-      `${attempt.note}; unsettled: ${message}`,
-    );
-    return { rotationId, status: 'unsettled', reason, message };
-  }
 
   /** Phase two for a recorded pending rotation: change on the target, verify, settle. */
   async function carryOut(
@@ -458,46 +241,9 @@ export function createRotationService(
       return { status: 'unreachable', message: outcome.message };
     },
 
-    async reconcilePending() {
-      const due = await remoteChanges.pendingRemoteChanges(db, clock.now() - settings.graceMs);
-      let settled = 0;
-      let unsettled = 0;
-      for (const rotation of due) {
-        if (inFlight.has(rotation.rotationId)) continue;
-        inFlight.add(rotation.rotationId);
-        try {
-          let attempt: Attempt;
-          try {
-            attempt = await prepare(rotation.rotationId, rotation.accountId, 'reconcile');
-          } catch (err) {
-            // The configuration or a credential is missing: nothing can be confirmed; keep it pending.
-            const { reason, message } = describeFailure(err);
-            await remoteChanges.noteUnsettledRemoteChange(
-              rotation.rotationId,
-              SYSTEM_ACTOR,
-              reason,
-              `Reconciliation of rotation ${rotation.rotationId}: ${message}; the new password is kept pending`,
-            );
-            unsettled++;
-            continue;
-          }
-          const outcome = await settle(
-            attempt,
-            SYSTEM_ACTOR,
-            settings.timeoutMs,
-            `reconciliation of a rotation started by ${rotation.requestedByName}`,
-          );
-          if (outcome.status === 'unsettled') unsettled++;
-          else settled++;
-        } catch (err) {
-          log(err, 'reconciling a pending password rotation failed');
-          unsettled++;
-        } finally {
-          inFlight.delete(rotation.rotationId);
-        }
-      }
-      return { settled, unsettled };
-    },
+    reconcilePending,
+
+    ...rotationAdministration(deps.records, reconcileOne),
 
     status(rotationId: number) {
       return remoteChanges.remoteChangeStatus(db, rotationId);

@@ -24,5 +24,15 @@ export type {
   RemoteChangeSubject,
   PendingRemoteChange,
 } from './remote-changes.js';
+export {
+  ROTATION_STATUSES,
+  isRotationAdministrator,
+  type RemoteChangeRecords,
+  type ResolutionKeep,
+  type RotationQuery,
+  type RotationReader,
+  type RotationRecord,
+  type RotationStatus,
+} from './remote-change-records.js';
 /** The remote reset configuration's sealed login key (ADR 027): sealed and opened only for connections. */
 export { remoteResetKeys } from './sealing.js';

@@ -3,6 +3,7 @@ import { accountOperations } from './accounts.service.js';
 import { createCustomFields } from './custom-fields.js';
 import { lookupOperations } from './lookups.js';
 import { passwordOperations } from './passwords.service.js';
+import { remoteChangeRecords } from './remote-change-records.js';
 import { remoteChangeOperations } from './remote-changes.js';
 import { resourceOperations } from './resources.service.js';
 import { createVaultContext, type VaultServiceDeps } from './vault.context.js';
@@ -37,5 +38,7 @@ export function createVaultService(deps: VaultServiceDeps) {
      * passwords, their settlement, and the passwords the server uses on the target.
      */
     remoteChanges: remoteChangeOperations(ctx),
+    /** Rotations as operators list, read and resolve them (docs/rotation.md, pending rotations). */
+    rotationRecords: remoteChangeRecords(ctx),
   };
 }
