@@ -9,6 +9,7 @@ import { registerInstanceCommands } from './instance.js';
 import { registerMasterKeyCommands } from './master-key.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerRotateCommands } from './rotate.js';
+import { registerRotationCommands } from './rotations.js';
 import { registerJobCommands } from './jobs.js';
 import { registerRemoteResetCommands } from './remote-reset.js';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerJobCommands(program);
   registerRemoteResetCommands(program);
   registerRotateCommands(program);
+  registerRotationCommands(program);
   return program;
 }
 
