@@ -33,7 +33,7 @@ import { benchEnv, initAndServe, stopChild, type Child } from './harness.js';
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 500);
 const PER_RESOURCE = 50;
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,8,32').split(',').map(Number);
-const TIMEOUT_SECONDS = Number(process.env.BENCH_TIMEOUT_SECONDS ?? 5);
+const TIMEOUT_SECONDS = Number(process.env.BENCH_TIMEOUT_SECONDS ?? 30);
 const V1 = '/restapi/json/v1';
 
 function percentile(sorted: readonly number[], p: number): number {
