@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiUser, type Actor } from '../helpers/actors.js';
 import { details } from '../helpers/client.js';
@@ -15,7 +17,7 @@ import {
   type Call,
   type TargetResource,
 } from '../helpers/remote-reset.js';
-import { dialects, startServer, type RunningServer } from '../helpers/server.js';
+import { CLI, dialects, startServer, type RunningServer } from '../helpers/server.js';
 import {
   canLogIn,
   createUser,
@@ -39,6 +41,7 @@ import {
  */
 const noSshd = sshdProblem();
 const ROTATIONS = `${V1}/rotations`;
+const execFileAsync = promisify(execFile);
 
 /** A relay to sshd that lets `allow` more connections through, then refuses them until reset. */
 async function relayTo(port: number) {
@@ -118,7 +121,12 @@ describe.skipIf(noSshd !== undefined)('pending rotations: list, reconcile, resol
     let n = 0;
 
     beforeAll(async () => {
-      server = await startServer(dialect, { BULWARK_REMOTE_TIMEOUT_SECONDS: '10' });
+      // No grace: a rotation the test left pending may be settled or resolved at once (the grace
+      // that protects rotations in flight on another node is shown with the CLI below).
+      server = await startServer(dialect, {
+        BULWARK_REMOTE_TIMEOUT_SECONDS: '10',
+        BULWARK_RECONCILE_GRACE_SECONDS: '0',
+      });
       admin = adminCall(server);
       paul = await createApiUser(server, `paul${dialect}`, 'Password User');
       olga = await createApiUser(server, `olga${dialect}`, 'Password User');
@@ -313,6 +321,19 @@ describe.skipIf(noSshd !== undefined)('pending rotations: list, reconcile, resol
       expect(rows.map((r) => [r.id, r.status, r.account.name])).toEqual([[Number(id), 'pending', user.name]]);
       const text = await cli('rotations', 'list');
       expect(text.stdout).toContain(`${id}\tpending\t`);
+      // Within the grace period a rotation may still be in flight on another node: refused.
+      const early = await execFileAsync(
+        process.execPath,
+        [CLI, 'rotations', 'resolve', '--id', id, '--keep', 'pending', '--data-dir', server.instance.dataDir],
+        { env: { ...server.instance.env, BULWARK_RECONCILE_GRACE_SECONDS: '600' } },
+      ).then(
+        () => 'exit 0',
+        (err: { code?: number; stderr?: string }) => `exit ${err.code}: ${err.stderr ?? ''}`,
+      );
+      expect(early).toMatch(
+        /^exit 1: bulwark: Rotation \d+ was attempted \d+ s ago and may still be in progress/,
+      );
+      expect(await vaultPassword(admin, path)).toBe(user.password);
       const resolved = await cli('rotations', 'resolve', '--id', id, '--keep', 'pending');
       expect(resolved.code, resolved.stderr).toBe(0);
       expect(resolved.stdout).toMatch(/the pending password is now current/);

@@ -1,10 +1,13 @@
+import type { Clock } from '../../platform/clock.js';
+import { ConflictError } from '../../platform/errors.js';
 import type { AuditActor } from '../audit/index.js';
-import type {
-  RemoteChangeRecords,
-  ResolutionKeep,
-  RotationQuery,
-  RotationReader,
-  RotationRecord,
+import {
+  isRotationAdministrator,
+  type RemoteChangeRecords,
+  type ResolutionKeep,
+  type RotationQuery,
+  type RotationReader,
+  type RotationRecord,
 } from '../vault/index.js';
 import type { RotationOutcome } from './rotation.types.js';
 
@@ -28,8 +31,24 @@ export interface RotationAdministration {
   resolveRotation(reader: RotationReader, rotationId: number, keep: ResolutionKeep): Promise<RotationRecord>;
 }
 
+/**
+ * A rotation last touched within the grace period may still be in flight on another node (the
+ * same rule as reconciliation, ADR 028): settling or resolving it under that node could leave the
+ * target with a password the vault then discards, so it is refused until the grace has passed.
+ */
+function refuseWhileInFlight(record: RotationRecord, now: number, graceMs: number): void {
+  if (record.status !== 'pending') return;
+  const after = record.updatedAt + graceMs;
+  if (after > now) {
+    throw new ConflictError(
+      `Rotation ${record.rotationId} was attempted ${Math.ceil((now - record.updatedAt) / 1000)} s ago and may still be in progress; ask again in ${Math.ceil((after - now) / 1000)} s`,
+    );
+  }
+}
+
 export function rotationAdministration(
   records: RemoteChangeRecords,
+  timing: { readonly clock: Clock; readonly graceMs: number },
   reconcileOne: (
     rotationId: number,
     accountId: number,
@@ -41,7 +60,8 @@ export function rotationAdministration(
     listRotations: (reader, query) => records.listRotations(reader, query),
     rotationRecord: (reader, rotationId) => records.rotationRecord(reader, rotationId),
     async reconcileRotation(reader, rotationId) {
-      const { accountId, actor } = await records.authorizeReconciliation(reader, rotationId);
+      const { accountId, actor, record } = await records.authorizeReconciliation(reader, rotationId);
+      refuseWhileInFlight(record, timing.clock.now(), timing.graceMs);
       const outcome = (await reconcileOne(
         rotationId,
         accountId,
@@ -54,6 +74,15 @@ export function rotationAdministration(
       };
       return { outcome, rotation: await records.rotationRecord(reader, rotationId) };
     },
-    resolveRotation: (reader, rotationId, keep) => records.resolveRotation(reader, rotationId, keep),
+    async resolveRotation(reader, rotationId, keep) {
+      if (isRotationAdministrator(reader)) {
+        refuseWhileInFlight(
+          await records.rotationRecord(reader, rotationId),
+          timing.clock.now(),
+          timing.graceMs,
+        );
+      }
+      return records.resolveRotation(reader, rotationId, keep);
+    },
   };
 }

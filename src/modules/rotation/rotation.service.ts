@@ -243,7 +243,7 @@ export function createRotationService(
 
     reconcilePending,
 
-    ...rotationAdministration(deps.records, reconcileOne),
+    ...rotationAdministration(deps.records, { clock: deps.clock, graceMs: settings.graceMs }, reconcileOne),
 
     status(rotationId: number) {
       return remoteChanges.remoteChangeStatus(db, rotationId);

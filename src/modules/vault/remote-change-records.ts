@@ -114,7 +114,7 @@ export function remoteChangeRecords(ctx: VaultContext) {
 
   /** Whether a non-administrator may change the account's password (modify), as for a change. */
   async function mayModify(executor: Executor, reader: RotationReader, row: Row): Promise<boolean> {
-    if (isRotationAdministrator(reader) || 'operator' in reader) return true;
+    if ('operator' in reader || isRotationAdministrator(reader)) return true;
     try {
       await authorization.authorizedAccount(
         executor,
