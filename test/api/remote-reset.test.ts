@@ -449,11 +449,13 @@ describe.skipIf(noSshd !== undefined)('remote password reset', () => {
       expect(changed?.OPERATEDBY).toBe(`rita-${dialect}`);
     });
 
-    it('no password appears in any answer or audit record', async () => {
+    it("no password appears in any answer, audit record or the server's log", async () => {
       const audit = await auditTrail(admin);
       expect(audit.length).toBeGreaterThan(10);
+      // The server's log (stdout and stderr) includes the failed resets' warnings.
+      expect(server.output()).toContain('BULWARK_LISTENING');
       expectNoSecret(
-        [...answers, ...audit.map((r) => JSON.stringify(r))],
+        [...answers, ...audit.map((r) => JSON.stringify(r)), server.output()],
         secrets.filter((s) => s.length >= 8),
       );
     });
