@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import ssh2, { Client, type ConnectConfig, type KeyboardInteractiveCallback, type Prompt } from 'ssh2';
+import ssh2, {
+  Client,
+  type AuthHandlerMiddleware,
+  type ConnectConfig,
+  type KeyboardInteractiveCallback,
+  type Prompt,
+} from 'ssh2';
 import type { Secret } from '../../../platform/crypto/secret.js';
 import {
   RemoteChangeFailure,
@@ -198,6 +204,32 @@ function hostKeyAlgorithms(pinnedAlgorithm: string): ConnectConfig['algorithms']
   return { serverHostKey: [...known, ...HOST_KEY_ALGORITHMS.filter((a) => !known.includes(a))] };
 }
 
+type LoginMethod = 'publickey' | 'password' | 'keyboard-interactive';
+
+/**
+ * Tries `methods` in order, skipping those the server does not list. A password the server refused
+ * while still listing `password` is wrong: keyboard-interactive would put the same question to PAM
+ * again and make the caller wait out its failure delay twice (about 5 s on Debian), so the login
+ * ends there. A server that does not allow `password` at all still gets keyboard-interactive.
+ */
+function authenticationOrder(methods: readonly LoginMethod[]): AuthHandlerMiddleware {
+  let next = 0;
+  let lastTried: LoginMethod | undefined;
+  return (methodsLeft, _partialSuccess, answer) => {
+    // ssh2 passes null before the first attempt, and reads `false` as "stop".
+    const allowed = methodsLeft as readonly string[] | null;
+    const stop = answer as unknown as (method: false) => void;
+    if (lastTried === 'password' && allowed?.includes('password')) return stop(false);
+    while (next < methods.length) {
+      const method = methods[next++]!;
+      if (allowed && !allowed.includes(method)) continue;
+      lastTried = method;
+      return answer(method);
+    }
+    stop(false);
+  };
+}
+
 /**
  * Opens an authenticated SSH connection to `endpoint` (over `via`, a channel of the landing
  * server, when given), checking the host key against the pins. Password logins also answer
@@ -220,7 +252,7 @@ export function connectSsh(
     keepaliveInterval: 0,
   };
   if (via) config.sock = via;
-  const methods: ('publickey' | 'password' | 'keyboard-interactive')[] = [];
+  const methods: LoginMethod[] = [];
   if (login.privateKey) {
     const parsed = utils.parseKey(login.privateKey.reveal(), login.passphrase?.reveal());
     if (parsed instanceof Error)
@@ -241,7 +273,7 @@ export function connectSsh(
   }
   if (methods.length === 0)
     return Promise.reject(op.fail('authentication', `no password or key to log in to ${where} with`));
-  config.authHandler = methods;
+  config.authHandler = authenticationOrder(methods);
 
   let mismatch: RemoteChangeFailure | undefined;
   const pinned = pins.pinned(endpoint.host, endpoint.port);
