@@ -37,10 +37,7 @@ export function rotationSchedules(dialect: DialectName): Migration {
           sql`(case when account_id is null then 0 else 1 end) + (case when resource_id is null then 0 else 1 end)
             + (case when resource_group_id is null then 0 else 1 end) = 1`,
         )
-        .addCheckConstraint(
-          'rotation_schedules_one_timing',
-          sql`(interval_days is null) <> (cron is null)`,
-        )
+        .addCheckConstraint('rotation_schedules_one_timing', sql`(interval_days is null) <> (cron is null)`)
         .execute();
       await db.schema
         .createIndex('rotation_schedules_due')
