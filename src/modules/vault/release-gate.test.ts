@@ -36,9 +36,18 @@ describe('the release gate is the only way secret material leaves the vault', ()
     expect(views).toMatch(/gate\.release\(\s*caller,\s*'additionalFields'/);
     expect(views).toMatch(/gate\.releaseResourceFields\(/);
     // The vault's own openings (policy checks of a change, keeping a field's value on a change
-    // of its type) through the context's `unseal`; custom-fields.ts never opens one for an answer.
+    // of its type, re-sealing a resolved pending rotation into the account or its history) through
+    // the context's `unseal`; custom-fields.ts never opens one for an answer.
     const vaultOpenings = sources.filter((f) => /\bunseal\(/.test(read(f))).sort();
-    expect(vaultOpenings).toEqual(['custom-fields.ts', 'passwords.service.ts', 'remote-changes.ts']);
+    expect(vaultOpenings).toEqual([
+      'custom-fields.ts',
+      'passwords.service.ts',
+      'remote-change-records.ts',
+      'remote-changes.ts',
+    ]);
+    // A resolved pending password is re-sealed, never returned: the resolve answer carries no secret.
+    const records = read('remote-change-records.ts');
+    expect(records).not.toMatch(/return[^;]*pending\.toString/);
     const fields = read('custom-fields.ts');
     const presenting = fields.slice(
       fields.indexOf('async function customFieldValues'),
