@@ -1,5 +1,5 @@
 /**
- * `bulwark remote-reset show|configure|remove` and `bulwark hostkeys list|accept|remove`: the
+ * `bulwark remote-reset show|configure|confirm-host|remove` and `bulwark hostkeys list|accept|remove`: the
  * remote password reset configuration of resources and the pinned SSH host keys (ADR 027),
  * audited as the operating-system user.
  */
@@ -180,6 +180,25 @@ export function registerRemoteResetCommands(program: Command): void {
         const [result] = await instance.services.remoteReset.configure(operator(), [id], draft);
         if (!result?.ok) throw new InstanceError(result?.message ?? 'the resource was not configured');
         out(`Remote password reset configured for ${result.resourceName ?? options.resource}.`);
+      });
+    });
+
+  const confirmHost = rr
+    .command('confirm-host')
+    .description(
+      "confirm the resource's current DNS name as the host its passwords are changed on (after DNSNAME was edited; ADR 030)",
+    );
+  withDataDir(confirmHost)
+    .requiredOption('--resource <name>', 'the resource')
+    .action(async (options: ResourceOptions) => {
+      await withInstance(options, async (instance) => {
+        // The native PUT with no field: every setting stays, the host becomes the DNSNAME now.
+        const view = await instance.services.remoteReset.change(
+          operator(),
+          await resourceId(instance, options.resource),
+          {},
+        );
+        out(`Remote password reset of ${view.resourceName} now changes passwords on ${view.host}.`);
       });
     });
 

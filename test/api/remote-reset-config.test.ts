@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { utils } from 'ssh2';
@@ -198,7 +199,7 @@ describe.each(dialects())('remote reset configuration on %s', (dialect) => {
     );
     expect(audited.map((r) => r.resource_name)).toEqual(['jump-01', 'lin-01', 'lin-02', 'lin-01', 'lin-02']);
     expect(audited[1]!.reason).toBe(
-      'Linux over SSH, port 22, login account ops, elevation su, root account root, landing server jump-01',
+      'Linux over SSH to 127.0.0.1, port 22, login account ops, elevation su, root account root, landing server jump-01',
     );
   });
 
@@ -576,6 +577,121 @@ describe.each(dialects())('remote reset configuration on %s', (dialect) => {
     ok(await remove(admin), 'REMOVE SSH HOST KEY PIN');
     failed(await remove(admin), 'No host key is pinned for target.example.test:2222');
     expect(ok(await admin(`${V1}/sshhostkeys`)).details.PINNED).toEqual([]);
+  });
+
+  it('a configuration is bound to the host it was confirmed for: a changed DNSNAME gets nothing until a holder of every named account confirms it (ADR 030)', async () => {
+    // A listener on another loopback address stands for the host someone points the resource at.
+    const connections: string[] = [];
+    const listener = net.createServer((socket) => {
+      connections.push(`${socket.localAddress}:${socket.localPort}`);
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.9', resolve));
+    const port = String((listener.address() as AddressInfo).port);
+    const paul = actors.paul!;
+    const olivia = actors.olivia!;
+    const share = (type: string) =>
+      admin(`${V1}/resources/${ids['lin-05']}/share`, {
+        method: 'PUT',
+        input: details({ ACCESSTYPE: type, USERID: paul.id }),
+      });
+    try {
+      // lin-05's passwords are reset by olivia's account svc-05/reset, which paul may not use.
+      await createResource(olivia, 'lin-05', 'Linux', '127.0.0.8', ['app']);
+      await createResource(olivia, 'svc-05', 'Linux', '127.0.0.8', ['reset']);
+      const config = {
+        RESOURCETYPE: 'Linux',
+        LINUX_SSHTELNETPORT: port,
+        WDRESOURCEID: ids['svc-05'],
+        WDACCOUNTID: accounts['svc-05/reset'],
+        RESOURCEIDS: [ids['lin-05']],
+      };
+      // Binding a configuration to a host needs what editing DNSNAME needs: modify is not enough.
+      ok(await share('modify'));
+      let answer = failed(
+        await configure(paul, { ...config, WDRESOURCEID: undefined, WDACCOUNTID: undefined }),
+      );
+      expect(lines(answer)[0]!.MESSAGE).toBe(
+        'Configuring remote reset of resource lin-05 binds it to host 127.0.0.8: that needs full access to (or ownership of) the resource',
+      );
+      ok(await configure(olivia, config));
+      // With full access to lin-05, paul may edit it, and points it at "his" host.
+      ok(await share('fullaccess'));
+      ok(
+        await paul.call(`${V1}/resources/${ids['lin-05']}`, {
+          method: 'PUT',
+          input: details({ DNSNAME: '127.0.0.9' }),
+        }),
+      );
+      expect(ok(await show(olivia, 'lin-05')).details).toMatchObject({
+        HOST: '127.0.0.8',
+        UNCONFIRMED_DNSNAME: '127.0.0.9',
+      });
+      const passwordPath = `${V1}/resources/${ids['lin-05']}/accounts/${accounts['lin-05/app']}/password`;
+      const reset = () =>
+        admin(passwordPath, {
+          method: 'PUT',
+          input: details({ NEWPASSWORD: 'Next-Secret-5!x', RESETTYPE: 'REMOTE' }),
+        });
+      failed(
+        await reset(),
+        'Password reset failed: the DNS name of resource lin-05 changed from 127.0.0.8 to 127.0.0.9 after ' +
+          'remote reset was configured; nothing was sent. Configuring remote reset again confirms the new ' +
+          'host (it needs full access to the resource and to every account the configuration names)',
+      );
+      expect(connections).toEqual([]);
+      expect(ok(await admin(passwordPath)).details.PASSWORD).toBe('Secret-1!x');
+      // paul cannot confirm his host (he may not lend svc-05/reset, which he cannot even see), by
+      // endpoint 63 or the native PUT.
+      const notHis = `Account with ID ${accounts['svc-05/reset']} of resource with ID ${ids['svc-05']} does not exist or is not accessible to you`;
+      answer = failed(await configure(paul, config));
+      expect(lines(answer)[0]!.MESSAGE).toBe(notHis);
+      const confirm = (who: Actor) =>
+        who.call(`${V1}/resources/${ids['lin-05']}/remotepasswordreset`, {
+          method: 'PUT',
+          input: details({}),
+        });
+      failed(
+        await confirm(paul),
+        `Account with ID ${accounts['svc-05/reset']} does not exist or is not accessible to you`,
+      );
+      expect(connections).toEqual([]);
+      // The holder confirms it (nothing else changes); the next reset goes there.
+      const confirmed = ok(await confirm(olivia)).details;
+      expect(confirmed.HOST).toBe('127.0.0.9');
+      expect(confirmed).not.toHaveProperty('UNCONFIRMED_DNSNAME');
+      failed(await reset(), /^Password reset failed: /);
+      expect(connections[0]).toBe(`127.0.0.9:${port}`);
+      expect(ok(await admin(passwordPath)).details.PASSWORD).toBe('Secret-1!x');
+      // Back to 127.0.0.8 by the owner; the CLI's operator confirms it.
+      ok(
+        await olivia.call(`${V1}/resources/${ids['lin-05']}`, {
+          method: 'PUT',
+          input: details({ DNSNAME: '127.0.0.8' }),
+        }),
+      );
+      const byCli = await server.instance.cli(
+        'remote-reset',
+        'confirm-host',
+        '--data-dir',
+        server.instance.dataDir,
+        '--resource',
+        'lin-05',
+      );
+      expect(byCli.stdout).toBe('Remote password reset of lin-05 now changes passwords on 127.0.0.8.\n');
+      expect(ok(await show(olivia, 'lin-05')).details.HOST).toBe('127.0.0.8');
+      const audited = await sql(
+        'SELECT reason FROM audit_records WHERE operation = $1 AND resource_name = $2 ORDER BY seq',
+        ['Remote Password Reset Configured', 'lin-05'],
+      );
+      expect(audited.map((r) => String(r.reason))).toEqual([
+        `Linux over SSH to 127.0.0.8, port ${port}, reset account reset, elevation sudo`,
+        `Linux over SSH to 127.0.0.9, port ${port}, reset account reset, elevation sudo`,
+        `Linux over SSH to 127.0.0.8, port ${port}, reset account reset, elevation sudo`,
+      ]);
+    } finally {
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+    }
   });
 
   it('native PUT changes only the given fields; DELETE removes; the CLI shows, configures and removes', async () => {

@@ -1,5 +1,6 @@
 import type { Executor } from '../../platform/db/database.js';
 import { ConflictError, InvalidInputError, NotFoundError, NotPermittedError } from '../../platform/errors.js';
+import { allows } from '../access/index.js';
 import { AuditOperation } from '../audit/index.js';
 import { nameKey, remoteResetKeys } from '../vault/index.js';
 import { draftResolution, listed, refuse } from './configuration-rules.js';
@@ -25,8 +26,17 @@ import { describe, keyOwner, settingsOf } from './settings.js';
  * never answered.
  */
 export function configurationOperations(ctx: RemoteResetContext) {
-  const { db, keyring, audit, clock, actorOfConfigurer, visible, accountPermission, authorizedResource } =
-    ctx;
+  const {
+    db,
+    keyring,
+    audit,
+    clock,
+    actorOfConfigurer,
+    visible,
+    resourcePermission,
+    accountPermission,
+    authorizedResource,
+  } = ctx;
   const { resolve } = draftResolution(ctx);
 
   async function accountName(trx: Executor, id: number | null): Promise<string | undefined> {
@@ -50,8 +60,25 @@ export function configurationOperations(ctx: RemoteResetContext) {
         refuse('PRIVATEKEY and PASSPHRASE apply only with AUTHENTICATION keyauth on Linux resources');
       }
     }
-    if (!resource.dnsName?.trim()) {
-      refuse(`Resource ${resource.name} has no DNS name / IP address (DNSNAME); the target host is unknown`);
+    const host = resource.dnsName?.trim();
+    if (!host) {
+      return refuse(
+        `Resource ${resource.name} has no DNS name / IP address (DNSNAME); the target host is unknown`,
+      );
+    }
+    // Binding the configuration to a host decides where the server sends passwords (ADR 030).
+    // It needs what editing DNSNAME needs (full access to the resource), and `resolve` above has
+    // checked full access to every account the configuration names: so a DNSNAME changed by
+    // someone without those accounts sends them nowhere until a holder confirms it.
+    const bindsHost = existing?.confirmed_host !== host;
+    if (bindsHost && !allows(await resourcePermission(trx, who, resource), 'full')) {
+      refuse(
+        existing
+          ? `Resource ${resource.name}'s DNS name changed from ${existing.confirmed_host ?? '(none)'} to ${host} ` +
+              `since remote reset was configured; confirming the new host needs full access to the resource`
+          : `Configuring remote reset of resource ${resource.name} binds it to host ${host}: ` +
+              `that needs full access to (or ownership of) the resource`,
+      );
     }
     const now = clock.now();
     await repo.saveConfig(trx, {
@@ -73,6 +100,7 @@ export function configurationOperations(ctx: RemoteResetContext) {
       private_key_sealed: existing?.private_key_sealed ?? null,
       passphrase_sealed: existing?.passphrase_sealed ?? null,
       key_fingerprint: existing?.key_fingerprint ?? null,
+      confirmed_host: host,
       configured_by: 'operator' in who ? null : who.caller.principal.userId,
       configured_at: now,
     });
@@ -107,6 +135,7 @@ export function configurationOperations(ctx: RemoteResetContext) {
       reason: describe(
         s,
         {
+          host,
           login: await accountName(trx, s.loginAccountId),
           reset: await accountName(trx, s.resetAccountId),
           root: await accountName(trx, s.rootAccountId),
@@ -133,7 +162,11 @@ export function configurationOperations(ctx: RemoteResetContext) {
       resourceName: resource.name,
       kind: s.kind,
       remoteMode: 'ssh',
-      host: resource.dnsName?.trim() || resource.name,
+      host: row.confirmed_host ?? '',
+      unconfirmedDnsName:
+        (resource.dnsName?.trim() ?? '') !== row.confirmed_host
+          ? resource.dnsName?.trim() || '(none)'
+          : undefined,
       port: s.port,
       resourceIdentifier: s.resourceIdentifier,
       userPrompt: s.userPrompt,

@@ -97,5 +97,15 @@ export function createRemoteResetContext({
     return resource;
   }
 
-  return { db, keyring, audit, clock, actorOfConfigurer, visible, accountPermission, authorizedResource };
+  return {
+    db,
+    keyring,
+    audit,
+    clock,
+    actorOfConfigurer,
+    visible,
+    resourcePermission,
+    accountPermission,
+    authorizedResource,
+  };
 }

@@ -120,6 +120,7 @@ export function configurationDetails(v: RemoteResetView, time: TimeFormatter) {
     RESOURCETYPE: RESOURCE_TYPE_OF_KIND[v.kind],
     REMOTEMODE: v.remoteMode,
     HOST: v.host,
+    ...(v.unconfirmedDnsName !== undefined ? { UNCONFIRMED_DNSNAME: v.unconfirmedDnsName } : {}),
     ...(v.kind === 'linux' ? { LINUX_SSHTELNETPORT: String(v.port) } : { PORT: String(v.port) }),
     ...(v.kind === 'linux'
       ? {

@@ -44,8 +44,10 @@ export interface RemoteResetConfiguration {
   readonly resourceId: number;
   readonly resourceName: string;
   readonly kind: RemoteResetKind;
-  /** The resource's DNSNAME, read now (its name when the DNS name was cleared since). */
+  /** The host the configuration was confirmed for (ADR 030): the only host changes go to. */
   readonly host: string;
+  /** The resource's DNSNAME now ('' when cleared); differing from `host`, nothing is sent. */
+  readonly dnsNameNow: string;
   readonly port: number;
   readonly resourceIdentifier: ResourceIdentifier;
   /** LINUX_USERPROMPT and LINUXROOTUSERPROMPT (Linux). */
@@ -78,7 +80,10 @@ export interface RemoteResetView {
   readonly resourceName: string;
   readonly kind: RemoteResetKind;
   readonly remoteMode: 'ssh';
+  /** The confirmed host (ADR 030). */
   readonly host: string;
+  /** The resource's DNSNAME when it differs from the confirmed host (an unconfirmed change). */
+  readonly unconfirmedDnsName: string | undefined;
   readonly port: number;
   readonly resourceIdentifier: ResourceIdentifier;
   readonly userPrompt: string;

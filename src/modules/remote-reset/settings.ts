@@ -67,13 +67,13 @@ export function settingsOf(row: ConfigRow): Settings {
 /** The audit text of a saved configuration: what it does, the accounts by name, never a secret. */
 export function describe(
   s: Settings,
-  names: { login?: string; reset?: string; root?: string; landing?: string },
+  names: { host: string; login?: string; reset?: string; root?: string; landing?: string },
   fingerprint: string | null,
 ): string {
   const parts = [
     s.kind === 'linux'
-      ? `Linux over SSH, port ${s.port}`
-      : `${RESOURCE_TYPE_OF_KIND[s.kind]}, port ${s.port}`,
+      ? `Linux over SSH to ${names.host}, port ${s.port}`
+      : `${RESOURCE_TYPE_OF_KIND[s.kind]} on ${names.host}, port ${s.port}`,
   ];
   if (s.database) parts.push(`database ${s.database}`);
   if (names.login) parts.push(`login account ${names.login}`);

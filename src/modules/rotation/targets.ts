@@ -23,7 +23,10 @@ export interface RotationConfiguration {
   readonly resourceId: number;
   readonly resourceName: string;
   readonly kind: 'linux' | 'postgresql' | 'mysql';
+  /** The host the configuration was confirmed for (ADR 030). */
   readonly host: string;
+  /** The resource's DNSNAME now; a change goes nowhere while it differs from `host`. */
+  readonly dnsNameNow: string;
   readonly port: number;
   readonly prompts: { readonly user: string; readonly root: string };
   readonly landingResourceId: number | undefined;
@@ -51,8 +54,24 @@ export function credentialAccountsOf(
 }
 
 /** A failure found before anything was sent to the target. */
-const beforeTarget = (reason: 'authentication' | 'protocol', message: string) =>
+const beforeTarget = (reason: 'authentication' | 'protocol' | 'host-changed', message: string) =>
   new RemoteChangeFailure(reason, message, false);
+
+/**
+ * Passwords go only to the host a configuration was confirmed for (ADR 030): whoever may edit a
+ * resource's DNSNAME does not thereby decide where the server sends the passwords of the
+ * accounts its configuration names (a reset account, a landing login), which they may not hold.
+ */
+function requireConfirmedHost(config: RotationConfiguration, role: string): void {
+  if (config.dnsNameNow === config.host) return;
+  throw beforeTarget(
+    'host-changed',
+    `the DNS name of ${role}${config.resourceName} changed from ${config.host} to ` +
+      `${config.dnsNameNow || '(none)'} after remote reset was configured; nothing was sent. ` +
+      `Configuring remote reset again confirms the new host (it needs full access to the resource ` +
+      `and to every account the configuration names)`,
+  );
+}
 
 /**
  * Builds the connector's target for one account. `self` is the account's own login name and
@@ -66,6 +85,8 @@ export function buildTarget(
   credentials: ReadonlyMap<number, Secret>,
   hostKeys: HostKeyPins,
 ): { target: RemoteTarget; used: string[] } {
+  requireConfirmedHost(config, 'resource ');
+  if (landing) requireConfirmedHost(landing, 'landing server ');
   const used: string[] = [];
   const passwordOf = (role: string, account: ConfiguredAccount): Secret => {
     const password = credentials.get(account.id);

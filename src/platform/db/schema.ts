@@ -444,6 +444,8 @@ export interface RemoteResetConfigsTable {
   passphrase_sealed: Buffer | null;
   /** SHA256:… of the key's public half. */
   key_fingerprint: string | null;
+  /** The resource's DNSNAME this configuration was confirmed for (ADR 030); changes go only there. */
+  confirmed_host: string | null;
   configured_by: number | null;
   configured_at: number;
 }

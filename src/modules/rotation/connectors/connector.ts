@@ -21,6 +21,8 @@ export type RemoteFailureReason =
   | 'policy'
   /** The SSH host key differs from the pinned one; an administrator must accept the new key. */
   | 'host-key'
+  /** The resource's DNSNAME is no longer the host its configuration was confirmed for (ADR 030). */
+  | 'host-changed'
   /** Anything else the target answered that the connector does not understand. */
   | 'protocol';
 

@@ -15,6 +15,7 @@ import { jobs } from './2026-12-04-0012-jobs.js';
 import { remoteReset } from './2026-12-04-0013-remote-reset.js';
 import { passwordRotations } from './2026-12-04-0014-password-rotations.js';
 import { rotationSchedules } from './2026-12-04-0015-rotation-schedules.js';
+import { remoteResetConfirmedHost } from './2026-12-05-0016-remote-reset-confirmed-host.js';
 
 /**
  * Every migration, by dated name. Names sort in the order they must run; the migrator
@@ -37,5 +38,6 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     '2026-12-04-0013-remote-reset': remoteReset(dialect),
     '2026-12-04-0014-password-rotations': passwordRotations(dialect),
     '2026-12-04-0015-rotation-schedules': rotationSchedules(dialect),
+    '2026-12-05-0016-remote-reset-confirmed-host': remoteResetConfirmedHost(dialect),
   };
 }
