@@ -70,11 +70,12 @@ export class InteractiveShell {
     private readonly channel: ClientChannel,
     /** What ends a line: "\n", or "\r" when REMOVEENTER is set (see docs/connectors.md). */
     private readonly enter: string,
+    maxBuffer: number,
   ) {
     const onData = (chunk: Buffer) => {
       this.#everReceived = true;
       this.#raw += this.#decoder.write(chunk);
-      if (this.#raw.length > MAX_BUFFER) this.#raw = this.#raw.slice(-MAX_BUFFER);
+      if (this.#raw.length > maxBuffer) this.#raw = this.#raw.slice(-maxBuffer);
       this.#wake?.();
     };
     channel.on('data', onData);
@@ -86,13 +87,22 @@ export class InteractiveShell {
     channel.on('error', () => undefined);
   }
 
-  /** Opens a shell with a pseudo-terminal (TERM=dumb, wide: no colours, no line wrapping). */
-  static start(op: Operation, client: Client, removeEnter: boolean): Promise<InteractiveShell> {
+  /**
+   * Opens a shell with a pseudo-terminal (TERM=dumb, wide: no colours, no line wrapping).
+   * `maxBuffer`: how much unconsumed output is kept (a command whose whole answer is read at once,
+   * such as a listing of authorized_keys files, needs more than the default).
+   */
+  static start(
+    op: Operation,
+    client: Client,
+    removeEnter: boolean,
+    maxBuffer = MAX_BUFFER,
+  ): Promise<InteractiveShell> {
     op.onTimeout(() => op.fail('timeout', `the target did not open a shell within ${op.timeoutMs} ms`));
     return new Promise((resolve, reject) => {
       client.shell({ term: 'dumb', rows: 50, cols: 400 }, (err, channel) => {
         if (err) reject(op.fail('protocol', `the target refused to open a shell: ${err.message}`));
-        else resolve(new InteractiveShell(channel, removeEnter ? '\r' : '\n'));
+        else resolve(new InteractiveShell(channel, removeEnter ? '\r' : '\n', maxBuffer));
       });
     });
   }

@@ -91,7 +91,7 @@ async function changePassword(request: ChangeRequest, target: SshTarget): Promis
 }
 
 /** From now on, the deadline means "the prompt never came" (or "timeout" when nothing came at all). */
-function waitingFor(op: Operation, shell: InteractiveShell, what: string): void {
+export function waitingFor(op: Operation, shell: InteractiveShell, what: string): void {
   op.onTimeout(() =>
     shell.received()
       ? op.fail('prompt', `the target did not show ${what} within ${op.timeoutMs} ms`)
@@ -110,7 +110,7 @@ function waitingForResult(op: Operation, tool: string): void {
 }
 
 /** expect() whose "the shell closed" becomes a failure naming what the connector waited for. */
-async function expectOr<K extends string>(
+export async function expectOr<K extends string>(
   op: Operation,
   shell: InteractiveShell,
   patterns: readonly (readonly [K, RegExp])[],
@@ -190,7 +190,7 @@ function policyRefusal(op: Operation, said: string): RemoteChangeFailure {
 }
 
 /** Becomes root with sudo (the login user's password) or su (the root account's password). */
-async function elevate(
+export async function elevate(
   op: Operation,
   shell: InteractiveShell,
   target: SshTarget,
