@@ -23,6 +23,46 @@ export interface EnvelopeParts {
   readonly totalRows?: number;
 }
 
+/**
+ * The two shapes one router answers in: `pmp` (the v1 API, wrapped in `operation`) and `pki`
+ * (`/api/pki/restapi/...`, compat.md): the same parts at the top level, `details` in lower case and
+ * always present when given (clients index `details` and arrays such as `SSHKeys` without checking).
+ */
+export type EnvelopeDialect = 'pmp' | 'pki';
+
+/** The path prefix of the PKI API; matched ignoring case, as the router matches paths. */
+export const PKI_PREFIX = '/api/pki/restapi/';
+
+/** The dialect a request path is answered in. */
+export function dialectOfPath(path: string): EnvelopeDialect {
+  return path
+    .replace(/\/{2,}/g, '/')
+    .toLowerCase()
+    .startsWith(PKI_PREFIX)
+    ? 'pki'
+    : 'pmp';
+}
+
+export interface PkiParts extends EnvelopeParts {
+  /** More top-level arrays some clients read instead of `details` (`SSHKeys`), in order. */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+export function envelopeIn(dialect: EnvelopeDialect, parts: PkiParts): string {
+  return dialect === 'pki' ? pkiEnvelope(parts) : envelope(parts);
+}
+
+/** `{"name":…,"result":{"status":…,"message":…,"statusCode":N},"totalRows":N,"details":…}`. */
+export function pkiEnvelope(parts: PkiParts): string {
+  let json = `{"name":${JSON.stringify(parts.name)},"result":{"status":"${parts.status}","message":${JSON.stringify(parts.message)},"statusCode":${parts.statusCode}}`;
+  if (parts.totalRows !== undefined) json += `,"totalRows":${parts.totalRows}`;
+  if (parts.details !== undefined) json += `,"details":${JSON.stringify(parts.details)}`;
+  for (const [key, value] of Object.entries(parts.extra ?? {})) {
+    json += `,${JSON.stringify(key)}:${JSON.stringify(value)}`;
+  }
+  return `${json}}`;
+}
+
 export function envelope(parts: EnvelopeParts): string {
   // Assembled as text (key order as clients expect it): every answer goes through here.
   let json = `{"operation":{"${parts.nameKey ?? 'name'}":${JSON.stringify(parts.name)},"result":{"status":"${parts.status}","message":${JSON.stringify(parts.message)},"statusCode":${parts.statusCode}}`;
@@ -36,8 +76,15 @@ export function failureEnvelope(
   name: string,
   error: DomainError,
   nameKey?: EnvelopeParts['nameKey'],
+  dialect: EnvelopeDialect = 'pmp',
 ): string {
-  return envelope({ name, nameKey, status: 'Failed', message: error.message, statusCode: error.code });
+  return envelopeIn(dialect, {
+    name,
+    nameKey,
+    status: 'Failed',
+    message: error.message,
+    statusCode: error.code,
+  });
 }
 
 export const AUTHENTICATION_OPERATION = 'Authentication';

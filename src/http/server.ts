@@ -22,10 +22,12 @@ import { RESULT_CODES, type ResultCode } from '../platform/result-codes.js';
 import { declaredBody, discardBody, readBody, type DeclaredBody } from './body.js';
 import {
   AUTHENTICATION_OPERATION,
-  envelope,
+  dialectOfPath,
+  envelopeIn,
   failureEnvelope,
   PMP_CONTENT_TYPE,
   SUCCESS_CODE,
+  type EnvelopeDialect,
 } from './envelope.js';
 import { readRequestInput, type PmpInput } from './input.js';
 import type { InputSchema } from './input-schema.js';
@@ -84,6 +86,8 @@ export interface PmpSuccess {
    */
   readonly status?: 'Success' | 'Failed';
   readonly statusCode?: ResultCode;
+  /** PKI answers only: more top-level keys after `details` (`SSHKeys`, which clients read). */
+  readonly extra?: Readonly<Record<string, unknown>>;
 }
 
 export interface PmpFile {
@@ -140,6 +144,10 @@ const REST_CLIENT = 'REST API';
  * Failure rules (compat.md): logical errors are HTTP 200 with "status":"Failed"; an
  * authentication failure is operation "Authentication" without Details; an unknown path, a
  * wrong method, an oversized or unreadable body all still get the JSON envelope.
+ *
+ * One router, two envelopes: a path under `/api/pki/restapi/` is answered in the PKI shape
+ * (top-level `name` and `result`, no `operation`), successes and failures alike, decided by the
+ * path alone so an unknown PKI path and a refused token answer in the shape the client parses.
  */
 export function createHttpServer(options: HttpServerOptions): { app: FastifyInstance; router: PmpRouter } {
   const app = Fastify({
@@ -205,7 +213,12 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
       void settleUnreadBody(request, reply, options.maxBodyBytes).then(() =>
         sendText(
           reply,
-          failureEnvelope('Unknown', new InvalidInputError(`the request cannot be read: ${error.message}`)),
+          failureEnvelope(
+            'Unknown',
+            new InvalidInputError(`the request cannot be read: ${error.message}`),
+            undefined,
+            dialectOf(request),
+          ),
         ),
       );
     },
@@ -251,16 +264,19 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
             `${request.method} is not allowed on ${path}; use ${[...new Set(allowed)].join(' or ')}`,
           )
         : new UnknownEndpointError(`there is no API endpoint at ${path}`);
-    return sendText(reply, failureEnvelope('Unknown', error));
+    return sendText(reply, failureEnvelope('Unknown', error, undefined, dialectOf(request)));
   });
 
   // The one place where failures become answers: every handler just throws.
   app.setErrorHandler(async (error: Error, request, reply) => {
     await settleUnreadBody(request, reply, options.maxBodyBytes);
+    const dialect = dialectOf(request);
+    const fail = (failure: DomainError) =>
+      sendText(reply, failureEnvelope(operationOf(request), failure, operationKeyOf(request), dialect));
     if (error instanceof AuthenticationError) {
       return sendText(
         reply,
-        envelope({
+        envelopeIn(dialect, {
           name: AUTHENTICATION_OPERATION,
           status: 'Failed',
           message: error.message,
@@ -268,27 +284,18 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
         }),
       );
     }
-    if (error instanceof DomainError)
-      return sendText(reply, failureEnvelope(operationOf(request), error, operationKeyOf(request)));
+    if (error instanceof DomainError) return fail(error);
     const code = (error as { code?: string }).code;
-    if (typeof code === 'string' && code.startsWith('FST_')) {
-      return sendText(
-        reply,
-        failureEnvelope(operationOf(request), new InvalidInputError(error.message), operationKeyOf(request)),
-      );
-    }
+    if (typeof code === 'string' && code.startsWith('FST_'))
+      return fail(new InvalidInputError(error.message));
     if (isUnstorableText(error)) {
-      const invalid = new InvalidInputError('a value holds a character the database cannot store');
-      return sendText(reply, failureEnvelope(operationOf(request), invalid, operationKeyOf(request)));
+      return fail(new InvalidInputError('a value holds a character the database cannot store'));
     }
     if (isUniqueViolation(error)) {
       // Two requests added the same row at once and the database kept the first: this one's
       // transaction was rolled back. A race the caller can retry, not an internal error.
       request.log.warn({ reference: request.id }, 'concurrent duplicate refused by the database');
-      const conflict = new ConflictError(
-        'a concurrent request made the same change at the same time; try again',
-      );
-      return sendText(reply, failureEnvelope(operationOf(request), conflict, operationKeyOf(request)));
+      return fail(new ConflictError('a concurrent request made the same change at the same time; try again'));
     }
     const fault = storageFaultOf(error);
     if (fault) return sendStorageFault(request, reply, fault, error);
@@ -298,6 +305,7 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
   const router: PmpRouter = {
     add(spec) {
       patterns.push({ method: spec.method, regex: patternOf(spec.url) });
+      const dialect = dialectOfPath(spec.url);
       app.route({
         method: spec.method,
         url: spec.url,
@@ -358,7 +366,7 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
           }
           return sendText(
             reply,
-            envelope({
+            envelopeIn(dialect, {
               name: spec.operation,
               nameKey: spec.operationKey,
               status: response.status ?? 'Success',
@@ -366,6 +374,7 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
               statusCode: response.statusCode ?? SUCCESS_CODE,
               details: response.details,
               totalRows: response.totalRows,
+              extra: response.extra,
             }),
           );
         },
@@ -485,7 +494,7 @@ function sendStorageFault(
   return reply
     .code(status)
     .header('content-type', PMP_CONTENT_TYPE)
-    .send(failureEnvelope(operationOf(request), error, operationKeyOf(request)));
+    .send(failureEnvelope(operationOf(request), error, operationKeyOf(request), dialectOf(request)));
 }
 
 function sendInternalError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
@@ -499,7 +508,7 @@ function sendInternalError(request: FastifyRequest, reply: FastifyReply, err: un
     .code(RESULT_CODES.internal.http)
     .header('content-type', PMP_CONTENT_TYPE)
     .send(
-      envelope({
+      envelopeIn(dialectOf(request), {
         name: operationOf(request),
         status: 'Failed',
         message: `Internal server error; nothing was changed. Reference ${request.id}`,
@@ -519,6 +528,11 @@ export function stackFramesOf(err: unknown): string | undefined {
     .split('\n')
     .filter((line) => /^\s+at /.test(line))
     .join('\n');
+}
+
+/** The envelope a request is answered in, by its path (envelope.ts). */
+function dialectOf(request: FastifyRequest): EnvelopeDialect {
+  return dialectOfPath(pathOf(request.url));
 }
 
 function operationOf(request: FastifyRequest): string {
