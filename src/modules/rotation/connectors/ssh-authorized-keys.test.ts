@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -409,6 +409,129 @@ describe.skipIf(noSshd !== undefined)('authorized_keys on a real sshd with real 
     expect(names).not.toContain('nobody');
   });
 
+  it('a comment full of shell syntax is written literally (it travels on stdin, never in a command line)', async () => {
+    const user = remember(createUser());
+    const key = keygen('ed25519');
+    const marker = path.join(keyDir, `pwned-${Date.now()}`);
+    const comment = `$(touch ${marker}) \`touch ${marker}\` "a" 'b' ; touch ${marker} # \\ %s`;
+    const line = `${key.line.split(' ').slice(0, 2).join(' ')} ${comment}`;
+    const found: string[] = [];
+    let scanning = true;
+    const scan = (async () => {
+      while (scanning) {
+        for (const l of commandLines()) if (l.includes(key.blob) || l.includes(uid0.password)) found.push(l);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    try {
+      const login = remember(createUser());
+      const elevation = { type: 'su' as const, rootAccount: uid0.name, rootPassword: secret(uid0.password) };
+      await connector.addKey({
+        target: target(server, passwordLogin(login), { elevation }),
+        user: user.name,
+        publicKey: line,
+        timeoutMs: TIMEOUT,
+      });
+    } finally {
+      scanning = false;
+      await scan;
+    }
+    expect(found).toEqual([]);
+    expect(authorizedKeys(user.name)).toBe(`${line}\n`);
+    expect(existsSync(marker)).toBe(false);
+    expect(sshOpens(server, user.name, key)).toBe(true);
+  });
+
+  it('the home directory comes from the host (getent passwd), not /home/<name>', async () => {
+    const user = remember(createUser());
+    const home = mkdtempSync(path.join(tmpdir(), 'bulwark-home-'));
+    rmSync(home, { recursive: true });
+    execFileSync('usermod', ['-m', '-d', home, user.name]);
+    const key = keygen('ed25519');
+    await connector.addKey({ target: rootLogin, user: user.name, publicKey: key.line, timeoutMs: TIMEOUT });
+    expect(readFileSync(`${home}/.ssh/authorized_keys`, 'utf8')).toBe(`${key.line}\n`);
+    expect(sshOpens(server, user.name, key)).toBe(true);
+  });
+
+  it('a symlinked authorized_keys or .ssh is refused (never written through), and listed as a symlink', async () => {
+    const key = keygen('ed25519');
+    const user = remember(createUser({ authorizedKey: key.line }));
+    const victim = path.join(keyDir, `victim-${Date.now()}`);
+    writeFileSync(victim, 'root only\n', { mode: 0o600 });
+    const file = `/home/${user.name}/.ssh/authorized_keys`;
+    rmSync(file);
+    execFileSync('ln', ['-s', victim, file]);
+    const other = keygen('ed25519');
+    const f = await failure(
+      connector.addKey({ target: rootLogin, user: user.name, publicKey: other.line, timeoutMs: TIMEOUT }),
+    );
+    expect(f.message).toContain('symlink');
+    const g = await failure(
+      connector.removeKey({ target: rootLogin, user: user.name, publicKey: key.line, timeoutMs: TIMEOUT }),
+    );
+    expect(g.message).toContain('symlink');
+    expect(readFileSync(victim, 'utf8')).toBe('root only\n');
+    const listed = await connector.listKeys({ target: rootLogin, users: [user.name], timeoutMs: TIMEOUT });
+    expect(listed.accounts).toEqual([
+      expect.objectContaining({ user: user.name, file: 'symlink', keys: [] }),
+    ]);
+
+    const second = remember(createUser());
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'bulwark-elsewhere-'));
+    execFileSync('ln', ['-s', elsewhere, `/home/${second.name}/.ssh`]);
+    const h = await failure(
+      connector.addKey({ target: rootLogin, user: second.name, publicKey: other.line, timeoutMs: TIMEOUT }),
+    );
+    expect(h.message).toContain('.ssh');
+    expect(execFileSync('ls', ['-A', elsewhere], { encoding: 'utf8' })).toBe('');
+    rmSync(elsewhere, { recursive: true, force: true });
+  });
+
+  it('REMOVEENTER (lines end with a carriage return): add and remove work the same', async () => {
+    const user = remember(createUser());
+    const key = keygen('ed25519');
+    const t = { ...rootLogin, removeEnter: true };
+    await connector.addKey({ target: t, user: user.name, publicKey: key.line, timeoutMs: TIMEOUT });
+    expect(authorizedKeys(user.name)).toBe(`${key.line}\n`);
+    const removed = await connector.removeKey({
+      target: t,
+      user: user.name,
+      publicKey: key.line,
+      timeoutMs: TIMEOUT,
+    });
+    expect(removed.removed).toBe(1);
+  });
+
+  it('a wrong su password or login password: authentication, nothing written, no password in the message', async () => {
+    const login = remember(createUser());
+    const user = remember(createUser());
+    const key = keygen('ed25519');
+    const wrong = `Wrong-${Date.now()}-pw`;
+    passwordsSeen.add(wrong);
+    const su = { type: 'su' as const, rootAccount: uid0.name, rootPassword: secret(wrong) };
+    const f = await failure(
+      connector.addKey({
+        target: target(server, passwordLogin(login), { elevation: su }),
+        user: user.name,
+        publicKey: key.line,
+        timeoutMs: TIMEOUT,
+      }),
+    );
+    expect(f.reason).toBe('authentication');
+    expect(f.targetMayHaveChanged).toBe(false);
+    const g = await failure(
+      connector.addKey({
+        target: target(server, { username: login.name, password: secret(wrong) }),
+        user: login.name,
+        publicKey: key.line,
+        timeoutMs: TIMEOUT,
+      }),
+    );
+    expect(g.reason).toBe('authentication');
+    expect(existsSync(`/home/${user.name}/.ssh`)).toBe(false);
+    expect(existsSync(`/home/${login.name}/.ssh`)).toBe(false);
+  });
+
   it('verifyKeyLogin: opens with an authorized key, refused with another', async () => {
     const key = keygen('ed25519');
     const stranger = keygen('ed25519');
@@ -433,3 +556,17 @@ describe.skipIf(noSshd !== undefined)('authorized_keys on a real sshd with real 
     expect(refused.outcome).toBe('refused');
   });
 });
+
+/** Every process's argument list, as `ps` shows it. */
+function commandLines(): string[] {
+  const lines: string[] = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      lines.push(readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' '));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return lines;
+}
