@@ -21,6 +21,18 @@ export type KeyType = (typeof KEY_TYPES)[number];
 
 const TYPES: ReadonlySet<string> = new Set(KEY_TYPES);
 
+/** How many SSH strings (the type included) the blob of each type holds (RFC 4253, 5656, 8709; PROTOCOL.u2f). */
+const FIELDS: Record<KeyType, number> = {
+  'ssh-ed25519': 2,
+  'ssh-rsa': 3,
+  'ssh-dss': 5,
+  'ecdsa-sha2-nistp256': 3,
+  'ecdsa-sha2-nistp384': 3,
+  'ecdsa-sha2-nistp521': 3,
+  'sk-ssh-ed25519@openssh.com': 3,
+  'sk-ecdsa-sha2-nistp256@openssh.com': 4,
+};
+
 /** A line sent to a host passes through a terminal in canonical mode (at most 4095 bytes a line). */
 export const MAX_LINE = 3500;
 
@@ -57,11 +69,18 @@ function blobProblem(type: string, blob: string): string | undefined {
   if (!BASE64.test(blob) || blob.length % 4 !== 0) return 'the key is not valid base64';
   const bytes = Buffer.from(blob, 'base64');
   if (bytes.toString('base64') !== blob) return 'the key is not valid base64';
-  const length = bytes.length >= 4 ? bytes.readUInt32BE(0) : -1;
-  if (length < 0 || 4 + length > bytes.length) return 'the key blob is truncated';
-  const inner = bytes.subarray(4, 4 + length).toString('latin1');
+  // The blob is a sequence of SSH strings (type first); each type has a fixed number of them.
+  const fields: string[] = [];
+  for (let at = 0; at < bytes.length;) {
+    if (at + 4 > bytes.length) return 'the key blob is truncated';
+    const length = bytes.readUInt32BE(at);
+    if (at + 4 + length > bytes.length) return 'the key blob is truncated';
+    fields.push(bytes.subarray(at + 4, at + 4 + length).toString('latin1'));
+    at += 4 + length;
+  }
+  const inner = fields[0] ?? '';
   if (inner !== type) return `the key blob is of type "${inner.slice(0, 40)}", not ${type}`;
-  if (bytes.length <= 4 + length) return 'the key blob holds no key';
+  if (fields.length !== FIELDS[type as KeyType]) return `the key blob is not a well-formed ${type} key`;
   return undefined;
 }
 

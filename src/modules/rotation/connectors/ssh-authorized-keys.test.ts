@@ -14,7 +14,7 @@ import {
   type SshServer,
 } from '../../../../test/helpers/sshd.js';
 import { RemoteChangeFailure, type HostKeyPins, type Login, type SshTarget } from './connector.js';
-import { createAuthorizedKeysConnector, parseAuthorizedKeysLine } from './ssh-authorized-keys.js';
+import { AuthorizedKeysFailure, createAuthorizedKeysConnector } from './ssh-authorized-keys.js';
 
 const noSshd = sshdProblem();
 const connector = createAuthorizedKeysConnector();
@@ -112,27 +112,6 @@ async function failure(promise: Promise<unknown>): Promise<RemoteChangeFailure> 
   messages.push(f.message);
   return f;
 }
-
-describe('authorized_keys lines (parsing, no host)', () => {
-  it('reads options, quoted spaces and commas, comments; reports bad lines', () => {
-    const blob = 'AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
-    const line = parseAuthorizedKeysLine(
-      `from="10.0.0.0/8,192.168.1.1",command="echo \\"a b\\"",no-pty ssh-ed25519 ${blob} me@laptop`,
-    );
-    expect(line).toEqual({
-      kind: 'key',
-      key: expect.objectContaining({
-        type: 'ssh-ed25519',
-        blob,
-        comment: 'me@laptop',
-        options: 'from="10.0.0.0/8,192.168.1.1",command="echo \\"a b\\"",no-pty',
-      }),
-    });
-    expect(parseAuthorizedKeysLine('# a comment').kind).toBe('blank');
-    expect(parseAuthorizedKeysLine(`ssh-rsa ${blob}`)).toMatchObject({ kind: 'invalid' });
-    expect(parseAuthorizedKeysLine('ssh-ed25519 not!base64')).toMatchObject({ kind: 'invalid' });
-  });
-});
 
 describe.skipIf(noSshd !== undefined)('authorized_keys on a real sshd with real accounts', () => {
   let server: SshServer;
@@ -303,6 +282,7 @@ describe.skipIf(noSshd !== undefined)('authorized_keys on a real sshd with real 
       }),
     );
     expect(f.reason).toBe('authentication');
+    expect((f as AuthorizedKeysFailure).problem).toBe('not-permitted');
     expect(f.message).toContain('no elevation');
     expect(existsSync(`/home/${other.name}/.ssh`)).toBe(false);
   });
@@ -314,6 +294,8 @@ describe.skipIf(noSshd !== undefined)('authorized_keys on a real sshd with real 
       connector.addKey({ target: rootLogin, user: name, publicKey: key.line, timeoutMs: TIMEOUT }),
     );
     expect(f.reason).toBe('protocol');
+    expect(f).toBeInstanceOf(AuthorizedKeysFailure);
+    expect((f as AuthorizedKeysFailure).problem).toBe('unknown-account');
     expect(f.message).toContain('no such account');
     expect(f.targetMayHaveChanged).toBe(false);
     expect(existsSync(`/home/${name}`)).toBe(false);
@@ -339,6 +321,7 @@ describe.skipIf(noSshd !== undefined)('authorized_keys on a real sshd with real 
       for (const c of cases) {
         const f = await failure(connector.addKey({ target: t, ...c, timeoutMs: 5000 }));
         expect(f.reason).toBe('protocol');
+        expect((f as AuthorizedKeysFailure).problem).toMatch(/^invalid-(key|account-name)$/);
         expect(f.observedHostKeys).toEqual([]);
       }
       expect(Date.now() - started).toBeLessThan(1000);
@@ -466,6 +449,7 @@ describe.skipIf(noSshd !== undefined)('authorized_keys on a real sshd with real 
       connector.addKey({ target: rootLogin, user: user.name, publicKey: other.line, timeoutMs: TIMEOUT }),
     );
     expect(f.message).toContain('symlink');
+    expect((f as AuthorizedKeysFailure).problem).toBe('unsafe-path');
     const g = await failure(
       connector.removeKey({ target: rootLogin, user: user.name, publicKey: key.line, timeoutMs: TIMEOUT }),
     );

@@ -112,24 +112,62 @@ export function createAuthorizedKeysConnector(): AuthorizedKeysConnector {
   };
 }
 
-function invalid(message: string): RemoteChangeFailure {
-  return new RemoteChangeFailure('protocol', message, false);
+/** What went wrong, for callers that answer differently (e.g. "unknown user on the host"). */
+export type AuthorizedKeysProblem =
+  /** Refused before connecting: */
+  | 'invalid-key'
+  | 'invalid-account-name'
+  /** Refused by the host's script before anything was written: */
+  | 'unknown-account'
+  | 'no-home'
+  | 'unsafe-path'
+  | 'not-permitted'
+  | 'host-unsupported'
+  | 'garbled-input'
+  /** Writing failed (the original file is intact: it is replaced only by a complete copy). */
+  | 'write-failed';
+
+/** A RemoteChangeFailure that also says which authorized_keys problem it is. */
+export class AuthorizedKeysFailure extends RemoteChangeFailure {
+  constructor(
+    readonly problem: AuthorizedKeysProblem,
+    reason: RemoteChangeFailure['reason'],
+    message: string,
+    targetMayHaveChanged: boolean,
+    observed: RemoteChangeFailure['observedHostKeys'] = [],
+  ) {
+    super(reason, message, targetMayHaveChanged, observed);
+    this.name = 'AuthorizedKeysFailure';
+  }
+}
+
+function invalid(problem: AuthorizedKeysProblem, message: string): RemoteChangeFailure {
+  return new AuthorizedKeysFailure(problem, 'protocol', message, false);
 }
 
 function checkTarget(target: SshTarget): void {
-  if (target.kind !== 'ssh') throw invalid('the authorized_keys connector got a target that is not SSH');
+  if (target.kind !== 'ssh')
+    throw new RemoteChangeFailure(
+      'protocol',
+      'the authorized_keys connector got a target that is not SSH',
+      false,
+    );
 }
 
 function checkUser(user: string): void {
   if (!isAccountName(user))
-    throw invalid(`"${user.slice(0, 40).replace(/[^\x20-\x7e]/g, '?')}" is not a Linux account name`);
+    throw invalid(
+      'invalid-account-name',
+      `"${user.slice(0, 40).replace(/[^\x20-\x7e]/g, '?')}" is not a Linux account name`,
+    );
 }
 
 function validKey(publicKey: string): PublicKey {
   try {
     return parsePublicKey(publicKey);
   } catch (err) {
-    if (err instanceof KeyLineError) throw invalid(`the public key is refused: ${err.message}`);
+    if (err instanceof KeyLineError)
+      throw invalid('invalid-key', `the public key is refused: ${err.message}`);
     throw err;
   }
 }
@@ -220,15 +258,18 @@ function script(body: string): string {
   return text;
 }
 
-const FAILURES: Record<number, string> = {
-  10: 'there is no such account on the host',
-  11: "the account's home directory (from getent passwd) does not exist",
-  12: "the account's .ssh is a symlink, not a directory, or not owned by the account",
-  13: "the account's authorized_keys is a symlink or not a regular file",
-  14: 'writing authorized_keys failed (disk full, read-only file system, or no permission)',
-  16: 'the login user may not change this account (not root there, and no elevation configured)',
-  17: 'the host has no getent',
-  20: 'the data line did not arrive intact',
+const FAILURES: Record<number, readonly [AuthorizedKeysProblem, string]> = {
+  10: ['unknown-account', 'there is no such account on the host'],
+  11: ['no-home', "the account's home directory (from getent passwd) does not exist"],
+  12: ['unsafe-path', "the account's .ssh is a symlink, not a directory, or not owned by the account"],
+  13: ['unsafe-path', "the account's authorized_keys is a symlink or not a regular file"],
+  14: ['write-failed', 'writing authorized_keys failed (disk full, read-only file system, or no permission)'],
+  16: [
+    'not-permitted',
+    'the login user may not change this account (not root there, and no elevation configured)',
+  ],
+  17: ['host-unsupported', 'the host has no getent'],
+  20: ['garbled-input', 'the data line did not arrive intact'],
 };
 
 function nonce(): string {
@@ -294,15 +335,36 @@ async function runScript(
   return { status, output };
 }
 
+/** The failure for a non-zero exit status of the script (built inside the operation: redacted). */
 function failureFor(op: Operation, status: number, user: string, output: string): RemoteChangeFailure {
-  const why = FAILURES[status];
-  const text = why
-    ? `${user}: ${why}`
-    : `the authorized_keys script failed for ${user} (exit status ${status}): ${output.slice(-200)}`;
-  const reason = status === 16 ? 'authentication' : 'protocol';
-  // Statuses up to 13 and 16, 17, 20 are refusals before anything was written.
-  const written = status === 14 || !why;
-  return op.fail(reason, text, written);
+  const known = FAILURES[status];
+  if (!known)
+    return op.fail(
+      'protocol',
+      `the authorized_keys script failed for ${user} (exit status ${status}): ${output.slice(-200)}`,
+      true,
+    );
+  const [problem, why] = known;
+  const reason = problem === 'not-permitted' ? 'authentication' : 'protocol';
+  // Every known status but write-failed is a refusal before anything was written.
+  return new AuthorizedKeysFailure(
+    problem,
+    reason,
+    op.redact(`${user}: ${why}`),
+    problem === 'write-failed',
+    [...op.observedHostKeys],
+  );
+}
+
+/**
+ * runOperation turns whatever is thrown inside into a plain RemoteChangeFailure; a script's
+ * failure is returned from the operation instead and thrown after it, keeping its problem.
+ */
+type Outcome<T> = { readonly ok: T } | { readonly failed: RemoteChangeFailure };
+
+function unwrap<T>(outcome: Outcome<T>): T {
+  if ('failed' in outcome) throw outcome.failed;
+  return outcome.ok;
 }
 
 async function change(
@@ -313,15 +375,26 @@ async function change(
   checkUser(request.user);
   const key = validKey(request.publicKey);
   const data = operation === 'add' ? keyLine(key) : `${key.type} ${key.blob}`;
-  return runOperation(request.timeoutMs, secretsOf(request.target), async (op) => {
-    const run = await runScript(op, request.target, CHANGE, [operation, request.user], data);
-    if (run.status !== 0) throw failureFor(op, run.status, request.user, run.output);
-    const state = /BWSTATE=(added|present|absent|removed-(\d+))/.exec(run.output);
-    if (!state) throw op.fail('protocol', 'the host did not say what it did', true);
-    const base = { fingerprint: key.fingerprint, observedHostKeys: [...op.observedHostKeys] };
-    const removed = state[2] ? Number(state[2]) : 0;
-    return { ...base, outcome: state[1] === 'present' ? 'present' : 'added', removed };
-  });
+  const outcome = await runOperation(
+    request.timeoutMs,
+    secretsOf(request.target),
+    async (op): Promise<Outcome<AddKeyResult & RemoveKeyResult>> => {
+      const run = await runScript(op, request.target, CHANGE, [operation, request.user], data);
+      if (run.status !== 0) return { failed: failureFor(op, run.status, request.user, run.output) };
+      const state = /BWSTATE=(added|present|absent|removed-(\d+))/.exec(run.output);
+      if (!state) throw op.fail('protocol', 'the host did not say what it did', true);
+      const removed = state[2] ? Number(state[2]) : 0;
+      return {
+        ok: {
+          outcome: state[1] === 'present' ? 'present' : 'added',
+          removed,
+          fingerprint: key.fingerprint,
+          observedHostKeys: [...op.observedHostKeys],
+        },
+      };
+    },
+  );
+  return unwrap(outcome);
 }
 
 function fromHex(hex: string): string {
@@ -355,23 +428,29 @@ function parseAccount(user: string, state: string, content: string | undefined):
 async function listKeys(request: ListKeysRequest): Promise<ListKeysResult> {
   checkTarget(request.target);
   const users = request.users ?? [];
-  if (request.users && users.length === 0) throw invalid('no account to list');
+  if (request.users && users.length === 0) throw invalid('invalid-account-name', 'no account to list');
   for (const user of users) checkUser(user);
-  return runOperation(request.timeoutMs, secretsOf(request.target), async (op) => {
-    const run = await runScript(op, request.target, LIST, ['list', ...users], undefined, LIST_BUFFER);
-    if (run.status !== 0) throw failureFor(op, run.status, users.join(', ') || 'the accounts', run.output);
-    const accounts: AccountKeys[] = [];
-    const unknownUsers: string[] = [];
-    for (const line of run.output.split('\n')) {
-      const m = /^([KNESX]) ([0-9a-f]*)(?: ([0-9a-f]*))?$/.exec(line.trim());
-      if (!m) continue;
-      const [, state = '', name = '', content] = m;
-      const user = fromHex(name);
-      if (state === 'X') unknownUsers.push(user);
-      else accounts.push(parseAccount(user, state, state === 'K' ? (content ?? '') : undefined));
-    }
-    return { accounts, unknownUsers, observedHostKeys: [...op.observedHostKeys] };
-  });
+  const outcome = await runOperation(
+    request.timeoutMs,
+    secretsOf(request.target),
+    async (op): Promise<Outcome<ListKeysResult>> => {
+      const run = await runScript(op, request.target, LIST, ['list', ...users], undefined, LIST_BUFFER);
+      if (run.status !== 0)
+        return { failed: failureFor(op, run.status, users.join(', ') || 'the accounts', run.output) };
+      const accounts: AccountKeys[] = [];
+      const unknownUsers: string[] = [];
+      for (const line of run.output.split('\n')) {
+        const m = /^([KNESX]) ([0-9a-f]*)(?: ([0-9a-f]*))?$/.exec(line.trim());
+        if (!m) continue;
+        const [, state = '', name = '', content] = m;
+        const user = fromHex(name);
+        if (state === 'X') unknownUsers.push(user);
+        else accounts.push(parseAccount(user, state, state === 'K' ? (content ?? '') : undefined));
+      }
+      return { ok: { accounts, unknownUsers, observedHostKeys: [...op.observedHostKeys] } };
+    },
+  );
+  return unwrap(outcome);
 }
 
 async function verifyKeyLogin(
