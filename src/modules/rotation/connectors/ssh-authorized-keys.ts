@@ -24,7 +24,7 @@ import { InteractiveShell, promptPattern } from './ssh-shell.js';
 export * from './ssh-authorized-keys-lines.js';
 
 /**
- * Public keys in `~user/.ssh/authorized_keys` on a Linux host over SSH (issue 13, ADR 031,
+ * Public keys in `~user/.ssh/authorized_keys` on a Linux host over SSH (issue 13, ADR 032,
  * docs/connectors.md "authorized_keys"): the same connection, host key pinning, landing server,
  * elevation and deadline as the password connector (ADR 025). The host runs one fixed POSIX sh
  * script; the only things interpolated into its command line are a random marker, the operation's
