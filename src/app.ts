@@ -17,6 +17,7 @@ import { registerJobRoutes } from './modules/jobs/index.js';
 import { registerRemoteResetRoutes } from './modules/remote-reset/index.js';
 import { registerRotationRoutes } from './modules/rotation/index.js';
 import { registerRotationScheduleRoutes } from './modules/rotation/schedules/index.js';
+import { registerSshKeyRoutes } from './modules/ssh-keys/index.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -85,4 +86,6 @@ export function registerRoutes(
   registerRotationScheduleRoutes(router, { schedules: services.schedules, time: services.time });
   onModule('rotations');
   registerRotationRoutes(router, { rotation: services.rotation, time: services.time });
+  onModule('ssh-keys');
+  registerSshKeyRoutes(router, { sshKeys: services.sshKeys, time: services.time });
 }

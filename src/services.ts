@@ -18,6 +18,7 @@ import { createPolicyService, type PolicyService } from './modules/policies/inde
 import { createJobsService, type JobsService } from './modules/jobs/index.js';
 import { createJobRunner, type JobRunner, type JobRunnerOptions } from './platform/jobs/index.js';
 import { createRemoteResetService, type RemoteResetService } from './modules/remote-reset/index.js';
+import { createSshKeysService, type SshKeysService } from './modules/ssh-keys/index.js';
 import {
   createRotationService,
   defaultConnectors,
@@ -90,6 +91,8 @@ export interface Services {
   readonly rotation: RotationServiceImpl;
   /** Rotation and verification schedules, bulk rotation of a resource group (ADR 029). */
   readonly schedules: RotationSchedulesService;
+  /** The SSH key store: keys sealed, exported through the release gate, shared (ADR 031). */
+  readonly sshKeys: SshKeysService;
 }
 
 /** Remote password reset: timeouts, reconciliation, test hooks (config.ts; ADR 028). */
@@ -233,7 +236,16 @@ export function createServices(deps: {
       queueRotation(jobs, executor, { accountId, trigger: 'schedule', actor }),
   });
   schedules.registerJobs();
+  const sshKeys = createSshKeysService({
+    database,
+    keyring,
+    audit,
+    access: createAccessPolicy(),
+    clock,
+    release: vault.releaseSshKey,
+  });
   return {
+    sshKeys,
     rotation,
     schedules,
     applications,

@@ -11,6 +11,36 @@ import { groupAccountGrants, groupResourceGrants, permissionOfLevel } from './gr
  * accounts (the account rows are never copied into the share).
  */
 export const accessRepository = {
+  /** Shares of an SSH key to the user or one of the user's groups (ADR 031). */
+  sshKeyGrants(db: Executor, userId: number, keyId: number): Promise<SharePermission[]> {
+    return grantsOn(db, 'ssh_key_shares', 'key_id', keyId, userId);
+  },
+
+  /** The ids of SSH keys the user owns or that are shared to the user or the user's groups. */
+  visibleSshKeyIds(db: Executor, userId: number) {
+    return db
+      .selectFrom('ssh_keys')
+      .select('ssh_keys.id')
+      .where((eb) =>
+        eb.or([
+          eb('ssh_keys.owner_id', '=', userId),
+          eb(
+            'ssh_keys.id',
+            'in',
+            db
+              .selectFrom('ssh_key_shares')
+              .select('ssh_key_shares.key_id')
+              .where((s) =>
+                s.or([
+                  s('ssh_key_shares.user_id', '=', userId),
+                  s('ssh_key_shares.group_id', 'in', groupsOf(db, userId)),
+                ]),
+              ),
+          ),
+        ]),
+      );
+  },
+
   /**
    * Grants on a resource to the user, directly or through a user group, on the resource itself
    * or on a resource group it belongs to (static member, dynamic match, member of a subgroup).
@@ -173,8 +203,8 @@ const groupGrant = (row: { lvl: number | string; retrieve: number | string }): G
 
 async function grantsOn(
   db: Executor,
-  table: 'resource_shares' | 'account_shares',
-  objectColumn: 'resource_id' | 'account_id',
+  table: 'resource_shares' | 'account_shares' | 'ssh_key_shares',
+  objectColumn: 'resource_id' | 'account_id' | 'key_id',
   objectId: number,
   userId: number,
 ): Promise<SharePermission[]> {

@@ -4,7 +4,7 @@ import type { Caller, Principal } from '../../platform/principal.js';
 import { actorOf, type AuditActor } from '../audit/index.js';
 import { accessRepository } from './access.repository.js';
 import { can } from './capabilities.js';
-import { broadest, type Permission, type ResourceScope } from './access.types.js';
+import { broadest, type Permission, type ResourceScope, type SshKeyScope } from './access.types.js';
 
 /**
  * The single place that answers "may this caller do that to this object". Every service
@@ -60,6 +60,17 @@ export interface AccessPolicy {
   ): Promise<'all' | ReadonlySet<number>>;
   /** The resources a listing may show to this caller. */
   resourceScope(principal: Principal): ResourceScope;
+  /**
+   * The grant on a key of the SSH key store (ADR 031): full to its owner and to super
+   * administrators, else the broadest share to the user or one of the user's groups.
+   */
+  sshKeyPermission(
+    db: Executor,
+    principal: Principal,
+    key: { id: number; ownerId: number },
+  ): Promise<Permission>;
+  /** The SSH keys a listing may show: all, or the ids the subquery yields. */
+  sshKeyScope(principal: Principal): SshKeyScope;
   /**
    * For a listing: how many accounts of each listed resource the caller reaches, in two queries
    * whatever the number of resources (a grant on the resource reaches all of them).
@@ -141,6 +152,18 @@ export function createAccessPolicy(): AccessPolicy {
       ]);
       return (resourceId, accountCount) =>
         granted.has(resourceId) ? accountCount : (reached.get(resourceId) ?? 0);
+    },
+
+    async sshKeyPermission(db, principal, key) {
+      const own = ownerOrSuper(principal, key.ownerId);
+      if (own === 'full') return own;
+      return broadest(...(await accessRepository.sshKeyGrants(db, principal.userId, key.id)));
+    },
+
+    sshKeyScope(principal) {
+      return principal.isSuperAdmin
+        ? { kind: 'all' }
+        : { kind: 'user', keyIds: (db: Executor) => accessRepository.visibleSshKeyIds(db, principal.userId) };
     },
 
     resourceScope(principal) {

@@ -27,3 +27,11 @@ export type ResourceScope =
       readonly userId: number;
       readonly resourceIds: (db: Executor) => SelectQueryBuilder<Schema, never, { id: number }>;
     };
+
+/** Which SSH keys a listing may show (ADR 031): all, or those whose ids the subquery yields. */
+export type SshKeyScope =
+  | { readonly kind: 'all' }
+  | {
+      readonly kind: 'user';
+      readonly keyIds: (db: Executor) => SelectQueryBuilder<Schema, 'ssh_keys', { id: number }>;
+    };

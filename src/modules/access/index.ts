@@ -4,7 +4,7 @@ export {
   type AccessPolicy,
   type Administrator,
 } from './access.service.js';
-export { allows, broadest, type Permission, type ResourceScope } from './access.types.js';
+export { allows, broadest, type Permission, type ResourceScope, type SshKeyScope } from './access.types.js';
 export { type Grant } from './access.repository.js';
 export { DYNAMIC_MEMBER } from './dynamic-member.js';
 export {

@@ -155,4 +155,10 @@ export const AuditOperation = {
   sshHostKeyRefused: 'SSH Host Key Refused',
   sshHostKeyAccepted: 'SSH Host Key Accepted',
   sshHostKeyPinRemoved: 'SSH Host Key Pin Removed',
+  sshKeyCreated: 'SSH Key Created',
+  sshKeyImported: 'SSH Key Imported',
+  sshKeyExported: 'SSH Key Exported',
+  sshKeyDeleted: 'SSH Key Deleted',
+  sshKeyShared: 'SSH Key Shared',
+  sshKeyShareRevoked: 'SSH Key Share Revoked',
 } as const;

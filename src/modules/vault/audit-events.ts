@@ -19,3 +19,20 @@ export function eventOn(
     ticketId: why?.ticketId ?? null,
   };
 }
+
+/**
+ * The audit event of an operation on a key of the SSH key store (ADR 031): audited as type
+ * Resource, the key named in the resource name column as `SSH key <name>` (no resource id).
+ */
+export function eventOnSshKey(operation: string, keyName: string, note?: string): AuditEvent {
+  return {
+    auditType: 'Resource',
+    operation,
+    resourceId: null,
+    resourceName: `SSH key ${keyName}`,
+    accountId: null,
+    accountName: null,
+    reason: note ?? null,
+    ticketId: null,
+  };
+}

@@ -35,4 +35,6 @@ export {
   type RotationStatus,
 } from './remote-change-records.js';
 /** The remote reset configuration's sealed login key (ADR 027): sealed and opened only for connections. */
-export { remoteResetKeys } from './sealing.js';
+export { remoteResetKeys, sshKeyMaterial } from './sealing.js';
+export { eventOnSshKey } from './audit-events.js';
+export type { SshKeyToRelease } from './release-gate.js';

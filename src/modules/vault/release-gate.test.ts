@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RELEASE_KINDS, RELEASE_RULES } from './release-gate.js';
+import { KEY_RELEASE_KINDS, KEY_RELEASE_RULES, RELEASE_KINDS, RELEASE_RULES } from './release-gate.js';
 
 const VAULT = path.dirname(fileURLToPath(import.meta.url));
 const sources = readdirSync(VAULT).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
@@ -65,5 +65,21 @@ describe('the release gate is the only way secret material leaves the vault', ()
       expect(rule.auditOperation, kind).not.toBe('');
     }
     expect(Object.keys(RELEASE_RULES).sort()).toEqual([...RELEASE_KINDS].sort());
+  });
+
+  it('key material (the SSH key store, ADR 031) has its rules; the store seals but never opens', () => {
+    for (const kind of KEY_RELEASE_KINDS) {
+      const rule = KEY_RELEASE_RULES[kind];
+      expect(['view', 'modify', 'full'], kind).toContain(rule.permission);
+      expect(rule.auditOperation, kind).not.toBe('');
+    }
+    expect(Object.keys(KEY_RELEASE_RULES).sort()).toEqual([...KEY_RELEASE_KINDS].sort());
+    const gate = read('release-gate.ts');
+    expect(gate).toMatch(/unsealWith\(keyring, sealed, sshKeyMaterial\.privateKey\(/);
+    const store = everySource.filter((f) => f.startsWith('modules/ssh-keys/'));
+    expect(store.length).toBeGreaterThan(0);
+    for (const f of store) {
+      expect(readFileSync(path.join(SRC, f), 'utf8'), f).not.toMatch(/unseal|\.open\(|openForConnection/);
+    }
   });
 });

@@ -9,9 +9,9 @@ import { allows, type AccessPolicy, type Permission } from '../access/index.js';
 import { actorOf, AuditOperation, type AuditService } from '../audit/index.js';
 import type { TicketSystem } from '../ticketing/index.js';
 import type { CheckoutGate } from '../workflow/index.js';
-import { eventOn } from './audit-events.js';
+import { eventOn, eventOnSshKey } from './audit-events.js';
 import type { VaultAuthorization } from './authorization.js';
-import { sealedAt, unsealWith } from './sealing.js';
+import { sealedAt, sshKeyMaterial, unsealWith } from './sealing.js';
 import { vaultRepository as repo, type SecretLocation } from './vault.repository.js';
 import {
   JustificationRequiredError,
@@ -112,6 +112,32 @@ export const RELEASE_RULES = {
     what: 'Password-type additional fields',
   },
 } as const satisfies Record<ReleaseKind, ReleaseRule>;
+
+/**
+ * Secret material kept outside accounts (ADR 031): the private key of a key of the SSH key store.
+ * Its own list, decided on the key's grant (owner, administrators, key shares), because none of
+ * the account controls (reason, ticket, checkout) apply to a key; the same steps otherwise:
+ * visibility, permission, applications refused, audit durable before the unseal.
+ */
+export const KEY_RELEASE_KINDS = ['sshPrivateKey'] as const;
+export type KeyReleaseKind = (typeof KEY_RELEASE_KINDS)[number];
+
+export const KEY_RELEASE_RULES = {
+  sshPrivateKey: {
+    permission: 'view',
+    a2aOperation: undefined,
+    auditOperation: AuditOperation.sshKeyExported,
+    what: 'private key',
+  },
+} as const satisfies Record<KeyReleaseKind, ReleaseRule>;
+
+/** A key of the SSH key store as its module read it: the gate decides on its owner and shares. */
+export interface SshKeyToRelease {
+  readonly id: number;
+  readonly name: string;
+  readonly ownerId: number;
+  readonly privateKeySealed: Buffer | null;
+}
 
 /** The account a release is asked for. */
 export interface ReleaseTarget {
@@ -382,6 +408,39 @@ export function createReleaseGate(deps: ReleaseGateDeps) {
         eventOn(rule.auditOperation, resourceOf(at), accountOf(at), recorded),
       );
       return open();
+    },
+
+    /**
+     * The private key file of a key of the SSH key store (export, endpoint 29; ADR 031): a key
+     * the caller may not see answers like a missing one; the kind's grant on the key; never to
+     * an application; audited (durable) before it is unsealed.
+     */
+    async releaseSshKey(caller: Caller, kind: KeyReleaseKind, key: SshKeyToRelease): Promise<Buffer> {
+      const rule: ReleaseRule = KEY_RELEASE_RULES[kind];
+      const permission = await access.sshKeyPermission(db, caller.principal, key);
+      if (permission === 'none') throw new NotFoundError(`SSH key ${key.name} does not exist`);
+      if (!allows(permission, rule.permission)) {
+        throw new NotPermittedError(
+          `You are not allowed to export the ${rule.what} of SSH key ${key.name}: it needs ${rule.permission} access`,
+        );
+      }
+      const application = caller.principal.application;
+      if (application !== undefined && rule.a2aOperation === undefined) {
+        throw new NotPermittedError(
+          `The application ${application.name} is not allowed to export the ${rule.what} of SSH key ${key.name}`,
+        );
+      }
+      const sealed = key.privateKeySealed;
+      if (sealed === null) {
+        throw new OperationNotAvailableError(`SSH key ${key.name} has no private key stored`);
+      }
+      await audit.recordAccess(actorOf(caller), eventOnSshKey(rule.auditOperation, key.name));
+      return unsealWith(
+        keyring,
+        sealed,
+        sshKeyMaterial.privateKey(key.id),
+        `private key of SSH key ${key.name}`,
+      );
     },
 
     /**

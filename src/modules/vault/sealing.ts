@@ -60,6 +60,24 @@ export const remoteResetKeys = {
   },
 } as const;
 
+/**
+ * The private key and passphrase of a key of the SSH key store (issue 13, ADR 031), sealed by
+ * the ssh-keys module to the key's row. Opened only by the release gate (`releaseSshKey`), which
+ * decides, audits, then unseals.
+ */
+export const sshKeyMaterial = {
+  privateKey: (keyId: number): SealContext => ({
+    table: 'ssh_keys',
+    rowId: keyId,
+    column: 'private_key_sealed',
+  }),
+  passphrase: (keyId: number): SealContext => ({
+    table: 'ssh_keys',
+    rowId: keyId,
+    column: 'passphrase_sealed',
+  }),
+} as const;
+
 /** Opens a sealed value; a tampered or moved one becomes a clear refusal, never a release. */
 export function unsealWith(keyring: Keyring, envelope: Buffer, context: SealContext, what: string): Buffer {
   try {

@@ -40,5 +40,7 @@ export function createVaultService(deps: VaultServiceDeps) {
     remoteChanges: remoteChangeOperations(ctx),
     /** Rotations as operators list, read and resolve them (docs/rotation.md, pending rotations). */
     rotationRecords: remoteChangeRecords(ctx),
+    /** The release gate's door for the SSH key store (export, ADR 031). */
+    releaseSshKey: (...args: Parameters<typeof ctx.gate.releaseSshKey>) => ctx.gate.releaseSshKey(...args),
   };
 }

@@ -43,6 +43,9 @@ export interface Schema {
   ssh_offered_host_keys: SshOfferedHostKeysTable;
   rotation_schedules: RotationSchedulesTable;
   password_rotations: PasswordRotationsTable;
+  ssh_keys: SshKeysTable;
+  ssh_key_shares: SshKeySharesTable;
+  ssh_key_associations: SshKeyAssociationsTable;
 }
 
 export interface InstanceTable {
@@ -521,4 +524,39 @@ export interface RotationSchedulesTable {
   created_by: number;
   created_at: number;
   modified_at: number;
+}
+
+/** An SSH key of the key store (issue 13, ADR 031). */
+export interface SshKeysTable {
+  id: Generated<number>;
+  name: string;
+  name_key: string;
+  key_type: 'ssh-rsa' | 'ssh-dss' | 'ed25519' | 'ecdsa';
+  bits: number;
+  /** `SHA256:…` as `ssh-keygen -l` prints it. */
+  fingerprint: string;
+  /** The authorized_keys line. */
+  public_key: string;
+  comment: string;
+  /** The OpenSSH private key file (encrypted with the passphrase when set); null only mid-insert. */
+  private_key_sealed: Buffer | null;
+  passphrase_sealed: Buffer | null;
+  origin: 'created' | 'imported';
+  owner_id: number;
+  created_by: string;
+  created_at: number;
+}
+
+export interface SshKeySharesTable extends ShareColumns {
+  key_id: number;
+}
+
+/** Where a key is deployed: a line of ~user_name/.ssh/authorized_keys on the resource. */
+export interface SshKeyAssociationsTable {
+  id: Generated<number>;
+  key_id: number;
+  resource_id: number;
+  user_name: string;
+  deployed_at: number;
+  deployed_by: string;
 }

@@ -16,6 +16,7 @@ import { remoteReset } from './2026-12-04-0013-remote-reset.js';
 import { passwordRotations } from './2026-12-04-0014-password-rotations.js';
 import { rotationSchedules } from './2026-12-04-0015-rotation-schedules.js';
 import { remoteResetConfirmedHost } from './2026-12-05-0016-remote-reset-confirmed-host.js';
+import { sshKeys } from './2026-12-05-0017-ssh-keys.js';
 
 /**
  * Every migration, by dated name. Names sort in the order they must run; the migrator
@@ -39,5 +40,6 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     '2026-12-04-0014-password-rotations': passwordRotations(dialect),
     '2026-12-04-0015-rotation-schedules': rotationSchedules(dialect),
     '2026-12-05-0016-remote-reset-confirmed-host': remoteResetConfirmedHost(dialect),
+    '2026-12-05-0017-ssh-keys': sshKeys(dialect),
   };
 }

@@ -1,0 +1,264 @@
+import type { Clock } from '../../platform/clock.js';
+import type { Database, Executor } from '../../platform/db/database.js';
+import type { SharePermission } from '../../platform/db/schema.js';
+import type { Keyring } from '../../platform/crypto/keyring.js';
+import {
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  NotPermittedError,
+  OperationNotAvailableError,
+} from '../../platform/errors.js';
+import type { Caller } from '../../platform/principal.js';
+import { allows, type AccessPolicy, type Permission } from '../access/index.js';
+import { actorOf, AuditOperation, type AuditService } from '../audit/index.js';
+import { eventOnSshKey, nameKey, sshKeyMaterial, type SshKeyToRelease } from '../vault/index.js';
+import { CREATE_LENGTHS, generateKeyPair, importPrivateKey, type SshKeyPair } from './key-material.js';
+import { sshKeysRepository as repo, type SshKeyRow } from './ssh-keys.repository.js';
+import type { CreateSshKeyInput, ImportSshKeyInput, SshKeyView } from './ssh-keys.types.js';
+
+export interface SshKeysServiceDeps {
+  readonly database: Database;
+  readonly keyring: Keyring;
+  readonly audit: AuditService;
+  readonly access: AccessPolicy;
+  readonly clock: Clock;
+  /** The release gate's door for key material (the vault's `releaseSshKey`, ADR 018, 031). */
+  readonly release: (caller: Caller, kind: 'sshPrivateKey', key: SshKeyToRelease) => Promise<Buffer>;
+}
+
+export type SshKeysService = ReturnType<typeof createSshKeysService>;
+
+/** Who a share names: a user or a user group, by name. */
+export type ShareGrantee = { readonly userName: string } | { readonly groupName: string };
+
+/**
+ * The SSH key store (issue 13, ADR 031): keys created or imported, kept sealed, listed, exported
+ * through the release gate, shared and deleted. The creator owns a key; super administrators see
+ * every key; shares add view, modify or full access, decided by the access policy. A key the
+ * caller may not see answers exactly like a missing one.
+ */
+export function createSshKeysService(deps: SshKeysServiceDeps) {
+  const { database, keyring, audit, access, clock, release } = deps;
+  const db = database.db;
+
+  /** The key by name with the caller's grant; invisible keys are missing ones. */
+  async function visible(
+    executor: Executor,
+    caller: Caller,
+    name: string,
+  ): Promise<{ row: SshKeyRow; permission: Permission }> {
+    const row = await repo.findByName(executor, nameKey(name));
+    const permission = row
+      ? await access.sshKeyPermission(executor, caller.principal, { id: row.id, ownerId: row.owner_id })
+      : 'none';
+    if (!row || permission === 'none') throw new NotFoundError(`SSH key ${name} does not exist`);
+    return { row, permission };
+  }
+
+  function refuseApplications(caller: Caller, what: string): void {
+    const application = caller.principal.application;
+    if (application)
+      throw new NotPermittedError(`The application ${application.name} is not allowed to ${what}`);
+  }
+
+  /** Stores a pair: row, then its sealed material bound to the row, and the audit, in one transaction. */
+  async function store(
+    caller: Caller,
+    name: string,
+    pair: SshKeyPair,
+    passphrase: string | undefined,
+    origin: 'created' | 'imported',
+  ): Promise<SshKeyView> {
+    return db.transaction().execute(async (trx) => {
+      if (await repo.findByName(trx, nameKey(name))) {
+        throw new ConflictError(`An SSH key named ${name} already exists`);
+      }
+      const now = clock.now();
+      const id = await repo.insert(trx, {
+        name: name.normalize('NFC').trim(),
+        name_key: nameKey(name),
+        key_type: pair.type,
+        bits: pair.bits,
+        fingerprint: pair.fingerprint,
+        public_key: pair.publicKey,
+        comment: pair.comment,
+        private_key_sealed: null,
+        passphrase_sealed: null,
+        origin,
+        owner_id: caller.principal.userId,
+        created_by: caller.principal.username,
+        created_at: now,
+      });
+      await repo.setSealed(
+        trx,
+        id,
+        keyring.seal(pair.privateKey, sshKeyMaterial.privateKey(id)),
+        passphrase ? keyring.seal(passphrase, sshKeyMaterial.passphrase(id)) : null,
+      );
+      await audit.append(
+        trx,
+        actorOf(caller),
+        eventOnSshKey(
+          origin === 'created' ? AuditOperation.sshKeyCreated : AuditOperation.sshKeyImported,
+          name,
+          `${pair.type} ${pair.bits} ${pair.fingerprint}`,
+        ),
+      );
+      const row = await repo.findByName(trx, nameKey(name));
+      return viewOf(row!);
+    });
+  }
+
+  return {
+    /** Endpoint 25. */
+    async create(caller: Caller, input: CreateSshKeyInput): Promise<SshKeyView> {
+      refuseApplications(caller, 'create SSH keys');
+      const lengths = CREATE_LENGTHS[input.type];
+      const bits = input.bits ?? (input.type === 'ssh-rsa' ? 2048 : lengths[0]!);
+      if (!lengths.includes(bits)) {
+        throw new InvalidInputError(
+          input.type === 'ed25519'
+            ? `An ed25519 key has no length to choose; got length ${bits}`
+            : `A ${input.type} key can be ${lengths.join(', ')} bits long; got ${bits}`,
+        );
+      }
+      const pair = generateKeyPair(input.type, bits, input.comment ?? '', input.passphrase);
+      return store(caller, input.name, pair, input.passphrase, 'created');
+    },
+
+    /** Endpoint 51. */
+    async import(caller: Caller, input: ImportSshKeyInput): Promise<SshKeyView> {
+      refuseApplications(caller, 'import SSH keys');
+      const pair = importPrivateKey(input.keyText, input.passphrase, input.comment);
+      return store(caller, input.name, pair, input.passphrase, 'imported');
+    },
+
+    /** Endpoint 27: every key the caller may see. */
+    async list(caller: Caller): Promise<SshKeyView[]> {
+      return (await repo.list(db, access.sshKeyScope(caller.principal))).map(viewOf);
+    },
+
+    /** Endpoint 28: one key, without key material. */
+    async get(caller: Caller, name: string): Promise<SshKeyView> {
+      return viewOf((await visible(db, caller, name)).row);
+    },
+
+    /** Endpoint 29: the private key file, through the release gate (audited before it leaves). */
+    async export(caller: Caller, name: string): Promise<{ view: SshKeyView; privateKey: Buffer }> {
+      const { row } = await visible(db, caller, name);
+      const privateKey = await release(caller, 'sshPrivateKey', {
+        id: row.id,
+        name: row.name,
+        ownerId: row.owner_id,
+        privateKeySealed: row.private_key_sealed,
+      });
+      return { view: viewOf(row), privateKey };
+    },
+
+    /**
+     * Endpoint 26. A key deployed on hosts (`ssh_key_associations`) is refused either way for
+     * now: dissociating first needs the host operations of the next increment, and deleting
+     * without dissociating would leave hosts trusting a key nobody can see any more.
+     */
+    async delete(caller: Caller, name: string, withoutDissociation: boolean): Promise<SshKeyView> {
+      refuseApplications(caller, 'delete SSH keys');
+      return db.transaction().execute(async (trx) => {
+        const { row, permission } = await visible(trx, caller, name);
+        if (!allows(permission, 'full')) {
+          throw new NotPermittedError(
+            `You are not allowed to delete SSH key ${row.name}: it needs full access`,
+          );
+        }
+        const deployed = await repo.associations(trx, row.id);
+        if (deployed.length > 0) {
+          const where = deployed
+            .slice(0, 5)
+            .map((a) => `${a.userName}@${a.resource}`)
+            .join(', ');
+          const more = deployed.length > 5 ? ` and ${deployed.length - 5} more` : '';
+          throw new OperationNotAvailableError(
+            withoutDissociation
+              ? `SSH key ${row.name} is deployed on ${where}${more}: it is not deleted while hosts still trust it; dissociate it first`
+              : `SSH key ${row.name} is deployed on ${where}${more}: dissociating it from hosts is not available yet, so it was not deleted; dissociate it first`,
+          );
+        }
+        await repo.remove(trx, row.id);
+        await audit.append(trx, actorOf(caller), eventOnSshKey(AuditOperation.sshKeyDeleted, row.name));
+        return viewOf(row);
+      });
+    },
+
+    /**
+     * Shares a key to a user or a user group, or revokes the share (`permission` undefined).
+     * Only the key's owner or a super administrator may share: both hold full access for as
+     * long as they are, so no share gives more than its granter holds (ADR 031).
+     */
+    async share(
+      caller: Caller,
+      name: string,
+      grantee: ShareGrantee,
+      permission: SharePermission | undefined,
+    ): Promise<{ key: string; grantee: string; shared: boolean }> {
+      refuseApplications(caller, 'share SSH keys');
+      return db.transaction().execute(async (trx) => {
+        const { row } = await visible(trx, caller, name);
+        if (!caller.principal.isSuperAdmin && caller.principal.userId !== row.owner_id) {
+          throw new NotPermittedError(
+            `Only the owner of SSH key ${row.name} or a super administrator may share it`,
+          );
+        }
+        let target: { user_id: number | null; group_id: number | null };
+        let label: string;
+        if ('userName' in grantee) {
+          const user = await repo.findUser(trx, nameKey(grantee.userName));
+          if (!user) throw new NotFoundError(`User ${grantee.userName} does not exist`);
+          if (user.id === row.owner_id)
+            throw new InvalidInputError(`User ${user.username} owns SSH key ${row.name}`);
+          target = { user_id: user.id, group_id: null };
+          label = `user ${user.username}`;
+        } else {
+          const group = await repo.findGroup(trx, nameKey(grantee.groupName));
+          if (!group) throw new NotFoundError(`User group ${grantee.groupName} does not exist`);
+          target = { user_id: null, group_id: group.id };
+          label = `user group ${group.name}`;
+        }
+        if (permission === undefined) {
+          if (!(await repo.revoke(trx, row.id, target))) {
+            throw new NotFoundError(`SSH key ${row.name} is not shared to ${label}`);
+          }
+          await audit.append(
+            trx,
+            actorOf(caller),
+            eventOnSshKey(AuditOperation.sshKeyShareRevoked, row.name, label),
+          );
+          return { key: row.name, grantee: label, shared: false };
+        }
+        await repo.share(trx, row.id, target, permission, caller.principal.userId, clock.now());
+        await audit.append(
+          trx,
+          actorOf(caller),
+          eventOnSshKey(AuditOperation.sshKeyShared, row.name, `${label}: ${permission}`),
+        );
+        return { key: row.name, grantee: label, shared: true };
+      });
+    },
+  };
+}
+
+function viewOf(row: SshKeyRow): SshKeyView {
+  return {
+    id: Number(row.id),
+    name: row.name,
+    type: row.key_type,
+    bits: Number(row.bits),
+    fingerprint: row.fingerprint,
+    publicKey: row.public_key,
+    comment: row.comment,
+    hasPassphrase: row.passphrase_sealed !== null,
+    ownerId: Number(row.owner_id),
+    createdBy: row.created_by,
+    createdAt: Number(row.created_at),
+    origin: row.origin,
+  };
+}
