@@ -455,5 +455,9 @@ describe.each(dialects())('SSH key store on %s', (dialect) => {
       /deployed on deploy@web-01: it is not deleted while hosts still trust it/,
     );
     expect(await names('admin')).toContain('deployed');
+    // Deleting the resource forgets the deployment (never an internal error); then the key goes.
+    const gone = await admin(`${V1}/resources/${resource.details.RESOURCEID}`, { method: 'DELETE' });
+    expect(gone.status).toBe('Success');
+    ok(await pki('admin', 'deleteSSHKey', { method: 'DELETE', input: details({ key_name: 'deployed' }) }));
   });
 });

@@ -64,7 +64,9 @@ export function sshKeys(dialect: DialectName): Migration {
       await t
         .id(db.schema.createTable('ssh_key_associations'))
         .addColumn('key_id', 'bigint', (c) => c.notNull().references('ssh_keys.id'))
-        .addColumn('resource_id', 'bigint', (c) => c.notNull().references('resources.id'))
+        // Deleting a resource forgets what was deployed on it (the key itself stays in the store):
+        // a restricting foreign key would turn DELETE RESOURCE into an internal error.
+        .addColumn('resource_id', 'bigint', (c) => c.notNull().references('resources.id').onDelete('cascade'))
         // The account on the host whose ~/.ssh/authorized_keys holds the key's line.
         .addColumn('user_name', 'text', (c) => c.notNull())
         .addColumn('deployed_at', 'bigint', (c) => c.notNull())
