@@ -156,7 +156,8 @@ export function parseAuthorizedKeysLine(raw: string): ParsedLine {
       type: type as KeyType,
       blob,
       comment: printable(comment.trim()),
-      options,
+      // Shown to people as they are, but never with a terminal control character.
+      options: options.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?'),
       fingerprint: fingerprintOfBlob(blob),
     },
   };

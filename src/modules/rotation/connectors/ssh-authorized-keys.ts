@@ -247,6 +247,8 @@ const LIST = [
     'if [ $all = 1 ]; then case $sh in ""|*/nologin|*/false) continue;; esac; [ -d "$h" ] || continue; fi; ' +
     'f="$h/.ssh/authorized_keys"; ' +
     'if [ -L "$h/.ssh" ] || [ -L "$f" ]; then echo "S $nh"; ' +
+    // A home or .ssh the login cannot enter (not root, no elevation) is unreadable, not "no file".
+    'elif [ ! -x "$h" ] || { [ -d "$h/.ssh" ] && [ ! -x "$h/.ssh" ]; }; then echo "E $nh"; ' +
     'elif [ ! -e "$f" ]; then echo "N $nh"; ' +
     'elif [ ! -f "$f" ] || [ ! -r "$f" ]; then echo "E $nh"; ' +
     `else echo "K $nh $(head -c ${MAX_FILE + 1} "$f" | hex)"; fi; done`,
