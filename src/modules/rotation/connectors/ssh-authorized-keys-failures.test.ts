@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -175,6 +175,35 @@ describe.skipIf(noSshd !== undefined)('authorized_keys: connection failures and 
       connector.listKeys({ target: target(closed, passwordLogin(silent)), timeoutMs: 3000 }),
     );
     expect(g.reason).toBe('unreachable');
+  });
+
+  it('a connection lost before the file is replaced leaves it whole: timeout with targetMayHaveChanged, the old content intact', async () => {
+    const old = keygen();
+    const user = remember(createUser({ authorizedKey: old.line }));
+    // The account's shell puts a slow `mv` first in PATH: the script hangs right before replacing.
+    const bin = mkdtempSync(path.join(tmpdir(), 'bulwark-slowmv-'));
+    writeFileSync(path.join(bin, 'mv'), '#!/bin/sh\nsleep 60\nexec /bin/mv "$@"\n', { mode: 0o755 });
+    execFileSync('chmod', ['0755', bin]);
+    appendFileSync(`/home/${user.name}/.bashrc`, `\nexport PATH=${bin}:$PATH\n`);
+    const file = `/home/${user.name}/.ssh/authorized_keys`;
+    const before = readFileSync(file);
+    try {
+      const started = Date.now();
+      const f = await failure(
+        connector.addKey({
+          target: target(server, passwordLogin(user)),
+          user: user.name,
+          publicKey: keygen().line,
+          timeoutMs: 4000,
+        }),
+      );
+      expect(f.reason).toBe('timeout');
+      expect(f.targetMayHaveChanged).toBe(true);
+      expect(Date.now() - started).toBeLessThan(4000 + 1500);
+      expect(readFileSync(file).equals(before)).toBe(true);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('verifyKeyLogin with a passphrase-protected key: opens with the passphrase, a wrong one is an authentication failure', async () => {
