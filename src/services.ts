@@ -243,6 +243,7 @@ export function createServices(deps: {
     access: createAccessPolicy(),
     clock,
     release: vault.releaseSshKey,
+    releaseToOperator: vault.releaseSshKeyToOperator,
   });
   return {
     sshKeys,

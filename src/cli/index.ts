@@ -12,6 +12,7 @@ import { registerRotateCommands } from './rotate.js';
 import { registerRotationCommands } from './rotations.js';
 import { registerJobCommands } from './jobs.js';
 import { registerRemoteResetCommands } from './remote-reset.js';
+import { registerSshKeyCommands } from './ssh-keys.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerRemoteResetCommands(program);
   registerRotateCommands(program);
   registerRotationCommands(program);
+  registerSshKeyCommands(program);
   return program;
 }
 

@@ -4,7 +4,7 @@
  * fetch (28), export (29) through the release gate, import (51) of OpenSSH, PEM and PKCS#8 keys,
  * delete (26), sharing, and bad input answered `Failed` in the PKI envelope.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiUser, type Actor } from '../helpers/actors.js';
 import { details, pmpClient, rawRequest, type PmpCall, type RawResponse } from '../helpers/client.js';
-import { dialects, startServer, type RunningServer } from '../helpers/server.js';
+import { CLI, dialects, startServer, type RunningServer } from '../helpers/server.js';
 import { sqlOn } from '../helpers/sql.js';
 
 const PKI = '/api/pki/restapi';
@@ -459,5 +459,104 @@ describe.each(dialects())('SSH key store on %s', (dialect) => {
     const gone = await admin(`${V1}/resources/${resource.details.RESOURCEID}`, { method: 'DELETE' });
     expect(gone.status).toBe('Success');
     ok(await pki('admin', 'deleteSSHKey', { method: 'DELETE', input: details({ key_name: 'deployed' }) }));
+  });
+
+  it('bulwark sshkeys: the operator creates, imports, lists, exports and deletes; passphrases on stdin', async () => {
+    const bulwark = (args: string[], input = '') => {
+      const run = spawnSync(
+        process.execPath,
+        [CLI, 'sshkeys', ...args, '--data-dir', server.instance.dataDir],
+        {
+          env: server.instance.env,
+          input,
+          encoding: 'utf8',
+        },
+      );
+      return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+    };
+    const created = bulwark(
+      [
+        'create',
+        '--name',
+        'cli-key',
+        '--type',
+        'ecdsa',
+        '--length',
+        '384',
+        '--owner',
+        'olivia',
+        '--passphrase-stdin',
+        '--json',
+      ],
+      'cli pass\n',
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const key = JSON.parse(created.stdout);
+    expect(key).toMatchObject({
+      name: 'cli-key',
+      type: 'ecdsa',
+      length: 384,
+      passphrase: true,
+      createdBy: 'olivia',
+    });
+    // Owned by olivia: she sees it through the API, paul does not.
+    expect(await names(actors.olivia!)).toContain('cli-key');
+    expect(await names(actors.paul!)).not.toContain('cli-key');
+
+    const out = path.join(dir, 'cli-key.key');
+    const exported = bulwark(['export', '--name', 'cli-key', '--out', out]);
+    expect(exported.code, exported.stderr).toBe(0);
+    writeFileSync(`${out}.pub`, `${sshKeygen(['-y', '-P', 'cli pass', '-f', out])}\n`);
+    expect(sshKeygen(['-l', '-f', `${out}.pub`]).split(' ')[1]).toBe(key.fingerprint);
+    const audits = await sql(`select reason from audit_records where operation = $1 and resource_name = $2`, [
+      'SSH Key Exported',
+      'SSH key cli-key',
+    ]);
+    expect(audits.map((a) => a.reason)).toContain('local operator (CLI)');
+
+    const source = path.join(dir, 'cli-import');
+    sshKeygen(['-t', 'ed25519', '-N', '', '-C', 'from-file', '-q', '-f', source]);
+    const imported = bulwark(['import', '--name', 'cli-imp', '--file', source, '--owner', 'paul']);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stdout).toMatch(/SSH key cli-imp imported: ed25519 256 SHA256:/);
+    expect(await names(actors.paul!)).toContain('cli-imp');
+    const listed = JSON.parse(bulwark(['list', '--json']).stdout) as { name: string }[];
+    expect(listed.map((k) => k.name)).toEqual(expect.arrayContaining(['cli-key', 'cli-imp']));
+    const removed = bulwark(['delete', '--name', 'cli-imp']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(await names(actors.paul!)).not.toContain('cli-imp');
+
+    const bad = bulwark([
+      'create',
+      '--name',
+      'cli-bad',
+      '--type',
+      'ssh-rsa',
+      '--length',
+      '3000',
+      '--owner',
+      'olivia',
+    ]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/^bulwark: A ssh-rsa key can be 1024, 2048, 4096 bits long/);
+    const nobody = bulwark(['create', '--name', 'cli-bad', '--type', 'ed25519', '--owner', 'nobody']);
+    expect(nobody.stderr).toMatch(/User nobody does not exist/);
+    const wrong = bulwark(
+      [
+        'import',
+        '--name',
+        'cli-bad',
+        '--file',
+        path.join(dir, 'locked'),
+        '--owner',
+        'paul',
+        '--passphrase-stdin',
+      ],
+      'nope\n',
+    );
+    expect(wrong.stderr).toMatch(/wrong passphrase/);
+    expect(JSON.parse(bulwark(['list', '--json']).stdout).map((k: { name: string }) => k.name)).not.toContain(
+      'cli-bad',
+    );
   });
 });

@@ -11,7 +11,7 @@ import {
 } from '../../platform/errors.js';
 import type { Caller } from '../../platform/principal.js';
 import { allows, type AccessPolicy, type Permission } from '../access/index.js';
-import { actorOf, AuditOperation, type AuditService } from '../audit/index.js';
+import { actorOf, AuditOperation, type AuditActor, type AuditService } from '../audit/index.js';
 import { eventOnSshKey, nameKey, sshKeyMaterial, type SshKeyToRelease } from '../vault/index.js';
 import { CREATE_LENGTHS, generateKeyPair, importPrivateKey, type SshKeyPair } from './key-material.js';
 import { sshKeysRepository as repo, type SshKeyRow } from './ssh-keys.repository.js';
@@ -25,7 +25,23 @@ export interface SshKeysServiceDeps {
   readonly clock: Clock;
   /** The release gate's door for key material (the vault's `releaseSshKey`, ADR 018, 031). */
   readonly release: (caller: Caller, kind: 'sshPrivateKey', key: SshKeyToRelease) => Promise<Buffer>;
+  /** The same door for the local operator of the CLI (`releaseSshKeyToOperator`). */
+  readonly releaseToOperator: (
+    operator: AuditActor,
+    kind: 'sshPrivateKey',
+    key: SshKeyToRelease,
+  ) => Promise<Buffer>;
 }
+
+/**
+ * Who acts on a key: an API caller, authorised on each key, or the local operator of the CLI
+ * (`bulwark sshkeys`), who holds the data directory and its master key and is trusted like
+ * `rotate-master-key`; the operator is audited under their operating-system name.
+ */
+export type SshKeyActor = Caller | { readonly operator: AuditActor };
+
+const isOperator = (who: SshKeyActor): who is { readonly operator: AuditActor } => 'operator' in who;
+const auditActorOf = (who: SshKeyActor): AuditActor => (isOperator(who) ? who.operator : actorOf(who));
 
 export type SshKeysService = ReturnType<typeof createSshKeysService>;
 
@@ -39,41 +55,46 @@ export type ShareGrantee = { readonly userName: string } | { readonly groupName:
  * caller may not see answers exactly like a missing one.
  */
 export function createSshKeysService(deps: SshKeysServiceDeps) {
-  const { database, keyring, audit, access, clock, release } = deps;
+  const { database, keyring, audit, access, clock, release, releaseToOperator } = deps;
   const db = database.db;
 
   /** The key by name with the caller's grant; invisible keys are missing ones. */
   async function visible(
     executor: Executor,
-    caller: Caller,
+    who: SshKeyActor,
     name: string,
   ): Promise<{ row: SshKeyRow; permission: Permission }> {
     const row = await repo.findByName(executor, nameKey(name));
-    const permission = row
-      ? await access.sshKeyPermission(executor, caller.principal, { id: row.id, ownerId: row.owner_id })
-      : 'none';
+    const permission = !row
+      ? 'none'
+      : isOperator(who)
+        ? 'full'
+        : await access.sshKeyPermission(executor, who.principal, { id: row.id, ownerId: row.owner_id });
     if (!row || permission === 'none') throw new NotFoundError(`SSH key ${name} does not exist`);
     return { row, permission };
   }
 
-  function refuseApplications(caller: Caller, what: string): void {
-    const application = caller.principal.application;
+  function refuseApplications(who: SshKeyActor, what: string): void {
+    if (isOperator(who)) return;
+    const application = who.principal.application;
     if (application)
       throw new NotPermittedError(`The application ${application.name} is not allowed to ${what}`);
   }
 
   /** Stores a pair: row, then its sealed material bound to the row, and the audit, in one transaction. */
   async function store(
-    caller: Caller,
+    who: SshKeyActor,
     name: string,
     pair: SshKeyPair,
     passphrase: string | undefined,
     origin: 'created' | 'imported',
+    ownerName: string | undefined,
   ): Promise<SshKeyView> {
     return db.transaction().execute(async (trx) => {
       if (await repo.findByName(trx, nameKey(name))) {
         throw new ConflictError(`An SSH key named ${name} already exists`);
       }
+      const owner = await ownerOf(trx, who, ownerName);
       const now = clock.now();
       const id = await repo.insert(trx, {
         name: name.normalize('NFC').trim(),
@@ -86,8 +107,8 @@ export function createSshKeysService(deps: SshKeysServiceDeps) {
         private_key_sealed: null,
         passphrase_sealed: null,
         origin,
-        owner_id: caller.principal.userId,
-        created_by: caller.principal.username,
+        owner_id: owner.id,
+        created_by: owner.username,
         created_at: now,
       });
       await repo.setSealed(
@@ -98,7 +119,7 @@ export function createSshKeysService(deps: SshKeysServiceDeps) {
       );
       await audit.append(
         trx,
-        actorOf(caller),
+        auditActorOf(who),
         eventOnSshKey(
           origin === 'created' ? AuditOperation.sshKeyCreated : AuditOperation.sshKeyImported,
           name,
@@ -110,10 +131,26 @@ export function createSshKeysService(deps: SshKeysServiceDeps) {
     });
   }
 
+  /**
+   * Who owns a new key: the API caller; for the operator, the user named (`--owner`), who must
+   * exist, as the key needs an owner to be shared and seen by anyone but super administrators.
+   */
+  async function ownerOf(
+    executor: Executor,
+    who: SshKeyActor,
+    ownerName: string | undefined,
+  ): Promise<{ id: number; username: string }> {
+    if (!isOperator(who)) return { id: who.principal.userId, username: who.principal.username };
+    if (ownerName === undefined) throw new InvalidInputError('Name the user who will own the key');
+    const user = await repo.findUser(executor, nameKey(ownerName));
+    if (!user) throw new NotFoundError(`User ${ownerName} does not exist`);
+    return { id: Number(user.id), username: user.username };
+  }
+
   return {
-    /** Endpoint 25. */
-    async create(caller: Caller, input: CreateSshKeyInput): Promise<SshKeyView> {
-      refuseApplications(caller, 'create SSH keys');
+    /** Endpoint 25 (and `bulwark sshkeys create`, with the owner named). */
+    async create(who: SshKeyActor, input: CreateSshKeyInput, ownerName?: string): Promise<SshKeyView> {
+      refuseApplications(who, 'create SSH keys');
       const lengths = CREATE_LENGTHS[input.type];
       const bits = input.bits ?? (input.type === 'ssh-rsa' ? 2048 : lengths[0]!);
       if (!lengths.includes(bits)) {
@@ -124,35 +161,39 @@ export function createSshKeysService(deps: SshKeysServiceDeps) {
         );
       }
       const pair = generateKeyPair(input.type, bits, input.comment ?? '', input.passphrase);
-      return store(caller, input.name, pair, input.passphrase, 'created');
+      return store(who, input.name, pair, input.passphrase, 'created', ownerName);
     },
 
-    /** Endpoint 51. */
-    async import(caller: Caller, input: ImportSshKeyInput): Promise<SshKeyView> {
-      refuseApplications(caller, 'import SSH keys');
+    /** Endpoint 51 (and `bulwark sshkeys import`). */
+    async import(who: SshKeyActor, input: ImportSshKeyInput, ownerName?: string): Promise<SshKeyView> {
+      refuseApplications(who, 'import SSH keys');
       const pair = importPrivateKey(input.keyText, input.passphrase, input.comment);
-      return store(caller, input.name, pair, input.passphrase, 'imported');
+      return store(who, input.name, pair, input.passphrase, 'imported', ownerName);
     },
 
-    /** Endpoint 27: every key the caller may see. */
-    async list(caller: Caller): Promise<SshKeyView[]> {
-      return (await repo.list(db, access.sshKeyScope(caller.principal))).map(viewOf);
+    /** Endpoint 27: every key the caller may see (the operator: every key). */
+    async list(who: SshKeyActor): Promise<SshKeyView[]> {
+      const scope = isOperator(who) ? ({ kind: 'all' } as const) : access.sshKeyScope(who.principal);
+      return (await repo.list(db, scope)).map(viewOf);
     },
 
     /** Endpoint 28: one key, without key material. */
-    async get(caller: Caller, name: string): Promise<SshKeyView> {
-      return viewOf((await visible(db, caller, name)).row);
+    async get(who: SshKeyActor, name: string): Promise<SshKeyView> {
+      return viewOf((await visible(db, who, name)).row);
     },
 
     /** Endpoint 29: the private key file, through the release gate (audited before it leaves). */
-    async export(caller: Caller, name: string): Promise<{ view: SshKeyView; privateKey: Buffer }> {
-      const { row } = await visible(db, caller, name);
-      const privateKey = await release(caller, 'sshPrivateKey', {
+    async export(who: SshKeyActor, name: string): Promise<{ view: SshKeyView; privateKey: Buffer }> {
+      const { row } = await visible(db, who, name);
+      const key = {
         id: row.id,
         name: row.name,
         ownerId: row.owner_id,
         privateKeySealed: row.private_key_sealed,
-      });
+      };
+      const privateKey = isOperator(who)
+        ? await releaseToOperator(who.operator, 'sshPrivateKey', key)
+        : await release(who, 'sshPrivateKey', key);
       return { view: viewOf(row), privateKey };
     },
 
@@ -161,10 +202,10 @@ export function createSshKeysService(deps: SshKeysServiceDeps) {
      * now: dissociating first needs the host operations of the next increment, and deleting
      * without dissociating would leave hosts trusting a key nobody can see any more.
      */
-    async delete(caller: Caller, name: string, withoutDissociation: boolean): Promise<SshKeyView> {
-      refuseApplications(caller, 'delete SSH keys');
+    async delete(who: SshKeyActor, name: string, withoutDissociation: boolean): Promise<SshKeyView> {
+      refuseApplications(who, 'delete SSH keys');
       return db.transaction().execute(async (trx) => {
-        const { row, permission } = await visible(trx, caller, name);
+        const { row, permission } = await visible(trx, who, name);
         if (!allows(permission, 'full')) {
           throw new NotPermittedError(
             `You are not allowed to delete SSH key ${row.name}: it needs full access`,
@@ -184,7 +225,7 @@ export function createSshKeysService(deps: SshKeysServiceDeps) {
           );
         }
         await repo.remove(trx, row.id);
-        await audit.append(trx, actorOf(caller), eventOnSshKey(AuditOperation.sshKeyDeleted, row.name));
+        await audit.append(trx, auditActorOf(who), eventOnSshKey(AuditOperation.sshKeyDeleted, row.name));
         return viewOf(row);
       });
     },

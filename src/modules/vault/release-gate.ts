@@ -6,7 +6,7 @@ import { TOTP_DEFAULTS, totp, type TotpAlgorithm } from '../../platform/crypto/t
 import { NotFoundError, NotPermittedError, OperationNotAvailableError } from '../../platform/errors.js';
 import type { Caller } from '../../platform/principal.js';
 import { allows, type AccessPolicy, type Permission } from '../access/index.js';
-import { actorOf, AuditOperation, type AuditService } from '../audit/index.js';
+import { actorOf, AuditOperation, type AuditActor, type AuditService } from '../audit/index.js';
 import type { TicketSystem } from '../ticketing/index.js';
 import type { CheckoutGate } from '../workflow/index.js';
 import { eventOn, eventOnSshKey } from './audit-events.js';
@@ -435,6 +435,33 @@ export function createReleaseGate(deps: ReleaseGateDeps) {
         throw new OperationNotAvailableError(`SSH key ${key.name} has no private key stored`);
       }
       await audit.recordAccess(actorOf(caller), eventOnSshKey(rule.auditOperation, key.name));
+      return unsealWith(
+        keyring,
+        sealed,
+        sshKeyMaterial.privateKey(key.id),
+        `private key of SSH key ${key.name}`,
+      );
+    },
+
+    /**
+     * The same release to the local operator of the CLI (`bulwark sshkeys export`), who holds the
+     * data directory and its master key and is trusted like `rotate-master-key`: no grant to
+     * check, but audited (durable) under the operator's name before the key is unsealed.
+     */
+    async releaseSshKeyToOperator(
+      operator: AuditActor,
+      kind: KeyReleaseKind,
+      key: SshKeyToRelease,
+    ): Promise<Buffer> {
+      const rule: ReleaseRule = KEY_RELEASE_RULES[kind];
+      const sealed = key.privateKeySealed;
+      if (sealed === null) {
+        throw new OperationNotAvailableError(`SSH key ${key.name} has no private key stored`);
+      }
+      await audit.recordAccess(
+        operator,
+        eventOnSshKey(rule.auditOperation, key.name, 'local operator (CLI)'),
+      );
       return unsealWith(
         keyring,
         sealed,

@@ -42,5 +42,7 @@ export function createVaultService(deps: VaultServiceDeps) {
     rotationRecords: remoteChangeRecords(ctx),
     /** The release gate's door for the SSH key store (export, ADR 031). */
     releaseSshKey: (...args: Parameters<typeof ctx.gate.releaseSshKey>) => ctx.gate.releaseSshKey(...args),
+    releaseSshKeyToOperator: (...args: Parameters<typeof ctx.gate.releaseSshKeyToOperator>) =>
+      ctx.gate.releaseSshKeyToOperator(...args),
   };
 }
