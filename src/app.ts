@@ -17,7 +17,11 @@ import { registerJobRoutes } from './modules/jobs/index.js';
 import { registerRemoteResetRoutes } from './modules/remote-reset/index.js';
 import { registerRotationRoutes } from './modules/rotation/index.js';
 import { registerRotationScheduleRoutes } from './modules/rotation/schedules/index.js';
-import { registerSshKeyRoutes } from './modules/ssh-keys/index.js';
+import {
+  registerKeyRotationRoutes,
+  registerSshKeyDeploymentRoutes,
+  registerSshKeyRoutes,
+} from './modules/ssh-keys/index.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -87,5 +91,15 @@ export function registerRoutes(
   onModule('rotations');
   registerRotationRoutes(router, { rotation: services.rotation, time: services.time });
   onModule('ssh-keys');
-  registerSshKeyRoutes(router, { sshKeys: services.sshKeys, time: services.time });
+  registerSshKeyRoutes(router, {
+    sshKeys: services.sshKeys,
+    discovery: services.sshKeyDiscovery,
+    time: services.time,
+  });
+  registerSshKeyDeploymentRoutes(router, { deployments: services.sshKeyDeployments, time: services.time });
+  registerKeyRotationRoutes(router, {
+    keyRotation: services.sshKeyRotation,
+    keyRotationSchedules: services.sshKeyRotationSchedules,
+    time: services.time,
+  });
 }

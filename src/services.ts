@@ -18,17 +18,33 @@ import { createPolicyService, type PolicyService } from './modules/policies/inde
 import { createJobsService, type JobsService } from './modules/jobs/index.js';
 import { createJobRunner, type JobRunner, type JobRunnerOptions } from './platform/jobs/index.js';
 import { createRemoteResetService, type RemoteResetService } from './modules/remote-reset/index.js';
-import { createSshKeysService, type SshKeysService } from './modules/ssh-keys/index.js';
 import {
+  createKeyHosts,
+  createKeyRotationSchedules,
+  createKeyRotationService,
+  createSshKeyDeployments,
+  createSshKeyDiscovery,
+  createSshKeysService,
+  type KeyHosts,
+  type KeyRotationSchedules,
+  type KeyRotationService,
+  type SshKeyDeployments,
+  type SshKeyDiscovery,
+  type SshKeysService,
+} from './modules/ssh-keys/index.js';
+import {
+  createAuthorizedKeysConnector,
   createRotationService,
   defaultConnectors,
   queueRotation,
   registerRotationJobs,
   type ConnectorRegistry,
+  type AuthorizedKeysConnector,
   type RotationServiceImpl,
 } from './modules/rotation/index.js';
 import {
   createRotationSchedulesService,
+  DEFAULT_SCHEDULE_SETTINGS,
   type RotationSchedulesService,
 } from './modules/rotation/schedules/index.js';
 import { createSharingService, type SharingService } from './modules/sharing/index.js';
@@ -93,6 +109,16 @@ export interface Services {
   readonly schedules: RotationSchedulesService;
   /** The SSH key store: keys sealed, exported through the release gate, shared (ADR 031). */
   readonly sshKeys: SshKeysService;
+  /** SSH keys on hosts: authorized_keys over a resource's remote reset configuration (ADR 033). */
+  readonly sshKeyHosts: KeyHosts;
+  /** SSH key rotation on every host a key is deployed on, two-phase, reconciled (ADR 035). */
+  readonly sshKeyRotation: KeyRotationService;
+  /** When keys are rotated by themselves: every N days or on a cron expression (ADR 035). */
+  readonly sshKeyRotationSchedules: KeyRotationSchedules;
+  /** Keys on hosts: associate, dissociate, what is deployed where, delete (ADR 033). */
+  readonly sshKeyDeployments: SshKeyDeployments;
+  /** SSH key discovery: every account's authorized_keys on Linux resources, stored and listed (ADR 034). */
+  readonly sshKeyDiscovery: SshKeyDiscovery;
 }
 
 /** Remote password reset: timeouts, reconciliation, test hooks (config.ts; ADR 028). */
@@ -132,6 +158,8 @@ export function createServices(deps: {
   rotation?: RotationSettings;
   /** The connectors by target kind; the real ones by default. */
   connectors?: ConnectorRegistry;
+  /** The authorized_keys connector; the real one by default. */
+  authorizedKeys?: AuthorizedKeysConnector;
 }): Services {
   const { database, keyring, clock } = deps;
   const time = createTimeFormatter(deps.timeZone);
@@ -236,6 +264,13 @@ export function createServices(deps: {
       queueRotation(jobs, executor, { accountId, trigger: 'schedule', actor }),
   });
   schedules.registerJobs();
+  const sshKeyHosts = createKeyHosts({
+    database,
+    configurations: remoteReset,
+    secrets: vault.hostSecrets,
+    connector: deps.authorizedKeys ?? createAuthorizedKeysConnector(),
+    timeoutMs: rotationSettings.timeoutMs,
+  });
   const sshKeys = createSshKeysService({
     database,
     keyring,
@@ -245,8 +280,59 @@ export function createServices(deps: {
     release: vault.releaseSshKey,
     releaseToOperator: vault.releaseSshKeyToOperator,
   });
+  const sshKeyRotation = createKeyRotationService({
+    database,
+    keyring,
+    audit,
+    access: createAccessPolicy(),
+    clock,
+    hosts: sshKeyHosts,
+    secrets: vault.hostSecrets,
+    // Writers of one account's authorized_keys take turns with associate and dissociate.
+    withAccount: (resourceId, userName, work) => sshKeyDeployments.withAccount(resourceId, userName, work),
+    settings: { graceMs: rotationSettings.graceMs },
+    ...(rotationSettings.testHooks.includes('crash-after-remote-change')
+      ? { afterRemoteChange: () => process.kill(process.pid, 'SIGKILL') }
+      : {}),
+  });
+  const sshKeyRotationSchedules = createKeyRotationSchedules({
+    database,
+    audit,
+    clock,
+    timeZone: deps.timeZone,
+    jobs,
+    rotation: sshKeyRotation,
+    sweepMs: DEFAULT_SCHEDULE_SETTINGS.sweepMs,
+    reconcileMs: rotationSettings.reconcileMs,
+  });
+  sshKeyRotationSchedules.registerJobs();
+  const sshKeyDeployments = createSshKeyDeployments({
+    database,
+    audit,
+    access: createAccessPolicy(),
+    clock,
+    hosts: sshKeyHosts,
+    // No associate, dissociate or delete of a key while a rotation of it is pending (ADR 035).
+    busy: (executor, keyId) => sshKeyRotation.busy(executor, keyId),
+  });
+  const sshKeyDiscovery = createSshKeyDiscovery({
+    database,
+    audit,
+    access: createAccessPolicy(),
+    clock,
+    keyHosts: sshKeyHosts,
+    jobs,
+    groupIdByName: (caller, name) => resourceGroups.idByName(caller, name),
+    settings: { concurrency: 8, timeoutMs: rotationSettings.timeoutMs },
+  });
+  sshKeyDiscovery.registerJobs();
   return {
+    sshKeyRotation,
+    sshKeyRotationSchedules,
     sshKeys,
+    sshKeyHosts,
+    sshKeyDiscovery,
+    sshKeyDeployments,
     rotation,
     schedules,
     applications,

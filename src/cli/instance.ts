@@ -74,6 +74,15 @@ async function serve(config: Config): Promise<void> {
         app.log.info({ settled, unsettled }, 'pending password rotations reconciled at start'),
     )
     .catch((err: unknown) => app.log.error({ err }, 'reconciling pending password rotations failed'));
+  // Likewise SSH key rotations a crash left pending (ADR 035; then the `ssh-key-rotation.reconcile` job).
+  void instance.services.sshKeyRotation
+    .reconcilePending()
+    .then(
+      ({ settled, unsettled }) =>
+        (settled > 0 || unsettled > 0) &&
+        app.log.info({ settled, unsettled }, 'pending SSH key rotations reconciled at start'),
+    )
+    .catch((err: unknown) => app.log.error({ err }, 'reconciling pending SSH key rotations failed'));
   app.log.info(`Bulwark is serving https://${config.host}:${boundPort} (${instance.database.dialect})`);
   // Machine-readable line for scripts and tests that start the server on port 0.
   process.stdout.write(`BULWARK_LISTENING port=${boundPort}\n`);

@@ -13,7 +13,15 @@ import {
   type OfferedHostKey,
   type PinnedHostKey,
 } from '../modules/remote-reset/index.js';
-import { operator, out, withDataDir, withInstance, withJson, type InstanceOptions } from './shared.js';
+import {
+  operator,
+  out,
+  readStdin,
+  withDataDir,
+  withInstance,
+  withJson,
+  type InstanceOptions,
+} from './shared.js';
 
 interface ResourceOptions extends InstanceOptions {
   resource: string;
@@ -43,15 +51,6 @@ function port(value: string): string {
     throw new InvalidArgumentError('a port number from 1 to 65535');
   }
   return value;
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  // One trailing newline is the end of the line typed or echoed, not part of the passphrase.
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '');
 }
 
 async function resourceId(instance: OpenInstance, name: string): Promise<number> {

@@ -90,3 +90,23 @@ export async function writingTo<T>(directory: string, write: () => Promise<T>): 
 export function out(line: string): void {
   process.stdout.write(line.endsWith('\n') ? line : `${line}\n`);
 }
+
+/** Standard input read whole, less one trailing newline (the end of the line typed or echoed). */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
+
+/** A secret from standard input when `flag` (e.g. --passphrase-stdin) was given; empty is refused. */
+export async function secretFromStdin(
+  wanted: boolean | undefined,
+  flag: string,
+): Promise<string | undefined> {
+  if (!wanted) return undefined;
+  const text = await readStdin();
+  if (text === '') throw new InstanceError(`${flag}: standard input was empty`);
+  return text;
+}

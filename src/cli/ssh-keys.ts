@@ -1,13 +1,23 @@
 /**
- * `bulwark sshkeys list|create|import|export|delete`: the SSH key store (ADR 031) from the data
- * directory, as the local operator (trusted like `rotate-master-key`, audited under the
- * operating-system user). Passphrases come from standard input, never from the command line.
+ * `bulwark sshkeys list|create|import|export|delete|associate|dissociate|deployments`: the SSH key
+ * store (ADR 031) and its keys on hosts (ADR 033) from the data directory, as the local operator
+ * (trusted like `rotate-master-key`, audited under the operating-system user). Passphrases come
+ * from standard input, never from the command line.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { readFile, writeFile } from 'node:fs/promises';
-import { InstanceError } from '../instance.js';
 import { SSH_KEY_TYPES, type SshKeyType, type SshKeyView } from '../modules/ssh-keys/index.js';
-import { operator, out, withDataDir, withInstance, withJson, type InstanceOptions } from './shared.js';
+import {
+  operator,
+  out,
+  secretFromStdin,
+  withDataDir,
+  withInstance,
+  withJson,
+  type InstanceOptions,
+} from './shared.js';
+import { registerSshKeyDiscoveryCommands } from './ssh-key-discovery.js';
+import { registerSshKeyRotationCommands } from './ssh-key-rotation.js';
 
 interface NameOptions extends InstanceOptions {
   name: string;
@@ -32,18 +42,6 @@ interface ImportOptions extends NameOptions {
 function bits(value: string): number {
   if (!/^\d{1,5}$/.test(value)) throw new InvalidArgumentError('a number of bits');
   return Number(value);
-}
-
-async function readPassphrase(wanted: boolean | undefined): Promise<string | undefined> {
-  if (!wanted) return undefined;
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  // One trailing newline ends the line typed or echoed; it is not part of the passphrase.
-  const text = Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '');
-  if (text === '') throw new InstanceError('--passphrase-stdin: standard input was empty');
-  return text;
 }
 
 function keyJson(key: SshKeyView) {
@@ -102,7 +100,7 @@ export function registerSshKeyCommands(program: Command): void {
     .requiredOption('--owner <user>', 'the user who owns the key')
     .option('--passphrase-stdin', 'encrypt the key with a passphrase read from standard input')
     .action(async (options: CreateOptions) => {
-      const passphrase = await readPassphrase(options.passphraseStdin);
+      const passphrase = await secretFromStdin(options.passphraseStdin, '--passphrase-stdin');
       await withInstance(options, async (instance) => {
         const key = await instance.services.sshKeys.create(
           operator(),
@@ -130,7 +128,7 @@ export function registerSshKeyCommands(program: Command): void {
     .option('--passphrase-stdin', "read the key's passphrase from standard input")
     .action(async (options: ImportOptions) => {
       const keyText = await readFile(options.file, 'utf8');
-      const passphrase = await readPassphrase(options.passphraseStdin);
+      const passphrase = await secretFromStdin(options.passphraseStdin, '--passphrase-stdin');
       await withInstance(options, async (instance) => {
         const key = await instance.services.sshKeys.import(
           operator(),
@@ -153,21 +151,90 @@ export function registerSshKeyCommands(program: Command): void {
       });
     });
 
-  const remove = keys.command('delete').description('delete a key (refused while it is deployed on hosts)');
+  const remove = keys
+    .command('delete')
+    .description('delete a key, dissociating it from every host it is recorded on first (endpoint 26)');
   withDataDir(remove)
     .requiredOption('--name <name>', 'the key name')
     .option(
       '--without-dissociation',
-      'endpoint 26 withoutDisassociation (a deployed key is refused either way)',
+      'endpoint 26 withoutDisassociation: leave hosts as they are (audited, naming them)',
     )
     .action(async (options: NameOptions & { withoutDissociation?: boolean }) => {
       await withInstance(options, async (instance) => {
-        const key = await instance.services.sshKeys.delete(
+        const { key, dissociated, left } = await instance.services.sshKeyDeployments.deleteKey(
           operator(),
           options.name,
           options.withoutDissociation ?? false,
         );
+        if (dissociated.length > 0) out(`Dissociated from ${dissociated.join(', ')}.`);
+        if (left.length > 0) out(`Not dissociated, still in authorized_keys of ${left.join(', ')}.`);
         out(`SSH key ${key.name} deleted.`);
+      });
+    });
+
+  registerDeploymentCommands(keys);
+  registerSshKeyDiscoveryCommands(keys);
+  registerSshKeyRotationCommands(keys);
+}
+
+interface DeploymentOptions extends NameOptions {
+  resource: string;
+  user: string;
+}
+
+/** `associate`, `dissociate` (endpoints 52, 53) and `deployments` (31) as the local operator. */
+function registerDeploymentCommands(keys: Command): void {
+  for (const verb of ['associate', 'dissociate'] as const) {
+    const command = keys
+      .command(verb)
+      .description(
+        verb === 'associate'
+          ? "put the key into the account's authorized_keys on the resource, verify a login with it, record it (endpoint 52)"
+          : "take the key's lines out of the account's authorized_keys on the resource and forget the record (endpoint 53)",
+      );
+    withDataDir(command)
+      .requiredOption('--name <name>', 'the key name')
+      .requiredOption('--resource <resource>', 'the resource (its name, or its DNS name)')
+      .requiredOption('--user <account>', 'the account on the host')
+      .action(async (options: DeploymentOptions) => {
+        await withInstance(options, async (instance) => {
+          const target = { keyName: options.name, resourceName: options.resource, userName: options.user };
+          const deployments = instance.services.sshKeyDeployments;
+          if (verb === 'associate') {
+            const done = await deployments.associate(operator(), target);
+            out(
+              `SSH key ${done.keyName} associated with ${done.userName} on ${done.resourceName}` +
+                (done.outcome === 'present' ? ' (its line was there already).' : '.'),
+            );
+          } else {
+            const { removed } = await deployments.dissociate(operator(), target);
+            out(
+              `SSH key ${options.name} dissociated from ${options.user} on ${options.resource}` +
+                (removed > 0 ? '.' : ' (it was not found on the host; the record is removed).'),
+            );
+          }
+        });
+      });
+  }
+
+  const list = keys
+    .command('deployments')
+    .description('where keys are deployed, from the records (endpoint 31)');
+  withJson(withDataDir(list), 'one JSON array')
+    .option('--name <name>', 'only this key')
+    .action(async (options: InstanceOptions & { name?: string; json?: boolean }) => {
+      await withInstance(options, async (instance) => {
+        const rows = await instance.services.sshKeyDeployments.list(operator(), options.name);
+        if (options.json) {
+          out(JSON.stringify(rows.map((r) => ({ ...r, deployedAt: new Date(r.deployedAt).toISOString() }))));
+          return;
+        }
+        for (const r of rows) {
+          out(
+            `${r.keyName}\t${r.userName}@${r.resourceName}\t${r.fingerprint}\t${r.deployedBy}\t${new Date(r.deployedAt).toISOString()}`,
+          );
+        }
       });
     });
 }

@@ -103,6 +103,18 @@ export const RESULT_CODES = {
     meaning:
       "a remote password reset (5 `RESETTYPE` `REMOTE`, the toolkit's `RESET_REMOTE`) the target did not take or has not confirmed yet: `Password reset failed: <why>`; the vault's password is unchanged (ADR 028)",
   },
+  sshKeyHostFailed: {
+    code: 42220,
+    http: 200,
+    meaning:
+      'an SSH key operation on a host (52 associate, 53 dissociate, 26 delete dissociating first, 30 `reconcile`) the host did not carry out, saying why: nothing is left half-done there (a line added is taken off again) and nothing is recorded (ADR 033)',
+  },
+  sshKeyRotationFailed: {
+    code: 42230,
+    http: 200,
+    meaning:
+      'an SSH key rotation (`rotateSSHKey`, ADR 035) that did not complete: rolled back (the vault keeps the old key, no host holds the new one) or not finished (pending: reconciliation finishes or rolls it back); also `settleSSHKeyRotation` when the rotation stays pending; `details` holds the outcome per host',
+  },
   userGroupItemFailed: {
     code: 46000,
     http: 200,

@@ -411,7 +411,7 @@ describe.each(dialects())('SSH key store on %s', (dialect) => {
     expect(await names(actors.olivia!)).toEqual([]);
   });
 
-  it('26 deletes a key; a key deployed on a host is refused either way, saying where', async () => {
+  it('26 deletes a key; a deployed key is dissociated first (refused when that fails) or left with withoutDisassociation', async () => {
     ok(await create('admin', { keyName: 'to-delete', keyType: 'ed25519' }));
     const deleted = ok(
       await pki('admin', 'deleteSSHKey', {
@@ -426,8 +426,8 @@ describe.each(dialects())('SSH key store on %s', (dialect) => {
       /does not exist/,
     );
 
-    // A deployment recorded by associate (next increment), planted here.
-    ok(await create('admin', { keyName: 'deployed', keyType: 'ed25519' }));
+    // Deployments as associate records them (test/api/ssh-key-deployments.test.ts does it on a
+    // real host), planted here on a resource without remote reset configuration.
     const admin = pmpClient(server.baseUrl, server.token);
     const resource = await admin(`${V1}/resources`, {
       method: 'POST',
@@ -438,23 +438,30 @@ describe.each(dialects())('SSH key store on %s', (dialect) => {
         PASSWORD: 'Secret-1!x',
       }),
     });
-    const [row] = await sql(`select id from ssh_keys where name = $1`, ['deployed']);
-    await sql(
-      `insert into ssh_key_associations (key_id, resource_id, user_name, deployed_at, deployed_by) values ($1, $2, $3, $4, $5)`,
-      [row!.id, Number(resource.details.RESOURCEID), 'deploy', Date.now(), 'admin'],
-    );
+    const plant = async (key: string) => {
+      ok(await create('admin', { keyName: key, keyType: 'ed25519' }));
+      const [row] = await sql(`select id from ssh_keys where name = $1`, [key]);
+      await sql(
+        `insert into ssh_key_associations (key_id, resource_id, user_name, deployed_at, deployed_by) values ($1, $2, $3, $4, $5)`,
+        [row!.id, Number(resource.details.RESOURCEID), 'deploy', Date.now(), 'admin'],
+      );
+    };
+    await plant('deployed');
+    await plant('left');
     failed(
       await pki('admin', 'deleteSSHKey', { method: 'DELETE', input: details({ key_name: 'deployed' }) }),
-      /deployed on deploy@web-01: dissociating it from hosts is not available yet/,
-    );
-    failed(
-      await pki('admin', 'deleteSSHKey', {
-        method: 'DELETE',
-        input: details({ key_name: 'deployed', withoutDisassociation: 'true' }),
-      }),
-      /deployed on deploy@web-01: it is not deleted while hosts still trust it/,
+      /SSH key deployed was not deleted: removing it failed on deploy@web-01 \(resource web-01 has no remote reset configuration/,
     );
     expect(await names('admin')).toContain('deployed');
+    const left = ok(
+      await pki('admin', 'deleteSSHKey', {
+        method: 'DELETE',
+        input: details({ key_name: 'left', withoutDisassociation: 'true' }),
+      }),
+    );
+    expect(left.message).toBe(
+      'SSH keys left deleted successfully; not dissociated, it stays in authorized_keys of deploy@web-01',
+    );
     // Deleting the resource forgets the deployment (never an internal error); then the key goes.
     const gone = await admin(`${V1}/resources/${resource.details.RESOURCEID}`, { method: 'DELETE' });
     expect(gone.status).toBe('Success');

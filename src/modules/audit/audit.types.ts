@@ -161,4 +161,11 @@ export const AuditOperation = {
   sshKeyDeleted: 'SSH Key Deleted',
   sshKeyShared: 'SSH Key Shared',
   sshKeyShareRevoked: 'SSH Key Share Revoked',
+  sshKeysDiscovered: 'SSH Keys Discovered',
+  sshKeyDiscoveryFailed: 'SSH Key Discovery Failed',
+  sshKeyDiscoveryStarted: 'SSH Key Discovery Started',
+  sshKeyAssociated: 'SSH Key Associated',
+  sshKeyAssociationFailed: 'SSH Key Association Failed',
+  sshKeyDissociated: 'SSH Key Dissociated',
+  sshKeysReconciled: 'SSH Keys Reconciled',
 } as const;

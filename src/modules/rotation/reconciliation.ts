@@ -78,16 +78,15 @@ export function logWithoutMessage(err: unknown, message: string): void {
   process.stderr.write(`bulwark: ${message} (${name})\n${frames}${frames ? '\n' : ''}`);
 }
 
-/** The settlement machinery shared by the rotation service, reconciliation and the operators' actions. */
-export function createSettlement(
-  deps: RotationServiceDeps,
+/**
+ * Host keys seen by a connector call: pinned on first use after a call, or recorded for an
+ * administrator to accept when they differed from the pin. Failures here are logged, never
+ * thrown: the call's own outcome decides. Shared with the SSH key operations (ADR 033).
+ */
+export function hostKeyBookkeeping(
+  configurations: Pick<RotationServiceDeps['configurations'], 'pinOnFirstUse' | 'recordRefusedKey'>,
   log: (err: unknown, message: string) => void,
-  /** Rotations this process is working on: reconciliation here leaves them alone. */
-  inFlight: Set<number>,
 ) {
-  const { database, clock, remoteChanges, configurations, connectors, settings } = deps;
-  const db = database.db;
-
   async function pinObserved(observed: readonly ObservedHostKey[], actor: AuditActor): Promise<void> {
     if (observed.length === 0) return;
     try {
@@ -109,6 +108,21 @@ export function createSettlement(
       await pinObserved(failure.observedHostKeys, actor);
     }
   }
+
+  return { pinObserved, afterFailure };
+}
+
+/** The settlement machinery shared by the rotation service, reconciliation and the operators' actions. */
+export function createSettlement(
+  deps: RotationServiceDeps,
+  log: (err: unknown, message: string) => void,
+  /** Rotations this process is working on: reconciliation here leaves them alone. */
+  inFlight: Set<number>,
+) {
+  const { database, clock, remoteChanges, configurations, connectors, settings } = deps;
+  const db = database.db;
+
+  const { pinObserved, afterFailure } = hostKeyBookkeeping(configurations, log);
 
   /** Reads the configuration and the passwords the server needs, and builds the target. */
   async function prepare(

@@ -175,13 +175,32 @@ export function createRotationService(
     trigger: RotationTrigger,
     timeoutMs: number,
   ): Promise<RotationOutcome> {
-    const start = await db.transaction().execute((trx) =>
-      remoteChanges.beginRemoteChange(trx, initiator, target, newPassword, trigger, async (subject) => {
-        if (!(await configurations.configurationOf(trx, subject.resource.id))) {
-          throw notConfigured(subject.resource.name);
-        }
-      }),
-    );
+    let claimed: number | undefined;
+    let start;
+    try {
+      start = await db.transaction().execute(async (trx) => {
+        const begun = await remoteChanges.beginRemoteChange(
+          trx,
+          initiator,
+          target,
+          newPassword,
+          trigger,
+          async (subject) => {
+            if (!(await configurations.configurationOf(trx, subject.resource.id))) {
+              throw notConfigured(subject.resource.name);
+            }
+          },
+        );
+        // Claimed for this run before the commit makes it visible: reconciliation (a short
+        // grace) must not take it between the commit and carryOut, which releases it.
+        inFlight.add(begun.rotationId);
+        claimed = begun.rotationId;
+        return begun;
+      });
+    } catch (err) {
+      if (claimed !== undefined) inFlight.delete(claimed);
+      throw err;
+    }
     return carryOut(start.rotationId, start.account.id, trigger, start.actor, timeoutMs);
   }
 

@@ -1,3 +1,12 @@
 export { createSshKeysService, type SshKeysService } from './ssh-keys.service.js';
 export { registerSshKeyRoutes } from './ssh-keys.routes.js';
 export { SSH_KEY_TYPES, type SshKeyType, type SshKeyView } from './ssh-keys.types.js';
+export { createKeyHosts, type KeyHosts, type KeyHostCall, type KeyHostResource } from './key-hosts.js';
+export { createSshKeyDiscovery, DISCOVERY_JOB, type SshKeyDiscovery } from './discovery.service.js';
+export { createSshKeyDeployments, type SshKeyDeployments } from './deployments.service.js';
+export { registerSshKeyDeploymentRoutes } from './deployments.routes.js';
+export type { DeploymentView, KeyBusyCheck } from './deployments.types.js';
+export { createKeyRotationService, type KeyRotationService } from './key-rotation.service.js';
+export { createKeyRotationSchedules, type KeyRotationSchedules } from './key-rotation.schedules.js';
+export { registerKeyRotationRoutes } from './key-rotation.routes.js';
+export type { HostProgress, KeyRotationOutcome, KeyRotationView } from './key-rotation.types.js';

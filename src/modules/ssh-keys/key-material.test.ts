@@ -58,4 +58,19 @@ describe('OpenSSH private key files', () => {
       importPrivateKey('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----', undefined, undefined),
     ).toThrow(/corrupt/);
   });
+  it('a wrong passphrase on a legacy encrypted PEM key is always "wrong passphrase" (no integrity check there)', () => {
+    // A wrong passphrase passes the CBC padding check about once in 256 tries; 400 tries would
+    // see it (and a "corrupt" answer) with a probability of about 80 % if it were not handled.
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const pem = privateKey.export({
+      type: 'pkcs1',
+      format: 'pem',
+      cipher: 'aes-128-cbc',
+      passphrase: 'right',
+    });
+    for (let i = 0; i < 400; i++) {
+      expect(() => importPrivateKey(pem as string, `wrong-${i}`, undefined)).toThrow(/wrong passphrase/);
+    }
+    expect(importPrivateKey(pem as string, 'right', undefined).type).toBe('ssh-rsa');
+  });
 });

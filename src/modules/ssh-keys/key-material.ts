@@ -109,7 +109,7 @@ export function importPrivateKey(
     ownComment = first.comment ?? '';
     key = keyObjectOf(first.getPrivatePEM(), undefined);
   } else if (/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(trimmed)) {
-    key = keyObjectOf(trimmed, passphrase);
+    key = keyObjectOf(trimmed, passphrase, isEncryptedPem(trimmed));
   } else {
     throw new InvalidInputError(
       'The key file is not a private key in a known format (OpenSSH, PEM or PKCS#8 private key expected)',
@@ -123,10 +123,22 @@ export function importPrivateKey(
   return pair;
 }
 
-function keyObjectOf(pem: string, passphrase: string | undefined): KeyObject {
+/** A PEM key encrypted with a passphrase: legacy `Proc-Type: 4,ENCRYPTED`, or PKCS#8's own label. */
+const isEncryptedPem = (pem: string): boolean =>
+  /^-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(pem) || /^Proc-Type:\s*4,\s*ENCRYPTED/m.test(pem);
+
+function keyObjectOf(pem: string, passphrase: string | undefined, encrypted = false): KeyObject {
   try {
     return createPrivateKey({ key: pem, format: 'pem', ...(passphrase ? { passphrase } : {}) });
   } catch (err) {
+    // Legacy PEM encryption has no integrity check: a wrong passphrase decrypts to bytes whose
+    // padding passes about once in 256 tries and then fail to parse, which OpenSSL reports as a
+    // decoding error. Encrypted input that does not open is the passphrase's fault first.
+    if (encrypted && passphrase) {
+      throw new InvalidInputError(
+        'The passphrase does not open the private key (wrong passphrase, or the file is corrupt)',
+      );
+    }
     throw refusal((err as Error).message ?? '', passphrase);
   }
 }

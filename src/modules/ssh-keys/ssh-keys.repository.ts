@@ -34,17 +34,6 @@ export const sshKeysRepository = {
     await db.deleteFrom('ssh_keys').where('id', '=', id).execute();
   },
 
-  /** Where the key is deployed (resource name and account on the host), for the delete refusal. */
-  associations(db: Executor, keyId: number): Promise<{ resource: string; userName: string }[]> {
-    return db
-      .selectFrom('ssh_key_associations')
-      .innerJoin('resources', 'resources.id', 'ssh_key_associations.resource_id')
-      .select(['resources.name as resource', 'ssh_key_associations.user_name as userName'])
-      .where('ssh_key_associations.key_id', '=', keyId)
-      .orderBy('resources.name')
-      .execute();
-  },
-
   findUser(db: Executor, usernameKey: string): Promise<{ id: number; username: string } | undefined> {
     return db
       .selectFrom('users')

@@ -1,8 +1,18 @@
 import type { PmpInput } from '../../http/input.js';
 import { f, inputSchema, NO_INPUT } from '../../http/input-schema.js';
 import type { PmpRouter } from '../../http/server.js';
-import { InvalidInputError, MissingFieldError, PayloadTooLargeError } from '../../platform/errors.js';
+import {
+  InvalidInputError,
+  MissingFieldError,
+  NotFoundError,
+  OperationNotAvailableError,
+  PayloadTooLargeError,
+} from '../../platform/errors.js';
+import type { Caller } from '../../platform/principal.js';
 import type { TimeFormatter } from '../../platform/time.js';
+import { foundOnDetails, registerDiscoveryRoutes } from './discovery.routes.js';
+import type { SshKeyDiscovery } from './discovery.service.js';
+import type { DiscoveredKey } from './discovery.types.js';
 import type { ShareGrantee, SshKeysService } from './ssh-keys.service.js';
 import { LIMITS, SSH_KEY_TYPES, type SshKeyView } from './ssh-keys.types.js';
 
@@ -24,8 +34,38 @@ function keyDetails(key: SshKeyView, time: TimeFormatter) {
   };
 }
 
+/**
+ * A key found on hosts by discovery that the store does not hold (ADR 034): listed by 27 with
+ * Origin `discovered` under its stable name `discovered:SHA256:…`; only its public half is known.
+ */
+function discoveredDetails(key: DiscoveredKey, time: TimeFormatter) {
+  return {
+    KeyName: key.name,
+    KeyType: key.type,
+    KeyLength: String(key.bits),
+    FingerPrint: key.fingerprint,
+    isPassphraseAvailable: false,
+    CreatedBy: '',
+    CreationTime: time.pmpDateTime(key.firstSeen),
+    Comment: key.comment,
+    PublicKey: key.publicKey,
+    Origin: 'discovered',
+    FoundOn: foundOnDetails(key.foundOn, time),
+  };
+}
+
+/** Runs a lookup of the key store; a key it does not have is undefined instead of NotFound. */
+async function orMissing<T>(lookup: Promise<T>): Promise<T | undefined> {
+  try {
+    return await lookup;
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
 /** The key's name: `keyName`, or `key_name` as endpoint 26's sample spells it. */
-const keyName = f.group(['keyName', 'key_name'], (input: PmpInput) => {
+export const keyName = f.group(['keyName', 'key_name'], (input: PmpInput) => {
   const d = input.details();
   const name =
     d.string('keyName', { maxLength: LIMITS.keyName }) ?? d.string('key_name', { maxLength: LIMITS.keyName });
@@ -70,15 +110,22 @@ const grantee = f.group(['userName', 'userGroupName'], (input: PmpInput): ShareG
 });
 
 /**
- * The SSH key endpoints of the PKI API (25–29, 51; docs/ssh-keys.md): answered in the PKI
- * envelope, which the router picks by the path. Associate (52), dissociate (53), 30 and 31 come
- * with host operations in the next increment.
+ * The SSH key endpoints of the PKI API (25, 27–29, 51; docs/ssh-keys.md): answered in the PKI
+ * envelope, which the router picks by the path. Keys on hosts (52, 53, 30, 31) and delete (26),
+ * which dissociates first, are in deployments.routes.ts.
  */
 export function registerSshKeyRoutes(
   router: PmpRouter,
-  deps: { sshKeys: SshKeysService; time: TimeFormatter },
+  deps: { sshKeys: SshKeysService; discovery: SshKeyDiscovery; time: TimeFormatter },
 ): void {
-  const { sshKeys, time } = deps;
+  const { sshKeys, discovery, time } = deps;
+
+  /** A discovered key by name for 28 and 29, after the store did not have it; NotFound otherwise. */
+  async function discovered(caller: Caller, name: string): Promise<DiscoveredKey> {
+    const key = await discovery.discoveredKey(caller, name);
+    if (!key) throw new NotFoundError(`SSH key ${name} does not exist`);
+    return key;
+  }
 
   router.add({
     method: 'POST',
@@ -130,7 +177,16 @@ export function registerSshKeyRoutes(
     operation: 'GetAllSSHKeys',
     schema: NO_INPUT,
     async handle({ caller }) {
-      const keys = (await sshKeys.list(caller)).map((k) => keyDetails(k, time));
+      // The store's keys the caller may see, each with where discovery found it, then the
+      // unknown keys discovery found on resources the caller may see (ADR 034).
+      const found = await discovery.keysFound(caller);
+      const keys = [
+        ...(await sshKeys.list(caller)).map((k) => ({
+          ...keyDetails(k, time),
+          FoundOn: foundOnDetails(found.foundOn.get(k.fingerprint) ?? [], time),
+        })),
+        ...found.discovered.map((k) => discoveredDetails(k, time)),
+      ];
       // pypmp's get_ssh_keys reads `SSHKeys`; the reference's sample shows `details`: both.
       return {
         message: 'All SSH Keys fetched successfully',
@@ -149,8 +205,19 @@ export function registerSshKeyRoutes(
       operation: 'GetSSHKey',
       schema: inputSchema({ name: keyName }),
       async handle({ caller, fields }) {
-        const key = await sshKeys.get(caller, fields.name);
-        return { message: `SSH Key ${key.name} fetched successfully`, details: [keyDetails(key, time)] };
+        const key = await orMissing(sshKeys.get(caller, fields.name));
+        if (!key) {
+          const found = await discovered(caller, fields.name);
+          return {
+            message: `SSH Key ${found.name} fetched successfully`,
+            details: [discoveredDetails(found, time)],
+          };
+        }
+        const foundOn = await discovery.foundOn(caller, key.fingerprint);
+        return {
+          message: `SSH Key ${key.name} fetched successfully`,
+          details: [{ ...keyDetails(key, time), FoundOn: foundOnDetails(foundOn, time) }],
+        };
       },
     });
     router.add({
@@ -159,7 +226,14 @@ export function registerSshKeyRoutes(
       operation: 'ExportSSHKey',
       schema: inputSchema({ name: keyName }),
       async handle({ caller, fields }) {
-        const { view, privateKey } = await sshKeys.export(caller, fields.name);
+        const exported = await orMissing(sshKeys.export(caller, fields.name));
+        if (!exported) {
+          const found = await discovered(caller, fields.name);
+          throw new OperationNotAvailableError(
+            `SSH key ${found.name} was found on hosts by discovery: only its public key is known to the vault, there is no private key to export`,
+          );
+        }
+        const { view, privateKey } = exported;
         return {
           file: {
             fileName: `${view.name.replace(/[^A-Za-z0-9._-]/g, '_')}.key`,
@@ -170,17 +244,6 @@ export function registerSshKeyRoutes(
       },
     });
   }
-
-  router.add({
-    method: 'DELETE',
-    url: `${PKI}/deleteSSHKey`,
-    operation: 'DeleteSSHKey',
-    schema: inputSchema({ name: keyName, withoutDissociation: f.boolean('withoutDisassociation') }),
-    async handle({ caller, fields }) {
-      const key = await sshKeys.delete(caller, fields.name, fields.withoutDissociation ?? false);
-      return { message: `SSH keys ${key.name} deleted successfully` };
-    },
-  });
 
   router.add({
     method: 'POST',
@@ -201,4 +264,6 @@ export function registerSshKeyRoutes(
       };
     },
   });
+
+  registerDiscoveryRoutes(router, { discovery, time });
 }

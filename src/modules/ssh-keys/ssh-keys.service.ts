@@ -2,15 +2,9 @@ import type { Clock } from '../../platform/clock.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import type { SharePermission } from '../../platform/db/schema.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
-import {
-  ConflictError,
-  InvalidInputError,
-  NotFoundError,
-  NotPermittedError,
-  OperationNotAvailableError,
-} from '../../platform/errors.js';
+import { ConflictError, InvalidInputError, NotFoundError, NotPermittedError } from '../../platform/errors.js';
 import type { Caller } from '../../platform/principal.js';
-import { allows, type AccessPolicy, type Permission } from '../access/index.js';
+import { type AccessPolicy, type Permission } from '../access/index.js';
 import { actorOf, AuditOperation, type AuditActor, type AuditService } from '../audit/index.js';
 import { eventOnSshKey, nameKey, sshKeyMaterial, type SshKeyToRelease } from '../vault/index.js';
 import { CREATE_LENGTHS, generateKeyPair, importPrivateKey, type SshKeyPair } from './key-material.js';
@@ -40,8 +34,36 @@ export interface SshKeysServiceDeps {
  */
 export type SshKeyActor = Caller | { readonly operator: AuditActor };
 
-const isOperator = (who: SshKeyActor): who is { readonly operator: AuditActor } => 'operator' in who;
-const auditActorOf = (who: SshKeyActor): AuditActor => (isOperator(who) ? who.operator : actorOf(who));
+export const isOperator = (who: SshKeyActor): who is { readonly operator: AuditActor } => 'operator' in who;
+export const auditActorOf = (who: SshKeyActor): AuditActor => (isOperator(who) ? who.operator : actorOf(who));
+
+/** Applications (A2A) are refused every key operation (ADR 031). */
+export function refuseApplications(who: SshKeyActor, what: string): void {
+  if (isOperator(who)) return;
+  const application = who.principal.application;
+  if (application)
+    throw new NotPermittedError(`The application ${application.name} is not allowed to ${what}`);
+}
+
+/**
+ * The key by name with the actor's grant (the operator holds full access to every key); a key
+ * the caller may not see is a missing one.
+ */
+export async function visibleKey(
+  access: AccessPolicy,
+  executor: Executor,
+  who: SshKeyActor,
+  name: string,
+): Promise<{ row: SshKeyRow; permission: Permission }> {
+  const row = await repo.findByName(executor, nameKey(name));
+  const permission = !row
+    ? 'none'
+    : isOperator(who)
+      ? 'full'
+      : await access.sshKeyPermission(executor, who.principal, { id: row.id, ownerId: row.owner_id });
+  if (!row || permission === 'none') throw new NotFoundError(`SSH key ${name} does not exist`);
+  return { row, permission };
+}
 
 export type SshKeysService = ReturnType<typeof createSshKeysService>;
 
@@ -50,36 +72,17 @@ export type ShareGrantee = { readonly userName: string } | { readonly groupName:
 
 /**
  * The SSH key store (issue 13, ADR 031): keys created or imported, kept sealed, listed, exported
- * through the release gate, shared and deleted. The creator owns a key; super administrators see
- * every key; shares add view, modify or full access, decided by the access policy. A key the
- * caller may not see answers exactly like a missing one.
+ * through the release gate and shared. Deleting (26) lives with the deployments
+ * (deployments.service.ts), as it dissociates the key from its hosts first. The creator owns a
+ * key; super administrators see every key; shares add view, modify or full access, decided by the
+ * access policy. A key the caller may not see answers exactly like a missing one.
  */
 export function createSshKeysService(deps: SshKeysServiceDeps) {
   const { database, keyring, audit, access, clock, release, releaseToOperator } = deps;
   const db = database.db;
 
-  /** The key by name with the caller's grant; invisible keys are missing ones. */
-  async function visible(
-    executor: Executor,
-    who: SshKeyActor,
-    name: string,
-  ): Promise<{ row: SshKeyRow; permission: Permission }> {
-    const row = await repo.findByName(executor, nameKey(name));
-    const permission = !row
-      ? 'none'
-      : isOperator(who)
-        ? 'full'
-        : await access.sshKeyPermission(executor, who.principal, { id: row.id, ownerId: row.owner_id });
-    if (!row || permission === 'none') throw new NotFoundError(`SSH key ${name} does not exist`);
-    return { row, permission };
-  }
-
-  function refuseApplications(who: SshKeyActor, what: string): void {
-    if (isOperator(who)) return;
-    const application = who.principal.application;
-    if (application)
-      throw new NotPermittedError(`The application ${application.name} is not allowed to ${what}`);
-  }
+  const visible = (executor: Executor, who: SshKeyActor, name: string) =>
+    visibleKey(access, executor, who, name);
 
   /** Stores a pair: row, then its sealed material bound to the row, and the audit, in one transaction. */
   async function store(
@@ -198,39 +201,6 @@ export function createSshKeysService(deps: SshKeysServiceDeps) {
     },
 
     /**
-     * Endpoint 26. A key deployed on hosts (`ssh_key_associations`) is refused either way for
-     * now: dissociating first needs the host operations of the next increment, and deleting
-     * without dissociating would leave hosts trusting a key nobody can see any more.
-     */
-    async delete(who: SshKeyActor, name: string, withoutDissociation: boolean): Promise<SshKeyView> {
-      refuseApplications(who, 'delete SSH keys');
-      return db.transaction().execute(async (trx) => {
-        const { row, permission } = await visible(trx, who, name);
-        if (!allows(permission, 'full')) {
-          throw new NotPermittedError(
-            `You are not allowed to delete SSH key ${row.name}: it needs full access`,
-          );
-        }
-        const deployed = await repo.associations(trx, row.id);
-        if (deployed.length > 0) {
-          const where = deployed
-            .slice(0, 5)
-            .map((a) => `${a.userName}@${a.resource}`)
-            .join(', ');
-          const more = deployed.length > 5 ? ` and ${deployed.length - 5} more` : '';
-          throw new OperationNotAvailableError(
-            withoutDissociation
-              ? `SSH key ${row.name} is deployed on ${where}${more}: it is not deleted while hosts still trust it; dissociate it first`
-              : `SSH key ${row.name} is deployed on ${where}${more}: dissociating it from hosts is not available yet, so it was not deleted; dissociate it first`,
-          );
-        }
-        await repo.remove(trx, row.id);
-        await audit.append(trx, auditActorOf(who), eventOnSshKey(AuditOperation.sshKeyDeleted, row.name));
-        return viewOf(row);
-      });
-    },
-
-    /**
      * Shares a key to a user or a user group, or revokes the share (`permission` undefined).
      * Only the key's owner or a super administrator may share: both hold full access for as
      * long as they are, so no share gives more than its granter holds (ADR 031).
@@ -287,7 +257,7 @@ export function createSshKeysService(deps: SshKeysServiceDeps) {
   };
 }
 
-function viewOf(row: SshKeyRow): SshKeyView {
+export function viewOf(row: SshKeyRow): SshKeyView {
   return {
     id: Number(row.id),
     name: row.name,

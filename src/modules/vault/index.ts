@@ -4,6 +4,13 @@ import type { AccountControls } from './vault.types.js';
 export { createVaultService, type VaultService, type AccountDraft } from './vault.service.js';
 export type { ShareableObject, AccountControls, AccessJustification } from './vault.types.js';
 export { nameKey } from './vault.types.js';
+export {
+  asResourceTarget,
+  resourceLookup,
+  resourceTargetColumns,
+  visibleResourceNamed,
+  type ResourceTarget,
+} from './resource-lookup.js';
 /**
  * The retrieval controls of an account (ACCESS_CONTROL among them), read inside the caller's
  * transaction; undefined when the account does not exist. Does not authorise.
@@ -35,6 +42,7 @@ export {
   type RotationStatus,
 } from './remote-change-records.js';
 /** The remote reset configuration's sealed login key (ADR 027): sealed and opened only for connections. */
-export { remoteResetKeys, sshKeyMaterial } from './sealing.js';
+export { remoteResetKeys, sshKeyMaterial, sshKeyRotationMaterial } from './sealing.js';
 export { eventOnSshKey } from './audit-events.js';
 export type { SshKeyToRelease } from './release-gate.js';
+export type { HostSecrets } from './host-secrets.js';

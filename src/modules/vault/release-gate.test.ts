@@ -36,11 +36,14 @@ describe('the release gate is the only way secret material leaves the vault', ()
     expect(views).toMatch(/gate\.release\(\s*caller,\s*'additionalFields'/);
     expect(views).toMatch(/gate\.releaseResourceFields\(/);
     // The vault's own openings (policy checks of a change, keeping a field's value on a change
-    // of its type, re-sealing a resolved pending rotation into the account or its history) through
-    // the context's `unseal`; custom-fields.ts never opens one for an answer.
+    // of its type, re-sealing a resolved pending rotation into the account or its history, and the
+    // server's own use on hosts in host-secrets.ts: configured accounts' passwords, an SSH key's
+    // private half, a pending key rotation's new key, ADR 033 and 035) through the context's
+    // `unseal`; custom-fields.ts never opens one for an answer.
     const vaultOpenings = sources.filter((f) => /\bunseal\(/.test(read(f))).sort();
     expect(vaultOpenings).toEqual([
       'custom-fields.ts',
+      'host-secrets.ts',
       'passwords.service.ts',
       'remote-change-records.ts',
       'remote-changes.ts',

@@ -5,6 +5,7 @@ import { ConflictError } from '../../platform/errors.js';
 import type { Caller } from '../../platform/principal.js';
 import { actorOf, AuditOperation, type AuditActor } from '../audit/index.js';
 import { eventOn } from './audit-events.js';
+import { hostSecretOperations } from './host-secrets.js';
 import { accountNotFound } from './authorization.js';
 import { passwordChanges } from './passwords.service.js';
 import { sealedAt } from './sealing.js';
@@ -85,6 +86,7 @@ function subjectOf(resource: ResourceRow, account: AccountRow): RemoteChangeSubj
 
 export function remoteChangeOperations(ctx: VaultContext) {
   const { db, keyring, audit, clock, policies, authorization, effectivePolicy, unseal } = ctx;
+  const hostSecrets = hostSecretOperations(ctx);
   const { replacePassword, recentPasswords, freshPassword, comparedCount } = passwordChanges(ctx);
 
   async function rowsOf(executor: Executor, accountId: number) {
@@ -269,25 +271,7 @@ export function remoteChangeOperations(ctx: VaultContext) {
           );
         }
       }
-      const credentials = new Map<number, Secret>();
-      for (const id of new Set(credentialAccountIds)) {
-        const row = await executor
-          .selectFrom('accounts')
-          .select(['id', 'name', 'password_sealed'])
-          .where('id', '=', id)
-          .executeTakeFirst();
-        if (!row || row.password_sealed === null) continue;
-        credentials.set(
-          id,
-          new Secret(
-            unseal(
-              row.password_sealed,
-              sealedAt.accountPassword(row.id),
-              `password of account ${row.name}`,
-            ).toString('utf8'),
-          ),
-        );
-      }
+      const credentials = await hostSecrets.openAccountPasswords(executor, credentialAccountIds);
       return { current, pending, credentials };
     },
 

@@ -78,6 +78,26 @@ export const sshKeyMaterial = {
   }),
 } as const;
 
+/**
+ * A rotation of a key of the SSH key store (issue 13, ADR 035), sealed by the ssh-keys module to
+ * the rotation's row: the new private key while it is pending (opened only by the vault's
+ * `hostSecrets.openPendingSshKey`, to prove a login with it and to re-seal it into the key's row
+ * at the switch), and the replaced one from the switch until no host holds its line (never
+ * opened: kept so that no private key some host still trusts is lost).
+ */
+export const sshKeyRotationMaterial = {
+  newPrivateKey: (rotationId: number): SealContext => ({
+    table: 'ssh_key_rotations',
+    rowId: rotationId,
+    column: 'new_private_key_sealed',
+  }),
+  oldPrivateKey: (rotationId: number): SealContext => ({
+    table: 'ssh_key_rotations',
+    rowId: rotationId,
+    column: 'old_private_key_sealed',
+  }),
+} as const;
+
 /** Opens a sealed value; a tampered or moved one becomes a clear refusal, never a release. */
 export function unsealWith(keyring: Keyring, envelope: Buffer, context: SealContext, what: string): Buffer {
   try {

@@ -1,6 +1,7 @@
 import { createAccountRecords } from './account-records.js';
 import { accountOperations } from './accounts.service.js';
 import { createCustomFields } from './custom-fields.js';
+import { hostSecretOperations } from './host-secrets.js';
 import { lookupOperations } from './lookups.js';
 import { passwordOperations } from './passwords.service.js';
 import { remoteChangeRecords } from './remote-change-records.js';
@@ -40,6 +41,11 @@ export function createVaultService(deps: VaultServiceDeps) {
     remoteChanges: remoteChangeOperations(ctx),
     /** Rotations as operators list, read and resolve them (docs/rotation.md, pending rotations). */
     rotationRecords: remoteChangeRecords(ctx),
+    /**
+     * What the server itself uses on a host for SSH key operations (ADR 033): configured
+     * accounts' passwords and a key's private half. Never a release to a caller.
+     */
+    hostSecrets: hostSecretOperations(ctx),
     /** The release gate's door for the SSH key store (export, ADR 031). */
     releaseSshKey: (...args: Parameters<typeof ctx.gate.releaseSshKey>) => ctx.gate.releaseSshKey(...args),
     releaseSshKeyToOperator: (...args: Parameters<typeof ctx.gate.releaseSshKeyToOperator>) =>

@@ -68,8 +68,14 @@ function openPostgres(url: string): Database {
           : (pg.types.getTypeParser(oid, format ?? 'text') as unknown)) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
+  // A client losing its connection must not crash the process. Idle clients report on the pool,
+  // which replaces them; a checked-out client between queries (inside a transaction, or just
+  // released) emits 'error' on itself, with no listener of the pool's, and Node would throw it.
+  // The query or commit that runs on it fails on its own and is answered 50301.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }

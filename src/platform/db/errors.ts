@@ -72,3 +72,9 @@ export function storageFaultOf(err: unknown): StorageFault | undefined {
     return 'database-unavailable';
   return undefined;
 }
+
+/** True when a database error is a foreign-key violation (either dialect): the row referred to is gone. */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}

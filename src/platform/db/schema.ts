@@ -46,6 +46,12 @@ export interface Schema {
   ssh_keys: SshKeysTable;
   ssh_key_shares: SshKeySharesTable;
   ssh_key_associations: SshKeyAssociationsTable;
+  ssh_key_rotations: SshKeyRotationsTable;
+  ssh_key_rotation_hosts: SshKeyRotationHostsTable;
+  ssh_key_rotation_schedules: SshKeyRotationSchedulesTable;
+  ssh_key_discoveries: SshKeyDiscoveriesTable;
+  ssh_key_discovery_accounts: SshKeyDiscoveryAccountsTable;
+  ssh_key_findings: SshKeyFindingsTable;
 }
 
 export interface InstanceTable {
@@ -559,4 +565,105 @@ export interface SshKeyAssociationsTable {
   user_name: string;
   deployed_at: number;
   deployed_by: string;
+}
+
+/** The last SSH key discovery of a resource (ADR 034): when it succeeded, and the last attempt. */
+export interface SshKeyDiscoveriesTable {
+  id: Generated<number>;
+  resource_id: number;
+  discovered_at: number | null;
+  discovered_by: string | null;
+  /** `host:port` the findings were read from. */
+  host: string | null;
+  attempted_at: number;
+  attempted_by: string;
+  /** Why the last attempt failed (a RemoteFailureReason, not-configured, not-linux); null when it succeeded. */
+  error_reason: string | null;
+  error: string | null;
+}
+
+/** One account's authorized_keys as the last discovery found it. */
+export interface SshKeyDiscoveryAccountsTable {
+  id: Generated<number>;
+  resource_id: number;
+  user_name: string;
+  file_state: 'present' | 'missing' | 'unreadable' | 'symlink' | 'truncated';
+  /** JSON array of `{line, text, problem}`. */
+  invalid_lines: string;
+}
+
+/** A key line found in an account's authorized_keys by the last discovery. */
+export interface SshKeyFindingsTable {
+  id: Generated<number>;
+  resource_id: number;
+  user_name: string;
+  line: number;
+  /** As sshd names it (ssh-ed25519, ecdsa-sha2-nistp256, …). */
+  key_type: string;
+  bits: number;
+  fingerprint: string;
+  /** `type base64 [comment]`, without options. */
+  public_key: string;
+  comment: string;
+  options: string;
+  first_seen: number;
+  last_seen: number;
+}
+
+/** A rotation of a key of the store (ADR 035): pending until every host settled, then completed or failed. */
+export interface SshKeyRotationsTable {
+  id: Generated<number>;
+  key_id: number;
+  status: 'pending' | 'completed' | 'failed';
+  /** adding (phase 1), rolling-back (after a failure of phase 1), removing-old (switched, phase 2). */
+  phase: 'adding' | 'rolling-back' | 'removing-old';
+  /** api, cli, schedule. */
+  trigger: string;
+  new_public_key: string;
+  new_fingerprint: string;
+  /** The new private key file (sealed, bound to this row) until switched or failed. */
+  new_private_key_sealed: Buffer | null;
+  /** What the rotation replaced, kept for good. */
+  old_public_key: string;
+  old_fingerprint: string;
+  /** The replaced private key file (sealed) from the switch until no host holds its line. */
+  old_private_key_sealed: Buffer | null;
+  requested_by: number | null;
+  requested_by_name: string;
+  /** The last outcome in words (never a secret). */
+  message: string | null;
+  attempts: Generated<number>;
+  created_at: number;
+  updated_at: number;
+  switched_at: number | null;
+  settled_at: number | null;
+}
+
+/** One host (resource and account) of a key rotation and how far it got. */
+export interface SshKeyRotationHostsTable {
+  id: Generated<number>;
+  rotation_id: number;
+  /** Not a foreign key: the record outlives the resource. */
+  resource_id: number;
+  resource_name: string;
+  user_name: string;
+  state: 'todo' | 'adding' | 'verified' | 'failed' | 'rolled-back' | 'done' | 'gone';
+  message: string | null;
+  updated_at: number;
+}
+
+/** When a key is rotated by itself (ADR 035): every N days or a cron expression. */
+export interface SshKeyRotationSchedulesTable {
+  id: Generated<number>;
+  key_id: number;
+  interval_days: number | null;
+  cron: string | null;
+  next_run_at: number;
+  last_run_at: number | null;
+  last_summary: string | null;
+  /** Null: set by the local operator (CLI). */
+  created_by: number | null;
+  created_by_name: string;
+  created_at: number;
+  modified_at: number;
 }

@@ -296,8 +296,16 @@ describe('the PostgreSQL connector (a real scram-sha-256 cluster)', () => {
       );
       const elapsed = Date.now() - started;
       expect(f.reason).toBe('timeout');
-      expect(f.message).toContain('outcome is unknown');
-      expect(f.targetMayHaveChanged).toBe(true);
+      // Two clocks end the wait at about the same time: the connector's deadline (the change was
+      // sent, its outcome unknown) and the server's statement_timeout, set to what was left of the
+      // deadline (the server cancelled it: nothing changed). On a loaded machine the server's
+      // cancel can arrive before the connector's timer fires; both answers are right.
+      if (f.message.includes('the statement was cancelled')) {
+        expect(f.targetMayHaveChanged).toBe(false);
+      } else {
+        expect(f.message).toContain('outcome is unknown');
+        expect(f.targetMayHaveChanged).toBe(true);
+      }
       expect(elapsed).toBeGreaterThanOrEqual(1_900);
       expect(elapsed).toBeLessThan(3_500); // timeoutMs plus slack for a loaded machine
       // The statement_timeout (the request's timeoutMs) ends the waiting statement on the server

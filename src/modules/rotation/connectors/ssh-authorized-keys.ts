@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Secret } from '../../../platform/crypto/secret.js';
 import {
   RemoteChangeFailure,
@@ -17,9 +16,9 @@ import {
   type AuthorizedKeyLine,
   type PublicKey,
 } from './ssh-authorized-keys-lines.js';
-import { elevate, expectOr, waitingFor } from './ssh.js';
+import { expectOr, waitingFor } from './ssh.js';
 import { connectTarget, LoginRefused, runOperation, type Operation } from './ssh-session.js';
-import { InteractiveShell, promptPattern } from './ssh-shell.js';
+import { openScriptShell, scriptResult, startScript, targetSecrets, type ScriptRun } from './ssh-script.js';
 
 export * from './ssh-authorized-keys-lines.js';
 
@@ -172,18 +171,6 @@ function validKey(publicKey: string): PublicKey {
   }
 }
 
-function secretsOf(target: SshTarget): (Secret | undefined)[] {
-  return [
-    target.login.password,
-    target.login.privateKey,
-    target.login.passphrase,
-    target.landing?.login.password,
-    target.landing?.login.privateKey,
-    target.landing?.login.passphrase,
-    target.elevation?.rootPassword,
-  ];
-}
-
 // ---------------------------------------------------------------------------------------------
 // The remote script (POSIX sh, one line, no single quote: it is sent as `sh -c '<script>'`).
 // $1 marker, $2 operation (add, remove, list), then account names. Exit statuses: see FAILURES.
@@ -274,15 +261,6 @@ const FAILURES: Record<number, readonly [AuthorizedKeysProblem, string]> = {
   20: ['garbled-input', 'the data line did not arrive intact'],
 };
 
-function nonce(): string {
-  return randomBytes(6).toString('hex');
-}
-
-interface ScriptRun {
-  readonly status: number;
-  readonly output: string;
-}
-
 /**
  * Logs in, elevates when the login user is not root and elevation is configured, and runs the
  * script; `input` (one line) is written once the script says it reads.
@@ -295,25 +273,9 @@ async function runScript(
   input: string | undefined,
   maxBuffer?: number,
 ): Promise<ScriptRun> {
-  const client = await connectTarget(op, target, target.login);
-  const shell = await InteractiveShell.start(op, client, target.removeEnter, maxBuffer);
-  const userPrompt = promptPattern(target.prompts.user, '$');
-  const rootPrompt = promptPattern(target.prompts.root, '#');
-  const prompts = [
-    ['root', rootPrompt],
-    ['user', userPrompt],
-  ] as const;
-  waitingFor(op, shell, `the prompt "${target.prompts.user.trim() || '$'}"`);
-  const first = await expectOr(op, shell, prompts);
-  const login = target.login.username;
-  const isRoot = first.which === 'root' || login === 'root' || login === target.elevation?.rootAccount;
-  if (target.elevation && !isRoot) await elevate(op, shell, target, userPrompt, rootPrompt);
-  shell.sendLine('stty -echo');
-  waitingFor(op, shell, 'the prompt after stty');
-  await expectOr(op, shell, prompts);
-  const id = nonce();
-  // Everything on this line is fixed text, the marker (hex) and validated account names.
-  shell.sendLine(`sh -c '${script(body)}' bwak ${id} ${args.join(' ')}; printf 'BWE%s\\n' "ND-${id}-$?"`);
+  const shell = await openScriptShell(op, target, maxBuffer);
+  // Everything on the command line is fixed text, the marker (hex) and validated account names.
+  const id = startScript(shell, script(body), 'bwak', args);
   if (input !== undefined) {
     waitingFor(op, shell, 'the authorized_keys script starting');
     await expectOr(op, shell, [['ready', new RegExp(`BWREADY-${id}`)]]);
@@ -328,13 +290,7 @@ async function runScript(
   } else {
     waitingFor(op, shell, 'the listing of authorized_keys');
   }
-  const done = await expectOr(op, shell, [['end', new RegExp(`BWEND-${id}-(\\d+)`)]]);
-  const status = Number(done.match[1]);
-  const begin = `BWBEGIN-${id}\n`;
-  const at = done.before.indexOf(begin);
-  const output = at < 0 ? '' : done.before.slice(at + begin.length);
-  if (at < 0 && status === 0) throw op.fail('protocol', 'the host answered without the expected markers');
-  return { status, output };
+  return scriptResult(op, shell, id);
 }
 
 /** The failure for a non-zero exit status of the script (built inside the operation: redacted). */
@@ -379,7 +335,7 @@ async function change(
   const data = operation === 'add' ? keyLine(key) : `${key.type} ${key.blob}`;
   const outcome = await runOperation(
     request.timeoutMs,
-    secretsOf(request.target),
+    targetSecrets(request.target),
     async (op): Promise<Outcome<AddKeyResult & RemoveKeyResult>> => {
       const run = await runScript(op, request.target, CHANGE, [operation, request.user], data);
       if (run.status !== 0) return { failed: failureFor(op, run.status, request.user, run.output) };
@@ -434,7 +390,7 @@ async function listKeys(request: ListKeysRequest): Promise<ListKeysResult> {
   for (const user of users) checkUser(user);
   const outcome = await runOperation(
     request.timeoutMs,
-    secretsOf(request.target),
+    targetSecrets(request.target),
     async (op): Promise<Outcome<ListKeysResult>> => {
       const run = await runScript(op, request.target, LIST, ['list', ...users], undefined, LIST_BUFFER);
       if (run.status !== 0)
@@ -473,7 +429,7 @@ async function verifyKeyLogin(
     removeEnter: false,
     hostKeys: request.hostKeys,
   };
-  const secrets = [request.privateKey, request.passphrase, ...secretsOf(target)];
+  const secrets = [request.privateKey, request.passphrase, ...targetSecrets(target)];
   try {
     return await runOperation(request.timeoutMs, secrets, async (op) => {
       await connectTarget(op, target, login);

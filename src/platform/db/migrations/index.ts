@@ -17,6 +17,8 @@ import { passwordRotations } from './2026-12-04-0014-password-rotations.js';
 import { rotationSchedules } from './2026-12-04-0015-rotation-schedules.js';
 import { remoteResetConfirmedHost } from './2026-12-05-0016-remote-reset-confirmed-host.js';
 import { sshKeys } from './2026-12-05-0017-ssh-keys.js';
+import { sshKeyDiscovery } from './2026-12-05-0019-ssh-key-discovery.js';
+import { sshKeyRotations } from './2026-12-05-0020-ssh-key-rotations.js';
 
 /**
  * Every migration, by dated name. Names sort in the order they must run; the migrator
@@ -41,5 +43,7 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     '2026-12-04-0015-rotation-schedules': rotationSchedules(dialect),
     '2026-12-05-0016-remote-reset-confirmed-host': remoteResetConfirmedHost(dialect),
     '2026-12-05-0017-ssh-keys': sshKeys(dialect),
+    '2026-12-05-0019-ssh-key-discovery': sshKeyDiscovery(dialect),
+    '2026-12-05-0020-ssh-key-rotations': sshKeyRotations(dialect),
   };
 }
