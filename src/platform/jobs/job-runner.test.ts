@@ -348,6 +348,33 @@ describe.each(dialects())('job runner (%s)', (dialect) => {
     expect(await queued()).toHaveLength(1);
   });
 
+  it('a periodic instance abandoned by a dead node on its last attempt is queued again and runs as soon as its lease expires, not at the next housekeeping', async () => {
+    const kind = 'test.periodic-abandoned';
+    const a = runner(db1);
+    a.register(kind, () => Promise.resolve(), { maxAttempts: 1 });
+    a.every(kind, 1000);
+    // One run; the next instance is queued an interval later. A node claimed it and died
+    // mid-run on its last attempt; its lease runs a little longer.
+    expect(await a.runDue()).toBe(1);
+    await db1.db
+      .updateTable('jobs')
+      .set({ status: 'running', attempts: 1, lease_owner: 'gone', lease_expires_at: now + 1000 })
+      .where('kind', '=', kind)
+      .where('status', '=', 'queued')
+      .execute();
+    let runs = 0;
+    const b = runner(db2);
+    b.register(kind, () => Promise.resolve(++runs), { maxAttempts: 1 });
+    b.every(kind, 1000);
+    expect(await b.runDue()).toBe(0);
+    // The lease expires: the abandoned instance is failed and the next one runs in the same poll.
+    now += 2000;
+    expect(await b.runDue()).toBe(1);
+    expect(runs).toBe(1);
+    const failed = (await b.list({ kind, status: 'failed' })).jobs;
+    expect(failed.map((j) => j.lastError)).toEqual([expect.stringMatching(/lease expired/)]);
+  });
+
   it('cancels a queued job before it runs, and aborts a running one', async () => {
     const kind = 'test.cancel';
     const r = runner(db1);

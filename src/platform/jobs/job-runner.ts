@@ -118,6 +118,16 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     }
   }
 
+  /**
+   * Fails the last attempts of dead nodes (lease expired). A periodic kind whose instance was
+   * among them is queued again at once, not at the next housekeeping a minute later: after a
+   * crash, reconciliation and the sweeper must not wait for it.
+   */
+  async function failAbandoned(now: number): Promise<void> {
+    const abandoned = await repo.failAbandoned([...kinds.keys()], now);
+    if (abandoned.some((row) => row.dedupe_key === periodicKey(row.kind))) await ensurePeriodic();
+  }
+
   async function housekeeping(): Promise<void> {
     const now = clock.now();
     if (now - lastHousekeeping < HOUSEKEEPING_MS && now >= lastHousekeeping) return;
@@ -133,7 +143,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     const now = clock.now();
     const registered = [...kinds.keys()];
     if (!(await repo.anyDue(registered, dueBy, now))) return [];
-    await repo.failAbandoned(registered, now);
+    await failAbandoned(now);
     const runs: Promise<void>[] = [];
     for (const [kind, registration] of kinds) {
       if (stopping && started) break;
@@ -352,7 +362,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
 
     async runDue(): Promise<number> {
       await ensurePeriodic();
-      await repo.failAbandoned([...kinds.keys()], clock.now());
+      await failAbandoned(clock.now());
       const dueBy = clock.now();
       let count = 0;
       for (;;) {
