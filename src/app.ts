@@ -22,6 +22,15 @@ import {
   registerSshKeyDeploymentRoutes,
   registerSshKeyRoutes,
 } from './modules/ssh-keys/index.js';
+import {
+  registerCertificateDeploymentRoutes,
+  registerCertificateExpiryRoutes,
+  registerCertificateDiscoveryRoutes,
+  registerCertificateGroupRoutes,
+  registerCertificateShareRoutes,
+  registerCertificateRequestRoutes,
+  registerCertificateRoutes,
+} from './modules/certificates/index.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -102,4 +111,23 @@ export function registerRoutes(
     keyRotationSchedules: services.sshKeyRotationSchedules,
     time: services.time,
   });
+  onModule('certificates');
+  registerCertificateRoutes(router, { certificates: services.certificates, time: services.time });
+  registerCertificateDiscoveryRoutes(router, { discovery: services.certificateDiscovery });
+  registerCertificateRequestRoutes(router, {
+    requests: services.certificateRequests,
+    internalCa: services.internalCa,
+    time: services.time,
+  });
+  registerCertificateShareRoutes(router, { shares: services.certificateShares });
+  registerCertificateGroupRoutes(router, {
+    groups: services.certificateGroups,
+    installKeys: services.sslAgentInstallKeys,
+    time: services.time,
+  });
+  registerCertificateDeploymentRoutes(router, {
+    deployment: services.certificateDeployment,
+    time: services.time,
+  });
+  registerCertificateExpiryRoutes(router, { expiry: services.certificateExpiry, time: services.time });
 }

@@ -55,6 +55,12 @@ export interface Config {
    * `crash-after-remote-change` kills the server right after a target took a new password.
    */
   readonly testHooks: readonly string[];
+  /** Most host:port targets one certificate range discovery may probe (ADR 037). */
+  readonly certDiscoveryMaxHosts: number;
+  /** Certificate expiry thresholds in days, widest first (BULWARK_CERT_EXPIRY_DAYS, ADR 041). */
+  readonly certExpiryDays: readonly number[];
+  /** Seconds between two runs of the certificate expiry check (BULWARK_CERT_EXPIRY_CHECK_SECONDS). */
+  readonly certExpiryCheckSeconds: number;
 }
 
 export interface ConfigOverrides {
@@ -169,7 +175,35 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     ticketing: ticketingFrom(env),
     ...clusterFrom(env),
     ...rotationFrom(env),
+    certDiscoveryMaxHosts: intFrom(
+      'BULWARK_CERT_DISCOVERY_MAX_HOSTS',
+      env.BULWARK_CERT_DISCOVERY_MAX_HOSTS,
+      1024,
+      1,
+      65_536,
+    ),
+    certExpiryDays: expiryDaysFrom(env.BULWARK_CERT_EXPIRY_DAYS),
+    certExpiryCheckSeconds: intFrom(
+      'BULWARK_CERT_EXPIRY_CHECK_SECONDS',
+      env.BULWARK_CERT_EXPIRY_CHECK_SECONDS,
+      3600,
+      1,
+      604_800,
+    ),
   });
+}
+
+/** `30,15,7` (or one number): distinct whole days from 1 to 3650, widest first; at most 10. */
+export function expiryDaysFrom(raw: string | undefined): readonly number[] {
+  if (raw === undefined || raw.trim() === '') return [30, 15, 7];
+  const parts = raw.split(',').map((p) => p.trim());
+  const days = parts.map(Number);
+  if (parts.length > 10 || parts.some((p) => !/^\d{1,4}$/.test(p)) || days.some((d) => d < 1 || d > 3650)) {
+    throw new ConfigError(
+      `BULWARK_CERT_EXPIRY_DAYS must be whole numbers of days from 1 to 3650, comma-separated (at most 10), got "${raw}"`,
+    );
+  }
+  return [...new Set(days)].sort((a, b) => b - a);
 }
 
 /** Remote password reset: timeouts, reconciliation, and the test hooks (only under NODE_ENV=test). */
@@ -481,6 +515,23 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: 'three timeouts + 10',
     meaning:
       'a pending rotation is reconciled only once it was last touched this long ago, so one still in flight (on this node or another) is never settled under it',
+  },
+  {
+    name: 'BULWARK_CERT_DISCOVERY_MAX_HOSTS',
+    default: '`1024`',
+    meaning:
+      'most host:port targets (addresses × ports) one SSL certificate range discovery may probe; a larger range is refused before anything is probed (ADR 037)',
+  },
+  {
+    name: 'BULWARK_CERT_EXPIRY_DAYS',
+    default: '`30,15,7`',
+    meaning:
+      'thresholds in days (comma-separated, or one number) of the certificate expiry job: each certificate expiring within one is recorded and audited (`Certificate Expiry Alert`) once per threshold, across nodes (ADR 041)',
+  },
+  {
+    name: 'BULWARK_CERT_EXPIRY_CHECK_SECONDS',
+    default: '`3600`',
+    meaning: 'seconds between two runs of the certificate expiry check (a periodic job, one per cluster)',
   },
   {
     name: 'BULWARK_TEST_HOOKS',

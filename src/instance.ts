@@ -154,6 +154,11 @@ function serviceSettings(config: Config): Omit<ServiceDeps, 'database' | 'keyrin
       reconcileMs: config.reconcileSeconds * 1000,
       testHooks: config.testHooks,
     },
+    certificateDiscovery: { maxTargets: config.certDiscoveryMaxHosts },
+    certificateExpiry: {
+      thresholdsDays: config.certExpiryDays,
+      intervalMs: config.certExpiryCheckSeconds * 1000,
+    },
   };
 }
 

@@ -33,6 +33,27 @@ import {
   type SshKeysService,
 } from './modules/ssh-keys/index.js';
 import {
+  createCertificateDiscovery,
+  createCertificateDeployment,
+  createCertificateFilesConnector,
+  createCertificateExpiry,
+  createCertificateGroups,
+  createCertificateShares,
+  createCertificateRequestsService,
+  createCertificatesService,
+  createInternalCa,
+  createSslAgentInstallKeys,
+  type CertificateGroups,
+  type CertificateShares,
+  type SslAgentInstallKeys,
+  type CertificateDeployment,
+  type CertificateExpiry,
+  type CertificateDiscovery,
+  type CertificateRequestsService,
+  type CertificatesService,
+  type InternalCa,
+} from './modules/certificates/index.js';
+import {
   createAuthorizedKeysConnector,
   createRotationService,
   defaultConnectors,
@@ -119,6 +140,24 @@ export interface Services {
   readonly sshKeyDeployments: SshKeyDeployments;
   /** SSH key discovery: every account's authorized_keys on Linux resources, stored and listed (ADR 034). */
   readonly sshKeyDiscovery: SshKeyDiscovery;
+  /** The certificate repository: parsed once, stored once, key material sealed (ADR 036). */
+  readonly certificates: CertificatesService;
+  /** SSL certificate discovery of a host or an IPv4 range, ranges as jobs (ADR 037). */
+  readonly certificateDiscovery: CertificateDiscovery;
+  /** The installation's internal CA, created on first use, its key sealed (ADR 039). */
+  readonly internalCa: InternalCa;
+  /** CSRs (42, 43), signing them (44) and issuing directly (45) with the internal CA (ADR 039). */
+  readonly certificateRequests: CertificateRequestsService;
+  /** Certificate groups (73-75, ADR 040). */
+  readonly certificateGroups: CertificateGroups;
+  /** Sharing certificates and certificate groups (65-72, ADR 040). */
+  readonly certificateShares: CertificateShares;
+  /** The SSL agent install key (76, ADR 040). */
+  readonly sslAgentInstallKeys: SslAgentInstallKeys;
+  /** Certificates onto servers over SSH, verified by what they serve (endpoint 64, ADR 041). */
+  readonly certificateDeployment: CertificateDeployment;
+  /** The certificate expiry job and what it recorded (ADR 041). */
+  readonly certificateExpiry: CertificateExpiry;
 }
 
 /** Remote password reset: timeouts, reconciliation, test hooks (config.ts; ADR 028). */
@@ -160,6 +199,10 @@ export function createServices(deps: {
   connectors?: ConnectorRegistry;
   /** The authorized_keys connector; the real one by default. */
   authorizedKeys?: AuthorizedKeysConnector;
+  /** Certificate discovery: most targets of one range (BULWARK_CERT_DISCOVERY_MAX_HOSTS). */
+  certificateDiscovery?: { maxTargets: number };
+  /** Certificate expiry: thresholds (BULWARK_CERT_EXPIRY_DAYS) and the check's interval. */
+  certificateExpiry?: { thresholdsDays: readonly number[]; intervalMs: number };
 }): Services {
   const { database, keyring, clock } = deps;
   const time = createTimeFormatter(deps.timeZone);
@@ -326,7 +369,66 @@ export function createServices(deps: {
     settings: { concurrency: 8, timeoutMs: rotationSettings.timeoutMs },
   });
   sshKeyDiscovery.registerJobs();
+  const certificates = createCertificatesService({
+    database,
+    keyring,
+    audit,
+    clock,
+    access: createAccessPolicy(),
+    release: vault.releaseCertificate,
+    releaseToOperator: vault.releaseCertificateToOperator,
+  });
+  const certificateDiscovery = createCertificateDiscovery({
+    database,
+    audit,
+    jobs,
+    certificates,
+    maxTargets: deps.certificateDiscovery?.maxTargets ?? 1024,
+  });
+  certificateDiscovery.registerJobs();
+  const internalCa = createInternalCa({ database, keyring, audit, clock });
+  const certificateRequests = createCertificateRequestsService({
+    database,
+    keyring,
+    audit,
+    clock,
+    certificates,
+    internalCa,
+  });
+  const certificateGroups = createCertificateGroups({ database, audit, access: createAccessPolicy(), clock });
+  const certificateShares = createCertificateShares({ database, audit, access: createAccessPolicy(), clock });
+  const sslAgentInstallKeys = createSslAgentInstallKeys({ database, audit, clock });
+  const certificateDeployment = createCertificateDeployment({
+    database,
+    audit,
+    access: createAccessPolicy(),
+    clock,
+    certificates,
+    configurations: remoteReset,
+    secrets: vault.hostSecrets,
+    connector: createCertificateFilesConnector(),
+    timeoutMs: rotationSettings.timeoutMs,
+  });
+  const certificateExpiry = createCertificateExpiry({
+    database,
+    audit,
+    clock,
+    jobs,
+    certificates,
+    thresholdsDays: deps.certificateExpiry?.thresholdsDays ?? [30, 15, 7],
+    intervalMs: deps.certificateExpiry?.intervalMs ?? 3_600_000,
+  });
+  certificateExpiry.registerJobs();
   return {
+    certificates,
+    certificateGroups,
+    certificateShares,
+    sslAgentInstallKeys,
+    certificateDeployment,
+    certificateExpiry,
+    certificateDiscovery,
+    internalCa,
+    certificateRequests,
     sshKeyRotation,
     sshKeyRotationSchedules,
     sshKeys,

@@ -13,6 +13,7 @@ import { registerRotationCommands } from './rotations.js';
 import { registerJobCommands } from './jobs.js';
 import { registerRemoteResetCommands } from './remote-reset.js';
 import { registerSshKeyCommands } from './ssh-keys.js';
+import { registerCertificateCommands } from './certificates.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerRotateCommands(program);
   registerRotationCommands(program);
   registerSshKeyCommands(program);
+  registerCertificateCommands(program);
   return program;
 }
 

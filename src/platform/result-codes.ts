@@ -115,6 +115,12 @@ export const RESULT_CODES = {
     meaning:
       'an SSH key rotation (`rotateSSHKey`, ADR 035) that did not complete: rolled back (the vault keeps the old key, no host holds the new one) or not finished (pending: reconciliation finishes or rolls it back); also `settleSSHKeyRotation` when the rotation stays pending; `details` holds the outcome per host',
   },
+  certificateDeploymentFailed: {
+    code: 42240,
+    http: 200,
+    meaning:
+      'a certificate deployment (64 `deployCertificate`, ADR 041) that did not succeed on every server: `deployStatus` says per server why (unreachable, refused login, a path refused by the host, the reload command failing, or the server serving another certificate afterwards)',
+  },
   userGroupItemFailed: {
     code: 46000,
     http: 200,

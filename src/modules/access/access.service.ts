@@ -4,7 +4,14 @@ import type { Caller, Principal } from '../../platform/principal.js';
 import { actorOf, type AuditActor } from '../audit/index.js';
 import { accessRepository } from './access.repository.js';
 import { can } from './capabilities.js';
-import { broadest, type Permission, type ResourceScope, type SshKeyScope } from './access.types.js';
+import {
+  broadest,
+  type CertificateScope,
+  type Permission,
+  type ResourceScope,
+  type SshKeyScope,
+} from './access.types.js';
+import { certificateGrants } from './certificate-grants.js';
 
 /**
  * The single place that answers "may this caller do that to this object". Every service
@@ -71,6 +78,18 @@ export interface AccessPolicy {
   ): Promise<Permission>;
   /** The SSH keys a listing may show: all, or the ids the subquery yields. */
   sshKeyScope(principal: Principal): SshKeyScope;
+  /**
+   * The grant on a certificate of the repository (ADR 040): full to its owner and to super
+   * administrators, else the broadest of its shares and of the certificate-group shares holding
+   * it (each bounded by its sharer and by who added it to the group) reaching the user.
+   */
+  certificatePermission(
+    db: Executor,
+    principal: Principal,
+    certificate: { id: number; ownerId: number },
+  ): Promise<Permission>;
+  /** The certificates a listing may show: all, or the ids the subquery yields. */
+  certificateScope(principal: Principal): CertificateScope;
   /**
    * For a listing: how many accounts of each listed resource the caller reaches, in two queries
    * whatever the number of resources (a grant on the resource reaches all of them).
@@ -164,6 +183,21 @@ export function createAccessPolicy(): AccessPolicy {
       return principal.isSuperAdmin
         ? { kind: 'all' }
         : { kind: 'user', keyIds: (db: Executor) => accessRepository.visibleSshKeyIds(db, principal.userId) };
+    },
+
+    async certificatePermission(db, principal, certificate) {
+      const own = ownerOrSuper(principal, certificate.ownerId);
+      if (own === 'full') return own;
+      return broadest(...(await certificateGrants.on(db, principal.userId, certificate.id)));
+    },
+
+    certificateScope(principal) {
+      return principal.isSuperAdmin
+        ? { kind: 'all' }
+        : {
+            kind: 'user',
+            certificateIds: (db: Executor) => certificateGrants.visibleIds(db, principal.userId),
+          };
     },
 
     resourceScope(principal) {

@@ -35,3 +35,11 @@ export type SshKeyScope =
       readonly kind: 'user';
       readonly keyIds: (db: Executor) => SelectQueryBuilder<Schema, 'ssh_keys', { id: number }>;
     };
+
+/** Which certificates a listing may show (ADR 040): all, or those whose ids the subquery yields. */
+export type CertificateScope =
+  | { readonly kind: 'all' }
+  | {
+      readonly kind: 'user';
+      readonly certificateIds: (db: Executor) => SelectQueryBuilder<Schema, 'certificates', { id: number }>;
+    };

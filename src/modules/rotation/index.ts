@@ -37,6 +37,7 @@ export {
   type SshTarget,
   type RemoteFailureReason,
 } from './connectors/connector.js';
+/** The SSH session primitives, for connectors of other modules (certificate deployment, ADR 041). */
 export { connectTarget, runOperation, type Operation } from './connectors/ssh-session.js';
 export { elevate, expectOr, waitingFor } from './connectors/ssh.js';
 export { InteractiveShell, promptPattern } from './connectors/ssh-shell.js';

@@ -36,3 +36,24 @@ export function eventOnSshKey(operation: string, keyName: string, note?: string)
     ticketId: null,
   };
 }
+
+/**
+ * The audit event of an operation on a certificate of the repository (ADR 036): audited as type
+ * Resource, named `Certificate <common name> (serial <hex>)` in the resource name column.
+ */
+export function eventOnCertificate(
+  operation: string,
+  certificate: { commonName: string; serial: string },
+  note?: string,
+): AuditEvent {
+  return {
+    auditType: 'Resource',
+    operation,
+    resourceId: null,
+    resourceName: `Certificate ${certificate.commonName} (serial ${certificate.serial})`,
+    accountId: null,
+    accountName: null,
+    reason: note ?? null,
+    ticketId: null,
+  };
+}

@@ -1,12 +1,13 @@
 import type { Executor } from '../../platform/db/database.js';
 import { Secret } from '../../platform/crypto/secret.js';
-import { sealedAt, sshKeyMaterial, sshKeyRotationMaterial } from './sealing.js';
+import { certificateMaterial, sealedAt, sshKeyMaterial, sshKeyRotationMaterial } from './sealing.js';
 import type { VaultContext } from './vault.context.js';
 
 /**
  * Secrets the server itself uses to act on a host (issue 13, ADR 033): the passwords of the
  * accounts a remote reset configuration logs in with, an SSH key's private half to prove a key
- * login after putting the key on a host (the pending new key of a rotation too, ADR 035). Never a
+ * login after putting the key on a host (the pending new key of a rotation too, ADR 035), and a
+ * certificate's private key to write onto the servers it is deployed to (ADR 041). Never a
  * release: nothing opened here reaches a caller, a log or an audit text; the callers name which
  * accounts and keys were used.
  */
@@ -26,6 +27,15 @@ export interface HostSecrets {
   openPendingSshKey(
     executor: Executor,
     rotationId: number,
+  ): Promise<{ readonly privateKey: Secret; readonly passphrase: Secret | undefined } | undefined>;
+  /**
+   * A certificate's private key (PEM as stored) and its passphrase, to write it onto a server
+   * the certificate is deployed to (endpoint 64, ADR 041): it goes to the host, never to a
+   * caller. Undefined when the certificate is gone or holds no private key.
+   */
+  openCertificateKey(
+    executor: Executor,
+    certificateId: number,
   ): Promise<{ readonly privateKey: Secret; readonly passphrase: Secret | undefined } | undefined>;
 }
 
@@ -102,6 +112,32 @@ export function hostSecretOperations(ctx: Pick<VaultContext, 'unseal'>): HostSec
                 row.passphraseSealed,
                 sshKeyMaterial.passphrase(Number(row.keyId)),
                 `passphrase of SSH key ${row.name}`,
+              ).toString('utf8'),
+            );
+      return { privateKey: new Secret(privateKey.toString('utf8')), passphrase };
+    },
+
+    async openCertificateKey(executor, certificateId) {
+      const row = await executor
+        .selectFrom('certificates')
+        .select(['id', 'common_name', 'private_key_sealed', 'passphrase_sealed'])
+        .where('id', '=', certificateId)
+        .executeTakeFirst();
+      if (!row || row.private_key_sealed === null) return undefined;
+      const id = Number(row.id);
+      const privateKey = unseal(
+        row.private_key_sealed,
+        certificateMaterial.privateKey(id),
+        `private key of certificate ${row.common_name}`,
+      );
+      const passphrase =
+        row.passphrase_sealed === null
+          ? undefined
+          : new Secret(
+              unseal(
+                row.passphrase_sealed,
+                certificateMaterial.passphrase(id),
+                `passphrase of certificate ${row.common_name}`,
               ).toString('utf8'),
             );
       return { privateKey: new Secret(privateKey.toString('utf8')), passphrase };

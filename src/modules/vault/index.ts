@@ -42,7 +42,9 @@ export {
   type RotationStatus,
 } from './remote-change-records.js';
 /** The remote reset configuration's sealed login key (ADR 027): sealed and opened only for connections. */
-export { remoteResetKeys, sshKeyMaterial, sshKeyRotationMaterial } from './sealing.js';
-export { eventOnSshKey } from './audit-events.js';
-export type { SshKeyToRelease } from './release-gate.js';
+export { certificateMaterial, remoteResetKeys, sshKeyMaterial, sshKeyRotationMaterial } from './sealing.js';
+/** A CSR's key, moved into the signed certificate's row; the internal CA's key, opened only to sign (ADR 039). */
+export { certificateRequestMaterial, internalCaKey } from './sealing.js';
+export { eventOnCertificate, eventOnSshKey } from './audit-events.js';
+export type { CertificateReleaseKind, CertificateToRelease, SshKeyToRelease } from './release-gate.js';
 export type { HostSecrets } from './host-secrets.js';

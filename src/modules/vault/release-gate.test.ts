@@ -2,7 +2,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { KEY_RELEASE_KINDS, KEY_RELEASE_RULES, RELEASE_KINDS, RELEASE_RULES } from './release-gate.js';
+import {
+  CERTIFICATE_RELEASE_KINDS,
+  CERTIFICATE_RELEASE_RULES,
+  KEY_RELEASE_KINDS,
+  KEY_RELEASE_RULES,
+  RELEASE_KINDS,
+  RELEASE_RULES,
+} from './release-gate.js';
 
 const VAULT = path.dirname(fileURLToPath(import.meta.url));
 const sources = readdirSync(VAULT).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
@@ -85,5 +92,51 @@ describe('the release gate is the only way secret material leaves the vault', ()
     for (const f of store) {
       expect(readFileSync(path.join(SRC, f), 'utf8'), f).not.toMatch(/unseal|\.open\(|openForConnection/);
     }
+  });
+
+  it('certificate key material (ADR 036) has its rules; the repository seals but never opens', () => {
+    for (const kind of CERTIFICATE_RELEASE_KINDS) {
+      const rule = CERTIFICATE_RELEASE_RULES[kind];
+      expect(['view', 'modify', 'full'], kind).toContain(rule.permission);
+      expect(rule.a2aOperation, kind).toBeUndefined();
+      expect(rule.auditOperation, kind).not.toBe('');
+    }
+    expect(Object.keys(CERTIFICATE_RELEASE_RULES).sort()).toEqual([...CERTIFICATE_RELEASE_KINDS].sort());
+    const gate = read('release-gate.ts');
+    const door = gate.slice(
+      gate.indexOf('async releaseCertificate('),
+      gate.indexOf('async releaseResourceFields('),
+    );
+    // The audit record is written (and awaited) before the one unseal.
+    expect(door.indexOf('await audit.recordAccess(')).toBeGreaterThan(0);
+    expect(door.indexOf('await audit.recordAccess(')).toBeLessThan(door.indexOf('unsealWith('));
+    expect(door.match(/unsealWith\(/g)).toHaveLength(1);
+    for (const f of everySource.filter((f) => f.startsWith('modules/certificates/'))) {
+      expect(readFileSync(path.join(SRC, f), 'utf8'), f).not.toMatch(/unseal|\.open\(|openForConnection/);
+    }
+    // ADR 039: the two openings for the server's own use, each named in sealing.ts and one module
+    // file: the internal CA's key only to sign, a CSR's key only to seal it again to its certificate.
+    const naming = (name: string) =>
+      everySource.filter((f) => readFileSync(path.join(SRC, f), 'utf8').includes(name)).sort();
+    expect(naming('useForSigning')).toEqual([
+      'modules/certificates/internal-ca.ts',
+      'modules/vault/sealing.ts',
+    ]);
+    expect(naming('resealForCertificate')).toEqual([
+      'modules/certificates/certificate-requests.service.ts',
+      'modules/vault/sealing.ts',
+    ]);
+  });
+
+  it('the operator door for certificates (bulwark certs export, ADR 038) audits before its one unseal', () => {
+    const gate = read('release-gate.ts');
+    const door = gate.slice(
+      gate.indexOf('async releaseCertificateToOperator('),
+      gate.indexOf('async releaseCertificate('),
+    );
+    expect(door.length).toBeGreaterThan(0);
+    expect(door.indexOf('await audit.recordAccess(')).toBeGreaterThan(0);
+    expect(door.indexOf('await audit.recordAccess(')).toBeLessThan(door.indexOf('unsealWith('));
+    expect(door.match(/unsealWith\(/g)).toHaveLength(1);
   });
 });

@@ -9,9 +9,9 @@ import { allows, type AccessPolicy, type Permission } from '../access/index.js';
 import { actorOf, AuditOperation, type AuditActor, type AuditService } from '../audit/index.js';
 import type { TicketSystem } from '../ticketing/index.js';
 import type { CheckoutGate } from '../workflow/index.js';
-import { eventOn, eventOnSshKey } from './audit-events.js';
+import { eventOn, eventOnCertificate, eventOnSshKey } from './audit-events.js';
 import type { VaultAuthorization } from './authorization.js';
-import { sealedAt, sshKeyMaterial, unsealWith } from './sealing.js';
+import { certificateMaterial, sealedAt, sshKeyMaterial, unsealWith } from './sealing.js';
 import { vaultRepository as repo, type SecretLocation } from './vault.repository.js';
 import {
   JustificationRequiredError,
@@ -130,6 +130,40 @@ export const KEY_RELEASE_RULES = {
     what: 'private key',
   },
 } as const satisfies Record<KeyReleaseKind, ReleaseRule>;
+
+/**
+ * Secret material of the certificate repository (ADR 036): a certificate's private key and its
+ * passphrase (getCertificatePassphrase, endpoint 37). Decided on the caller's grant on the
+ * certificate (owner, super administrators, certificate and certificate-group shares; ADR 040):
+ * the kind's permission; never to an application; audited (durable) before the unseal.
+ */
+export const CERTIFICATE_RELEASE_KINDS = ['certificatePrivateKey', 'certificatePassphrase'] as const;
+export type CertificateReleaseKind = (typeof CERTIFICATE_RELEASE_KINDS)[number];
+
+export const CERTIFICATE_RELEASE_RULES = {
+  certificatePrivateKey: {
+    permission: 'full',
+    a2aOperation: undefined,
+    auditOperation: AuditOperation.certificatePrivateKeyExported,
+    what: 'private key',
+  },
+  certificatePassphrase: {
+    permission: 'full',
+    a2aOperation: undefined,
+    auditOperation: AuditOperation.certificatePassphraseRetrieved,
+    what: 'private key passphrase',
+  },
+} as const satisfies Record<CertificateReleaseKind, ReleaseRule>;
+
+/** A certificate of the repository as its module read it: the gate decides on its owner and shares. */
+export interface CertificateToRelease {
+  readonly id: number;
+  readonly commonName: string;
+  readonly serial: string;
+  readonly ownerId: number;
+  readonly privateKeySealed: Buffer | null;
+  readonly passphraseSealed: Buffer | null;
+}
 
 /** A key of the SSH key store as its module read it: the gate decides on its owner and shares. */
 export interface SshKeyToRelease {
@@ -468,6 +502,74 @@ export function createReleaseGate(deps: ReleaseGateDeps) {
         sshKeyMaterial.privateKey(key.id),
         `private key of SSH key ${key.name}`,
       );
+    },
+
+    /**
+     * A certificate's private key or passphrase to the local operator of the CLI (`bulwark certs
+     * export`, ADR 038), trusted like `releaseSshKeyToOperator`: no grant to check, audited
+     * (durable) under the operator's name before it is unsealed.
+     */
+    async releaseCertificateToOperator(
+      operator: AuditActor,
+      kind: CertificateReleaseKind,
+      certificate: CertificateToRelease,
+    ): Promise<Buffer> {
+      const rule: ReleaseRule = CERTIFICATE_RELEASE_RULES[kind];
+      const name = `${certificate.commonName} (serial ${certificate.serial})`;
+      const sealed =
+        kind === 'certificatePrivateKey' ? certificate.privateKeySealed : certificate.passphraseSealed;
+      if (sealed === null) {
+        throw new OperationNotAvailableError(`Certificate ${name} has no ${rule.what} stored`);
+      }
+      await audit.recordAccess(
+        operator,
+        eventOnCertificate(rule.auditOperation, certificate, 'local operator (CLI)'),
+      );
+      const context =
+        kind === 'certificatePrivateKey'
+          ? certificateMaterial.privateKey(certificate.id)
+          : certificateMaterial.passphrase(certificate.id);
+      return unsealWith(keyring, sealed, context, `${rule.what} of certificate ${name}`);
+    },
+
+    /**
+     * The private key or its passphrase of a certificate of the repository (ADR 036): a
+     * certificate the caller may not see answers like a missing one; the kind's grant on it
+     * (ADR 040); never to an application; audited (durable) before it is unsealed.
+     */
+    async releaseCertificate(
+      caller: Caller,
+      kind: CertificateReleaseKind,
+      certificate: CertificateToRelease,
+    ): Promise<Buffer> {
+      const rule: ReleaseRule = CERTIFICATE_RELEASE_RULES[kind];
+      const name = `${certificate.commonName} (serial ${certificate.serial})`;
+      const principal = caller.principal;
+      const permission = await access.certificatePermission(db, principal, certificate);
+      if (permission === 'none')
+        throw new NotFoundError(`Certificate ${certificate.commonName} does not exist`);
+      if (!allows(permission, rule.permission)) {
+        throw new NotPermittedError(
+          `You are not allowed to retrieve the ${rule.what} of certificate ${name}: it needs ${rule.permission} access`,
+        );
+      }
+      const application = principal.application;
+      if (application !== undefined && rule.a2aOperation === undefined) {
+        throw new NotPermittedError(
+          `The application ${application.name} is not allowed to retrieve the ${rule.what} of certificate ${name}`,
+        );
+      }
+      const sealed =
+        kind === 'certificatePrivateKey' ? certificate.privateKeySealed : certificate.passphraseSealed;
+      if (sealed === null) {
+        throw new OperationNotAvailableError(`Certificate ${name} has no ${rule.what} stored`);
+      }
+      await audit.recordAccess(actorOf(caller), eventOnCertificate(rule.auditOperation, certificate));
+      const context =
+        kind === 'certificatePrivateKey'
+          ? certificateMaterial.privateKey(certificate.id)
+          : certificateMaterial.passphrase(certificate.id);
+      return unsealWith(keyring, sealed, context, `${rule.what} of certificate ${name}`);
     },
 
     /**

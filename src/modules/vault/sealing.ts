@@ -98,6 +98,97 @@ export const sshKeyRotationMaterial = {
   }),
 } as const;
 
+/**
+ * The private key and its passphrase of a certificate of the repository (issue 14, ADR 036),
+ * sealed by the certificates module to the certificate's row. Opened by the release gate
+ * (`releaseCertificate`), which decides, audits, then unseals; and for the server's own use by
+ * `hostSecrets.openCertificateKey`, to write the key onto a server it is deployed to (ADR 041).
+ */
+export const certificateMaterial = {
+  privateKey: (certificateId: number): SealContext => ({
+    table: 'certificates',
+    rowId: certificateId,
+    column: 'private_key_sealed',
+  }),
+  passphrase: (certificateId: number): SealContext => ({
+    table: 'certificates',
+    rowId: certificateId,
+    column: 'passphrase_sealed',
+  }),
+} as const;
+
+/**
+ * A CSR made here (issue 14, ADR 039): its private key and the password it is encrypted with,
+ * sealed by the certificates module to the request's row. Never opened for an answer: when the
+ * request is signed they are opened here and sealed again to the certificate's row
+ * (`certificateMaterial`), where the release gate guards them; the plaintext never leaves.
+ */
+export const certificateRequestMaterial = {
+  privateKey: (requestId: number): SealContext => ({
+    table: 'certificate_requests',
+    rowId: requestId,
+    column: 'private_key_sealed',
+  }),
+  password: (requestId: number): SealContext => ({
+    table: 'certificate_requests',
+    rowId: requestId,
+    column: 'password_sealed',
+  }),
+  resealForCertificate(
+    keyring: Keyring,
+    sealed: { readonly privateKey: Buffer; readonly password: Buffer | null },
+    requestId: number,
+    certificateId: number,
+  ): { privateKey: Buffer; passphrase: Buffer | null } {
+    const move = (envelope: Buffer, from: SealContext, to: SealContext, what: string): Buffer => {
+      const plain = unsealWith(keyring, envelope, from, what);
+      try {
+        return keyring.seal(plain, to);
+      } finally {
+        plain.fill(0);
+      }
+    };
+    return {
+      privateKey: move(
+        sealed.privateKey,
+        certificateRequestMaterial.privateKey(requestId),
+        certificateMaterial.privateKey(certificateId),
+        `private key of CSR ${requestId}`,
+      ),
+      passphrase:
+        sealed.password === null
+          ? null
+          : move(
+              sealed.password,
+              certificateRequestMaterial.password(requestId),
+              certificateMaterial.passphrase(certificateId),
+              `password of CSR ${requestId}`,
+            ),
+    };
+  },
+} as const;
+
+/**
+ * The internal CA's private key (issue 14, ADR 039), sealed to the one `internal_ca` row.
+ * Opened only for the server's own use, signing a certificate inside `useForSigning`; no
+ * endpoint or command answers it.
+ */
+export const internalCaKey = {
+  privateKey: (): SealContext => ({ table: 'internal_ca', rowId: 1, column: 'private_key_sealed' }),
+  async useForSigning<T>(
+    keyring: Keyring,
+    envelope: Buffer,
+    sign: (privateKeyPem: string) => Promise<T>,
+  ): Promise<T> {
+    const plain = unsealWith(keyring, envelope, internalCaKey.privateKey(), 'private key of the internal CA');
+    try {
+      return await sign(plain.toString('utf8'));
+    } finally {
+      plain.fill(0);
+    }
+  },
+} as const;
+
 /** Opens a sealed value; a tampered or moved one becomes a clear refusal, never a release. */
 export function unsealWith(keyring: Keyring, envelope: Buffer, context: SealContext, what: string): Buffer {
   try {

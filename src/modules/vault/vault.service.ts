@@ -50,5 +50,11 @@ export function createVaultService(deps: VaultServiceDeps) {
     releaseSshKey: (...args: Parameters<typeof ctx.gate.releaseSshKey>) => ctx.gate.releaseSshKey(...args),
     releaseSshKeyToOperator: (...args: Parameters<typeof ctx.gate.releaseSshKeyToOperator>) =>
       ctx.gate.releaseSshKeyToOperator(...args),
+    /** The release gate's door for the certificate repository (ADR 036). */
+    releaseCertificate: (...args: Parameters<typeof ctx.gate.releaseCertificate>) =>
+      ctx.gate.releaseCertificate(...args),
+    /** The same door for the local operator of the CLI (`bulwark certs export`, ADR 038). */
+    releaseCertificateToOperator: (...args: Parameters<typeof ctx.gate.releaseCertificateToOperator>) =>
+      ctx.gate.releaseCertificateToOperator(...args),
   };
 }

@@ -52,6 +52,17 @@ export interface Schema {
   ssh_key_discoveries: SshKeyDiscoveriesTable;
   ssh_key_discovery_accounts: SshKeyDiscoveryAccountsTable;
   ssh_key_findings: SshKeyFindingsTable;
+  certificates: CertificatesTable;
+  certificate_locations: CertificateLocationsTable;
+  certificate_requests: CertificateRequestsTable;
+  internal_ca: InternalCaTable;
+  certificate_deployment_targets: CertificateDeploymentTargetsTable;
+  certificate_expiry_alerts: CertificateExpiryAlertsTable;
+  certificate_shares: CertificateSharesTable;
+  certificate_groups: CertificateGroupsTable;
+  certificate_group_members: CertificateGroupMembersTable;
+  certificate_group_shares: CertificateGroupSharesTable;
+  certificate_install_keys: CertificateInstallKeysTable;
 }
 
 export interface InstanceTable {
@@ -666,4 +677,161 @@ export interface SshKeyRotationSchedulesTable {
   created_by_name: string;
   created_at: number;
   modified_at: number;
+}
+
+/** A certificate of the repository (issue 14, ADR 036): fields read once from its DER. */
+export interface CertificatesTable {
+  id: Generated<number>;
+  common_name: string;
+  common_name_key: string;
+  /** As openssl prints it (`C = US, O = Acme, CN = a`). */
+  subject: string;
+  issuer: string;
+  issuer_common_name: string;
+  /** Uppercase hex, as `openssl x509 -serial`. */
+  serial: string;
+  /** JSON {"dns":[],"ip":[],"email":[],"uri":[]}. */
+  sans: string;
+  /** `AA:BB:…` as `openssl x509 -fingerprint -sha256`; unique. */
+  sha256: string;
+  sha1: string;
+  key_algorithm: string;
+  key_bits: number;
+  curve: string | null;
+  /** openssl's name (sha256WithRSAEncryption, ecdsa-with-SHA256, …). */
+  signature_algorithm: string;
+  not_before: number;
+  not_after: number;
+  self_signed: number;
+  is_ca: number;
+  der: Buffer;
+  issuer_id: number | null;
+  /** The private key as given (PEM, encrypted with the passphrase when set); null when none. */
+  private_key_sealed: Buffer | null;
+  passphrase_sealed: Buffer | null;
+  source: 'added' | 'discovered' | 'issued';
+  owner_id: number;
+  added_by: string;
+  added_at: number;
+}
+
+/** Where discovery found a certificate: host, port and the SNI name sent ('' for none). */
+export interface CertificateLocationsTable {
+  id: Generated<number>;
+  certificate_id: number;
+  host: string;
+  port: number;
+  servername: string;
+  first_seen: number;
+  last_seen: number;
+}
+
+/** A CSR made here (endpoint 42, ADR 039); its key sealed to the row. */
+export interface CertificateRequestsTable {
+  id: Generated<number>;
+  common_name: string;
+  common_name_key: string;
+  subject: string;
+  /** JSON {"dns":[],"ip":[]}. */
+  sans: string;
+  key_algorithm: 'RSA' | 'EC';
+  key_bits: number;
+  signature_algorithm: string;
+  validity: number;
+  validity_type: 'days' | 'hours' | 'minutes';
+  keystore_type: 'PKCS12' | 'JKS';
+  csr_pem: string;
+  /** PKCS#8 PEM, encrypted with the password when one was given; sealed. */
+  private_key_sealed: Buffer | null;
+  password_sealed: Buffer | null;
+  owner_id: number;
+  created_by: string;
+  created_at: number;
+  certificate_id: number | null;
+  signed_at: number | null;
+}
+
+/** The installation's internal CA (one row, id 1; ADR 039). */
+export interface InternalCaTable {
+  id: number;
+  common_name: string;
+  certificate_der: Buffer;
+  /** PKCS#8 PEM, sealed; opened only to sign (vault `internalCaKey`). */
+  private_key_sealed: Buffer;
+  created_by: string;
+  created_at: number;
+}
+
+/** A certificate shared to a user or a user group (ADR 040). */
+export interface CertificateSharesTable extends ShareColumns {
+  certificate_id: number;
+}
+
+/** A named group of certificates (endpoints 73-75, ADR 040). */
+export interface CertificateGroupsTable {
+  id: Generated<number>;
+  name: string;
+  name_key: string;
+  description: string | null;
+  mail: string | null;
+  owner_id: number;
+  created_by: string;
+  created_at: number;
+  modified_at: number;
+}
+
+/** A certificate in a group; `added_by` bounds what shares of the group confer on it. */
+export interface CertificateGroupMembersTable {
+  group_id: number;
+  certificate_id: number;
+  added_by: number;
+  added_at: number;
+}
+
+/** A certificate group shared to a user or a user group; `granted_by` bounds it (ADR 040). */
+export interface CertificateGroupSharesTable extends ShareColumns {
+  certificate_group_id: number;
+}
+
+/** The SSL agent install key (endpoint 76): only its SHA-256; one current at most. */
+export interface CertificateInstallKeysTable {
+  id: Generated<number>;
+  key_hash: string;
+  created_at: number;
+  created_by: number | null;
+  replaced_at: number | null;
+  current_slot: number | null;
+}
+
+/** A saved server of a certificate: where endpoint 64 writes it and how it verifies (ADR 041). */
+export interface CertificateDeploymentTargetsTable {
+  id: Generated<number>;
+  certificate_id: number;
+  resource_id: number;
+  certificate_path: string;
+  key_path: string | null;
+  pfx_path: string | null;
+  file_owner: string | null;
+  reload_command: string | null;
+  verify_host: string;
+  verify_port: number;
+  verify_servername: string | null;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  last_status: 'Success' | 'Failed' | null;
+  last_message: string | null;
+  last_deployed_at: number | null;
+  last_deployed_by: string | null;
+}
+
+/** A certificate found within an expiry threshold by the expiry job: once per pair (ADR 041). */
+export interface CertificateExpiryAlertsTable {
+  id: Generated<number>;
+  certificate_id: number;
+  threshold_days: number;
+  not_after: number;
+  days_left: number;
+  alerted_at: number;
+  alerted_by: string;
 }

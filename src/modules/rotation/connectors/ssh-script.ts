@@ -7,7 +7,8 @@ import { InteractiveShell, promptPattern } from './ssh-shell.js';
 
 /**
  * Running one fixed `sh -c` script on a Linux target as root (or the login user when no elevation
- * is configured): the authorized_keys connector (ADR 033) works this way. The script's text is fixed by the caller; only validated arguments and a
+ * is configured): the authorized_keys connector (ADR 033) and certificate deployment (ADR 041)
+ * both work this way. The script's text is fixed by the caller; only validated arguments and a
  * random marker are put on the command line, and anything secret goes to the script's stdin.
  */
 

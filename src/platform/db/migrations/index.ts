@@ -19,6 +19,10 @@ import { remoteResetConfirmedHost } from './2026-12-05-0016-remote-reset-confirm
 import { sshKeys } from './2026-12-05-0017-ssh-keys.js';
 import { sshKeyDiscovery } from './2026-12-05-0019-ssh-key-discovery.js';
 import { sshKeyRotations } from './2026-12-05-0020-ssh-key-rotations.js';
+import { certificates } from './2026-12-05-0021-certificates.js';
+import { certificateRequestsAndCa } from './2026-12-05-0022-certificate-requests-and-ca.js';
+import { certificateGroupsAndShares } from './2026-12-05-0023-certificate-groups-and-shares.js';
+import { certificateDeploymentsAndExpiry } from './2026-12-05-0024-certificate-deployments-and-expiry.js';
 
 /**
  * Every migration, by dated name. Names sort in the order they must run; the migrator
@@ -45,5 +49,9 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     '2026-12-05-0017-ssh-keys': sshKeys(dialect),
     '2026-12-05-0019-ssh-key-discovery': sshKeyDiscovery(dialect),
     '2026-12-05-0020-ssh-key-rotations': sshKeyRotations(dialect),
+    '2026-12-05-0021-certificates': certificates(dialect),
+    '2026-12-05-0022-certificate-requests-and-ca': certificateRequestsAndCa(dialect),
+    '2026-12-05-0023-certificate-groups-and-shares': certificateGroupsAndShares(dialect),
+    '2026-12-05-0024-certificate-deployments-and-expiry': certificateDeploymentsAndExpiry(dialect),
   };
 }
