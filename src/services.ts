@@ -300,7 +300,7 @@ export function createServices(deps: {
     access: createAccessPolicy(),
     policies,
     groups: createGroupMembership({ clock }),
-    manageableGroup: (caller, groupId) => resourceGroups.managed(caller, groupId),
+    manageableGroup: (caller, groupId, executor) => resourceGroups.managed(caller, groupId, executor),
     jobs,
     rotation,
     queueRotation: (executor, accountId, actor) =>

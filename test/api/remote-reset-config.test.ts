@@ -788,6 +788,58 @@ describe.each(dialects())('remote reset configuration on %s', (dialect) => {
     expect(notOffered.stderr).toMatch(
       /^bulwark: target\.example\.test:2222 has not offered a key with fingerprint SHA256:/,
     );
+    // A key the host offered after its pin: accepted, then the pin removed, by the operator.
+    const blobOf = () => utils.generateKeyPairSync('ed25519').public.split(' ')[1]!;
+    const [firstBlob, changedBlob] = [blobOf(), blobOf()];
+    const system = { userId: null, username: 'System', clientIp: '127.0.0.1', client: 'System' };
+    await withInstance(async ({ services }) => {
+      const at = { host: 'cli.example.test', port: 22, algorithm: 'ssh-ed25519' };
+      await services.remoteReset.pinOnFirstUse(
+        [{ ...at, key: firstBlob, fingerprint: fingerprintOf(firstBlob) }],
+        system,
+      );
+      await services.remoteReset.recordRefusedKey(
+        [{ ...at, key: changedBlob, fingerprint: fingerprintOf(changedBlob) }],
+        system,
+      );
+    });
+    const hostkeys = (...args: string[]) => cli('hostkeys', ...args, '--data-dir', dir);
+    expect((await hostkeys('list')).stdout).toContain(
+      `offered  cli.example.test:22 ssh-ed25519 ${fingerprintOf(changedBlob)} (refused 1 times)`,
+    );
+    const accepted = await hostkeys(
+      'accept',
+      '--host',
+      'cli.example.test',
+      '--port',
+      '22',
+      '--fingerprint',
+      fingerprintOf(changedBlob),
+    );
+    expect(accepted.stderr).toBe('');
+    expect(accepted.stdout).toBe(
+      `The host key ${fingerprintOf(changedBlob)} of cli.example.test:22 is now pinned.\n`,
+    );
+    const pinned = JSON.parse((await hostkeys('list', '--json')).stdout) as {
+      pinned: { host: string; fingerprint: string; pinnedHow: string }[];
+      offered: unknown[];
+    };
+    expect(pinned.pinned).toEqual([
+      expect.objectContaining({
+        host: 'cli.example.test',
+        fingerprint: fingerprintOf(changedBlob),
+        pinnedHow: 'accepted',
+      }),
+    ]);
+    expect(pinned.offered).toEqual([]);
+    const removedPin = await hostkeys('remove', '--host', 'cli.example.test', '--port', '22');
+    expect(removedPin.stdout).toBe('The host key pin of cli.example.test:22 was removed.\n');
+    expect((await hostkeys('list', '--json')).stdout).toBe('{"pinned":[],"offered":[]}\n');
+    const [acceptedAudit] = await sql(
+      'SELECT operator_name, client FROM audit_records WHERE operation = $1 ORDER BY seq DESC',
+      ['SSH Host Key Accepted'],
+    );
+    expect(acceptedAudit).toMatchObject({ client: 'CLI' });
     // keyauth from a key file (never an argument); the key is sealed, the answer only says it is there.
     const keyFile = path.join(path.dirname(dir), 'ops_ed25519');
     const pair = utils.generateKeyPairSync('ed25519');

@@ -177,6 +177,72 @@ describe.skipIf(noSshd !== undefined)('rotation schedules', () => {
       }
     });
 
+    // Creating a group schedule once hung the whole server on SQLite: the group was authorised on
+    // the database beside the open transaction, which on SQLite's one connection waits forever.
+    it('a due resource-group schedule rotates the accounts of every resource in the group; an account schedule only its account', async () => {
+      // A group of two resources, one account each.
+      const inGroup = [remember(createUser()), remember(createUser())];
+      const resources = [await linuxResource([inGroup[0]!]), await linuxResource([inGroup[1]!])];
+      const group = ok(
+        await admin(`${V1}/resourcegroup`, {
+          method: 'POST',
+          input: details({ RESOURCEGROUPNAME: name('scheduled'), GROUPTYPE: 'STATIC' }),
+        }),
+      );
+      const groupId = String(group.details.RESOURCEGROUPID);
+      ok(
+        await admin(`${V1}/resourcegroup/${groupId}/associateResources`, {
+          method: 'POST',
+          input: details({ RESOURCEIDS: resources.map((r) => r.resourceId) }),
+        }),
+      );
+      const byGroup = record(
+        ok(
+          await createSchedule({
+            SCHEDULENAME: name('group'),
+            RESOURCEGROUPID: groupId,
+            INTERVALDAYS: '7',
+            STARTAT: 'now',
+          }),
+          'CREATE ROTATION SCHEDULE',
+        ),
+      );
+      expect(byGroup.details).toMatchObject({ SCOPE: 'RESOURCEGROUP', RESOURCEGROUPID: groupId });
+      for (const [i, user] of inGroup.entries()) {
+        const next = await rotatedFrom(resources[i]!.passwordPath(user.name), user.password);
+        secrets.push(next);
+        expect(await canLogIn(sshd, user.name, next)).toBe(true);
+        expect(await canLogIn(sshd, user.name, user.password)).toBe(false);
+      }
+
+      // An account schedule on a resource with two accounts: only that account changes.
+      const [chosen, untouched] = [remember(createUser()), remember(createUser())];
+      const pair = await linuxResource([chosen, untouched]);
+      const byAccount = record(
+        ok(
+          await createSchedule({
+            SCHEDULENAME: name('account'),
+            ACCOUNTID: pair.accounts[chosen.name],
+            INTERVALDAYS: '7',
+            STARTAT: 'now',
+          }),
+          'CREATE ROTATION SCHEDULE',
+        ),
+      );
+      expect(byAccount.details).toMatchObject({ SCOPE: 'ACCOUNT', ACCOUNTID: pair.accounts[chosen.name] });
+      const next = await rotatedFrom(pair.passwordPath(chosen.name), chosen.password);
+      secrets.push(next);
+      expect(await canLogIn(sshd, chosen.name, next)).toBe(true);
+      const id = String(byAccount.details.SCHEDULEID);
+      const run = await until('the account run to be recorded', async () => {
+        const s = ok(await admin(`${SCHEDULES}/${id}`)).details as Record<string, string>;
+        return s.LASTRUN !== 'N/A' ? s : undefined;
+      });
+      expect(run.LASTRUNSUMMARY).toMatch(/^1 job\(s\) queued/);
+      expect(await vaultPassword(admin, pair.passwordPath(untouched.name))).toBe(untouched.password);
+      expect(await canLogIn(sshd, untouched.name, untouched.password)).toBe(true);
+    }, 120_000);
+
     it('a cron schedule is planned at the next matching minute in the instance time zone; list, edit, delete', async () => {
       const user = remember(createUser());
       const resource = await linuxResource([user]);

@@ -366,10 +366,16 @@ export function createResourceGroupsService(deps: ResourceGroupsServiceDeps) {
 
     /**
      * A group the caller may manage (owner, super administrator, fullaccess grantee): rotation
-     * schedules and bulk rotation of a group (ADR 029). NotFound / NotPermitted otherwise.
+     * schedules and bulk rotation of a group (ADR 029). NotFound / NotPermitted otherwise. Read on
+     * `executor` when the caller is inside a transaction: on SQLite's one connection, a query on
+     * the database beside an open transaction waits for it forever.
      */
-    async managed(caller: Caller, groupId: number): Promise<{ id: number; name: string }> {
-      const group = await managedGroup(db, caller, groupId);
+    async managed(
+      caller: Caller,
+      groupId: number,
+      executor: Executor = db,
+    ): Promise<{ id: number; name: string }> {
+      const group = await managedGroup(executor, caller, groupId);
       return { id: Number(group.id), name: group.name };
     },
 

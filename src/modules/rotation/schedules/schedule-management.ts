@@ -44,7 +44,7 @@ export function scheduleOperations(ctx: SchedulesContext) {
    * the resource, management of the group. Answers the scope's name; NotFound when it is not visible.
    */
   async function authoriseScope(executor: Executor, caller: Caller, scope: ScheduleScope): Promise<string> {
-    if (scope.kind === 'group') return (await ctx.manageableGroup(caller, scope.id)).name;
+    if (scope.kind === 'group') return (await ctx.manageableGroup(caller, scope.id, executor)).name;
     const target = await repo.scopeTarget(executor, scope);
     const missing = new NotFoundError(
       `${scope.kind === 'account' ? 'Account' : 'Resource'} ${scope.id} does not exist or is not accessible to you`,

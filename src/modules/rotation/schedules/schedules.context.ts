@@ -54,7 +54,11 @@ export interface RotationSchedulesDeps {
   readonly policies: Pick<PolicyCatalog, 'effective'>;
   readonly groups: Pick<GroupMembership, 'policyOf'>;
   /** Whether the caller may manage the group (owner, super administrator, fullaccess grantee); throws otherwise. */
-  readonly manageableGroup: (caller: Caller, groupId: number) => Promise<{ id: number; name: string }>;
+  readonly manageableGroup: (
+    caller: Caller,
+    groupId: number,
+    executor?: Executor,
+  ) => Promise<{ id: number; name: string }>;
   readonly jobs: JobRunner;
   readonly rotation: Pick<RotationService, 'rotateToGenerated' | 'verify'>;
   /**
