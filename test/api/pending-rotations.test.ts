@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { relayTo, type TcpRelay } from '../helpers/tcp-relay.js';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiUser, type Actor } from '../helpers/actors.js';
@@ -43,41 +43,6 @@ const noSshd = sshdProblem();
 const ROTATIONS = `${V1}/rotations`;
 const execFileAsync = promisify(execFile);
 
-/** A relay to sshd that lets `allow` more connections through, then refuses them until reset. */
-async function relayTo(port: number) {
-  const sockets = new Set<Socket>();
-  const state = { allow: Number.POSITIVE_INFINITY };
-  const server: Server = createServer((client) => {
-    if (state.allow <= 0) {
-      client.destroy();
-      return;
-    }
-    state.allow -= 1;
-    const upstream = connect(port, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => {
-        sockets.delete(s);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : 0,
-    state,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 interface Rotation {
   ROTATIONID: string;
   RESOURCEID: string;
@@ -95,7 +60,7 @@ interface Rotation {
 
 describe.skipIf(noSshd !== undefined)('pending rotations: list, reconcile, resolve', () => {
   let sshd: SshServer;
-  let relay: Awaited<ReturnType<typeof relayTo>>;
+  let relay: TcpRelay;
   const secrets: string[] = [];
   const answers: string[] = [];
   const record = <T extends { raw: unknown }>(answer: T): T => (
