@@ -297,16 +297,23 @@ export function createJobsRepository(database: Database) {
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
       if (filter.createdBy !== undefined) query = query.where('created_by', '=', filter.createdBy);
       const limit = Math.min(Math.max(filter.limit ?? DEFAULT_PAGE, 0), MAX_PAGE);
-      const [rows, count] = await Promise.all([
-        query
-          .selectAll()
-          .orderBy('id', 'desc')
-          .limit(limit)
-          .offset(Math.max(filter.offset ?? 0, 0))
-          .execute(),
-        query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return { rows, total: Number(count.n) };
+      // The page and its total come from one statement, so from one snapshot: two statements
+      // on PostgreSQL's pool saw different moments (a total of 1 beside an empty page while a
+      // job finished between them).
+      const found = await query
+        .selectAll()
+        .select((eb) => eb.fn.countAll<number | string>().over().as('total_rows'))
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .offset(Math.max(filter.offset ?? 0, 0))
+        .execute();
+      if (found.length > 0) {
+        const rows = found.map(({ total_rows: _total, ...row }) => row);
+        return { rows, total: Number(found[0]!.total_rows) };
+      }
+      // A page past the end carries no total; count on its own.
+      const count = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return { rows: [], total: Number(count.n) };
     },
 
     /**
