@@ -19,6 +19,13 @@ export default tseslint.config(
     },
   },
   {
+    // The web console (browser code, its own tsconfig with the DOM library and JSX).
+    files: ['console/**/*.{ts,tsx}'],
+    languageOptions: {
+      parserOptions: { project: './console/tsconfig.json', tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  {
     // Tests read dynamic JSON answers; the unsafe-any rules would only add casts.
     files: ['test/**/*.ts', 'src/**/*.test.ts', 'bench/**/*.ts'],
     rules: {

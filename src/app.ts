@@ -2,18 +2,25 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { createHttpServer, type PmpRouter } from './http/server.js';
 import { trustedProxies } from './http/client-address.js';
+import { loadConsoleAssets, type ConsoleAssets } from './http/console-assets.js';
+import type { NativeRouter } from './http/native.js';
 import type { Services } from './services.js';
-import { registerAuditRoutes } from './modules/audit/index.js';
-import { registerSharingRoutes } from './modules/sharing/index.js';
+import { registerAuditConsoleRoutes, registerAuditRoutes } from './modules/audit/index.js';
+import { registerSharingConsoleRoutes, registerSharingRoutes } from './modules/sharing/index.js';
 import { registerUserGroupRoutes } from './modules/user-groups/index.js';
-import { registerIdentityRoutes } from './modules/identity/index.js';
-import { registerVaultRoutes } from './modules/vault/index.js';
-import { registerWorkflowRoutes } from './modules/workflow/index.js';
+import {
+  registerIdentityRoutes,
+  registerSessionRoutes,
+  registerUserConsoleRoutes,
+} from './modules/identity/index.js';
+import { registerVaultConsoleRoutes, registerVaultRoutes } from './modules/vault/index.js';
+import { registerWorkflowConsoleRoutes, registerWorkflowRoutes } from './modules/workflow/index.js';
 import { registerPolicyRoutes } from './modules/policies/index.js';
 import { registerSystemRoutes } from './modules/system/index.js';
 import { registerResourceGroupRoutes } from './modules/resource-groups/index.js';
 import { registerApplicationRoutes } from './modules/applications/index.js';
 import { registerJobRoutes } from './modules/jobs/index.js';
+import { registerDashboardConsoleRoutes } from './modules/dashboard/index.js';
 import { registerRemoteResetRoutes } from './modules/remote-reset/index.js';
 import { registerRotationRoutes } from './modules/rotation/index.js';
 import { registerRotationScheduleRoutes } from './modules/rotation/schedules/index.js';
@@ -37,11 +44,14 @@ export interface AppDeps {
   readonly services: Services;
   /** PEM certificate and key; undefined only in tests that exercise plain HTTP. */
   readonly tls: { readonly cert: string; readonly key: string } | undefined;
+  /** The built web console; by default dist/console beside the server's code. */
+  readonly consoleAssets?: ConsoleAssets;
 }
 
 /** The Fastify instance with every endpoint registered; it does not listen. */
-export function buildApp({ config, services, tls }: AppDeps): FastifyInstance {
-  const { app, router } = createHttpServer({
+export function buildApp({ config, services, tls, consoleAssets }: AppDeps): FastifyInstance {
+  const assets = consoleAssets ?? loadConsoleAssets();
+  const { app, router, native } = createHttpServer({
     tls,
     maxBodyBytes: config.maxBodyBytes,
     maxFileBytes: config.maxFileBytes,
@@ -52,9 +62,36 @@ export function buildApp({ config, services, tls }: AppDeps): FastifyInstance {
     authenticator: services.identity,
     certificates: services.applications,
     trustedProxies: trustedProxies(config.trustedProxies),
+    sessions: services.consoleSessions,
+    notFound: (request, reply) => assets.serve(request, reply),
   });
   registerRoutes(router, services, tls?.cert);
+  registerConsoleRoutes(native!, services);
   return app;
+}
+
+/**
+ * The console's native JSON API (ADR 042), module by module, and its OpenAPI document, which is
+ * written from these registrations.
+ */
+export function registerConsoleRoutes(router: NativeRouter, services: Services): void {
+  registerSessionRoutes(router, { sessions: services.consoleSessions });
+  registerVaultConsoleRoutes(router, { vault: services.vault });
+  registerWorkflowConsoleRoutes(router, { workflow: services.workflow });
+  registerSharingConsoleRoutes(router, { sharing: services.sharing });
+  registerUserConsoleRoutes(router, { identity: services.identity });
+  registerAuditConsoleRoutes(router, { audit: services.audit });
+  registerDashboardConsoleRoutes(router, { dashboard: services.dashboard });
+  router.add({
+    method: 'GET',
+    url: '/api/openapi.json',
+    summary: 'This OpenAPI document',
+    tag: 'meta',
+    access: 'public',
+    async handle() {
+      return router.openApi();
+    },
+  });
 }
 
 /**

@@ -36,6 +36,12 @@ export interface Config {
   readonly trustedProxies: readonly string[];
   /** How long a password checkout (access control) lasts before automatic check-in, in minutes. */
   readonly checkoutMinutes: number;
+  /** Console sessions end after this long without a request (ADR 042). */
+  readonly sessionIdleMinutes: number;
+  /** Console sessions end this long after sign-in, however active. */
+  readonly sessionMaxHours: number;
+  /** The console clears a copied password from the clipboard after this long. */
+  readonly clipboardClearSeconds: number;
   /** Whether checking a password in changes it to a fresh policy-conforming one. */
   readonly resetOnCheckin: boolean;
   /** How ticket ids given with a retrieval are validated (BULWARK_TICKET_*; ADR 010). */
@@ -170,6 +176,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
       2000,
     ),
     trustedProxies: trustedProxiesFrom(env.BULWARK_TRUSTED_PROXIES),
+    sessionIdleMinutes: intFrom(
+      'BULWARK_SESSION_IDLE_MINUTES',
+      env.BULWARK_SESSION_IDLE_MINUTES,
+      30,
+      1,
+      1440,
+    ),
+    sessionMaxHours: intFrom('BULWARK_SESSION_MAX_HOURS', env.BULWARK_SESSION_MAX_HOURS, 12, 1, 168),
+    clipboardClearSeconds: intFrom(
+      'BULWARK_CLIPBOARD_CLEAR_SECONDS',
+      env.BULWARK_CLIPBOARD_CLEAR_SECONDS,
+      30,
+      5,
+      3600,
+    ),
     checkoutMinutes: numberFrom('BULWARK_CHECKOUT_MINUTES', env.BULWARK_CHECKOUT_MINUTES, 60, 0.01, 525_600),
     resetOnCheckin: booleanFrom('BULWARK_RESET_ON_CHECKIN', env.BULWARK_RESET_ON_CHECKIN, false),
     ticketing: ticketingFrom(env),
@@ -411,6 +432,21 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: '`TZ`, else the system zone',
     meaning:
       'time zone of PMP-style timestamps (`Sep 10, 2013 3:33 PM`, `2019-01-03 14:51:06.666`) and of the audit `DURATION` days',
+  },
+  {
+    name: 'BULWARK_SESSION_IDLE_MINUTES',
+    default: '`30`',
+    meaning: 'a console session ends after this many minutes without a request (ADR 042)',
+  },
+  {
+    name: 'BULWARK_SESSION_MAX_HOURS',
+    default: '`12`',
+    meaning: 'a console session ends this many hours after sign-in, however active',
+  },
+  {
+    name: 'BULWARK_CLIPBOARD_CLEAR_SECONDS',
+    default: '`30`',
+    meaning: 'the console clears a copied password from the clipboard after this many seconds',
   },
   {
     name: 'BULWARK_AUTH_FAILURE_LIMIT',

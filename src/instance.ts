@@ -130,7 +130,15 @@ async function openOrCreateMasterKeys(file: string, now: Date): Promise<MasterKe
 export type ServiceOverrides = Partial<
   Pick<
     ServiceDeps,
-    'authThrottle' | 'hostLookup' | 'workflow' | 'ticketing' | 'cluster' | 'jobs' | 'rotation' | 'connectors'
+    | 'authThrottle'
+    | 'hostLookup'
+    | 'workflow'
+    | 'ticketing'
+    | 'cluster'
+    | 'jobs'
+    | 'rotation'
+    | 'connectors'
+    | 'consoleSessions'
   >
 >;
 
@@ -147,6 +155,11 @@ function serviceSettings(config: Config): Omit<ServiceDeps, 'database' | 'keyrin
       delayStepMs: config.authFailureDelayMs,
     },
     workflow: { checkoutMinutes: config.checkoutMinutes, resetOnCheckin: config.resetOnCheckin },
+    consoleSessions: {
+      idleMs: config.sessionIdleMinutes * 60_000,
+      maxMs: config.sessionMaxHours * 3_600_000,
+      clipboardClearSeconds: config.clipboardClearSeconds,
+    },
     cluster: { heartbeatMs: config.heartbeatSeconds * 1000, leaseMs: config.leaseSeconds * 1000 },
     rotation: {
       timeoutMs: config.remoteTimeoutSeconds * 1000,

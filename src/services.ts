@@ -12,7 +12,11 @@ import {
   type AuthThrottleSettings,
   type HostLookup,
   type IdentityService,
+  createConsoleSessions,
+  type ConsoleSessions,
+  type SessionSettings,
 } from './modules/identity/index.js';
+import { createDashboardService, type DashboardService } from './modules/dashboard/index.js';
 import { createApplicationsService, type ApplicationsService } from './modules/applications/index.js';
 import { createPolicyService, type PolicyService } from './modules/policies/index.js';
 import { createJobsService, type JobsService } from './modules/jobs/index.js';
@@ -93,6 +97,12 @@ import {
 
 /** Host names of API users are re-resolved at most this often. */
 const HOST_CACHE_MS = 60_000;
+const DEFAULT_SESSION_SETTINGS: SessionSettings = {
+  idleMs: 30 * 60_000,
+  maxMs: 12 * 3_600_000,
+  clipboardClearSeconds: 30,
+};
+
 const DEFAULT_AUTH_THROTTLE: AuthThrottleSettings = {
   failureLimit: 20,
   lockoutMs: 300_000,
@@ -107,6 +117,8 @@ export interface Services {
   readonly time: TimeFormatter;
   readonly audit: AuditService;
   readonly identity: IdentityService;
+  /** Console sign-in and sessions (ADR 042). */
+  readonly consoleSessions: ConsoleSessions;
   readonly vault: VaultService;
   readonly userGroups: UserGroupsService;
   readonly sharing: SharingService;
@@ -142,6 +154,8 @@ export interface Services {
   readonly sshKeyDiscovery: SshKeyDiscovery;
   /** The certificate repository: parsed once, stored once, key material sealed (ADR 036). */
   readonly certificates: CertificatesService;
+  /** The console's dashboard over the vault, certificates and audit (ADR 042). */
+  readonly dashboard: DashboardService;
   /** SSL certificate discovery of a host or an IPv4 range, ranges as jobs (ADR 037). */
   readonly certificateDiscovery: CertificateDiscovery;
   /** The installation's internal CA, created on first use, its key sealed (ADR 039). */
@@ -187,6 +201,8 @@ export function createServices(deps: {
   hostLookup?: HostLookup;
   /** Password access control: checkout length, reset on check-in; defaults as in config.ts. */
   workflow?: WorkflowSettings;
+  /** Console sessions: idle and absolute timeouts, clipboard clearing; defaults as in config.ts. */
+  consoleSessions?: SessionSettings;
   /** How ticket ids are validated; none by default (config.ts reads BULWARK_TICKET_*). */
   ticketing?: TicketingSettings;
   /** Heartbeat and lease intervals on PostgreSQL; defaults as in config.ts. */
@@ -220,6 +236,14 @@ export function createServices(deps: {
     policies,
     hosts,
     throttle,
+  });
+  const consoleSessions = createConsoleSessions({
+    database,
+    keyring,
+    audit,
+    clock,
+    throttle,
+    settings: deps.consoleSessions ?? DEFAULT_SESSION_SETTINGS,
   });
   const users = createUserDirectory();
   const vault = createVaultService({
@@ -419,7 +443,9 @@ export function createServices(deps: {
     intervalMs: deps.certificateExpiry?.intervalMs ?? 3_600_000,
   });
   certificateExpiry.registerJobs();
+  const dashboard = createDashboardService({ vault, certificates, audit, clock });
   return {
+    dashboard,
     certificates,
     certificateGroups,
     certificateShares,
@@ -444,6 +470,7 @@ export function createServices(deps: {
     time,
     audit,
     identity,
+    consoleSessions,
     vault,
     userGroups,
     sharing,

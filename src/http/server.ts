@@ -36,6 +36,14 @@ import { isUniqueViolation, isUnstorableText, storageFaultOf } from '../platform
 import { extractToken } from './token.js';
 import { clientAddress, NO_TRUSTED_PROXIES, type TrustedProxies } from './client-address.js';
 import { SERVER_TLS_OPTIONS } from '../platform/tls.js';
+import {
+  createNativeRouter,
+  isNativePath,
+  sendNativeError,
+  sendNativeInternalError,
+  type NativeRouter,
+  type SessionAuthenticator,
+} from './native.js';
 
 export interface Authenticator {
   /** Resolves the caller or throws AuthenticationError with the message the client sees. */
@@ -63,6 +71,13 @@ export interface HttpServerOptions {
   readonly authenticator: Authenticator;
   /** Client-certificate identity of applications; without it certificates are ignored. */
   readonly certificates?: CertificateAuthenticator;
+  /** Console sessions; without them the native API (/api/v1) is not served. */
+  readonly sessions?: SessionAuthenticator;
+  /**
+   * Answers a GET no route took (the console's files); false leaves it to the PMP envelope's
+   * "no API endpoint" answer.
+   */
+  readonly notFound?: (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
 }
 
 export interface PmpRequestContext<T = unknown> {
@@ -149,7 +164,11 @@ const REST_CLIENT = 'REST API';
  * (top-level `name` and `result`, no `operation`), successes and failures alike, decided by the
  * path alone so an unknown PKI path and a refused token answer in the shape the client parses.
  */
-export function createHttpServer(options: HttpServerOptions): { app: FastifyInstance; router: PmpRouter } {
+export function createHttpServer(options: HttpServerOptions): {
+  app: FastifyInstance;
+  router: PmpRouter;
+  native: NativeRouter | undefined;
+} {
   const app = Fastify({
     // A client certificate is asked for, never required: applications present one (ADR 014),
     // token clients need none. Verification is ours: the fingerprint must be one imported.
@@ -211,15 +230,17 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
     },
     frameworkErrors: (error, request, reply) => {
       void settleUnreadBody(request, reply, options.maxBodyBytes).then(() =>
-        sendText(
-          reply,
-          failureEnvelope(
-            'Unknown',
-            new InvalidInputError(`the request cannot be read: ${error.message}`),
-            undefined,
-            dialectOf(request),
-          ),
-        ),
+        isNativePath(pathOf(request.url))
+          ? sendNativeError(reply, new InvalidInputError(`the request cannot be read: ${error.message}`))
+          : sendText(
+              reply,
+              failureEnvelope(
+                'Unknown',
+                new InvalidInputError(`the request cannot be read: ${error.message}`),
+                undefined,
+                dialectOf(request),
+              ),
+            ),
       );
     },
   });
@@ -264,6 +285,9 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
             `${request.method} is not allowed on ${path}; use ${[...new Set(allowed)].join(' or ')}`,
           )
         : new UnknownEndpointError(`there is no API endpoint at ${path}`);
+    if (isNativePath(path)) return sendNativeError(reply, error);
+    if (options.notFound && request.method === 'GET' && (await options.notFound(request, reply)))
+      return reply;
     return sendText(reply, failureEnvelope('Unknown', error, undefined, dialectOf(request)));
   });
 
@@ -271,9 +295,12 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
   app.setErrorHandler(async (error: Error, request, reply) => {
     await settleUnreadBody(request, reply, options.maxBodyBytes);
     const dialect = dialectOf(request);
+    const native = isNativePath(pathOf(request.url));
     const fail = (failure: DomainError) =>
-      sendText(reply, failureEnvelope(operationOf(request), failure, operationKeyOf(request), dialect));
-    if (error instanceof AuthenticationError) {
+      native
+        ? sendNativeError(reply, failure)
+        : sendText(reply, failureEnvelope(operationOf(request), failure, operationKeyOf(request), dialect));
+    if (error instanceof AuthenticationError && !native) {
       return sendText(
         reply,
         envelopeIn(dialect, {
@@ -301,6 +328,15 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
     if (fault) return sendStorageFault(request, reply, fault, error);
     return sendInternalError(request, reply, error);
   });
+
+  // The console's API: native JSON answers, session cookies (native.ts, ADR 042).
+  const native = options.sessions
+    ? createNativeRouter(app, {
+        sessions: options.sessions,
+        maxBodyBytes: options.maxBodyBytes,
+        clientIpOf: (request) => clientIpOf(request, options.trustedProxies),
+      })
+    : undefined;
 
   const router: PmpRouter = {
     add(spec) {
@@ -382,7 +418,7 @@ export function createHttpServer(options: HttpServerOptions): { app: FastifyInst
     },
   };
 
-  return { app, router };
+  return { app, router, native };
 }
 
 /**
@@ -491,6 +527,7 @@ function sendStorageFault(
     fault === 'storage-full' ? 'storage is full' : 'database unavailable',
   );
   if (status === 503) reply.header('retry-after', '5');
+  if (isNativePath(pathOf(request.url))) return sendNativeError(reply, error);
   return reply
     .code(status)
     .header('content-type', PMP_CONTENT_TYPE)
@@ -504,6 +541,8 @@ function sendInternalError(request: FastifyRequest, reply: FastifyReply, err: un
     { err: { type: (err as Error)?.name, stack: stackFramesOf(err) }, reference: request.id },
     'internal error',
   );
+  const message = `Internal server error; nothing was changed. Reference ${request.id}`;
+  if (isNativePath(pathOf(request.url))) return sendNativeInternalError(reply, message);
   return reply
     .code(RESULT_CODES.internal.http)
     .header('content-type', PMP_CONTENT_TYPE)
@@ -511,7 +550,7 @@ function sendInternalError(request: FastifyRequest, reply: FastifyReply, err: un
       envelopeIn(dialectOf(request), {
         name: operationOf(request),
         status: 'Failed',
-        message: `Internal server error; nothing was changed. Reference ${request.id}`,
+        message,
         statusCode: RESULT_CODES.internal.code,
       }),
     );

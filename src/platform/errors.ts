@@ -31,6 +31,20 @@ export class InvalidInputError extends DomainError {
   }
 }
 
+/**
+ * Bad input in one named field of a native (console) request: `field` is the field's path in the
+ * JSON body (`name`, `accounts.0.password`), so a form shows the message beside that field.
+ */
+export class FieldInputError extends InvalidInputError {
+  constructor(
+    readonly field: string,
+    message: string,
+    code: ResultCode = RESULT_CODES.invalidInput.code,
+  ) {
+    super(message, code);
+  }
+}
+
 export class MissingFieldError extends InvalidInputError {
   constructor(field: string, context?: string) {
     super(

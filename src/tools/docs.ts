@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as prettier from 'prettier';
-import { registerRoutes } from '../app.js';
+import { registerConsoleRoutes, registerRoutes } from '../app.js';
 import { buildProgram } from '../cli/index.js';
 import { CONFIG_VARIABLES } from '../config.js';
 import type { PmpRouteSpec } from '../http/server.js';
@@ -145,7 +145,29 @@ export const GENERATED: readonly { file: string; section: string; generate: () =
   { file: 'docs/configuration.md', section: 'configuration', generate: configurationSection },
   { file: 'docs/endpoints.md', section: 'endpoints', generate: endpointsSection },
   { file: 'docs/cli.md', section: 'cli', generate: cliSection },
+  { file: 'docs/console-api.md', section: 'console-api', generate: consoleApiSection },
 ];
+
+/** The console's native API (ADR 042), as registered: the OpenAPI document has the schemas. */
+export function consoleApiSection(): string {
+  const rows: string[][] = [];
+  registerConsoleRoutes(
+    {
+      add(spec) {
+        rows.push([
+          spec.method,
+          `\`${spec.url.replace(/:(\w+)/g, '{$1}')}\``,
+          spec.access,
+          spec.body ? 'JSON' : '',
+          spec.summary,
+        ]);
+      },
+      openApi: () => ({}),
+    },
+    inert(),
+  );
+  return table(['method', 'path', 'access', 'body', 'what it does'], rows);
+}
 
 function markers(section: string): { begin: string; end: string } {
   return {

@@ -85,7 +85,13 @@ export const accessRepository = {
 
   /** Ids of the resources the user holds a grant on: owned, or shared to the user or a group. */
   async resourcesGranted(db: Executor, userId: number): Promise<Set<number>> {
-    const rows = await db
+    const rows = await accessRepository.grantedResourceIds(db, userId).execute();
+    return new Set(rows.map((r) => Number(r.id)));
+  },
+
+  /** Ids of the resources whose every account the user may see (owned or shared whole): a subquery. */
+  grantedResourceIds(db: Executor, userId: number) {
+    return db
       .selectFrom('resources')
       .select('resources.id as id')
       .where('resources.owner_id', '=', userId)
@@ -100,9 +106,23 @@ export const accessRepository = {
             ]),
           ),
       )
-      .union(db.selectFrom(groupResourceGrants(userId).as('gg')).select('gg.id as id'))
-      .execute();
-    return new Set(rows.map((r) => Number(r.id)));
+      .union(db.selectFrom(groupResourceGrants(userId).as('gg')).select('gg.id as id'));
+  },
+
+  /**
+   * Ids of every account the user may see: all of a granted resource's, and those owned or
+   * shared one by one. A subquery, for summaries over accounts (the console's dashboard).
+   */
+  visibleAccountIds(db: Executor, userId: number) {
+    return db
+      .selectFrom('accounts')
+      .select('accounts.id as id')
+      .where((eb) =>
+        eb.or([
+          eb('accounts.resource_id', 'in', accessRepository.grantedResourceIds(db, userId)),
+          ownedOrSharedAccount(eb, db, userId),
+        ]),
+      );
   },
 
   /** Per resource, how many of its accounts the user owns or has been shared individually. */

@@ -8,6 +8,7 @@ import {
   broadest,
   type CertificateScope,
   type Permission,
+  type AccountScope,
   type ResourceScope,
   type SshKeyScope,
 } from './access.types.js';
@@ -67,6 +68,8 @@ export interface AccessPolicy {
   ): Promise<'all' | ReadonlySet<number>>;
   /** The resources a listing may show to this caller. */
   resourceScope(principal: Principal): ResourceScope;
+  /** The accounts the principal may see, for summaries over many accounts. */
+  accountScope(principal: Principal): AccountScope;
   /**
    * The grant on a key of the SSH key store (ADR 031): full to its owner and to super
    * administrators, else the broadest share to the user or one of the user's groups.
@@ -197,6 +200,15 @@ export function createAccessPolicy(): AccessPolicy {
         : {
             kind: 'user',
             certificateIds: (db: Executor) => certificateGrants.visibleIds(db, principal.userId),
+          };
+    },
+
+    accountScope(principal) {
+      return principal.isSuperAdmin
+        ? { kind: 'all' }
+        : {
+            kind: 'user',
+            accountIds: (db: Executor) => accessRepository.visibleAccountIds(db, principal.userId),
           };
     },
 

@@ -20,6 +20,14 @@ export function broadest(...permissions: Permission[]): Permission {
 }
 
 /** Which resources a listing may show: all, or those whose ids the subquery yields. */
+/** The accounts a summary may count: all, or the ids the subquery yields. */
+export type AccountScope =
+  | { readonly kind: 'all' }
+  | {
+      readonly kind: 'user';
+      readonly accountIds: (db: Executor) => SelectQueryBuilder<Schema, never, { id: number }>;
+    };
+
 export type ResourceScope =
   | { readonly kind: 'all' }
   | {

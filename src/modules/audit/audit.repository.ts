@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DialectName, Executor } from '../../platform/db/database.js';
 import type { AuditRecordsTable } from '../../platform/db/schema.js';
 import { toAuditRow } from './audit-chain.js';
@@ -7,6 +8,18 @@ export interface AuditFilter {
   readonly auditType: AuditType;
   readonly since: number | undefined;
   readonly until: number | undefined;
+}
+
+/** The console's filters (ADR 042); every one optional. */
+export interface AuditSearch {
+  readonly auditType?: AuditType;
+  readonly operation?: string;
+  /** A case-insensitive substring of the operator's name. */
+  readonly operator?: string;
+  /** A case-insensitive substring of the resource, account or target user name, or the reason. */
+  readonly text?: string;
+  readonly since?: number;
+  readonly until?: number;
 }
 
 export type AuditRepository = ReturnType<typeof createAuditRepository>;
@@ -78,6 +91,60 @@ export function createAuditRepository(dialect: DialectName) {
       return rows.map(fromRow);
     },
 
+    /** A page of the console's search, newest first, with the total from the same snapshot. */
+    async search(
+      db: Executor,
+      filter: AuditSearch,
+      offset: number,
+      limit: number,
+    ): Promise<{ total: number; records: StoredAuditRecord[] }> {
+      const query = searched(db, filter);
+      const rows = await query
+        .selectAll()
+        .select((eb) => eb.fn.countAll<number | string>().over().as('total_rows'))
+        .orderBy('seq', 'desc')
+        .offset(offset)
+        .limit(limit)
+        .execute();
+      if (rows.length > 0) return { total: Number(rows[0]!.total_rows), records: rows.map(fromRow) };
+      const count = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return { total: Number(count.n), records: [] };
+    },
+
+    /** The next records of the search below sequence number `beforeSeq`, newest first (export). */
+    async searchBefore(
+      db: Executor,
+      filter: AuditSearch,
+      beforeSeq: number,
+      limit: number,
+    ): Promise<StoredAuditRecord[]> {
+      const rows = await searched(db, filter)
+        .selectAll()
+        .where('seq', '<', beforeSeq)
+        .orderBy('seq', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map(fromRow);
+    },
+
+    /** Records of `operation` per UTC day since `since` (epoch day number → count). */
+    async dailyCounts(
+      db: Executor,
+      operation: string,
+      since: number,
+      operatorId: number | undefined,
+    ): Promise<Map<number, number>> {
+      let query = db
+        .selectFrom('audit_records')
+        .select(sql<number>`(at / 86400000)`.as('day'))
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('operation', '=', operation)
+        .where('at', '>=', since);
+      if (operatorId !== undefined) query = query.where('operator_id', '=', operatorId);
+      const rows = await query.groupBy(sql`(at / 86400000)`).execute();
+      return new Map(rows.map((r) => [Math.floor(Number(r.day)), Number(r.n)]));
+    },
+
     /** The time of the latest record of one of `operations` for the account. */
     async lastOperationAt(
       db: Executor,
@@ -95,6 +162,32 @@ export function createAuditRepository(dialect: DialectName) {
       return row?.at;
     },
   };
+}
+
+function searched(db: Executor, filter: AuditSearch) {
+  let query = db.selectFrom('audit_records');
+  if (filter.auditType !== undefined) query = query.where('audit_type', '=', filter.auditType);
+  if (filter.operation !== undefined) query = query.where('operation', '=', filter.operation);
+  if (filter.since !== undefined) query = query.where('at', '>=', filter.since);
+  if (filter.until !== undefined) query = query.where('at', '<', filter.until);
+  if (filter.operator !== undefined) {
+    query = query.where(sql<boolean>`lower(operator_name) like ${likePattern(filter.operator)} escape '\\'`);
+  }
+  if (filter.text !== undefined) {
+    const pattern = likePattern(filter.text);
+    query = query.where((eb) =>
+      eb.or(
+        (['resource_name', 'account_name', 'target_user', 'reason'] as const).map(
+          (column) => sql<boolean>`lower(coalesce(${sql.ref(column)}, '')) like ${pattern} escape '\\'`,
+        ),
+      ),
+    );
+  }
+  return query;
+}
+
+function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 function filtered(db: Executor, filter: AuditFilter) {

@@ -7,7 +7,7 @@ import type { TimeFormatter } from '../../platform/time.js';
 import { can } from '../access/index.js';
 import { linkRecords } from './audit-chain.js';
 import { createChainVerifier } from './chain-verifier.js';
-import { createAuditRepository, type AuditFilter } from './audit.repository.js';
+import { createAuditRepository, type AuditFilter, type AuditSearch } from './audit.repository.js';
 import { createAccessRecordWriter } from './access-record-writer.js';
 import { AuditOperation } from './audit.types.js';
 import type {
@@ -42,6 +42,23 @@ export interface AuditService {
     reason: string,
   ): Promise<void>;
   list(principal: Principal, query: AuditQuery): Promise<{ total: number; records: AuditRecord[] }>;
+  /** The console's search (ADR 042): any combination of filters, a page and the total. */
+  search(
+    principal: Principal,
+    filter: AuditSearch,
+    offset: number,
+    limit: number,
+  ): Promise<{ total: number; records: AuditRecord[] }>;
+  /**
+   * How many `operation` records there were on each of the last `days` UTC days, oldest first:
+   * all of them for audit readers, the caller's own for everyone else.
+   */
+  dailyCounts(caller: Caller, operation: string, days: number): Promise<{ day: string; count: number }[]>;
+  /**
+   * Every record the search finds, newest first, in pages (a CSV export of a large trail). The
+   * export itself is recorded first, with its filters.
+   */
+  exportRecords(caller: Caller, filter: AuditSearch): Promise<AsyncIterable<AuditRecord[]>>;
   lastOperationAt(accountId: number, operations: readonly string[]): Promise<number | undefined>;
   verify(onProgress?: (checked: number) => void): Promise<ChainVerification>;
   /** Waits for pending access records to be written, then stops the access-record writer. */
@@ -122,9 +139,7 @@ export function createAuditService({ database, keyring, clock, time }: AuditServ
     },
 
     async list(principal, query) {
-      if (!can(principal, 'readAudit')) {
-        throw new NotPermittedError('Only administrators and password auditors may read the audit trail');
-      }
+      requireAuditReader(principal);
       const filter: AuditFilter = {
         auditType: query.auditType,
         ...durationRange(query.duration, clock.now(), time),
@@ -132,6 +147,58 @@ export function createAuditService({ database, keyring, clock, time }: AuditServ
       const total = await repo.count(database.db, filter);
       const records = await repo.list(database.db, filter, query.startIndex - 1, query.limit);
       return { total, records };
+    },
+
+    async search(principal, filter, offset, limit) {
+      requireAuditReader(principal);
+      return repo.search(database.db, filter, offset, limit);
+    },
+
+    async dailyCounts(caller, operation, days) {
+      const today = Math.floor(clock.now() / 86_400_000);
+      const first = today - days + 1;
+      const counts = await repo.dailyCounts(
+        database.db,
+        operation,
+        first * 86_400_000,
+        can(caller.principal, 'readAudit') ? undefined : caller.principal.userId,
+      );
+      return Array.from({ length: days }, (_, i) => ({
+        day: new Date((first + i) * 86_400_000).toISOString().slice(0, 10),
+        count: counts.get(first + i) ?? 0,
+      }));
+    },
+
+    async exportRecords(caller, filter) {
+      requireAuditReader(caller.principal);
+      const described = Object.entries(filter)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(', ');
+      await database.db.transaction().execute((trx) =>
+        appendRecords(trx, [
+          toRecord(
+            actorOf(caller),
+            {
+              auditType: 'User',
+              operation: AuditOperation.auditExported,
+              reason: described === '' ? 'all records' : described,
+            },
+            clock.now(),
+          ),
+        ]),
+      );
+      // Pages below the newest record at the start: records added during the export are not in it.
+      const head = await repo.readHead(database.db);
+      return (async function* () {
+        let before = head.lastSeq + 1;
+        for (;;) {
+          const page = await repo.searchBefore(database.db, filter, before, 2000);
+          if (page.length === 0) return;
+          yield page;
+          before = page[page.length - 1]!.seq;
+        }
+      })();
     },
 
     lastOperationAt(accountId, operations) {
@@ -173,5 +240,11 @@ function durationRange(
       return { since: time.startOfDay(now, -29), until: undefined };
     case 'ALL':
       return { since: undefined, until: undefined };
+  }
+}
+
+function requireAuditReader(principal: Principal): void {
+  if (!can(principal, 'readAudit')) {
+    throw new NotPermittedError('Only administrators and password auditors may read the audit trail');
   }
 }

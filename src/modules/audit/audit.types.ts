@@ -119,6 +119,13 @@ export const AuditOperation = {
   userLocked: 'User Locked',
   userUnlocked: 'User Unlocked',
   mfaReset: 'Two Factor Authentication Reset',
+  /** A user confirmed a new authenticator at console sign-in (ADR 042). */
+  mfaEnrolled: 'Two Factor Authentication Enrolled',
+  recoveryCodeUsed: 'Recovery Code Used',
+  userLoggedIn: 'User Logged In',
+  userLoggedOut: 'User Logged Out',
+  /** The console's CSV export of the trail, with its filters. */
+  auditExported: 'Audit Trail Exported',
   authenticationFailed: 'Authentication Failed',
   masterKeyRotated: 'Master Key Rotated',
   agentKeyGenerated: 'Agent Key Generated',

@@ -8,3 +8,4 @@ export {
   type ChainVerification,
   type ChainProblem,
 } from './audit.types.js';
+export { registerAuditConsoleRoutes } from './audit.console.js';

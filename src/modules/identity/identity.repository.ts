@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
 import { precompiled } from '../../platform/db/precompiled.js';
 
@@ -195,6 +196,58 @@ export const identityRepository = {
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  },
+
+  /**
+   * A page of users by name with the total, for the console's user list and share dialog: a
+   * case-insensitive substring of the user name or full name.
+   */
+  async pageUsers(db: Executor, filter: { search?: string; offset: number; limit: number }) {
+    let query = db.selectFrom('users');
+    if (filter.search) {
+      const pattern = `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query = query.where((eb) =>
+        eb.or([
+          sql<boolean>`lower(users.username) like ${pattern} escape '\\'`,
+          sql<boolean>`lower(coalesce(users.full_name, '')) like ${pattern} escape '\\'`,
+        ]),
+      );
+    }
+    const rows = await query
+      .select([
+        'id',
+        'username',
+        'full_name',
+        'email',
+        'role',
+        'is_super_admin',
+        'is_api_user',
+        'locked',
+        'totp_secret_sealed',
+      ])
+      .select((eb) => eb.fn.countAll<number | string>().over().as('total_rows'))
+      .orderBy('username_key')
+      .limit(filter.limit)
+      .offset(filter.offset)
+      .execute();
+    const total =
+      rows.length > 0
+        ? Number(rows[0]!.total_rows)
+        : Number((await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    return {
+      total,
+      users: rows.map((r) => ({
+        id: Number(r.id),
+        username: r.username,
+        fullName: r.full_name,
+        email: r.email,
+        role: r.role,
+        isSuperAdmin: r.is_super_admin === 1,
+        isApiUser: r.is_api_user === 1,
+        locked: r.locked === 1,
+        hasTotp: r.totp_secret_sealed !== null,
+      })),
+    };
   },
 
   async findDirectoryUserByKey(db: Executor, key: string): Promise<DirectoryUser | undefined> {

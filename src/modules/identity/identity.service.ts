@@ -23,6 +23,7 @@ import type { PolicyCatalog } from '../policies/index.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import type { HostResolver } from './host-binding.js';
 import { identityRepository as repo, type UserRow } from './identity.repository.js';
+import { sessionsRepository } from './sessions.repository.js';
 import {
   ROLES,
   usernameKey,
@@ -51,6 +52,14 @@ export interface IdentityService extends Authenticator {
   resetMfa(caller: Caller, username: string): Promise<{ username: string }>;
   /** Endpoint 92: replaces the caller's token; the old one stops working at once. */
   regenerateToken(caller: Caller): Promise<{ authToken: string }>;
+  /**
+   * The console's user list (ADR 042): everyone sees names and ids (sharing needs them, as
+   * endpoint 46); user managers also see roles, state and the second factor.
+   */
+  directory(
+    caller: Caller,
+    filter: { search?: string; offset: number; limit: number },
+  ): Promise<{ total: number; items: readonly object[] }>;
   /** Enrols a TOTP secret for a user (sealed, bound to the user's row). For the login issue and tests. */
   enrollTotp(userId: number, secret: Secret): Promise<void>;
 }
@@ -342,6 +351,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
         const target = await findTarget(trx, { name: username });
         requireMayActOn(caller.principal, target, 'reset two-factor authentication of');
         await repo.setTotpSecret(trx, target.id, null);
+        await sessionsRepository.deleteRecoveryCodes(trx, target.id);
         await audit.append(trx, actorOf(caller), {
           auditType: 'User',
           operation: AuditOperation.mfaReset,
@@ -365,6 +375,17 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
         });
       });
       return { authToken };
+    },
+
+    async directory(caller, filter) {
+      const page = await repo.pageUsers(db, filter);
+      const manager = can(caller.principal, 'manageUsers');
+      return {
+        total: page.total,
+        items: page.users.map((u) =>
+          manager ? u : { id: u.id, username: u.username, fullName: u.fullName, isApiUser: u.isApiUser },
+        ),
+      };
     },
 
     async enrollTotp(userId, secret) {

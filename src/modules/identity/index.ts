@@ -4,3 +4,6 @@ export { createHostResolver, type HostResolver, type HostLookup } from './host-b
 export { createAuthThrottle, type AuthThrottle, type AuthThrottleSettings } from './auth-throttle.js';
 export { ROLES, usernameKey, type Role, type BootstrapCredentials } from './identity.types.js';
 export { createUserDirectory, type UserDirectory } from './user-directory.js';
+export { createConsoleSessions, type ConsoleSessions, type SessionSettings } from './sessions.service.js';
+export { registerSessionRoutes } from './sessions.routes.js';
+export { registerUserConsoleRoutes } from './users.console.js';

@@ -1,2 +1,3 @@
 export { createSharingService, type SharingService } from './sharing.service.js';
 export { registerSharingRoutes } from './sharing.routes.js';
+export { registerSharingConsoleRoutes } from './sharing.console.js';

@@ -22,6 +22,7 @@ export function readAccountControls(
   return vaultRepository.findAccountControls(executor, accountId);
 }
 export { registerVaultRoutes } from './vault.routes.js';
+export { registerVaultConsoleRoutes } from './vault.console.js';
 export { RESOURCE_TYPES, findResourceType } from './resource-types.js';
 export type {
   RemoteChanges,

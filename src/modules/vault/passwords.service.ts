@@ -1,6 +1,6 @@
 import type { Executor } from '../../platform/db/database.js';
 import { Secret } from '../../platform/crypto/secret.js';
-import { OperationNotAvailableError } from '../../platform/errors.js';
+import { NotFoundError, OperationNotAvailableError } from '../../platform/errors.js';
 import type { Caller } from '../../platform/principal.js';
 import { actorOf, AuditOperation, type AuditActor } from '../audit/index.js';
 import { generatePassword } from '../policies/index.js';
@@ -127,6 +127,24 @@ export function passwordOperations(
       why: AccessJustification,
     ): Promise<Secret> {
       return gate.release(caller, 'password', { resourceId, accountId }, why);
+    },
+
+    /** The console's copy and reveal: the account by id alone, its resource looked up. */
+    async retrievePasswordOfAccount(
+      caller: Caller,
+      accountId: number,
+      why: AccessJustification,
+    ): Promise<Secret> {
+      // An unknown account and one the caller may not see answer alike, naming only the
+      // account id the caller gave (not the resource it belongs to).
+      const resourceId = await repo.resourceIdOfAccount(db, accountId);
+      if (resourceId === undefined) throw accountNotFound(accountId);
+      try {
+        return await gate.release(caller, 'password', { resourceId, accountId }, why);
+      } catch (err) {
+        if (err instanceof NotFoundError) throw accountNotFound(accountId);
+        throw err;
+      }
     },
 
     /** Account details with the password (getResourceAccountDetails): audited as a retrieval. */

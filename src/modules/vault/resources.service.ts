@@ -69,6 +69,29 @@ export function resourceOperations(
       return summaries;
     },
 
+    /** The console's resource list: one page and the total (search, type; by name). */
+    async pageResources(
+      caller: Caller,
+      filter: { search?: string; type?: string; offset: number; limit: number },
+    ): Promise<{ total: number; items: ResourceSummary[] }> {
+      const scope = access.resourceScope(caller.principal);
+      const [page, reach] = await Promise.all([
+        repo.pageResources(db, scope, filter),
+        access.listingReach(db, caller.principal),
+      ]);
+      return {
+        total: page.total,
+        items: page.rows.map((r) => ({
+          id: Number(r.id),
+          name: r.name,
+          type: r.resource_type,
+          description: r.description,
+          dnsName: r.dns_name,
+          accountCount: reach(Number(r.id), Number(r.account_count ?? 0)),
+        })),
+      };
+    },
+
     async getResource(
       caller: Caller,
       resourceId: number,

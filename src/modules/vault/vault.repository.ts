@@ -147,6 +147,58 @@ export const vaultRepository = {
     return query.execute();
   },
 
+  /**
+   * One page of the resources in `scope` by name, with the total: a case-insensitive substring
+   * of the name, DNS name or description, and an exact resource type. The page and its total
+   * come from one statement (one snapshot), as the console pages through large vaults.
+   */
+  async pageResources(
+    db: Executor,
+    scope: ResourceScope,
+    filter: { search?: string; type?: string; offset: number; limit: number },
+  ) {
+    let query = db.selectFrom('resources');
+    if (scope.kind === 'user') query = query.where('resources.id', 'in', scope.resourceIds(db));
+    if (filter.search) {
+      const pattern = `%${escapeLike(filter.search.toLowerCase())}%`;
+      query = query.where((eb) =>
+        eb.or(
+          (['name', 'dns_name', 'description'] as const).map(
+            (column) => sql<boolean>`lower(${sql.ref(`resources.${column}`)}) like ${pattern} escape '\\'`,
+          ),
+        ),
+      );
+    }
+    if (filter.type)
+      query = query.where(sql<boolean>`lower(resources.resource_type) = ${filter.type.toLowerCase()}`);
+    const rows = await query
+      .select([
+        'resources.id',
+        'resources.name',
+        'resources.resource_type',
+        'resources.description',
+        'resources.dns_name',
+      ])
+      .select((eb) =>
+        eb
+          .selectFrom('accounts')
+          .select(eb.fn.countAll<number>().as('n'))
+          .whereRef('accounts.resource_id', '=', 'resources.id')
+          .as('account_count'),
+      )
+      .select((eb) => eb.fn.countAll<number | string>().over().as('total_rows'))
+      .orderBy('resources.name')
+      .orderBy('resources.id')
+      .limit(filter.limit)
+      .offset(filter.offset)
+      .execute();
+    const total =
+      rows.length > 0
+        ? Number(rows[0]!.total_rows)
+        : Number((await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    return { rows, total };
+  },
+
   async updateResource(trx: Executor, id: number, patch: Updateable<ResourcesTable>): Promise<void> {
     await trx.updateTable('resources').set(patch).where('id', '=', id).execute();
   },

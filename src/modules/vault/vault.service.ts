@@ -7,6 +7,7 @@ import { passwordOperations } from './passwords.service.js';
 import { remoteChangeRecords } from './remote-change-records.js';
 import { remoteChangeOperations } from './remote-changes.js';
 import { resourceOperations } from './resources.service.js';
+import { summaryOperations } from './summaries.js';
 import { createVaultContext, type VaultServiceDeps } from './vault.context.js';
 import { createViews } from './views.js';
 
@@ -34,6 +35,7 @@ export function createVaultService(deps: VaultServiceDeps) {
     ...accounts,
     ...passwordOperations(ctx, accounts),
     ...lookupOperations(ctx),
+    ...summaryOperations(ctx),
     /**
      * Password changes on real targets (ADR 028), for the rotation service only: pending
      * passwords, their settlement, and the passwords the server uses on the target.

@@ -167,4 +167,28 @@ export const workflowRepository = {
     }
     return query.execute();
   },
+
+  /** The requester's requests, open ones first, then the latest closed (the console's "My requests"). */
+  async ofRequester(db: Executor, requesterId: number, limit: number) {
+    return db
+      .selectFrom('password_requests')
+      .innerJoin('accounts', 'accounts.id', 'password_requests.account_id')
+      .innerJoin('resources', 'resources.id', 'accounts.resource_id')
+      .select([
+        'accounts.id as account_id',
+        'accounts.name as account_name',
+        'resources.id as resource_id',
+        'resources.name as resource_name',
+        'password_requests.status',
+        'password_requests.requested_at',
+        'password_requests.reason',
+        'password_requests.ticket_id',
+        'password_requests.checkout_expires_at',
+      ])
+      .where('password_requests.requester_id', '=', requesterId)
+      .orderBy((eb) => eb.case().when('password_requests.status', 'in', OPEN_STATUSES).then(0).else(1).end())
+      .orderBy('password_requests.id', 'desc')
+      .limit(limit)
+      .execute();
+  },
 };

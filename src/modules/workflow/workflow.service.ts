@@ -246,6 +246,31 @@ export function createWorkflowService({
       });
     },
 
+    /**
+     * The caller's own requests (the console): open ones first, then the latest 50 closed.
+     * Only their own, so nothing here needs more than having made them; an account that has
+     * since been unshared still shows, by name, as the audit trail does.
+     */
+    async mine(caller: Caller) {
+      const rows = await repo.ofRequester(db, caller.principal.userId, 100);
+      const now = clock.now();
+      return rows.map((r) => ({
+        accountId: r.account_id,
+        accountName: r.account_name,
+        resourceId: r.resource_id,
+        resourceName: r.resource_name,
+        // A checkout past its end counts as checked in before the sweeper closes it.
+        status:
+          r.status === 'checked_out' && r.checkout_expires_at !== null && r.checkout_expires_at <= now
+            ? ('checked_in' as const)
+            : r.status,
+        requestedAt: r.requested_at,
+        reason: r.reason,
+        ticketId: r.ticket_id,
+        checkoutExpiresAt: r.status === 'checked_out' ? r.checkout_expires_at : null,
+      }));
+    },
+
     /** Endpoint 11: the requests waiting for this caller's decision. */
     async waitingFor(caller: Caller): Promise<PasswordRequestView[]> {
       const rows = await repo.waiting(

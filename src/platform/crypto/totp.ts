@@ -57,3 +57,20 @@ export function decodeBase32(text: string): Buffer | undefined {
   }
   return bytes.length === 0 ? undefined : Buffer.from(bytes);
 }
+
+/** RFC 4648 base32 without padding, as otpauth:// URIs carry secrets. */
+export function encodeBase32(bytes: Buffer): string {
+  let out = '';
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = ((buffer << 8) | byte) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += BASE32[(buffer >> bits) & 0x1f];
+    }
+  }
+  if (bits > 0) out += BASE32[(buffer << (5 - bits)) & 0x1f];
+  return out;
+}

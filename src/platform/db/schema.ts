@@ -13,6 +13,8 @@ export interface Schema {
   data_keys: DataKeysTable;
   users: UsersTable;
   api_tokens: ApiTokensTable;
+  console_sessions: ConsoleSessionsTable;
+  user_recovery_codes: UserRecoveryCodesTable;
   resources: ResourcesTable;
   accounts: AccountsTable;
   custom_fields: CustomFieldsTable;
@@ -99,9 +101,33 @@ export interface UsersTable {
   password_policy: string | null;
   /** The enrolled TOTP secret (two-factor authentication), sealed; null when none is enrolled. */
   totp_secret_sealed: Buffer | null;
+  /** The TOTP time step last accepted at sign-in: a code is good for one sign-in only. */
+  totp_last_step: Generated<number | null>;
   locked: number;
   created_at: number;
   created_by: number | null;
+}
+
+/** A console session (ADR 042): keyed by the SHA-256 of the cookie's token. */
+export interface ConsoleSessionsTable {
+  token_hash: string;
+  user_id: number;
+  stage: 'second-factor' | 'signed-in';
+  pending_totp_sealed: Buffer | null;
+  second_factor_failures: Generated<number>;
+  client_ip: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+/** One-time recovery codes of a user's second factor, as SHA-256 hashes. */
+export interface UserRecoveryCodesTable {
+  id: Generated<number>;
+  user_id: number;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
 }
 
 export interface ApiTokensTable {

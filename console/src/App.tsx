@@ -1,0 +1,142 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api, ApiError, onUnauthorised, setCsrfToken, type Enrolment, type Session } from './api';
+import { clearClipboardNow } from './clipboard';
+import { Heading } from './components/Heading';
+import { parseRoute, useHash } from './router';
+import { Layout } from './screens/Layout';
+import { Login } from './screens/Login';
+import { NewResource } from './screens/NewResource';
+import { RecoveryCodes } from './screens/RecoveryCodes';
+import { ResourceList } from './screens/ResourceList';
+import { ResourcePage } from './screens/ResourcePage';
+import { SecondFactor } from './screens/SecondFactor';
+
+type State =
+  | { readonly phase: 'starting' }
+  | { readonly phase: 'unavailable'; readonly message: string }
+  | { readonly phase: 'login'; readonly notice?: string }
+  | { readonly phase: 'second-factor'; readonly enrolment: Enrolment | undefined }
+  | { readonly phase: 'recovery-codes'; readonly session: Session; readonly codes: readonly string[] }
+  | { readonly phase: 'signed-in'; readonly session: Session };
+
+export function App() {
+  const [state, setState] = useState<State>({ phase: 'starting' });
+  const hash = useHash();
+  const route = parseRoute(hash);
+
+  const start = useCallback(() => {
+    setState({ phase: 'starting' });
+    api.session().then(
+      (session) => {
+        setCsrfToken(session.csrfToken);
+        setState({ phase: 'signed-in', session });
+      },
+      (err: unknown) => {
+        if (err instanceof ApiError && err.status === 401) setState({ phase: 'login' });
+        else setState({ phase: 'unavailable', message: err instanceof Error ? err.message : String(err) });
+      },
+    );
+  }, []);
+
+  useEffect(() => {
+    onUnauthorised(() =>
+      setState((current) =>
+        current.phase === 'signed-in' || current.phase === 'recovery-codes'
+          ? { phase: 'login', notice: 'Your session has ended. Sign in again.' }
+          : current.phase === 'login'
+            ? current
+            : { phase: 'login' },
+      ),
+    );
+    start();
+    return () => onUnauthorised(undefined);
+  }, [start]);
+
+  async function signOut() {
+    try {
+      await api.logout();
+    } catch {
+      // Signed out locally either way; the server's session ends with its idle timeout.
+    }
+    setCsrfToken(undefined);
+    void clearClipboardNow();
+    // The next person to sign in starts from the resources, not from the page left open.
+    window.history.replaceState(null, '', '#/resources');
+    setState({ phase: 'login', notice: 'You have signed out.' });
+  }
+
+  switch (state.phase) {
+    case 'starting':
+      return (
+        <main className="auth-page">
+          <p className="loading" role="status">
+            Loading…
+          </p>
+        </main>
+      );
+    case 'unavailable':
+      return (
+        <main className="auth-page">
+          <div className="auth-card">
+            <Heading title="Bulwark is unavailable">Bulwark is unavailable</Heading>
+            <p role="alert">{state.message}</p>
+            <button type="button" className="button primary" onClick={start}>
+              Try again
+            </button>
+          </div>
+        </main>
+      );
+    case 'login':
+      return (
+        <Login
+          notice={state.notice}
+          onAnswer={(answer) =>
+            setState({
+              phase: 'second-factor',
+              enrolment: answer.next === 'enrol' ? answer.enrolment : undefined,
+            })
+          }
+        />
+      );
+    case 'second-factor':
+      return (
+        <SecondFactor
+          enrolment={state.enrolment}
+          onCancel={() => setState({ phase: 'login' })}
+          onAnswer={(answer) =>
+            setState(
+              answer.recoveryCodes && answer.recoveryCodes.length > 0
+                ? { phase: 'recovery-codes', session: answer.session, codes: answer.recoveryCodes }
+                : { phase: 'signed-in', session: answer.session },
+            )
+          }
+        />
+      );
+    case 'recovery-codes':
+      return (
+        <RecoveryCodes
+          codes={state.codes}
+          onDone={() => setState({ phase: 'signed-in', session: state.session })}
+        />
+      );
+    case 'signed-in':
+      return (
+        <Layout session={state.session} route={route} onSignOut={() => void signOut()}>
+          {route.name === 'resources' ? (
+            <ResourceList />
+          ) : route.name === 'new-resource' ? (
+            <NewResource />
+          ) : route.name === 'resource' ? (
+            <ResourcePage key={route.id} id={route.id} session={state.session} />
+          ) : (
+            <>
+              <Heading title="Page not found">Page not found</Heading>
+              <p>
+                There is nothing at this address. <a href="#/resources">Go to the resources</a>.
+              </p>
+            </>
+          )}
+        </Layout>
+      );
+  }
+}

@@ -1,0 +1,2 @@
+export { createDashboardService, type DashboardService } from './dashboard.service.js';
+export { registerDashboardConsoleRoutes } from './dashboard.console.js';
