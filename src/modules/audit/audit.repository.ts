@@ -101,7 +101,7 @@ export function createAuditRepository(dialect: DialectName) {
       const query = searched(db, filter);
       const rows = await query
         .selectAll()
-        .select((eb) => eb.fn.countAll<number | string>().over().as('total_rows'))
+        .select(query.select((eb) => eb.fn.countAll<number | string>().as('n')).as('total_rows'))
         .orderBy('seq', 'desc')
         .offset(offset)
         .limit(limit)

@@ -225,7 +225,7 @@ export const identityRepository = {
         'locked',
         'totp_secret_sealed',
       ])
-      .select((eb) => eb.fn.countAll<number | string>().over().as('total_rows'))
+      .select(query.select((eb) => eb.fn.countAll<number | string>().as('n')).as('total_rows'))
       .orderBy('username_key')
       .limit(filter.limit)
       .offset(filter.offset)

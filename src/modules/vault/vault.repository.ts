@@ -171,7 +171,9 @@ export const vaultRepository = {
     }
     if (filter.type)
       query = query.where(sql<boolean>`lower(resources.resource_type) = ${filter.type.toLowerCase()}`);
-    const rows = await query
+    // By the unique name key (the name's case-insensitive order), which the index already has;
+    // the accounts are counted for the page's rows only, not for every match.
+    const page = await query
       .select([
         'resources.id',
         'resources.name',
@@ -179,23 +181,31 @@ export const vaultRepository = {
         'resources.description',
         'resources.dns_name',
       ])
-      .select((eb) =>
-        eb
-          .selectFrom('accounts')
-          .select(eb.fn.countAll<number>().as('n'))
-          .whereRef('accounts.resource_id', '=', 'resources.id')
-          .as('account_count'),
-      )
-      .select((eb) => eb.fn.countAll<number | string>().over().as('total_rows'))
-      .orderBy('resources.name')
-      .orderBy('resources.id')
+      .select(query.select((eb) => eb.fn.countAll<number | string>().as('n')).as('total_rows'))
+      .orderBy('resources.name_key')
       .limit(filter.limit)
       .offset(filter.offset)
       .execute();
     const total =
-      rows.length > 0
-        ? Number(rows[0]!.total_rows)
+      page.length > 0
+        ? Number(page[0]!.total_rows)
         : Number((await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const counts = new Map<number, number>();
+    if (page.length > 0) {
+      const counted = await db
+        .selectFrom('accounts')
+        .select('resource_id')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where(
+          'resource_id',
+          'in',
+          page.map((r) => r.id),
+        )
+        .groupBy('resource_id')
+        .execute();
+      for (const c of counted) counts.set(Number(c.resource_id), Number(c.n));
+    }
+    const rows = page.map((r) => ({ ...r, account_count: counts.get(Number(r.id)) ?? 0 }));
     return { rows, total };
   },
 
