@@ -13,7 +13,11 @@ import {
   registerSessionRoutes,
   registerUserConsoleRoutes,
 } from './modules/identity/index.js';
-import { registerVaultConsoleRoutes, registerVaultRoutes } from './modules/vault/index.js';
+import {
+  registerAccountConsoleRoutes,
+  registerVaultConsoleRoutes,
+  registerVaultRoutes,
+} from './modules/vault/index.js';
 import { registerWorkflowConsoleRoutes, registerWorkflowRoutes } from './modules/workflow/index.js';
 import { registerPolicyRoutes } from './modules/policies/index.js';
 import { registerSystemRoutes } from './modules/system/index.js';
@@ -22,7 +26,7 @@ import { registerApplicationRoutes } from './modules/applications/index.js';
 import { registerJobRoutes } from './modules/jobs/index.js';
 import { registerDashboardConsoleRoutes } from './modules/dashboard/index.js';
 import { registerRemoteResetRoutes } from './modules/remote-reset/index.js';
-import { registerRotationRoutes } from './modules/rotation/index.js';
+import { registerRotationConsoleRoutes, registerRotationRoutes } from './modules/rotation/index.js';
 import { registerRotationScheduleRoutes } from './modules/rotation/schedules/index.js';
 import {
   registerKeyRotationRoutes,
@@ -77,6 +81,8 @@ export function buildApp({ config, services, tls, consoleAssets }: AppDeps): Fas
 export function registerConsoleRoutes(router: NativeRouter, services: Services): void {
   registerSessionRoutes(router, { sessions: services.consoleSessions });
   registerVaultConsoleRoutes(router, { vault: services.vault });
+  registerAccountConsoleRoutes(router, { vault: services.vault, remoteReset: services.rotation });
+  registerRotationConsoleRoutes(router, { rotation: services.rotation });
   registerWorkflowConsoleRoutes(router, { workflow: services.workflow });
   registerSharingConsoleRoutes(router, { sharing: services.sharing });
   registerUserConsoleRoutes(router, { identity: services.identity });

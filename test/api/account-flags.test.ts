@@ -2,13 +2,13 @@
  * Account retrieval controls (ISREASONREQUIRED, IS_TICKETID_REQD, IS_TICKETID_REQD_MANDATORY,
  * ACCESS_CONTROL) over a real port, on both dialects.
  */
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiUser } from '../helpers/actors.js';
 import { details, parsePmp, pmpClient, rawRequest } from '../helpers/client.js';
 import { expectFailed as failed, expectSuccess as ok } from '../helpers/expect-pmp.js';
+import { multipart } from '../helpers/multipart.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 import { totp, type TotpParameters } from '../../src/platform/crypto/totp.js';
 
@@ -49,19 +49,6 @@ function ticketServer() {
     }
     json(404, '{"error":"unknown ticket"}');
   });
-}
-
-function multipart(parts: readonly { name: string; value: string; fileName?: string }[]) {
-  const boundary = `----B${randomBytes(8).toString('hex')}`;
-  let body = '';
-  for (const part of parts) {
-    body += `--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"`;
-    if (part.fileName !== undefined)
-      body += `; filename="${part.fileName}"\r\nContent-Type: application/octet-stream`;
-    body += `\r\n\r\n${part.value}\r\n`;
-  }
-  body += `--${boundary}--\r\n`;
-  return { contentType: `multipart/form-data; boundary=${boundary}`, body };
 }
 
 describe.each(dialects())('account flags on %s', (dialect) => {

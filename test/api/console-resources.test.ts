@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { details, pmpClient } from '../helpers/client.js';
-import { signIn, type ConsoleClient } from '../helpers/console-client.js';
+import { details, parsePmp, pmpClient, rawRequest } from '../helpers/client.js';
+import { SESSION_COOKIE, signIn, totpCode, type ConsoleClient } from '../helpers/console-client.js';
+import { multipart } from '../helpers/multipart.js';
 import { expectSuccess } from '../helpers/expect-pmp.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 
@@ -179,5 +180,170 @@ describe.each(dialects())('console resources on %s', (dialect) => {
     );
     expect((await frank.get(`/api/v1/resources/${found.id}`)).status).toBe(404);
     expect((await console_.post('/api/v1/accounts/abc/password', {})).status).toBe(400);
+  });
+
+  it('edits a resource, adds and edits accounts, changes a password and shows the history', async () => {
+    const created = await console_.post('/api/v1/resources', {
+      name: 'app-01',
+      type: 'Linux',
+      accounts: [{ name: 'deploy', password: 'Kx4#Tq9-Zr7!' }],
+    });
+    const id = created.json.id;
+    expect(
+      (await console_.call('PUT', `/api/v1/resources/${id}`, { body: { name: 'host-002' } })).json.error
+        .field,
+    ).toBe('name');
+    const edited = await console_.call('PUT', `/api/v1/resources/${id}`, {
+      body: { name: 'app-01a', description: 'renamed', dnsName: '' },
+    });
+    expect(edited.status, JSON.stringify(edited.json)).toBe(200);
+    expect((await console_.get(`/api/v1/resources/${id}`)).json.resource).toMatchObject({
+      name: 'app-01a',
+      description: 'renamed',
+      dnsName: null,
+    });
+
+    const added = await console_.post(`/api/v1/resources/${id}/accounts`, {
+      name: 'backup',
+      password: 'Vq8#Zk-Rw3!p',
+      ticketRequired: true,
+      ticketRequiredMandatory: true,
+    });
+    expect(added.status, JSON.stringify(added.json)).toBe(201);
+    expect(
+      (
+        await console_.post(`/api/v1/resources/${id}/accounts`, {
+          name: 'BACKUP',
+          password: 'Vq8#Zk-Rw3!p',
+        })
+      ).json.error.field,
+    ).toBe('name');
+    expect((await console_.post(`/api/v1/accounts/${added.json.id}/password`, {})).json.error.field).toBe(
+      'ticketId',
+    );
+    expect(
+      (await console_.post(`/api/v1/accounts/${added.json.id}/password`, { ticketId: 'T-1' })).json,
+    ).toEqual({
+      password: 'Vq8#Zk-Rw3!p',
+    });
+    const relaxed = await console_.call('PUT', `/api/v1/resources/${id}/accounts/${added.json.id}`, {
+      body: { ticketRequired: false, ticketRequiredMandatory: false, notes: 'nightly' },
+    });
+    expect(relaxed.status, JSON.stringify(relaxed.json)).toBe(200);
+    expect((await console_.post(`/api/v1/accounts/${added.json.id}/password`, {})).status).toBe(200);
+
+    const weak = await console_.post(
+      `/api/v1/resources/${id}/accounts/${created.json.accountId}/password-change`,
+      {
+        password: 'x',
+      },
+    );
+    expect(weak.status).toBe(400);
+    expect(weak.json.error.field).toBe('password');
+    const changed = await console_.post(
+      `/api/v1/resources/${id}/accounts/${created.json.accountId}/password-change`,
+      {
+        password: 'Nw5#Jx2-Qt8!',
+      },
+    );
+    expect(changed.json).toEqual({ changed: 'vault' });
+    // No remote reset configured for the resource: refused, nothing changed.
+    const remote = await console_.post(
+      `/api/v1/resources/${id}/accounts/${created.json.accountId}/password-change`,
+      {
+        password: 'Nw6#Hy3-Lp9!',
+        remote: true,
+      },
+    );
+    expect(remote.status).toBeGreaterThanOrEqual(400);
+    expect(remote.json.error.message).toMatch(/not configured/);
+    const history = await console_.post(
+      `/api/v1/resources/${id}/accounts/${created.json.accountId}/history`,
+      {},
+    );
+    expect(history.json.items).toEqual([{ password: 'Kx4#Tq9-Zr7!', replacedAt: expect.any(Number) }]);
+    expect((await console_.get(`/api/v1/accounts/${created.json.accountId}/rotations`)).json).toEqual({
+      items: [],
+    });
+    // frank cannot see any of it.
+    expect(
+      (await frank.post(`/api/v1/resources/${id}/accounts/${created.json.accountId}/history`, {})).status,
+    ).toBe(404);
+
+    expect((await console_.call('DELETE', `/api/v1/resources/${id}/accounts/${added.json.id}`)).status).toBe(
+      200,
+    );
+    expect((await console_.get(`/api/v1/resources/${id}`)).json.accounts).toHaveLength(1);
+    expect((await console_.call('DELETE', `/api/v1/resources/${id}`)).status).toBe(200);
+    expect((await console_.get(`/api/v1/resources/${id}`)).status).toBe(404);
+  });
+
+  it('shows the TOTP code of an account with its remaining validity', async () => {
+    expectSuccess(
+      await admin(`${V1}/resources`, {
+        method: 'POST',
+        input: details({
+          RESOURCENAME: 'mfa-portal',
+          RESOURCETYPE: 'Linux',
+          ACCOUNTNAME: 'ops',
+          PASSWORD: 'Mf7#Portal-Pw!',
+          TOTP_SECRET: 'JBSWY3DPEHPK3PXP',
+        }),
+      }),
+    );
+    const found = (await console_.get('/api/v1/resources?search=mfa-portal')).json.items[0];
+    const account = (await console_.get(`/api/v1/resources/${found.id}`)).json.accounts[0];
+    expect(account.totpPeriod).toBe(30);
+    const code = await console_.post(`/api/v1/accounts/${account.id}/totp`, {});
+    // The server's step, or the one before when a step boundary fell between the two clocks.
+    expect([totpCode('JBSWY3DPEHPK3PXP'), totpCode('JBSWY3DPEHPK3PXP', Date.now() - 30_000)]).toContain(
+      code.json.code,
+    );
+    expect(code.json.period).toBe(30);
+    expect(code.json.validForSeconds).toBeGreaterThan(0);
+    expect(code.json.validForSeconds).toBeLessThanOrEqual(30);
+  });
+
+  it("downloads an account's file after its reason", async () => {
+    const form = multipart([
+      {
+        name: 'INPUT_DATA',
+        value: JSON.stringify(
+          details({
+            RESOURCENAME: 'licences',
+            RESOURCETYPE: 'File Store',
+            ACCOUNTNAME: 'key',
+            PASSWORD: 'Lc9#Zq4-Wm2!',
+            ISREASONREQUIRED: 'true',
+          }),
+        ),
+      },
+      { name: 'file', value: 'FILE-CONTENT-42', fileName: 'licence.key' },
+    ]);
+    const created = parsePmp(
+      await rawRequest(server.baseUrl, {
+        method: 'POST',
+        path: `${V1}/resources`,
+        headers: { AUTHTOKEN: server.token, 'Content-Type': form.contentType },
+        body: form.body,
+      }),
+    );
+    expect(created.status, created.message).toBe('Success');
+    const url = `/api/v1/resources/${created.details.RESOURCEID}/accounts/${created.details.ACCOUNTID}/file`;
+    const refused = await console_.post(url, {});
+    expect(refused.json.error.field).toBe('reason');
+    const file = await rawRequest(server.baseUrl, {
+      method: 'POST',
+      path: url,
+      headers: {
+        cookie: `${SESSION_COOKIE}=${console_.cookie}`,
+        'x-csrf-token': console_.csrf!,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ reason: 'renewal' }),
+    });
+    expect(file.status).toBe(200);
+    expect(file.text).toBe('FILE-CONTENT-42');
+    expect(file.headers['content-disposition']).toContain('filename="licence.key"');
   });
 });

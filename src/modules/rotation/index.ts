@@ -50,3 +50,4 @@ export {
   type ScriptRun,
 } from './connectors/ssh-script.js';
 export { isAccountName } from './connectors/ssh-authorized-keys-lines.js';
+export { registerRotationConsoleRoutes } from './rotation.console.js';

@@ -23,6 +23,7 @@ export function readAccountControls(
 }
 export { registerVaultRoutes } from './vault.routes.js';
 export { registerVaultConsoleRoutes } from './vault.console.js';
+export { registerAccountConsoleRoutes } from './accounts.console.js';
 export { RESOURCE_TYPES, findResourceType } from './resource-types.js';
 export type {
   RemoteChanges,

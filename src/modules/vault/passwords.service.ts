@@ -1,5 +1,6 @@
 import type { Executor } from '../../platform/db/database.js';
 import { Secret } from '../../platform/crypto/secret.js';
+import { TOTP_DEFAULTS } from '../../platform/crypto/totp.js';
 import { NotFoundError, OperationNotAvailableError } from '../../platform/errors.js';
 import type { Caller } from '../../platform/principal.js';
 import { actorOf, AuditOperation, type AuditActor } from '../audit/index.js';
@@ -221,6 +222,19 @@ export function passwordOperations(
       const resourceId = await repo.resourceIdOfAccount(db, accountId);
       if (resourceId === undefined) throw accountNotFound(accountId);
       return gate.release(caller, 'totp', { resourceId, accountId }, why);
+    },
+
+    /**
+     * The period of an account's TOTP and the seconds its current code has left: no secret, for
+     * the console's countdown beside a code it was just released.
+     */
+    async totpTiming(accountId: number): Promise<{ period: number; validForSeconds: number }> {
+      const resourceId = await repo.resourceIdOfAccount(db, accountId);
+      const account =
+        resourceId === undefined ? undefined : await repo.findAccount(db, resourceId, accountId);
+      const period = Number(account?.totp_period ?? TOTP_DEFAULTS.period);
+      const seconds = Math.floor(ctx.clock.now() / 1000);
+      return { period, validForSeconds: period - (seconds % period) };
     },
 
     /** downloadfile: through the release gate (ADR 018). */

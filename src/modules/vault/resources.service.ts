@@ -108,6 +108,7 @@ export function resourceOperations(
         accounts.push({
           id: a.id,
           name: a.name,
+          totpPeriod: a.totp_period === null ? null : Number(a.totp_period),
           controls: controlsOf(a),
           expired: passwordExpired(Number(a.password_changed_at), policy.rules.validityDays, now),
         });

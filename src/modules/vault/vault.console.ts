@@ -4,7 +4,8 @@ import { secret } from '../../platform/crypto/secret.js';
 import { ConflictError, DomainError, FieldInputError } from '../../platform/errors.js';
 import { parseId } from '../../http/ids.js';
 import { findResourceType, RESOURCE_TYPES } from './resource-types.js';
-import { JustificationRequiredError, LIMITS } from './vault.types.js';
+import { asConsoleRelease } from './accounts.console.js';
+import { LIMITS } from './vault.types.js';
 import type { VaultService } from './vault.service.js';
 
 /**
@@ -27,6 +28,14 @@ const optionalText = (max: number) =>
     .max(max, `At most ${max} characters`)
     .optional()
     .transform((v) => (v === undefined || v === '' ? null : v));
+
+const optionalEdit = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `At most ${max} characters`)
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === '' ? null : v));
 
 const listQuery = z.object({
   search: z.string().max(LIMITS.name, `At most ${LIMITS.name} characters`).optional(),
@@ -68,6 +77,15 @@ const newResource = z.object({
     )
     .min(1, 'A resource is created with its first account')
     .max(1, 'Add further accounts on the resource page'),
+});
+
+/** Only the fields sent change; an empty text clears it. */
+const resourceEdit = z.object({
+  name: NAME.optional(),
+  type: newResource.shape.type.optional(),
+  dnsName: optionalEdit(LIMITS.shortText),
+  description: optionalEdit(LIMITS.description),
+  url: optionalEdit(LIMITS.url),
 });
 
 const release = z.object({
@@ -157,6 +175,42 @@ export function registerVaultConsoleRoutes(router: NativeRouter, deps: { vault: 
   });
 
   router.add({
+    method: 'PUT',
+    url: '/api/v1/resources/:resourceId',
+    summary: "Edit a resource's name, type, DNS name, description and URL (full access needed)",
+    tag: 'resources',
+    access: 'signed-in',
+    body: resourceEdit,
+    async handle({ caller, params, body }) {
+      try {
+        await vault.editResource(caller, parseId(params.resourceId, 'resource'), {
+          ...(body.name !== undefined ? { name: body.name } : {}),
+          ...(body.type !== undefined ? { type: body.type } : {}),
+          ...(body.dnsName !== undefined ? { dnsName: body.dnsName } : {}),
+          ...(body.description !== undefined ? { description: body.description } : {}),
+          ...(body.url !== undefined ? { url: body.url } : {}),
+        });
+      } catch (err) {
+        if (err instanceof ConflictError) throw new FieldInputError('name', err.message, err.code);
+        throw err;
+      }
+      return {};
+    },
+  });
+
+  router.add({
+    method: 'DELETE',
+    url: '/api/v1/resources/:resourceId',
+    summary: 'Delete a resource with its accounts (full access needed)',
+    tag: 'resources',
+    access: 'signed-in',
+    async handle({ caller, params }) {
+      await vault.deleteResource(caller, parseId(params.resourceId, 'resource'));
+      return {};
+    },
+  });
+
+  router.add({
     method: 'GET',
     url: '/api/v1/resources/:resourceId',
     summary: 'A resource and the accounts of it the caller can see',
@@ -181,6 +235,7 @@ export function registerVaultConsoleRoutes(router: NativeRouter, deps: { vault: 
           ticketRequired: a.controls.ticketIdRequired,
           ticketRequiredMandatory: a.controls.ticketIdMandatory,
           accessControl: a.controls.accessControl,
+          totpPeriod: a.totpPeriod,
           passwordStatus: a.inUse ? 'in use' : a.expired ? 'expired' : 'current',
         })),
       };
@@ -196,22 +251,13 @@ export function registerVaultConsoleRoutes(router: NativeRouter, deps: { vault: 
     body: release,
     response: z.object({ password: z.string() }),
     async handle({ caller, params, body }) {
-      try {
-        const password = await vault.retrievePasswordOfAccount(caller, parseId(params.accountId, 'account'), {
+      const password = await asConsoleRelease(() =>
+        vault.retrievePasswordOfAccount(caller, parseId(params.accountId, 'account'), {
           reason: body.reason || null,
           ticketId: body.ticketId || null,
-        });
-        return { password: password.reveal() };
-      } catch (err) {
-        if (err instanceof JustificationRequiredError) {
-          throw new FieldInputError(
-            err.missing === 'REASON' ? 'reason' : 'ticketId',
-            err.missing === 'REASON' ? 'Enter the reason for this retrieval' : 'Enter the ticket ID',
-            err.code,
-          );
-        }
-        throw err;
-      }
+        }),
+      );
+      return { password: password.reveal() };
     },
   });
 }

@@ -279,6 +279,7 @@ export const vaultRepository = {
         'accounts.owner_id',
         'accounts.password_policy',
         'accounts.password_changed_at',
+        'accounts.totp_period',
         ...CONTROL_COLUMNS,
       ])
       .where('resource_id', '=', resourceId)

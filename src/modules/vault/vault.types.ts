@@ -190,6 +190,8 @@ export interface AccountControls {
 export interface AccountSummary {
   readonly id: number;
   readonly name: string;
+  /** The TOTP code's period in seconds when the account has a TOTP secret, else null. */
+  readonly totpPeriod: number | null;
   readonly controls: AccountControls;
   /** Checked out under password access control right now (`[In Use]`). */
   readonly inUse: boolean;
