@@ -7,7 +7,7 @@ import type { NativeRouter } from './http/native.js';
 import type { Services } from './services.js';
 import { registerAuditConsoleRoutes, registerAuditRoutes } from './modules/audit/index.js';
 import { registerSharingConsoleRoutes, registerSharingRoutes } from './modules/sharing/index.js';
-import { registerUserGroupRoutes } from './modules/user-groups/index.js';
+import { registerUserGroupConsoleRoutes, registerUserGroupRoutes } from './modules/user-groups/index.js';
 import {
   registerIdentityRoutes,
   registerSessionRoutes,
@@ -21,7 +21,10 @@ import {
 import { registerWorkflowConsoleRoutes, registerWorkflowRoutes } from './modules/workflow/index.js';
 import { registerPolicyRoutes } from './modules/policies/index.js';
 import { registerSystemRoutes } from './modules/system/index.js';
-import { registerResourceGroupRoutes } from './modules/resource-groups/index.js';
+import {
+  registerResourceGroupConsoleRoutes,
+  registerResourceGroupRoutes,
+} from './modules/resource-groups/index.js';
 import { registerApplicationRoutes } from './modules/applications/index.js';
 import { registerJobRoutes } from './modules/jobs/index.js';
 import { registerDashboardConsoleRoutes } from './modules/dashboard/index.js';
@@ -80,13 +83,15 @@ export function buildApp({ config, services, tls, consoleAssets }: AppDeps): Fas
  */
 export function registerConsoleRoutes(router: NativeRouter, services: Services): void {
   registerSessionRoutes(router, { sessions: services.consoleSessions });
-  registerVaultConsoleRoutes(router, { vault: services.vault });
+  registerVaultConsoleRoutes(router, { vault: services.vault, resourceGroups: services.resourceGroups });
   registerAccountConsoleRoutes(router, { vault: services.vault, remoteReset: services.rotation });
   registerRotationConsoleRoutes(router, { rotation: services.rotation });
   registerWorkflowConsoleRoutes(router, { workflow: services.workflow });
   registerSharingConsoleRoutes(router, { sharing: services.sharing });
   registerUserConsoleRoutes(router, { identity: services.identity });
+  registerUserGroupConsoleRoutes(router, { userGroups: services.userGroups });
   registerAuditConsoleRoutes(router, { audit: services.audit });
+  registerResourceGroupConsoleRoutes(router, { resourceGroups: services.resourceGroups });
   registerDashboardConsoleRoutes(router, { dashboard: services.dashboard });
   router.add({
     method: 'GET',

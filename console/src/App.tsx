@@ -1,15 +1,29 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError, onUnauthorised, setCsrfToken, type Enrolment, type Session } from './api';
+import {
+  api,
+  ApiError,
+  managesUsers,
+  onUnauthorised,
+  readsAudit,
+  setCsrfToken,
+  type Enrolment,
+  type Session,
+} from './api';
 import { clearClipboardNow } from './clipboard';
 import { Heading } from './components/Heading';
-import { parseRoute, useHash } from './router';
+import { parseRoute, useHash, type Route } from './router';
+import { Audit } from './screens/Audit';
+import { Dashboard } from './screens/Dashboard';
 import { Layout } from './screens/Layout';
 import { Login } from './screens/Login';
 import { NewResource } from './screens/NewResource';
+import { NewUser } from './screens/NewUser';
 import { RecoveryCodes } from './screens/RecoveryCodes';
 import { ResourceList } from './screens/ResourceList';
 import { ResourcePage } from './screens/ResourcePage';
+import { Requests } from './screens/Requests';
 import { SecondFactor } from './screens/SecondFactor';
+import { Users } from './screens/Users';
 
 type State =
   | { readonly phase: 'starting' }
@@ -60,8 +74,8 @@ export function App() {
     }
     setCsrfToken(undefined);
     void clearClipboardNow();
-    // The next person to sign in starts from the resources, not from the page left open.
-    window.history.replaceState(null, '', '#/resources');
+    // The next person to sign in starts from the dashboard, not from the page left open.
+    window.history.replaceState(null, '', '#/dashboard');
     setState({ phase: 'login', notice: 'You have signed out.' });
   }
 
@@ -122,21 +136,64 @@ export function App() {
     case 'signed-in':
       return (
         <Layout session={state.session} route={route} onSignOut={() => void signOut()}>
-          {route.name === 'resources' ? (
-            <ResourceList />
-          ) : route.name === 'new-resource' ? (
-            <NewResource />
-          ) : route.name === 'resource' ? (
-            <ResourcePage key={route.id} id={route.id} session={state.session} />
-          ) : (
-            <>
-              <Heading title="Page not found">Page not found</Heading>
-              <p>
-                There is nothing at this address. <a href="#/resources">Go to the resources</a>.
-              </p>
-            </>
-          )}
+          <Screen route={route} session={state.session} />
         </Layout>
+      );
+  }
+}
+
+function NotPermitted({ title, children }: { title: string; children: string }) {
+  return (
+    <>
+      <Heading title={title}>{title}</Heading>
+      <p role="alert" className="alert alert-error">
+        {children}
+      </p>
+    </>
+  );
+}
+
+function Screen({ route, session }: { route: Route; session: Session }) {
+  switch (route.name) {
+    case 'dashboard':
+      return <Dashboard />;
+    case 'resources':
+      return <ResourceList />;
+    case 'new-resource':
+      return <NewResource />;
+    case 'resource':
+      return <ResourcePage key={route.id} id={route.id} session={session} />;
+    case 'requests':
+      return <Requests session={session} />;
+    case 'users':
+      return managesUsers(session.user) ? (
+        <Users />
+      ) : (
+        <NotPermitted title="Users">Only administrators manage users.</NotPermitted>
+      );
+    case 'new-user':
+      return managesUsers(session.user) ? (
+        <NewUser clipboardClearSeconds={session.clipboardClearSeconds} />
+      ) : (
+        <NotPermitted title="New user">Only administrators manage users.</NotPermitted>
+      );
+    case 'audit':
+      // The server decides; the screen shows its refusal too (a role it does not know here).
+      return readsAudit(session.user) ? (
+        <Audit />
+      ) : (
+        <NotPermitted title="Audit">
+          You do not have access to the audit trail. Administrators and password auditors do.
+        </NotPermitted>
+      );
+    case 'not-found':
+      return (
+        <>
+          <Heading title="Page not found">Page not found</Heading>
+          <p>
+            There is nothing at this address. <a href="#/dashboard">Go to the dashboard</a>.
+          </p>
+        </>
       );
   }
 }

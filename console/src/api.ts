@@ -68,8 +68,13 @@ export interface AccountSummary {
   readonly reasonRequired: boolean;
   readonly ticketRequired: boolean;
   readonly ticketRequiredMandatory: boolean;
-  readonly hasTotp: boolean;
   readonly passwordStatus: string;
+  /** Password access control is on for the account. */
+  readonly accessControl: boolean;
+  /** This caller must request, be approved and check out before the password (not an owner). */
+  readonly checkoutRequired: boolean;
+  /** The TOTP code's period in seconds when the account has a TOTP, else null. */
+  readonly totpPeriod: number | null;
 }
 
 export interface ResourceWithAccounts {
@@ -84,6 +89,152 @@ export interface NewResource {
   readonly description?: string;
   readonly url?: string;
   readonly accounts?: readonly { readonly name: string; readonly password: string }[];
+}
+
+export type RequestStatus = 'waiting' | 'approved' | 'rejected' | 'checked_out' | 'checked_in';
+
+export interface MyRequest {
+  readonly accountId: number;
+  readonly accountName: string;
+  readonly resourceId: number;
+  readonly resourceName: string;
+  readonly status: RequestStatus;
+  readonly requestedAt: number;
+  readonly reason: string | null;
+  readonly ticketId: string | null;
+  /** Epoch ms when a checkout ends, or null. */
+  readonly checkoutExpiresAt: number | null;
+}
+
+export interface PendingRequest {
+  readonly requesterId: number;
+  readonly requesterName: string;
+  readonly requesterFullName: string | null;
+  readonly accountId: number;
+  readonly accountName: string;
+  readonly resourceId: number;
+  readonly resourceName: string;
+  readonly status: RequestStatus;
+  readonly requestedAt: number;
+  readonly reason: string | null;
+  readonly ticketId: string | null;
+}
+
+export type SharePermission = 'view' | 'modify' | 'full' | 'revoke';
+
+export const ROLES = [
+  'Administrator',
+  'Password Administrator',
+  'Privileged Administrator',
+  'Password Auditor',
+  'Password User',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A user as everyone sees it; user managers also get the optional fields. */
+export interface DirectoryUser {
+  readonly id: number;
+  readonly username: string;
+  readonly fullName: string | null;
+  readonly isApiUser: boolean;
+  readonly email?: string | null;
+  readonly role?: string;
+  readonly isSuperAdmin?: boolean;
+  readonly locked?: boolean;
+  readonly hasTotp?: boolean;
+}
+
+export interface NewUser {
+  readonly username: string;
+  readonly fullName?: string;
+  readonly email?: string;
+  readonly role: string;
+  readonly apiUser: boolean;
+  readonly password?: string;
+}
+
+export interface AuditFilters {
+  readonly type: '' | 'Resource' | 'User';
+  readonly operation: string;
+  readonly user: string;
+  readonly search: string;
+  /** Epoch ms, inclusive; undefined for no bound. */
+  readonly from?: number | undefined;
+  /** Epoch ms, exclusive. */
+  readonly to?: number | undefined;
+}
+
+export interface AuditRecord {
+  readonly seq: number;
+  readonly at: number;
+  readonly auditType: string;
+  readonly operation: string;
+  readonly operatorName: string;
+  readonly clientIp: string;
+  readonly client: string;
+  readonly resourceName: string | null;
+  readonly accountName: string | null;
+  readonly targetUser: string | null;
+  readonly reason: string | null;
+  readonly ticketId: string | null;
+}
+
+export interface ChainVerification {
+  readonly ok: boolean;
+  readonly checked: number;
+  readonly lastSeq: number;
+  readonly problemCount: number;
+  readonly problems: readonly { readonly seq: number; readonly kind: string; readonly message: string }[];
+}
+
+export interface Dashboard {
+  readonly passwords: {
+    readonly accounts: number;
+    readonly expired: number;
+    readonly byAge: readonly { readonly label: string; readonly count: number }[];
+  };
+  readonly certificates: readonly {
+    readonly id: number;
+    readonly commonName: string;
+    readonly notAfter: number;
+    readonly daysLeft: number;
+  }[];
+  readonly retrievals: {
+    readonly scope: 'everyone' | 'mine';
+    readonly days: readonly { readonly day: string; readonly count: number }[];
+  };
+  readonly failedLogins?: {
+    readonly days: number;
+    readonly total: number;
+    readonly recent: readonly {
+      readonly at: number;
+      readonly user: string;
+      readonly clientIp: string;
+      readonly reason: string | null;
+    }[];
+  };
+}
+
+/** The query string of the audit filters (no paging): the list's and the CSV export's. */
+export function auditQuery(filters: AuditFilters): URLSearchParams {
+  const params = new URLSearchParams();
+  if (filters.type !== '') params.set('type', filters.type);
+  if (filters.operation !== '') params.set('operation', filters.operation);
+  if (filters.user.trim() !== '') params.set('user', filters.user.trim());
+  if (filters.search.trim() !== '') params.set('search', filters.search.trim());
+  if (filters.from !== undefined) params.set('from', String(filters.from));
+  if (filters.to !== undefined) params.set('to', String(filters.to));
+  return params;
+}
+
+/** Whether the role may manage users (the server decides; this only hides what would be refused). */
+export function managesUsers(user: SessionUser): boolean {
+  return user.isSuperAdmin || user.role === 'Administrator' || user.role === 'Privileged Administrator';
+}
+
+/** Whether the role may read the audit trail. */
+export function readsAudit(user: SessionUser): boolean {
+  return managesUsers(user) || user.role === 'Password Auditor';
 }
 
 /** A failed request: the HTTP status (0 when the server could not be reached) and the field at fault. */
@@ -214,7 +365,7 @@ export const api = {
   resourceTypes(): Promise<{ items: readonly string[] }> {
     return request('GET', '/resource-types');
   },
-  createResource(resource: NewResource): Promise<{ id: number }> {
+  createResource(resource: NewResource): Promise<{ id: number; accountId?: number }> {
     return request('POST', '/resources', { body: resource });
   },
   resource(id: number, signal?: AbortSignal): Promise<ResourceWithAccounts> {
@@ -225,5 +376,66 @@ export const api = {
     justification: { reason?: string; ticketId?: string },
   ): Promise<{ password: string }> {
     return request('POST', `/accounts/${accountId}/password`, { body: justification });
+  },
+  myRequests(signal?: AbortSignal): Promise<{ items: readonly MyRequest[] }> {
+    return request('GET', '/requests/mine', { signal });
+  },
+  pendingRequests(signal?: AbortSignal): Promise<{ items: readonly PendingRequest[] }> {
+    return request('GET', '/requests/pending', { signal });
+  },
+  requestAccess(accountId: number, justification: { reason?: string; ticketId?: string }): Promise<unknown> {
+    return request('POST', `/accounts/${accountId}/requests`, { body: justification });
+  },
+  decide(accountId: number, requesterId: number, verb: 'approve' | 'reject'): Promise<unknown> {
+    return request('POST', `/accounts/${accountId}/requests/${requesterId}/${verb}`);
+  },
+  checkout(accountId: number, reason?: string): Promise<unknown> {
+    return request('POST', `/accounts/${accountId}/checkout`, { body: reason ? { reason } : {} });
+  },
+  checkin(accountId: number, requesterId: number): Promise<unknown> {
+    return request('POST', `/accounts/${accountId}/requests/${requesterId}/checkin`);
+  },
+  share(share: {
+    resourceId: number;
+    grantee: { kind: 'user' | 'group'; id: number };
+    permission: SharePermission;
+  }): Promise<{ target: 'resource' | 'account' }> {
+    return request('POST', '/shares', { body: share });
+  },
+  users(
+    query: { search: string; offset: number; limit: number },
+    signal?: AbortSignal,
+  ): Promise<{ total: number; items: readonly DirectoryUser[] }> {
+    const params = new URLSearchParams({
+      search: query.search,
+      offset: String(query.offset),
+      limit: String(query.limit),
+    });
+    return request('GET', `/users?${params.toString()}`, { signal });
+  },
+  createUser(user: NewUser): Promise<{ id: number; username: string; authToken: string | null }> {
+    return request('POST', '/users', { body: user });
+  },
+  userAction(verb: 'lock' | 'unlock' | 'reset-mfa', username: string): Promise<unknown> {
+    return request('POST', `/users/${verb}`, { body: { username } });
+  },
+  audit(
+    filters: AuditFilters,
+    page: { offset: number; limit: number },
+    signal?: AbortSignal,
+  ): Promise<{ total: number; items: readonly AuditRecord[] }> {
+    const params = auditQuery(filters);
+    params.set('offset', String(page.offset));
+    params.set('limit', String(page.limit));
+    return request('GET', `/audit?${params.toString()}`, { signal });
+  },
+  auditOperations(): Promise<{ items: readonly string[] }> {
+    return request('GET', '/audit/operations');
+  },
+  verifyAudit(): Promise<ChainVerification> {
+    return request('POST', '/audit/verify');
+  },
+  dashboard(signal?: AbortSignal): Promise<Dashboard> {
+    return request('GET', '/dashboard', { signal });
   },
 };

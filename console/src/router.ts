@@ -1,16 +1,32 @@
 import { useSyncExternalStore } from 'react';
 
-/** The console's screens, addressed by the URL fragment (#/resources, #/resources/new, #/resources/7). */
+/** The console's screens, addressed by the URL fragment (#/dashboard, #/resources/7, #/audit...). */
 export type Route =
+  | { readonly name: 'dashboard' }
   | { readonly name: 'resources' }
   | { readonly name: 'new-resource' }
   | { readonly name: 'resource'; readonly id: number }
+  | { readonly name: 'requests' }
+  | { readonly name: 'users' }
+  | { readonly name: 'new-user' }
+  | { readonly name: 'audit' }
   | { readonly name: 'not-found'; readonly path: string };
 
+const FIXED: Record<string, Route> = {
+  '/': { name: 'dashboard' },
+  '/dashboard': { name: 'dashboard' },
+  '/resources': { name: 'resources' },
+  '/resources/new': { name: 'new-resource' },
+  '/requests': { name: 'requests' },
+  '/users': { name: 'users' },
+  '/users/new': { name: 'new-user' },
+  '/audit': { name: 'audit' },
+};
+
 export function parseRoute(hash: string): Route {
-  const path = hash.replace(/^#/, '') || '/resources';
-  if (path === '/' || path === '/resources') return { name: 'resources' };
-  if (path === '/resources/new') return { name: 'new-resource' };
+  const path = hash.replace(/^#/, '') || '/dashboard';
+  const fixed = Object.hasOwn(FIXED, path) ? FIXED[path] : undefined;
+  if (fixed) return fixed;
   const match = /^\/resources\/([1-9][0-9]{0,15})$/.exec(path);
   if (match) return { name: 'resource', id: Number(match[1]) };
   return { name: 'not-found', path };
@@ -18,14 +34,16 @@ export function parseRoute(hash: string): Route {
 
 export function href(route: Route): string {
   switch (route.name) {
-    case 'resources':
-      return '#/resources';
     case 'new-resource':
       return '#/resources/new';
+    case 'new-user':
+      return '#/users/new';
     case 'resource':
       return `#/resources/${route.id}`;
     case 'not-found':
       return `#${route.path}`;
+    default:
+      return `#/${route.name}`;
   }
 }
 

@@ -91,7 +91,10 @@ describe.each(dialects())('console workflow on %s', (dialect) => {
     const seen = (await gina.get('/api/v1/resources')).json;
     expect(seen.items.map((r: { name: string }) => r.name)).toEqual(['vault-db']);
     const page = (await gina.get(`/api/v1/resources/${resourceId}`)).json;
-    expect(page.accounts[0]).toMatchObject({ name: 'dbadmin', accessControl: true });
+    expect(page.accounts[0]).toMatchObject({ name: 'dbadmin', accessControl: true, checkoutRequired: true });
+    // The owner (the admin created it) is not subject to access control.
+    const owners = (await boss.get(`/api/v1/resources/${resourceId}`)).json;
+    expect(owners.accounts[0]).toMatchObject({ accessControl: true, checkoutRequired: false });
   });
 
   it('request, approve, check out, retrieve, check in', async () => {

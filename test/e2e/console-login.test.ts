@@ -152,6 +152,9 @@ describe.skipIf(noBrowser !== undefined)('web console in Chromium (SQLite)', () 
     await screenshot(page, 'recovery-codes');
     await page.getByRole('button', { name: 'I have saved these codes' }).click();
 
+    // The dashboard is the landing screen; the resources are one link away.
+    await heading('Dashboard');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Resources' }).click();
     await heading('Resources');
     await expect.poll(() => page.getByText(/^\d+ resources$/).innerText()).toBe('230 resources');
     await expect
@@ -332,6 +335,8 @@ describe.skipIf(noBrowser !== undefined)('web console in Chromium (SQLite)', () 
       await new Promise((resolve) => setTimeout(resolve, 500));
     await page.getByLabel('Code', { exact: true }).fill(currentCode());
     await page.getByRole('button', { name: 'Verify' }).click();
+    await heading('Dashboard');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Resources' }).click();
     await heading('Resources');
     await expect.poll(() => page.getByText(/^\d+ resources$/).innerText()).toBe('231 resources');
   }, 90_000);

@@ -1,4 +1,10 @@
-import { useId, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes } from 'react';
+import {
+  useId,
+  type InputHTMLAttributes,
+  type ReactNode,
+  type SelectHTMLAttributes,
+  type TextareaHTMLAttributes,
+} from 'react';
 
 interface Common {
   readonly label: string;
@@ -85,6 +91,51 @@ export function TextAreaField({
       required={textarea.required}
       render={(a11y) => <textarea rows={3} {...textarea} {...a11y} />}
     />
+  );
+}
+
+export function SelectField({
+  label,
+  hint,
+  error,
+  children,
+  ...select
+}: Common & Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id'>) {
+  return (
+    <FieldFrame
+      label={label}
+      hint={hint}
+      error={error}
+      required={select.required}
+      render={(a11y) => (
+        <select {...select} {...a11y}>
+          {children}
+        </select>
+      )}
+    />
+  );
+}
+
+/** A checkbox with its label beside it (and an optional hint below). */
+export function CheckboxField({
+  label,
+  hint,
+  ...input
+}: { readonly label: string; readonly hint?: string } & Omit<
+  InputHTMLAttributes<HTMLInputElement>,
+  'id' | 'type'
+>) {
+  const id = useId();
+  return (
+    <div className="field checkbox-field">
+      <input type="checkbox" id={id} aria-describedby={hint ? `${id}-hint` : undefined} {...input} />
+      <label htmlFor={id}>{label}</label>
+      {hint ? (
+        <p id={`${id}-hint`} className="hint">
+          {hint}
+        </p>
+      ) : null}
+    </div>
   );
 }
 

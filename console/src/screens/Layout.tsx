@@ -1,6 +1,22 @@
 import type { ReactNode } from 'react';
-import type { Session } from '../api';
+import { managesUsers, readsAudit, type Session } from '../api';
 import type { Route } from '../router';
+
+type Section = 'dashboard' | 'resources' | 'requests' | 'users' | 'audit';
+
+function sectionOf(route: Route): Section | undefined {
+  switch (route.name) {
+    case 'new-resource':
+    case 'resource':
+      return 'resources';
+    case 'new-user':
+      return 'users';
+    case 'not-found':
+      return undefined;
+    default:
+      return route.name;
+  }
+}
 
 /** The signed-in frame: skip link, header with the user and Sign out, main navigation, content. */
 export function Layout({
@@ -14,8 +30,14 @@ export function Layout({
   onSignOut: () => void;
   children: ReactNode;
 }) {
-  const inResources =
-    route.name === 'resources' || route.name === 'new-resource' || route.name === 'resource';
+  const section = sectionOf(route);
+  const links: { readonly section: Section; readonly label: string }[] = [
+    { section: 'dashboard', label: 'Dashboard' },
+    { section: 'resources', label: 'Resources' },
+    { section: 'requests', label: 'Requests' },
+    ...(managesUsers(session.user) ? [{ section: 'users' as const, label: 'Users' }] : []),
+    ...(readsAudit(session.user) ? [{ section: 'audit' as const, label: 'Audit' }] : []),
+  ];
   return (
     <>
       <a
@@ -34,14 +56,18 @@ export function Layout({
           <span className="brand">Bulwark</span>
           <nav aria-label="Main" className="main-nav">
             <ul>
-              <li>
-                <a
-                  href="#/resources"
-                  aria-current={route.name === 'resources' ? 'page' : inResources ? 'true' : undefined}
-                >
-                  Resources
-                </a>
-              </li>
+              {links.map((link) => (
+                <li key={link.section}>
+                  <a
+                    href={`#/${link.section}`}
+                    aria-current={
+                      section !== link.section ? undefined : route.name === link.section ? 'page' : 'true'
+                    }
+                  >
+                    {link.label}
+                  </a>
+                </li>
+              ))}
             </ul>
           </nav>
           <div className="user-area">

@@ -1,9 +1,19 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, ApiError, type AccountSummary, type ResourceWithAccounts, type Session } from '../api';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import {
+  api,
+  ApiError,
+  type AccountSummary,
+  type MyRequest,
+  type ResourceWithAccounts,
+  type Session,
+} from '../api';
 import { copySecret } from '../clipboard';
 import { Dialog } from '../components/Dialog';
 import { Field, focusFirstInvalid } from '../components/Field';
 import { Heading } from '../components/Heading';
+import { ShareDialog } from '../components/ShareDialog';
+import { TableWrap } from '../components/TableWrap';
+import { formatRemaining, remainingWords, useNow } from '../time';
 
 const REVEAL_SECONDS = 20;
 
@@ -28,6 +38,19 @@ interface Revealed {
   readonly hideAt: number;
 }
 
+interface RequestDialogState {
+  readonly account: AccountSummary;
+  readonly opener: HTMLElement | null;
+  readonly error?: { field?: 'reason' | 'ticketId'; message: string };
+}
+
+/** The request that decides what the caller may do with an account now (open ones come first). */
+function currentRequests(items: readonly MyRequest[]): Map<number, MyRequest> {
+  const byAccount = new Map<number, MyRequest>();
+  for (const item of items) if (!byAccount.has(item.accountId)) byAccount.set(item.accountId, item);
+  return byAccount;
+}
+
 function needsJustification(account: AccountSummary): boolean {
   return account.reasonRequired || account.ticketRequired || account.ticketRequiredMandatory;
 }
@@ -44,6 +67,44 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
   const [dialog, setDialog] = useState<DialogState | undefined>(undefined);
   const [revealed, setRevealed] = useState<Revealed | undefined>(undefined);
   const [busy, setBusy] = useState<number | undefined>(undefined);
+  const [requests, setRequests] = useState<Map<number, MyRequest>>(new Map());
+  const [requestDialog, setRequestDialog] = useState<RequestDialogState | undefined>(undefined);
+  const [shareOpener, setShareOpener] = useState<HTMLElement | null | undefined>(undefined);
+
+  // The server says, per account, whether this caller must request and check out first (owners
+  // of the account or its resource are exempt, as the checkout gate decides).
+  const mustRequest = (account: AccountSummary): boolean => account.checkoutRequired;
+  const controlled = data?.accounts.some(mustRequest) ?? false;
+  const refreshRequests = useCallback(async (): Promise<Map<number, MyRequest> | undefined> => {
+    try {
+      const current = currentRequests((await api.myRequests()).items);
+      setRequests(current);
+      return current;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 401))
+        setActionError(err instanceof Error ? err.message : String(err));
+      return undefined;
+    }
+  }, []);
+
+  // The requests' state comes from the server: when the page appears and when the user comes back to it.
+  useEffect(() => {
+    if (!controlled) return;
+    void refreshRequests();
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') void refreshRequests();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => document.removeEventListener('visibilitychange', onVisible);
+  }, [controlled, refreshRequests]);
+
+  const checkedOut = [...requests.values()].filter((r) => r.status === 'checked_out');
+  const clock = useNow(checkedOut.length > 0);
+  // A checkout that ran out: ask the server what it is now.
+  const expired = checkedOut.some((r) => r.checkoutExpiresAt !== null && r.checkoutExpiresAt <= clock);
+  useEffect(() => {
+    if (expired) void refreshRequests();
+  }, [expired, refreshRequests]);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -117,6 +178,178 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
     }
   }
 
+  async function step(account: AccountSummary, run: () => Promise<unknown>, done: string) {
+    setActionError(undefined);
+    setAnnouncement('');
+    setBusy(account.id);
+    try {
+      await run();
+      await refreshRequests();
+      setAnnouncement(done);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 401)) {
+        setActionError(describe(err));
+        await refreshRequests();
+      }
+    } finally {
+      setBusy(undefined);
+    }
+  }
+
+  function passwordButtons(account: AccountSummary) {
+    return (
+      <>
+        <button
+          type="button"
+          className="button small"
+          disabled={busy === account.id}
+          onClick={(e) => void start(account, 'copy', e.currentTarget)}
+        >
+          Copy password<span className="visually-hidden"> of {account.name}</span>
+        </button>
+        <button
+          type="button"
+          className="button small"
+          disabled={busy === account.id}
+          onClick={(e) => void start(account, 'reveal', e.currentTarget)}
+        >
+          Reveal<span className="visually-hidden"> password of {account.name}</span>
+        </button>
+      </>
+    );
+  }
+
+  /** Under access control: request → approval → check out → copy/reveal → check in. */
+  function controlledActions(account: AccountSummary) {
+    const current = requests.get(account.id);
+    const status =
+      current?.status === 'checked_out' &&
+      current.checkoutExpiresAt !== null &&
+      current.checkoutExpiresAt <= clock
+        ? 'checked_in'
+        : current?.status;
+    const of = <span className="visually-hidden"> {account.name}</span>;
+    switch (status) {
+      case 'checked_out': {
+        const left = (current?.checkoutExpiresAt ?? clock) - clock;
+        return (
+          <>
+            <span className="request-status">
+              Checked out by you{' '}
+              <span className="countdown" title={remainingWords(left)}>
+                <span aria-hidden="true">{formatRemaining(left)} left</span>
+                <span className="visually-hidden">{remainingWords(left)}</span>
+              </span>
+            </span>
+            <span className="button-row">
+              {passwordButtons(account)}
+              <button
+                type="button"
+                className="button small"
+                disabled={busy === account.id}
+                onClick={() =>
+                  void step(
+                    account,
+                    () => api.checkin(account.id, session.user.id),
+                    `The password of ${account.name} is checked in`,
+                  )
+                }
+              >
+                Check in{of}
+              </button>
+            </span>
+          </>
+        );
+      }
+      case 'approved':
+        return (
+          <>
+            <span className="request-status">Your request is approved.</span>
+            <span className="button-row">
+              <button
+                type="button"
+                className="button small primary"
+                disabled={busy === account.id}
+                onClick={() =>
+                  void step(
+                    account,
+                    () => api.checkout(account.id, current?.reason ?? undefined),
+                    `The password of ${account.name} is checked out to you`,
+                  )
+                }
+              >
+                Check out{of}
+              </button>
+            </span>
+          </>
+        );
+      case 'waiting':
+        return (
+          <>
+            <span className="request-status">Your request is waiting for approval.</span>
+            <span className="button-row">
+              <button
+                type="button"
+                className="button small"
+                disabled={busy === account.id}
+                onClick={() => void refreshStatus(account)}
+              >
+                Refresh status{of}
+              </button>
+            </span>
+          </>
+        );
+      default:
+        return (
+          <>
+            <span className="request-status">
+              {status === 'rejected'
+                ? 'Your last request was rejected.'
+                : 'Access must be requested and approved first.'}
+            </span>
+            <span className="button-row">
+              <button
+                type="button"
+                className="button small"
+                disabled={busy === account.id}
+                onClick={(e) => {
+                  setActionError(undefined);
+                  setAnnouncement('');
+                  setRequestDialog({ account, opener: e.currentTarget });
+                }}
+              >
+                Request access<span className="visually-hidden"> to {account.name}</span>
+              </button>
+            </span>
+          </>
+        );
+    }
+  }
+
+  async function refreshStatus(account: AccountSummary) {
+    setActionError(undefined);
+    setAnnouncement('');
+    setBusy(account.id);
+    const current = await refreshRequests();
+    setBusy(undefined);
+    if (current) setAnnouncement(`Your request for ${account.name}: ${statusText(current.get(account.id))}`);
+  }
+
+  function statusText(request: MyRequest | undefined): string {
+    switch (request?.status) {
+      case 'waiting':
+        return 'waiting for approval';
+      case 'approved':
+        return 'approved';
+      case 'checked_out':
+        return 'checked out';
+      case 'rejected':
+        return 'rejected';
+      default:
+        return 'no open request';
+    }
+  }
+
   if (loadError)
     return (
       <>
@@ -141,7 +374,12 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
       <p className="breadcrumb">
         <a href="#/resources">Resources</a>
       </p>
-      <Heading title={resource.name}>{resource.name}</Heading>
+      <div className="page-title-row">
+        <Heading title={resource.name}>{resource.name}</Heading>
+        <button type="button" className="button" onClick={(e) => setShareOpener(e.currentTarget)}>
+          Share
+        </button>
+      </div>
       <dl className="details">
         <div>
           <dt>Type</dt>
@@ -185,7 +423,7 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
       {accounts.length === 0 ? (
         <p>This resource has no accounts.</p>
       ) : (
-        <div className="table-wrap">
+        <TableWrap label="Accounts">
           <table className="accounts">
             <thead>
               <tr>
@@ -201,6 +439,7 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
                 <tr key={account.id}>
                   <th scope="row">
                     {account.name}
+                    {account.accessControl ? <span className="badge">Access control</span> : null}
                     {account.reasonRequired ? <span className="badge">Reason required</span> : null}
                     {account.ticketRequired || account.ticketRequiredMandatory ? (
                       <span className="badge">
@@ -210,24 +449,11 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
                   </th>
                   <td>{account.passwordStatus}</td>
                   <td className="actions">
-                    <span className="button-row">
-                      <button
-                        type="button"
-                        className="button small"
-                        disabled={busy === account.id}
-                        onClick={(e) => void start(account, 'copy', e.currentTarget)}
-                      >
-                        Copy password<span className="visually-hidden"> of {account.name}</span>
-                      </button>
-                      <button
-                        type="button"
-                        className="button small"
-                        disabled={busy === account.id}
-                        onClick={(e) => void start(account, 'reveal', e.currentTarget)}
-                      >
-                        Reveal<span className="visually-hidden"> password of {account.name}</span>
-                      </button>
-                    </span>
+                    {mustRequest(account) ? (
+                      controlledActions(account)
+                    ) : (
+                      <span className="button-row">{passwordButtons(account)}</span>
+                    )}
                     {revealed && revealed.accountId === account.id ? (
                       <span className="revealed">
                         <code className="revealed-password" data-testid="revealed-password">
@@ -247,8 +473,43 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
+      {requestDialog ? (
+        <RequestDialog
+          state={requestDialog}
+          onCancel={() => setRequestDialog(undefined)}
+          onSubmit={async (justification) => {
+            const { account } = requestDialog;
+            try {
+              await api.requestAccess(account.id, justification);
+              setRequestDialog(undefined);
+              await refreshRequests();
+              setAnnouncement(`Access to ${account.name} requested; waiting for approval`);
+            } catch (err) {
+              if (err instanceof ApiError && (err.field === 'reason' || err.field === 'ticketId'))
+                setRequestDialog({ ...requestDialog, error: { field: err.field, message: err.message } });
+              else if (err instanceof ApiError && err.status === 401) setRequestDialog(undefined);
+              else {
+                setRequestDialog({ ...requestDialog, error: { message: describe(err) } });
+                void refreshRequests();
+              }
+            }
+          }}
+        />
+      ) : null}
+      {shareOpener !== undefined ? (
+        <ShareDialog
+          resourceId={resource.id}
+          resourceName={resource.name}
+          opener={shareOpener}
+          onClose={() => setShareOpener(undefined)}
+          onShared={(message) => {
+            setShareOpener(undefined);
+            setAnnouncement(message);
+          }}
+        />
+      ) : null}
       {dialog ? (
         <JustificationDialog
           state={dialog}
@@ -341,6 +602,83 @@ function JustificationDialog({
         <p className="button-row">
           <button type="submit" className="button primary" disabled={busy}>
             {action === 'copy' ? 'Copy password' : 'Reveal password'}
+          </button>
+          <button type="button" className="button" onClick={onCancel}>
+            Cancel
+          </button>
+        </p>
+      </form>
+    </Dialog>
+  );
+}
+
+function RequestDialog({
+  state,
+  onCancel,
+  onSubmit,
+}: {
+  state: RequestDialogState;
+  onCancel: () => void;
+  onSubmit: (justification: Justification) => Promise<void>;
+}) {
+  const { account, error } = state;
+  const [reason, setReason] = useState('');
+  const [ticketId, setTicketId] = useState('');
+  const [busy, setBusy] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
+
+  useEffect(() => {
+    setBusy(false);
+    focusFirstInvalid(form.current);
+  }, [error]);
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    const trimmedReason = reason.trim();
+    const trimmedTicket = ticketId.trim();
+    void onSubmit({
+      ...(trimmedReason !== '' ? { reason: trimmedReason } : {}),
+      ...(trimmedTicket !== '' ? { ticketId: trimmedTicket } : {}),
+    });
+  }
+
+  return (
+    <Dialog title={`Request access to ${account.name}`} onClose={onCancel} returnFocusTo={state.opener}>
+      <p>
+        An approver decides on your request. Once it is approved, check the password out: it is yours alone
+        until you check it in or the checkout ends.
+      </p>
+      {error && !error.field ? (
+        <p role="alert" className="alert alert-error">
+          {error.message}
+        </p>
+      ) : null}
+      <form ref={form} noValidate onSubmit={submit}>
+        <Field
+          label="Reason"
+          name="reason"
+          required={account.reasonRequired}
+          hint={account.reasonRequired ? undefined : 'Recorded with the request and shown to the approver.'}
+          autoComplete="off"
+          value={reason}
+          error={error?.field === 'reason' ? error.message : undefined}
+          onChange={(e) => setReason(e.target.value)}
+        />
+        <Field
+          label="Ticket ID"
+          name="ticketId"
+          required={account.ticketRequiredMandatory}
+          hint={account.ticketRequiredMandatory ? undefined : 'Optional.'}
+          autoComplete="off"
+          spellCheck={false}
+          value={ticketId}
+          error={error?.field === 'ticketId' ? error.message : undefined}
+          onChange={(e) => setTicketId(e.target.value)}
+        />
+        <p className="button-row">
+          <button type="submit" className="button primary" disabled={busy}>
+            Request access
           </button>
           <button type="button" className="button" onClick={onCancel}>
             Cancel

@@ -14,7 +14,7 @@ export {
 } from './access.types.js';
 export { type Grant } from './access.repository.js';
 export { certificateGrants } from './certificate-grants.js';
-export { DYNAMIC_MEMBER } from './dynamic-member.js';
+export { DYNAMIC_MEMBER, groupResourceIds } from './dynamic-member.js';
 export {
   can,
   capabilitiesOf,

@@ -5,3 +5,4 @@ export {
   type ResourceGroupsService,
 } from './resource-groups.service.js';
 export { registerResourceGroupRoutes } from './resource-groups.routes.js';
+export { registerResourceGroupConsoleRoutes } from './resource-groups.console.js';

@@ -25,6 +25,28 @@ export const userGroupsRepository = {
     return row.id;
   },
 
+  /** Every group by name, with its member count (the console's list and share dialog). */
+  async list(db: Executor) {
+    const rows = await db
+      .selectFrom('user_groups')
+      .select(['id', 'name', 'description'])
+      .select((eb) =>
+        eb
+          .selectFrom('user_group_members')
+          .select(eb.fn.countAll<number>().as('n'))
+          .whereRef('user_group_members.group_id', '=', 'user_groups.id')
+          .as('members'),
+      )
+      .orderBy('name_key')
+      .execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      name: r.name,
+      description: r.description,
+      members: Number(r.members ?? 0),
+    }));
+  },
+
   async findByKey(db: Executor, key: string) {
     return db
       .selectFrom('user_groups')

@@ -78,6 +78,11 @@ export function createUserGroupsService({ database, audit, users, clock }: UserG
       }
     },
 
+    /** Every group, as any user may look one up to share with it (as endpoint 89 does by name). */
+    async list(_caller: Caller) {
+      return repo.list(db);
+    },
+
     async idByName(_caller: Caller, name: string): Promise<number> {
       return (await groupByName(db, name)).id;
     },

@@ -72,7 +72,7 @@ export function resourceOperations(
     /** The console's resource list: one page and the total (search, type; by name). */
     async pageResources(
       caller: Caller,
-      filter: { search?: string; type?: string; offset: number; limit: number },
+      filter: { search?: string; type?: string; groupId?: number; offset: number; limit: number },
     ): Promise<{ total: number; items: ResourceSummary[] }> {
       const scope = access.resourceScope(caller.principal);
       const [page, reach] = await Promise.all([
@@ -110,6 +110,11 @@ export function resourceOperations(
           name: a.name,
           totpPeriod: a.totp_period === null ? null : Number(a.totp_period),
           controls: controlsOf(a),
+          // As the checkout gate decides: owners of the account or its resource are not subject.
+          checkoutRequired:
+            controlsOf(a).accessControl &&
+            caller.principal.userId !== Number(a.owner_id) &&
+            caller.principal.userId !== Number(row.owner_id),
           expired: passwordExpired(Number(a.password_changed_at), policy.rules.validityDays, now),
         });
       }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { NativeRouter } from '../../http/native.js';
+import type { Caller } from '../../platform/principal.js';
 import { secret } from '../../platform/crypto/secret.js';
 import { ConflictError, DomainError, FieldInputError } from '../../platform/errors.js';
 import { parseId } from '../../http/ids.js';
@@ -40,6 +41,12 @@ const optionalEdit = (max: number) =>
 const listQuery = z.object({
   search: z.string().max(LIMITS.name, `At most ${LIMITS.name} characters`).optional(),
   type: z.string().max(100).optional(),
+  group: z.coerce
+    .number()
+    .int('A resource group id')
+    .positive('A resource group id')
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional(),
   offset: z.coerce.number().int('A whole number').min(0).max(Number.MAX_SAFE_INTEGER).default(0),
   limit: z.coerce.number().int('A whole number').min(1).max(500).default(100),
 });
@@ -93,8 +100,23 @@ const release = z.object({
   ticketId: z.string().trim().max(LIMITS.ticketId, `At most ${LIMITS.ticketId} characters`).optional(),
 });
 
-export function registerVaultConsoleRoutes(router: NativeRouter, deps: { vault: VaultService }): void {
+/** The resource groups a caller may see (the resource-groups module decides). */
+export interface VisibleResourceGroups {
+  list(caller: Caller): Promise<readonly { id: number }[]>;
+}
+
+export function registerVaultConsoleRoutes(
+  router: NativeRouter,
+  deps: { vault: VaultService; resourceGroups: VisibleResourceGroups },
+): void {
   const { vault } = deps;
+  /** A group the caller cannot see filters like one that does not exist. */
+  async function visibleGroup(caller: Caller, groupId: number): Promise<number> {
+    if (!(await deps.resourceGroups.list(caller)).some((g) => g.id === groupId)) {
+      throw new FieldInputError('query.group', `Resource group with ID ${groupId} does not exist`, 40400);
+    }
+    return groupId;
+  }
 
   router.add({
     method: 'GET',
@@ -108,6 +130,7 @@ export function registerVaultConsoleRoutes(router: NativeRouter, deps: { vault: 
       return vault.pageResources(caller, {
         search: query.search?.trim() || undefined,
         type: query.type?.trim() || undefined,
+        groupId: query.group === undefined ? undefined : await visibleGroup(caller, query.group),
         offset: query.offset,
         limit: query.limit,
       });
@@ -235,6 +258,7 @@ export function registerVaultConsoleRoutes(router: NativeRouter, deps: { vault: 
           ticketRequired: a.controls.ticketIdRequired,
           ticketRequiredMandatory: a.controls.ticketIdMandatory,
           accessControl: a.controls.accessControl,
+          checkoutRequired: a.checkoutRequired,
           totpPeriod: a.totpPeriod,
           passwordStatus: a.inUse ? 'in use' : a.expired ? 'expired' : 'current',
         })),

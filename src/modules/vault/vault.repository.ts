@@ -2,7 +2,7 @@ import type { Executor } from '../../platform/db/database.js';
 import { precompiled } from '../../platform/db/precompiled.js';
 import type { AccountsTable, CustomFieldsTable, ResourcesTable } from '../../platform/db/schema.js';
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
-import type { ResourceScope } from '../access/index.js';
+import { groupResourceIds, type ResourceScope } from '../access/index.js';
 import type { AccountControls } from './vault.types.js';
 
 export type ResourceRow = Selectable<ResourcesTable> & { owner_name: string };
@@ -155,9 +155,12 @@ export const vaultRepository = {
   async pageResources(
     db: Executor,
     scope: ResourceScope,
-    filter: { search?: string; type?: string; offset: number; limit: number },
+    filter: { search?: string; type?: string; groupId?: number; offset: number; limit: number },
   ) {
     let query = db.selectFrom('resources');
+    if (filter.groupId !== undefined) {
+      query = query.where(sql<boolean>`resources.id in ${groupResourceIds(filter.groupId)}`);
+    }
     if (scope.kind === 'user') query = query.where('resources.id', 'in', scope.resourceIds(db));
     if (filter.search) {
       const pattern = `%${escapeLike(filter.search.toLowerCase())}%`;

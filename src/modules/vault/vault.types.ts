@@ -192,6 +192,8 @@ export interface AccountSummary {
   readonly name: string;
   /** The TOTP code's period in seconds when the account has a TOTP secret, else null. */
   readonly totpPeriod: number | null;
+  /** Whether this caller must request and check the password out first (access control, not an owner). */
+  readonly checkoutRequired: boolean;
   readonly controls: AccountControls;
   /** Checked out under password access control right now (`[In Use]`). */
   readonly inUse: boolean;

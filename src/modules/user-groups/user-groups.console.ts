@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { parseId } from '../../http/ids.js';
+import type { NativeRouter } from '../../http/native.js';
+import { DomainError, FieldInputError } from '../../platform/errors.js';
+import type { UserGroupsService } from './user-groups.service.js';
+
+const newGroup = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1, 'Enter a name')
+    .max(255, 'At most 255 characters')
+    .regex(/^[^\x00-\x1f\x7f]*$/, 'Control characters are not allowed'),
+  description: z.string().trim().max(1000, 'At most 1000 characters').optional(),
+});
+const member = z.object({ username: z.string().trim().min(1, 'Choose a user').max(255) });
+
+/** User groups in the console (ADR 042): the list for everyone (sharing), changes for administrators. */
+export function registerUserGroupConsoleRoutes(
+  router: NativeRouter,
+  deps: { userGroups: UserGroupsService },
+): void {
+  const { userGroups } = deps;
+
+  router.add({
+    method: 'GET',
+    url: '/api/v1/user-groups',
+    summary: 'Every user group with its member count (groups are share targets for everyone)',
+    tag: 'user-groups',
+    access: 'signed-in',
+    response: z.object({
+      items: z.array(
+        z.object({
+          id: z.number(),
+          name: z.string(),
+          description: z.string().nullable(),
+          members: z.number(),
+        }),
+      ),
+    }),
+    async handle({ caller }) {
+      return { items: await userGroups.list(caller) };
+    },
+  });
+
+  router.add({
+    method: 'POST',
+    url: '/api/v1/user-groups',
+    summary: 'Create a user group (administrators)',
+    tag: 'user-groups',
+    access: 'signed-in',
+    status: 201,
+    body: newGroup,
+    async handle({ caller, body }) {
+      try {
+        return {
+          id: await userGroups.create(caller, { name: body.name, description: body.description || null }),
+        };
+      } catch (err) {
+        if (err instanceof DomainError && err.code === 40900)
+          throw new FieldInputError('name', err.message, err.code);
+        throw err;
+      }
+    },
+  });
+
+  router.add({
+    method: 'POST',
+    url: '/api/v1/user-groups/:groupId/members',
+    summary: 'Add a user to a group (administrators)',
+    tag: 'user-groups',
+    access: 'signed-in',
+    body: member,
+    async handle({ caller, params, body }) {
+      const groupId = parseId(params.groupId, 'user group');
+      const group = (await userGroups.list(caller)).find((g) => g.id === groupId);
+      if (!group) throw new FieldInputError('groupId', `User group with ID ${groupId} does not exist`, 40400);
+      await userGroups.addUser(caller, body.username, group.name);
+      return {};
+    },
+  });
+
+  router.add({
+    method: 'DELETE',
+    url: '/api/v1/user-groups/:groupId/members/:userId',
+    summary: 'Remove a user from a group (administrators)',
+    tag: 'user-groups',
+    access: 'signed-in',
+    async handle({ caller, params }) {
+      const [outcome] = await userGroups.removeUsers(
+        caller,
+        [parseId(params.userId, 'user')],
+        [parseId(params.groupId, 'user group')],
+      );
+      if (!outcome!.removed) throw new FieldInputError('userId', outcome!.message, 40400);
+      return {};
+    },
+  });
+
+  router.add({
+    method: 'DELETE',
+    url: '/api/v1/user-groups/:groupId',
+    summary: 'Delete a user group (administrators); its shares go with it',
+    tag: 'user-groups',
+    access: 'signed-in',
+    async handle({ caller, params }) {
+      const [outcome] = await userGroups.delete(caller, [parseId(params.groupId, 'user group')]);
+      if (!outcome!.deleted) throw new FieldInputError('groupId', outcome!.message, 40400);
+      return {};
+    },
+  });
+}
