@@ -110,6 +110,8 @@ export interface NativeOptions {
   readonly sessions: SessionAuthenticator;
   readonly maxBodyBytes: number;
   readonly clientIpOf: (request: FastifyRequest) => string;
+  /** Told of every route, so a wrong method on a known path answers 405, not 404. */
+  readonly onRoute?: (method: HttpMethod, url: string) => void;
 }
 
 const CHANGING_METHODS = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
@@ -121,6 +123,7 @@ export function createNativeRouter(app: FastifyInstance, options: NativeOptions)
   const router: NativeRouter = {
     add<B, Q>(spec: NativeRouteSpec<B, Q>) {
       specs.push(spec);
+      options.onRoute?.(spec.method, spec.url);
       app.route({
         method: spec.method,
         url: spec.url,

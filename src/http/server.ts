@@ -335,6 +335,7 @@ export function createHttpServer(options: HttpServerOptions): {
         sessions: options.sessions,
         maxBodyBytes: options.maxBodyBytes,
         clientIpOf: (request) => clientIpOf(request, options.trustedProxies),
+        onRoute: (method, url) => patterns.push({ method, regex: patternOf(url) }),
       })
     : undefined;
 

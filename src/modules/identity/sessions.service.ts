@@ -183,6 +183,14 @@ export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSession
     return { token, row };
   }
 
+  /** The throttle's key for console sign-in: per user name (and, in the throttle, address). */
+  const credentialOf = (username: string) => `console:${usernameKey(username)}`;
+
+  /**
+   * A wrong second factor: counted on the sign-in (five end it) and in the throttle with the
+   * user's wrong passwords, so the code cannot be guessed by signing in again and again with a
+   * known password (ADR 021's lockout applies to the code as to the password).
+   */
   async function wrongCode(
     origin: CallOrigin,
     pending: SessionRow,
@@ -190,11 +198,14 @@ export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSession
     reason: string,
   ): Promise<never> {
     const failures = await repo.countSecondFactorFailure(db, pending.token_hash);
-    await audit.recordAuthenticationFailure(origin, { id: user.id, name: user.username }, reason);
-    if (failures >= SECOND_FACTOR_ATTEMPTS) {
-      await repo.deleteSession(db, pending.token_hash);
+    if (failures >= SECOND_FACTOR_ATTEMPTS) await repo.deleteSession(db, pending.token_hash);
+    await throttle
+      .refuse(origin.clientIp, credentialOf(user.username), { reason, message: reason }, (why) =>
+        audit.recordAuthenticationFailure(origin, { id: user.id, name: user.username }, why),
+      )
+      .catch(() => undefined);
+    if (failures >= SECOND_FACTOR_ATTEMPTS)
       throw new AuthenticationError('Too many wrong codes; sign in again');
-    }
     throw new FieldInputError('code', 'The code is not right; check the time on your device and try again');
   }
 
@@ -207,7 +218,7 @@ export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSession
     async signIn(origin, username, password) {
       const key = usernameKey(username);
       // Throttled and locked out like API tokens (ADR 021), per user name and address.
-      const credential = `console:${key}`;
+      const credential = credentialOf(username);
       throttle.refuseIfLockedOut(origin.clientIp, credential);
       const user = await repo.loginUserByKey(db, key);
       const refuse = (reason: string) =>
@@ -262,6 +273,7 @@ export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSession
       if (pending.stage !== 'second-factor') {
         throw new AuthenticationError('This session is already signed in');
       }
+      throttle.refuseIfLockedOut(origin.clientIp, credentialOf(user.username));
       const now = clock.now();
       const typed = code.trim();
 
