@@ -14,6 +14,7 @@ import { Heading } from './components/Heading';
 import { parseRoute, useHash, type Route } from './router';
 import { Audit } from './screens/Audit';
 import { Dashboard } from './screens/Dashboard';
+import { Groups } from './screens/Groups';
 import { Layout } from './screens/Layout';
 import { Login } from './screens/Login';
 import { NewResource } from './screens/NewResource';
@@ -158,13 +159,16 @@ function Screen({ route, session }: { route: Route; session: Session }) {
     case 'dashboard':
       return <Dashboard />;
     case 'resources':
-      return <ResourceList />;
+      // A new group in the address starts the list again with that filter.
+      return <ResourceList key={route.group ?? 'all'} group={route.group} />;
     case 'new-resource':
       return <NewResource />;
     case 'resource':
       return <ResourcePage key={route.id} id={route.id} session={session} />;
     case 'requests':
       return <Requests session={session} />;
+    case 'groups':
+      return <Groups session={session} />;
     case 'users':
       return managesUsers(session.user) ? (
         <Users />

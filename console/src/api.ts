@@ -122,6 +122,98 @@ export interface PendingRequest {
 
 export type SharePermission = 'view' | 'modify' | 'full' | 'revoke';
 
+/** A resource's editable details; an empty text clears the field. */
+export interface ResourceEdit {
+  readonly name: string;
+  readonly type: string;
+  readonly dnsName: string;
+  readonly description: string;
+  readonly url: string;
+}
+
+export interface NewAccount {
+  readonly name: string;
+  readonly password: string;
+  readonly notes?: string;
+  readonly reasonRequired: boolean;
+  readonly ticketRequired: boolean;
+  readonly ticketRequiredMandatory: boolean;
+  readonly accessControl: boolean;
+}
+
+export interface Justification {
+  readonly reason?: string;
+  readonly ticketId?: string;
+}
+
+export interface EarlierPassword {
+  /** Null when the vault cannot show it (a password it no longer holds in clear). */
+  readonly password: string | null;
+  /** Epoch ms when it was replaced. */
+  readonly replacedAt: number;
+}
+
+export interface TotpCode {
+  readonly code: string;
+  readonly period: number;
+  readonly validForSeconds: number;
+}
+
+export interface Rotation {
+  readonly rotationId: number;
+  readonly status: string;
+  readonly trigger: string;
+  readonly requestedBy: string;
+  readonly message: string | null;
+  readonly attempts: number;
+  readonly startedAt: number;
+  readonly finishedAt: number | null;
+}
+
+export interface ResourceGroup {
+  readonly id: number;
+  readonly name: string;
+  readonly description: string | null;
+  readonly type: 'static' | 'dynamic';
+  readonly parentId: number | null;
+  readonly isOwner: boolean;
+  readonly access: string;
+}
+
+export interface ResourceGroups {
+  readonly items: readonly ResourceGroup[];
+  /** The criteria builder's fields (name, type, dnsName...) and operators. */
+  readonly fields: readonly string[];
+  readonly operators: readonly string[];
+}
+
+export interface Criterion {
+  readonly field: string;
+  readonly operator: string;
+  readonly value: string;
+}
+
+export interface NewResourceGroup {
+  readonly name: string;
+  readonly description?: string;
+  readonly type: 'static' | 'dynamic';
+  readonly matchAll: boolean;
+  readonly criteria: readonly Criterion[];
+}
+
+export interface UserGroup {
+  readonly id: number;
+  readonly name: string;
+  readonly description: string | null;
+  readonly members: number;
+}
+
+/** A downloaded file: its bytes and the name the server gave it. */
+export interface DownloadedFile {
+  readonly blob: Blob;
+  readonly fileName: string;
+}
+
 export const ROLES = [
   'Administrator',
   'Password Administrator',
@@ -288,7 +380,65 @@ function errorFrom(status: number, payload: unknown): ApiError {
 }
 
 async function request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const response = await send(method, path, options, 'application/json');
+  const payload = await parsed(response);
+  if (!response.ok) throw failure(response.status, payload, options);
+  const token = (payload as { csrfToken?: unknown } | null)?.csrfToken;
+  if (typeof token === 'string') csrfToken = token;
+  return payload as T;
+}
+
+async function parsed(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (text === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function failure(status: number, payload: unknown, options: RequestOptions): ApiError {
+  const error = errorFrom(status, payload);
+  if (status === 401 && !options.unauthorisedIsFormError) {
+    csrfToken = undefined;
+    unauthorised?.();
+  }
+  return error;
+}
+
+/** The file name of a Content-Disposition header (RFC 6266: filename* first, then filename). */
+export function dispositionFileName(header: string | null, fallback: string): string {
+  if (!header) return fallback;
+  const extended = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
+  if (extended?.[1]) {
+    try {
+      return decodeURIComponent(extended[1].trim());
+    } catch {
+      // fall through to the plain name
+    }
+  }
+  const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))/.exec(header);
+  const name = plain?.[1]?.replace(/\\(.)/g, '$1') ?? plain?.[2]?.trim();
+  return name && name !== '' ? name : fallback;
+}
+
+async function requestFile(path: string, body: unknown, fallbackName: string): Promise<DownloadedFile> {
+  const response = await send('POST', path, { body }, 'application/octet-stream, application/json');
+  if (!response.ok) throw failure(response.status, await parsed(response), {});
+  return {
+    blob: await response.blob(),
+    fileName: dispositionFileName(response.headers.get('Content-Disposition'), fallbackName),
+  };
+}
+
+async function send(
+  method: Method,
+  path: string,
+  options: RequestOptions,
+  accept: string,
+): Promise<Response> {
+  const headers: Record<string, string> = { Accept: accept };
   let body: string | undefined;
   if (method !== 'GET') {
     headers['Content-Type'] = 'application/json';
@@ -309,26 +459,7 @@ async function request<T>(method: Method, path: string, options: RequestOptions 
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiError(0, 'The server cannot be reached. Check your connection and try again.');
   }
-  let payload: unknown = null;
-  const text = await response.text();
-  if (text !== '') {
-    try {
-      payload = JSON.parse(text);
-    } catch {
-      payload = null;
-    }
-  }
-  if (!response.ok) {
-    const error = errorFrom(response.status, payload);
-    if (response.status === 401 && !options.unauthorisedIsFormError) {
-      csrfToken = undefined;
-      unauthorised?.();
-    }
-    throw error;
-  }
-  const token = (payload as { csrfToken?: unknown } | null)?.csrfToken;
-  if (typeof token === 'string') csrfToken = token;
-  return payload as T;
+  return response;
 }
 
 export const api = {
@@ -351,7 +482,7 @@ export const api = {
     }
   },
   resources(
-    query: { search: string; type: string; offset: number; limit: number },
+    query: { search: string; type: string; group?: number | undefined; offset: number; limit: number },
     signal?: AbortSignal,
   ): Promise<ResourcePage> {
     const params = new URLSearchParams({
@@ -360,6 +491,7 @@ export const api = {
       offset: String(query.offset),
       limit: String(query.limit),
     });
+    if (query.group !== undefined) params.set('group', String(query.group));
     return request('GET', `/resources?${params.toString()}`, { signal });
   },
   resourceTypes(): Promise<{ items: readonly string[] }> {
@@ -370,6 +502,64 @@ export const api = {
   },
   resource(id: number, signal?: AbortSignal): Promise<ResourceWithAccounts> {
     return request('GET', `/resources/${id}`, { signal });
+  },
+  editResource(id: number, edit: ResourceEdit): Promise<unknown> {
+    return request('PUT', `/resources/${id}`, { body: edit });
+  },
+  deleteResource(id: number): Promise<unknown> {
+    return request('DELETE', `/resources/${id}`);
+  },
+  addAccount(resourceId: number, account: NewAccount): Promise<{ id: number }> {
+    return request('POST', `/resources/${resourceId}/accounts`, { body: account });
+  },
+  deleteAccount(resourceId: number, accountId: number): Promise<unknown> {
+    return request('DELETE', `/resources/${resourceId}/accounts/${accountId}`);
+  },
+  changePassword(
+    resourceId: number,
+    accountId: number,
+    change: Justification & { password: string; remote: boolean },
+  ): Promise<{ changed: string }> {
+    return request('POST', `/resources/${resourceId}/accounts/${accountId}/password-change`, {
+      body: change,
+    });
+  },
+  passwordHistory(
+    resourceId: number,
+    accountId: number,
+    justification: Justification,
+  ): Promise<{ items: readonly EarlierPassword[] }> {
+    return request('POST', `/resources/${resourceId}/accounts/${accountId}/history`, { body: justification });
+  },
+  totp(accountId: number, justification: Justification): Promise<TotpCode> {
+    return request('POST', `/accounts/${accountId}/totp`, { body: justification });
+  },
+  downloadFile(resourceId: number, accountId: number, justification: Justification): Promise<DownloadedFile> {
+    return requestFile(`/resources/${resourceId}/accounts/${accountId}/file`, justification, 'file');
+  },
+  rotations(accountId: number, signal?: AbortSignal): Promise<{ items: readonly Rotation[] }> {
+    return request('GET', `/accounts/${accountId}/rotations`, { signal });
+  },
+  resourceGroups(signal?: AbortSignal): Promise<ResourceGroups> {
+    return request('GET', '/resource-groups', { signal });
+  },
+  createResourceGroup(group: NewResourceGroup): Promise<{ id: number }> {
+    return request('POST', '/resource-groups', { body: group });
+  },
+  deleteResourceGroup(id: number): Promise<unknown> {
+    return request('DELETE', `/resource-groups/${id}`);
+  },
+  userGroups(signal?: AbortSignal): Promise<{ items: readonly UserGroup[] }> {
+    return request('GET', '/user-groups', { signal });
+  },
+  createUserGroup(group: { name: string; description?: string }): Promise<{ id: number }> {
+    return request('POST', '/user-groups', { body: group });
+  },
+  addUserGroupMember(groupId: number, username: string): Promise<unknown> {
+    return request('POST', `/user-groups/${groupId}/members`, { body: { username } });
+  },
+  deleteUserGroup(id: number): Promise<unknown> {
+    return request('DELETE', `/user-groups/${id}`);
   },
   password(
     accountId: number,

@@ -3,13 +3,14 @@ import { useSyncExternalStore } from 'react';
 /** The console's screens, addressed by the URL fragment (#/dashboard, #/resources/7, #/audit...). */
 export type Route =
   | { readonly name: 'dashboard' }
-  | { readonly name: 'resources' }
+  | { readonly name: 'resources'; readonly group?: number }
   | { readonly name: 'new-resource' }
   | { readonly name: 'resource'; readonly id: number }
   | { readonly name: 'requests' }
   | { readonly name: 'users' }
   | { readonly name: 'new-user' }
   | { readonly name: 'audit' }
+  | { readonly name: 'groups' }
   | { readonly name: 'not-found'; readonly path: string };
 
 const FIXED: Record<string, Route> = {
@@ -21,6 +22,7 @@ const FIXED: Record<string, Route> = {
   '/users': { name: 'users' },
   '/users/new': { name: 'new-user' },
   '/audit': { name: 'audit' },
+  '/groups': { name: 'groups' },
 };
 
 export function parseRoute(hash: string): Route {
@@ -29,6 +31,9 @@ export function parseRoute(hash: string): Route {
   if (fixed) return fixed;
   const match = /^\/resources\/([1-9][0-9]{0,15})$/.exec(path);
   if (match) return { name: 'resource', id: Number(match[1]) };
+  // The resources filtered by a resource group: #/resources?group=7 (an id, nothing secret).
+  const grouped = /^\/resources\?group=([1-9][0-9]{0,15})$/.exec(path);
+  if (grouped) return { name: 'resources', group: Number(grouped[1]) };
   return { name: 'not-found', path };
 }
 
@@ -40,6 +45,8 @@ export function href(route: Route): string {
       return '#/users/new';
     case 'resource':
       return `#/resources/${route.id}`;
+    case 'resources':
+      return route.group === undefined ? '#/resources' : `#/resources?group=${route.group}`;
     case 'not-found':
       return `#${route.path}`;
     default:

@@ -1656,7 +1656,7 @@ const unknownPathCases: BadCase[] = [
   `${V1}/nosuch`,
   `${V1}/resource`,
   '/restapi/json/v2/resources',
-  '/',
+  '/no-such-file.js',
   '/restapi',
   `${V1}/resources/1/accounts/1/password/extra`,
   `${V1}/resources/1/nosuch`,

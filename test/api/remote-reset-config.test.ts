@@ -876,7 +876,8 @@ describe.each(dialects())('remote reset configuration on %s', (dialect) => {
     const removed = await cli('remote-reset', 'remove', '--data-dir', dir, '--resource', 'pg-01');
     expect(removed.stdout).toBe('Remote password reset configuration of pg-01 removed.\n');
     failed(await show(actors.olivia, 'pg-01'), /has no remote password reset configuration/);
-  });
+    // Several CLI processes, each opening the instance: minutes on a loaded two-core machine.
+  }, 180_000);
 });
 
 /** `SHA256:<base64 without padding>` of a base64 public key blob, as ssh-keygen -l prints it. */

@@ -158,6 +158,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
     expect(await admin.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts()).toEqual([
       'Dashboard',
       'Resources',
+      'Groups',
       'Requests',
       'Users',
       'Audit',
@@ -221,6 +222,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
     expect(await gina.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts()).toEqual([
       'Dashboard',
       'Resources',
+      'Groups',
       'Requests',
     ]);
     await go(gina, 'Resources');

@@ -1,5 +1,5 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, ApiError, type DirectoryUser, type SharePermission } from '../api';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { api, ApiError, type DirectoryUser, type SharePermission, type UserGroup } from '../api';
 import { Dialog } from './Dialog';
 import { focusFirstInvalid, SelectField } from './Field';
 import { UserPicker } from './UserPicker';
@@ -32,28 +32,66 @@ export function ShareDialog({
   onClose: () => void;
   onShared: (message: string) => void;
 }) {
+  const [kind, setKind] = useState<'user' | 'group'>('user');
   const [user, setUser] = useState<DirectoryUser | undefined>(undefined);
+  const [groups, setGroups] = useState<readonly UserGroup[] | undefined>(undefined);
+  const [groupId, setGroupId] = useState('');
   const [permission, setPermission] = useState<SharePermission>('view');
-  const [errors, setErrors] = useState<{ user?: string; permission?: string; form?: string }>({});
+  const [errors, setErrors] = useState<{ user?: string; group?: string; permission?: string; form?: string }>(
+    {},
+  );
   const [busy, setBusy] = useState(false);
   const form = useRef<HTMLFormElement>(null);
+  const kindName = useId();
 
   useEffect(() => focusFirstInvalid(form.current), [errors]);
 
+  // The dialog opens on the user picker (the usual choice), not on the User / User group radios.
+  useEffect(() => {
+    form.current?.querySelector<HTMLElement>('[role="combobox"]')?.focus();
+  }, []);
+
+  // The user groups, when sharing with a group is chosen (once).
+  useEffect(() => {
+    if (kind !== 'group' || groups !== undefined) return;
+    api.userGroups().then(
+      (answer) => setGroups(answer.items),
+      (err: unknown) => {
+        setGroups([]);
+        if (!(err instanceof ApiError && err.status === 401))
+          setErrors({ form: err instanceof Error ? err.message : String(err) });
+      },
+    );
+  }, [kind, groups]);
+
   async function submit(event: FormEvent) {
     event.preventDefault();
-    if (!user) {
-      setErrors({ user: 'Choose a user from the list' });
-      return;
+    const group = groups?.find((g) => String(g.id) === groupId);
+    let grantee: { kind: 'user' | 'group'; id: number };
+    let granteeName: string;
+    if (kind === 'user') {
+      if (!user) {
+        setErrors({ user: 'Choose a user from the list' });
+        return;
+      }
+      grantee = { kind, id: user.id };
+      granteeName = user.username;
+    } else {
+      if (!group) {
+        setErrors({ group: 'Choose a user group' });
+        return;
+      }
+      grantee = { kind, id: group.id };
+      granteeName = `the group ${group.name}`;
     }
     setBusy(true);
     setErrors({});
     try {
-      await api.share({ resourceId, grantee: { kind: 'user', id: user.id }, permission });
+      await api.share({ resourceId, grantee, permission });
       onShared(
         permission === 'revoke'
-          ? `The share of ${resourceName} with ${user.username} was revoked`
-          : `${resourceName} is shared with ${user.username} (${permissionLabel(permission)})`,
+          ? `The share of ${resourceName} with ${granteeName} was revoked`
+          : `${resourceName} is shared with ${granteeName} (${permissionLabel(permission)})`,
       );
     } catch (err) {
       setBusy(false);
@@ -69,7 +107,7 @@ export function ShareDialog({
         field === 'permission'
           ? { permission: message }
           : field?.startsWith('grantee')
-            ? { user: message }
+            ? { [kind]: message }
             : { form: message },
       );
     }
@@ -81,21 +119,57 @@ export function ShareDialog({
         {errors.form}
       </div>
       <form ref={form} noValidate onSubmit={(e) => void submit(e)}>
-        <UserPicker
-          label="User"
-          value={user}
-          onChange={(picked) => {
-            setUser(picked);
-            if (picked && errors.user) setErrors(({ user: _, ...rest }) => rest);
-          }}
-          error={errors.user}
-        />
+        <fieldset className="choice-group">
+          <legend>Share with</legend>
+          {(['user', 'group'] as const).map((value) => (
+            <label key={value}>
+              <input
+                type="radio"
+                name={kindName}
+                value={value}
+                checked={kind === value}
+                onChange={() => {
+                  setKind(value);
+                  setErrors({});
+                }}
+              />
+              {value === 'user' ? 'User' : 'User group'}
+            </label>
+          ))}
+        </fieldset>
+        {kind === 'user' ? (
+          <UserPicker
+            label="User"
+            value={user}
+            onChange={(picked) => {
+              setUser(picked);
+              if (picked && errors.user) setErrors(({ user: _, ...rest }) => rest);
+            }}
+            error={errors.user}
+          />
+        ) : (
+          <SelectField
+            label="User group"
+            name="group"
+            value={groupId}
+            error={errors.group}
+            hint={groups !== undefined && groups.length === 0 ? 'There are no user groups yet.' : undefined}
+            onChange={(e) => setGroupId(e.target.value)}
+          >
+            <option value="">{groups === undefined ? 'Loading…' : 'Choose a group'}</option>
+            {(groups ?? []).map((g) => (
+              <option key={g.id} value={String(g.id)}>
+                {g.name} ({g.members === 1 ? '1 member' : `${g.members} members`})
+              </option>
+            ))}
+          </SelectField>
+        )}
         <SelectField
           label="Permission"
           name="permission"
           value={permission}
           error={errors.permission}
-          hint="Revoke removes the user's share."
+          hint={kind === 'user' ? "Revoke removes the user's share." : "Revoke removes the group's share."}
           onChange={(e) => setPermission(e.target.value as SharePermission)}
         >
           {PERMISSIONS.map((p) => (

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { managesUsers, readsAudit, type Session } from '../api';
 import type { Route } from '../router';
 
-type Section = 'dashboard' | 'resources' | 'requests' | 'users' | 'audit';
+type Section = 'dashboard' | 'resources' | 'groups' | 'requests' | 'users' | 'audit';
 
 function sectionOf(route: Route): Section | undefined {
   switch (route.name) {
@@ -34,6 +34,7 @@ export function Layout({
   const links: { readonly section: Section; readonly label: string }[] = [
     { section: 'dashboard', label: 'Dashboard' },
     { section: 'resources', label: 'Resources' },
+    { section: 'groups', label: 'Groups' },
     { section: 'requests', label: 'Requests' },
     ...(managesUsers(session.user) ? [{ section: 'users' as const, label: 'Users' }] : []),
     ...(readsAudit(session.user) ? [{ section: 'audit' as const, label: 'Audit' }] : []),

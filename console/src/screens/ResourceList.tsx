@@ -1,7 +1,8 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
-import { api, ApiError, type ResourceSummary } from '../api';
+import { api, ApiError, type ResourceGroup, type ResourceSummary } from '../api';
 import { Heading } from '../components/Heading';
+import { href } from '../router';
 
 /** Rows fetched per request as the list scrolls (offset/limit). */
 const PAGE_SIZE = 200;
@@ -10,8 +11,12 @@ const ROW_HEIGHT = 48;
 const HEADER_HEIGHT = 40;
 const SEARCH_DELAY_MS = 250;
 
-/** The last search and type filter, so coming back from a resource keeps them (memory only). */
-let remembered = { search: '', type: '' };
+/** The last search, type and group filter, so coming back from a resource keeps them (memory only). */
+let remembered: { search: string; type: string; group: number | undefined } = {
+  search: '',
+  type: '',
+  group: undefined,
+};
 
 function useDebounced<T>(value: T, delayMs: number): T {
   const [debounced, setDebounced] = useState(value);
@@ -37,27 +42,37 @@ function countText(total: number): string {
   return total === 1 ? '1 resource' : `${total.toLocaleString('en')} resources`;
 }
 
-export function ResourceList() {
+/** `group` comes from the address (#/resources?group=7) and wins over the remembered filter. */
+export function ResourceList({ group: routeGroup }: { group?: number | undefined }) {
   const [search, setSearch] = useState(remembered.search);
   const [type, setType] = useState(remembered.type);
+  const [group, setGroup] = useState<number | undefined>(routeGroup ?? remembered.group);
   const [types, setTypes] = useState<readonly string[]>([]);
+  const [groups, setGroups] = useState<readonly ResourceGroup[]>([]);
   const [total, setTotal] = useState<number | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const [, setVersion] = useState(0);
   const query = useDebounced(search.trim(), SEARCH_DELAY_MS);
-  const queryKey = JSON.stringify([query, type]);
+  const queryKey = JSON.stringify([query, type, group]);
   const store = useRef<Pages>(newPages(''));
   const scrollRef = useRef<HTMLDivElement>(null);
   const ids = useId();
 
   useEffect(() => {
-    remembered = { search, type };
-  }, [search, type]);
+    remembered = { search, type, group };
+    // The address follows the group filter (replaced, so Back does not walk through the filters).
+    const address = href({ name: 'resources', ...(group === undefined ? {} : { group }) });
+    if (window.location.hash !== address) window.history.replaceState(null, '', address);
+  }, [search, type, group]);
 
   useEffect(() => {
     api.resourceTypes().then(
       (answer) => setTypes(answer.items),
       () => setTypes([]),
+    );
+    api.resourceGroups().then(
+      (answer) => setGroups(answer.items),
+      () => setGroups([]),
     );
   }, []);
 
@@ -68,7 +83,7 @@ export function ResourceList() {
       current.loading.add(page);
       api
         .resources(
-          { search: query, type, offset: page * PAGE_SIZE, limit: PAGE_SIZE },
+          { search: query, type, group, offset: page * PAGE_SIZE, limit: PAGE_SIZE },
           current.controller.signal,
         )
         .then(
@@ -89,7 +104,7 @@ export function ResourceList() {
           },
         );
     },
-    [query, type],
+    [query, type, group],
   );
 
   const virtualizer = useVirtualizer({
@@ -163,6 +178,24 @@ export function ResourceList() {
             {type !== '' && !types.includes(type) ? <option value={type}>{type}</option> : null}
           </select>
         </div>
+        <div className="field">
+          <label htmlFor={`${ids}-group`}>Resource group</label>
+          <select
+            id={`${ids}-group`}
+            value={group === undefined ? '' : String(group)}
+            onChange={(e) => setGroup(e.target.value === '' ? undefined : Number(e.target.value))}
+          >
+            <option value="">All groups</option>
+            {groups.map((g) => (
+              <option key={g.id} value={String(g.id)}>
+                {g.name}
+              </option>
+            ))}
+            {group !== undefined && !groups.some((g) => g.id === group) ? (
+              <option value={String(group)}>Group {group}</option>
+            ) : null}
+          </select>
+        </div>
       </div>
       <p className="count" role="status" aria-live="polite" aria-busy={searching || total === undefined}>
         {total === undefined ? 'Loading resources…' : countText(total)}
@@ -184,7 +217,7 @@ export function ResourceList() {
       ) : null}
       {total === 0 ? (
         <p className="empty">
-          {query !== '' || type !== '' ? (
+          {query !== '' || type !== '' || group !== undefined ? (
             'No resources match this search.'
           ) : (
             <>

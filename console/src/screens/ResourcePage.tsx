@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   api,
   ApiError,
@@ -8,28 +8,22 @@ import {
   type Session,
 } from '../api';
 import { copySecret } from '../clipboard';
-import { Dialog } from '../components/Dialog';
-import { Field, focusFirstInvalid } from '../components/Field';
 import { Heading } from '../components/Heading';
 import { ShareDialog } from '../components/ShareDialog';
 import { TableWrap } from '../components/TableWrap';
 import { formatRemaining, remainingWords, useNow } from '../time';
+import {
+  JustificationDialog,
+  RequestDialog,
+  type Action,
+  type DialogState,
+  type Justification,
+  type RequestDialogState,
+} from './resource/AccessDialogs';
+import { AccountManageButtons, ManageDialogs, type Manage } from './resource/Manage';
+import { needsJustification } from './resource/Release';
 
 const REVEAL_SECONDS = 20;
-
-type Action = 'copy' | 'reveal';
-
-interface Justification {
-  reason?: string;
-  ticketId?: string;
-}
-
-interface DialogState {
-  readonly account: AccountSummary;
-  readonly action: Action;
-  readonly opener: HTMLElement | null;
-  readonly error?: { field?: 'reason' | 'ticketId'; message: string };
-}
 
 interface Revealed {
   readonly accountId: number;
@@ -38,21 +32,11 @@ interface Revealed {
   readonly hideAt: number;
 }
 
-interface RequestDialogState {
-  readonly account: AccountSummary;
-  readonly opener: HTMLElement | null;
-  readonly error?: { field?: 'reason' | 'ticketId'; message: string };
-}
-
 /** The request that decides what the caller may do with an account now (open ones come first). */
 function currentRequests(items: readonly MyRequest[]): Map<number, MyRequest> {
   const byAccount = new Map<number, MyRequest>();
   for (const item of items) if (!byAccount.has(item.accountId)) byAccount.set(item.accountId, item);
   return byAccount;
-}
-
-function needsJustification(account: AccountSummary): boolean {
-  return account.reasonRequired || account.ticketRequired || account.ticketRequiredMandatory;
 }
 
 function safeUrl(url: string): string | undefined {
@@ -70,6 +54,10 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
   const [requests, setRequests] = useState<Map<number, MyRequest>>(new Map());
   const [requestDialog, setRequestDialog] = useState<RequestDialogState | undefined>(undefined);
   const [shareOpener, setShareOpener] = useState<HTMLElement | null | undefined>(undefined);
+  const [manage, setManage] = useState<Manage | undefined>(undefined);
+  /** Bumped after a change (edit, new or deleted account) to load the resource again. */
+  const [version, setVersion] = useState(0);
+  const focusAccountsAfterLoad = useRef(false);
 
   // The server says, per account, whether this caller must request and check out first (owners
   // of the account or its resource are exempt, as the checkout gate decides).
@@ -108,18 +96,27 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
 
   useEffect(() => {
     const controller = new AbortController();
-    api.resource(id, controller.signal).then(setData, (err: unknown) => {
-      if (controller.signal.aborted || (err instanceof ApiError && err.status === 401)) return;
-      setLoadError(
-        err instanceof ApiError && err.status === 404
-          ? 'This resource does not exist, or it is not shared with you.'
-          : err instanceof Error
-            ? err.message
-            : String(err),
-      );
-    });
+    api.resource(id, controller.signal).then(
+      (answer) => {
+        setData(answer);
+        if (focusAccountsAfterLoad.current) {
+          focusAccountsAfterLoad.current = false;
+          window.setTimeout(() => document.getElementById('accounts-heading')?.focus(), 0);
+        }
+      },
+      (err: unknown) => {
+        if (controller.signal.aborted || (err instanceof ApiError && err.status === 401)) return;
+        setLoadError(
+          err instanceof ApiError && err.status === 404
+            ? 'This resource does not exist, or it is not shared with you.'
+            : err instanceof Error
+              ? err.message
+              : String(err),
+        );
+      },
+    );
     return () => controller.abort();
-  }, [id]);
+  }, [id, version]);
 
   // The revealed password disappears REVEAL_SECONDS after it was shown, counting down each second
   // (from the clock, so a throttled background tab still hides it on time).
@@ -376,9 +373,25 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
       </p>
       <div className="page-title-row">
         <Heading title={resource.name}>{resource.name}</Heading>
-        <button type="button" className="button" onClick={(e) => setShareOpener(e.currentTarget)}>
-          Share
-        </button>
+        <span className="button-row">
+          <button type="button" className="button" onClick={(e) => setShareOpener(e.currentTarget)}>
+            Share
+          </button>
+          <button
+            type="button"
+            className="button"
+            onClick={(e) => setManage({ kind: 'edit', opener: e.currentTarget })}
+          >
+            Edit resource
+          </button>
+          <button
+            type="button"
+            className="button"
+            onClick={(e) => setManage({ kind: 'delete', opener: e.currentTarget })}
+          >
+            Delete resource
+          </button>
+        </span>
       </div>
       <dl className="details">
         <div>
@@ -411,7 +424,18 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
         </div>
       </dl>
 
-      <h2>Accounts</h2>
+      <div className="section-title-row">
+        <h2 id="accounts-heading" className="section-heading" tabIndex={-1}>
+          Accounts
+        </h2>
+        <button
+          type="button"
+          className="button small"
+          onClick={(e) => setManage({ kind: 'add-account', opener: e.currentTarget })}
+        >
+          Add account
+        </button>
+      </div>
       <p className="announcer" role="status" aria-live="polite">
         {announcement}
       </p>
@@ -454,6 +478,15 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
                     ) : (
                       <span className="button-row">{passwordButtons(account)}</span>
                     )}
+                    <AccountManageButtons
+                      account={account}
+                      resource={resource}
+                      onOpen={(m) => {
+                        setActionError(undefined);
+                        setAnnouncement('');
+                        setManage(m);
+                      }}
+                    />
                     {revealed && revealed.accountId === account.id ? (
                       <span className="revealed">
                         <code className="revealed-password" data-testid="revealed-password">
@@ -510,6 +543,21 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
           }}
         />
       ) : null}
+      {manage ? (
+        <ManageDialogs
+          manage={manage}
+          resource={resource}
+          onClose={() => setManage(undefined)}
+          onChanged={(message) => {
+            const removedRow = manage.kind === 'delete-account';
+            setManage(undefined);
+            setAnnouncement(message);
+            setVersion((v) => v + 1);
+            // The row whose button had the focus goes: the focus goes to the section's heading.
+            focusAccountsAfterLoad.current = removedRow;
+          }}
+        />
+      ) : null}
       {dialog ? (
         <JustificationDialog
           state={dialog}
@@ -528,163 +576,5 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
         />
       ) : null}
     </>
-  );
-}
-
-function JustificationDialog({
-  state,
-  onCancel,
-  onSubmit,
-}: {
-  state: DialogState;
-  onCancel: () => void;
-  onSubmit: (justification: Justification) => Promise<void>;
-}) {
-  const { account, action, error } = state;
-  const [reason, setReason] = useState('');
-  const [ticketId, setTicketId] = useState('');
-  const [busy, setBusy] = useState(false);
-  const form = useRef<HTMLFormElement>(null);
-  const askTicket = account.ticketRequired || account.ticketRequiredMandatory;
-  const askReason = account.reasonRequired || !askTicket || error?.field === 'reason';
-
-  useEffect(() => {
-    setBusy(false);
-    focusFirstInvalid(form.current);
-  }, [error]);
-
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    void onSubmit({
-      ...(askReason ? { reason: reason.trim() } : {}),
-      ...(askTicket || error?.field === 'ticketId' ? { ticketId: ticketId.trim() } : {}),
-    });
-  }
-
-  return (
-    <Dialog
-      title={`${action === 'copy' ? 'Copy' : 'Reveal'} the password of ${account.name}`}
-      onClose={onCancel}
-      returnFocusTo={state.opener}
-    >
-      <p>Your reason is recorded in the audit trail with this access.</p>
-      {error && !error.field ? (
-        <p role="alert" className="alert alert-error">
-          {error.message}
-        </p>
-      ) : null}
-      <form ref={form} noValidate onSubmit={submit}>
-        {askReason ? (
-          <Field
-            label="Reason"
-            name="reason"
-            required={account.reasonRequired}
-            autoComplete="off"
-            value={reason}
-            error={error?.field === 'reason' ? error.message : undefined}
-            onChange={(e) => setReason(e.target.value)}
-          />
-        ) : null}
-        {askTicket || error?.field === 'ticketId' ? (
-          <Field
-            label="Ticket ID"
-            name="ticketId"
-            required={account.ticketRequiredMandatory}
-            hint={account.ticketRequiredMandatory ? undefined : 'Optional.'}
-            autoComplete="off"
-            spellCheck={false}
-            value={ticketId}
-            error={error?.field === 'ticketId' ? error.message : undefined}
-            onChange={(e) => setTicketId(e.target.value)}
-          />
-        ) : null}
-        <p className="button-row">
-          <button type="submit" className="button primary" disabled={busy}>
-            {action === 'copy' ? 'Copy password' : 'Reveal password'}
-          </button>
-          <button type="button" className="button" onClick={onCancel}>
-            Cancel
-          </button>
-        </p>
-      </form>
-    </Dialog>
-  );
-}
-
-function RequestDialog({
-  state,
-  onCancel,
-  onSubmit,
-}: {
-  state: RequestDialogState;
-  onCancel: () => void;
-  onSubmit: (justification: Justification) => Promise<void>;
-}) {
-  const { account, error } = state;
-  const [reason, setReason] = useState('');
-  const [ticketId, setTicketId] = useState('');
-  const [busy, setBusy] = useState(false);
-  const form = useRef<HTMLFormElement>(null);
-
-  useEffect(() => {
-    setBusy(false);
-    focusFirstInvalid(form.current);
-  }, [error]);
-
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    const trimmedReason = reason.trim();
-    const trimmedTicket = ticketId.trim();
-    void onSubmit({
-      ...(trimmedReason !== '' ? { reason: trimmedReason } : {}),
-      ...(trimmedTicket !== '' ? { ticketId: trimmedTicket } : {}),
-    });
-  }
-
-  return (
-    <Dialog title={`Request access to ${account.name}`} onClose={onCancel} returnFocusTo={state.opener}>
-      <p>
-        An approver decides on your request. Once it is approved, check the password out: it is yours alone
-        until you check it in or the checkout ends.
-      </p>
-      {error && !error.field ? (
-        <p role="alert" className="alert alert-error">
-          {error.message}
-        </p>
-      ) : null}
-      <form ref={form} noValidate onSubmit={submit}>
-        <Field
-          label="Reason"
-          name="reason"
-          required={account.reasonRequired}
-          hint={account.reasonRequired ? undefined : 'Recorded with the request and shown to the approver.'}
-          autoComplete="off"
-          value={reason}
-          error={error?.field === 'reason' ? error.message : undefined}
-          onChange={(e) => setReason(e.target.value)}
-        />
-        <Field
-          label="Ticket ID"
-          name="ticketId"
-          required={account.ticketRequiredMandatory}
-          hint={account.ticketRequiredMandatory ? undefined : 'Optional.'}
-          autoComplete="off"
-          spellCheck={false}
-          value={ticketId}
-          error={error?.field === 'ticketId' ? error.message : undefined}
-          onChange={(e) => setTicketId(e.target.value)}
-        />
-        <p className="button-row">
-          <button type="submit" className="button primary" disabled={busy}>
-            Request access
-          </button>
-          <button type="button" className="button" onClick={onCancel}>
-            Cancel
-          </button>
-        </p>
-      </form>
-    </Dialog>
   );
 }

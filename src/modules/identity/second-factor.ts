@@ -1,5 +1,4 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import QRCode from 'qrcode';
 import { encodeBase32, totp, TOTP_DEFAULTS } from '../../platform/crypto/totp.js';
 
 /**
@@ -28,6 +27,8 @@ export async function enrolmentOf(secret: Buffer, username: string): Promise<Enr
   const base32 = encodeBase32(secret);
   const label = encodeURIComponent(`Bulwark:${username}`);
   const otpauthUri = `otpauth://totp/${label}?secret=${base32}&issuer=Bulwark&algorithm=SHA1&digits=6&period=${TOTP_PERIOD_SECONDS}`;
+  // Loaded on first use: every CLI command starts the services, and none of them draws QR codes.
+  const { default: QRCode } = await import('qrcode');
   const qrSvg = await QRCode.toString(otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return { secret: base32, otpauthUri, qrSvg };
 }
