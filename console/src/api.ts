@@ -60,6 +60,8 @@ export interface ResourceDetails {
   readonly description: string;
   readonly url: string;
   readonly owner: string;
+  /** The caller's grant on the resource itself: 'full' may edit, delete and add accounts. */
+  readonly permission: 'none' | 'view' | 'modify' | 'full';
 }
 
 export interface AccountSummary {
@@ -560,6 +562,14 @@ export const api = {
   },
   deleteUserGroup(id: number): Promise<unknown> {
     return request('DELETE', `/user-groups/${id}`);
+  },
+  userGroupMembers(
+    groupId: number,
+  ): Promise<{ items: readonly { id: number; username: string; fullName: string | null }[] }> {
+    return request('GET', `/user-groups/${groupId}/members`);
+  },
+  removeUserGroupMember(groupId: number, userId: number): Promise<unknown> {
+    return request('DELETE', `/user-groups/${groupId}/members/${userId}`);
   },
   password(
     accountId: number,

@@ -136,6 +136,11 @@ describe.each(dialects())('console groups on %s', (dialect) => {
     expect(
       (await boss.post(`/api/v1/user-groups/${created.json.id}/members`, { username: 'ivan' })).status,
     ).toBe(409);
+    expect((await boss.get(`/api/v1/user-groups/${created.json.id}/members`)).json.items).toEqual([
+      { id: expect.any(Number), username: 'ivan', fullName: null },
+    ]);
+    expect((await ivan.get(`/api/v1/user-groups/${created.json.id}/members`)).status).toBe(403);
+    expect((await boss.get('/api/v1/user-groups/999999/members')).status).toBe(404);
     // Everyone sees the groups: they are share targets.
     expect((await ivan.get('/api/v1/user-groups')).json.items).toEqual([
       { id: created.json.id, name: 'Night shift', description: 'on call', members: 1 },

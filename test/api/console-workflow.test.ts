@@ -92,9 +92,11 @@ describe.each(dialects())('console workflow on %s', (dialect) => {
     expect(seen.items.map((r: { name: string }) => r.name)).toEqual(['vault-db']);
     const page = (await gina.get(`/api/v1/resources/${resourceId}`)).json;
     expect(page.accounts[0]).toMatchObject({ name: 'dbadmin', accessControl: true, checkoutRequired: true });
+    expect(page.resource.permission).toBe('view');
     // The owner (the admin created it) is not subject to access control.
     const owners = (await boss.get(`/api/v1/resources/${resourceId}`)).json;
     expect(owners.accounts[0]).toMatchObject({ accessControl: true, checkoutRequired: false });
+    expect(owners.resource.permission).toBe('full');
   });
 
   it('request, approve, check out, retrieve, check in', async () => {

@@ -319,6 +319,22 @@ describe.skipIf(noBrowser !== undefined)('console: managing resources, accounts 
     await share.getByRole('button', { name: 'Share', exact: true }).click();
     await expect.poll(() => share.count()).toBe(0);
     await expect.poll(announcer).toBe('web-01-renamed is shared with the group ops (View)');
+
+    // The members of the group, each removable.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Groups' }).click();
+    await page.getByRole('button', { name: 'Members of ops' }).click();
+    const members = page.getByRole('dialog', { name: 'Members of ops' });
+    await members.getByRole('listitem').filter({ hasText: 'gina' }).waitFor();
+    await expectAccessible(page, 'members dialog');
+    await screenshot(page, 'members-dialog');
+    await members.getByRole('button', { name: 'Remove gina' }).click();
+    await members.getByText('This group has no members.').waitFor();
+    await members.getByRole('button', { name: 'Close' }).click();
+    await expect.poll(() => members.count()).toBe(0);
+    await expect
+      .poll(() => page.getByRole('row', { name: /^ops/ }).getByRole('cell').nth(1).innerText())
+      .toBe('0');
+    await openResource('web-01-renamed');
   });
 
   it('deletes the account and then the resource', async () => {

@@ -245,6 +245,10 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
     await screenshot(gina, 'share-dialog-refused');
     await gina.keyboard.press('Escape');
     await expect.poll(() => share.count()).toBe(0);
+    // A view share: no management buttons (the server says the caller's permission).
+    for (const name of ['Edit resource', 'Delete resource', 'Add account']) {
+      expect(await gina.getByRole('button', { name }).count()).toBe(0);
+    }
 
     await gina.getByRole('button', { name: 'Request access to dbadmin' }).click();
     const dialog = gina.getByRole('dialog', { name: 'Request access to dbadmin' });

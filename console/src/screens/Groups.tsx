@@ -4,7 +4,12 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Heading } from '../components/Heading';
 import { TableWrap } from '../components/TableWrap';
 import { href } from '../router';
-import { AddMemberDialog, NewResourceGroupDialog, NewUserGroupDialog } from './groups/GroupDialogs';
+import {
+  AddMemberDialog,
+  MembersDialog,
+  NewResourceGroupDialog,
+  NewUserGroupDialog,
+} from './groups/GroupDialogs';
 
 type Open =
   | { readonly kind: 'new-resource-group' | 'new-user-group'; readonly opener: HTMLElement | null }
@@ -15,7 +20,7 @@ type Open =
       readonly opener: HTMLElement | null;
     }
   | {
-      readonly kind: 'add-member' | 'delete-user-group';
+      readonly kind: 'add-member' | 'members' | 'delete-user-group';
       readonly group: UserGroup;
       readonly opener: HTMLElement | null;
     };
@@ -189,6 +194,13 @@ export function Groups({ session }: { session: Session }) {
                         <button
                           type="button"
                           className="button small"
+                          onClick={(e) => setOpen({ kind: 'members', group: g, opener: e.currentTarget })}
+                        >
+                          Members<span className="visually-hidden"> of {g.name}</span>
+                        </button>
+                        <button
+                          type="button"
+                          className="button small"
                           onClick={(e) => setOpen({ kind: 'add-member', group: g, opener: e.currentTarget })}
                         >
                           Add member<span className="visually-hidden"> to {g.name}</span>
@@ -248,6 +260,17 @@ export function Groups({ session }: { session: Session }) {
           opener={open.opener}
           onClose={() => setOpen(undefined)}
           onAdded={(text) => changed(text)}
+        />
+      ) : null}
+      {open?.kind === 'members' ? (
+        <MembersDialog
+          group={open.group}
+          opener={open.opener}
+          onClose={() => {
+            setOpen(undefined);
+            void load();
+          }}
+          onChanged={(text) => setAnnouncement(text)}
         />
       ) : null}
       {open?.kind === 'delete-user-group' ? (

@@ -377,20 +377,24 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
           <button type="button" className="button" onClick={(e) => setShareOpener(e.currentTarget)}>
             Share
           </button>
-          <button
-            type="button"
-            className="button"
-            onClick={(e) => setManage({ kind: 'edit', opener: e.currentTarget })}
-          >
-            Edit resource
-          </button>
-          <button
-            type="button"
-            className="button"
-            onClick={(e) => setManage({ kind: 'delete', opener: e.currentTarget })}
-          >
-            Delete resource
-          </button>
+          {resource.permission === 'full' ? (
+            <>
+              <button
+                type="button"
+                className="button"
+                onClick={(e) => setManage({ kind: 'edit', opener: e.currentTarget })}
+              >
+                Edit resource
+              </button>
+              <button
+                type="button"
+                className="button"
+                onClick={(e) => setManage({ kind: 'delete', opener: e.currentTarget })}
+              >
+                Delete resource
+              </button>
+            </>
+          ) : null}
         </span>
       </div>
       <dl className="details">
@@ -428,13 +432,15 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
         <h2 id="accounts-heading" className="section-heading" tabIndex={-1}>
           Accounts
         </h2>
-        <button
-          type="button"
-          className="button small"
-          onClick={(e) => setManage({ kind: 'add-account', opener: e.currentTarget })}
-        >
-          Add account
-        </button>
+        {resource.permission === 'full' ? (
+          <button
+            type="button"
+            className="button small"
+            onClick={(e) => setManage({ kind: 'add-account', opener: e.currentTarget })}
+          >
+            Add account
+          </button>
+        ) : null}
       </div>
       <p className="announcer" role="status" aria-live="polite">
         {announcement}

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
+import type { Keyring } from '../../platform/crypto/keyring.js';
 import { encodeBase32, totp, TOTP_DEFAULTS } from '../../platform/crypto/totp.js';
 
 /**
@@ -16,6 +17,23 @@ export interface Enrolment {
   readonly secret: string;
   readonly otpauthUri: string;
   readonly qrSvg: string;
+}
+
+/** Where a user's TOTP secret is sealed: bound to the user's row like any sealed column. */
+const TOTP_COLUMN = { table: 'users', column: 'totp_secret_sealed' } as const;
+
+/** Seals a user's second-factor secret (pending in a session, or enrolled on the user). */
+export function sealSecondFactor(keyring: Keyring, secret: Buffer, userId: number): Buffer {
+  return keyring.seal(secret, { ...TOTP_COLUMN, rowId: userId });
+}
+
+/**
+ * Opens a user's second-factor secret to check a code against it: the one opening of a sealed
+ * value outside the vault (release-gate.test.ts allows this file only). It is a credential the
+ * server verifies, never released: nothing here answers it to anyone.
+ */
+export function openSecondFactor(keyring: Keyring, sealed: Buffer, userId: number): Buffer {
+  return keyring.open(sealed, { ...TOTP_COLUMN, rowId: userId });
 }
 
 /** A fresh 160-bit secret (RFC 4226's recommended length). */

@@ -11,6 +11,8 @@ import type { AuthThrottle } from './auth-throttle.js';
 import { usernameKey } from './identity.types.js';
 import {
   enrolmentOf,
+  openSecondFactor,
+  sealSecondFactor,
   hashRecoveryCode,
   matchingStep,
   newRecoveryCodes,
@@ -76,7 +78,6 @@ const SECOND_FACTOR_MS = 5 * 60_000;
 const SECOND_FACTOR_ATTEMPTS = 5;
 /** The idle timer is written at most this often: not one write per request. */
 const TOUCH_EVERY_MS = 30_000;
-const TOTP_COLUMN = { table: 'users', column: 'totp_secret_sealed' } as const;
 
 /** The hash of a password nobody has: unknown users cost the same scrypt as known ones. */
 const DECOY_HASH = hashLoginPassword(randomBytes(16).toString('hex'));
@@ -253,7 +254,7 @@ export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSession
         token_hash: hashOf(token),
         user_id: user.id,
         stage: 'second-factor',
-        pending_totp_sealed: secret ? keyring.seal(secret, { ...TOTP_COLUMN, rowId: user.id }) : null,
+        pending_totp_sealed: secret ? sealSecondFactor(keyring, secret, user.id) : null,
         client_ip: origin.clientIp,
         created_at: now,
         last_seen_at: now,
@@ -279,7 +280,7 @@ export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSession
 
       if (pending.pending_totp_sealed !== null) {
         // Enrolment: the first code proves the app holds the secret; only then is it the user's.
-        const secret = keyring.open(pending.pending_totp_sealed, { ...TOTP_COLUMN, rowId: user.id });
+        const secret = openSecondFactor(keyring, pending.pending_totp_sealed, user.id);
         const step = matchingStep(secret, typed, now);
         if (step === undefined)
           return wrongCode(origin, pending, user, 'console sign-in: wrong enrolment code');
@@ -321,7 +322,7 @@ export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSession
         await repo.deleteSession(db, pending.token_hash);
         throw new AuthenticationError('Your second factor was reset; sign in again to enrol a new one');
       }
-      const secret = keyring.open(user.totpSealed, { ...TOTP_COLUMN, rowId: user.id });
+      const secret = openSecondFactor(keyring, user.totpSealed, user.id);
       const step = matchingStep(secret, typed, now);
       let how: string;
       let extra: (trx: typeof db) => Promise<void>;

@@ -65,6 +65,20 @@ export function registerUserGroupConsoleRoutes(
   });
 
   router.add({
+    method: 'GET',
+    url: '/api/v1/user-groups/:groupId/members',
+    summary: "A user group's members (administrators)",
+    tag: 'user-groups',
+    access: 'signed-in',
+    response: z.object({
+      items: z.array(z.object({ id: z.number(), username: z.string(), fullName: z.string().nullable() })),
+    }),
+    async handle({ caller, params }) {
+      return { items: await userGroups.members(caller, parseId(params.groupId, 'user group')) };
+    },
+  });
+
+  router.add({
     method: 'POST',
     url: '/api/v1/user-groups/:groupId/members',
     summary: 'Add a user to a group (administrators)',

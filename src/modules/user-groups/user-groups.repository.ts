@@ -47,6 +47,18 @@ export const userGroupsRepository = {
     }));
   },
 
+  /** A group's members by name. */
+  async members(db: Executor, groupId: number) {
+    const rows = await db
+      .selectFrom('user_group_members')
+      .innerJoin('users', 'users.id', 'user_group_members.user_id')
+      .select(['users.id', 'users.username', 'users.full_name'])
+      .where('user_group_members.group_id', '=', groupId)
+      .orderBy('users.username_key')
+      .execute();
+    return rows.map((r) => ({ id: Number(r.id), username: r.username, fullName: r.full_name }));
+  },
+
   async findByKey(db: Executor, key: string) {
     return db
       .selectFrom('user_groups')

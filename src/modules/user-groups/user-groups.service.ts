@@ -83,6 +83,14 @@ export function createUserGroupsService({ database, audit, users, clock }: UserG
       return repo.list(db);
     },
 
+    /** Who is in a group: administrators, who manage membership. */
+    async members(caller: Caller, groupId: number) {
+      requireAdministrator(caller);
+      const group = await repo.findById(db, groupId);
+      if (!group) throw new NotFoundError(`User group with ID ${groupId} does not exist`);
+      return repo.members(db, groupId);
+    },
+
     async idByName(_caller: Caller, name: string): Promise<number> {
       return (await groupByName(db, name)).id;
     },

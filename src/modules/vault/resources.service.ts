@@ -6,7 +6,7 @@ import {
   NotPermittedError,
 } from '../../platform/errors.js';
 import type { Caller } from '../../platform/principal.js';
-import { can } from '../access/index.js';
+import { can, type Permission } from '../access/index.js';
 import { actorOf, AuditOperation } from '../audit/index.js';
 import type { AccountRecords } from './account-records.js';
 import { eventOn } from './audit-events.js';
@@ -95,8 +95,13 @@ export function resourceOperations(
     async getResource(
       caller: Caller,
       resourceId: number,
-    ): Promise<{ resource: ResourceView; accounts: AccountSummary[] }> {
+    ): Promise<{ resource: ResourceView; accounts: AccountSummary[]; permission: Permission }> {
       const { resource: row, reach } = await visibleResource(db, caller, resourceId);
+      // The caller's own grant on the resource ('none' when seen only through some accounts).
+      const permission = await access.resourcePermission(db, caller.principal, {
+        id: row.id,
+        ownerId: row.owner_id,
+      });
       const resource = await resourceView(db, row, caller);
       const now = clock.now();
       const accounts = [];
@@ -122,7 +127,7 @@ export function resourceOperations(
         db,
         accounts.filter((a) => a.controls.accessControl).map((a) => a.id),
       );
-      return { resource, accounts: accounts.map((a) => ({ ...a, inUse: inUse.has(a.id) })) };
+      return { resource, accounts: accounts.map((a) => ({ ...a, inUse: inUse.has(a.id) })), permission };
     },
 
     async createResource(

@@ -240,7 +240,10 @@ export function registerVaultConsoleRoutes(
     tag: 'resources',
     access: 'signed-in',
     async handle({ caller, params }) {
-      const { resource, accounts } = await vault.getResource(caller, parseId(params.resourceId, 'resource'));
+      const { resource, accounts, permission } = await vault.getResource(
+        caller,
+        parseId(params.resourceId, 'resource'),
+      );
       return {
         resource: {
           id: resource.id,
@@ -250,6 +253,8 @@ export function registerVaultConsoleRoutes(
           description: resource.description,
           url: resource.url,
           owner: resource.ownerName,
+          /** The caller's grant on the resource itself: 'full' may edit, delete and add accounts. */
+          permission,
         },
         accounts: accounts.map((a) => ({
           id: a.id,

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, type DirectoryUser, type UserGroup } from '../../api';
 import { Dialog } from '../../components/Dialog';
 import { Field, focusFirstInvalid, SelectField, TextAreaField } from '../../components/Field';
@@ -380,6 +380,83 @@ export function AddMemberDialog({
           </button>
         </p>
       </form>
+    </Dialog>
+  );
+}
+
+/** A user group's members, each removable (administrators). */
+export function MembersDialog({
+  group,
+  opener,
+  onClose,
+  onChanged,
+}: {
+  group: UserGroup;
+  opener: HTMLElement | null;
+  onClose: () => void;
+  onChanged: (message: string) => void;
+}) {
+  const [members, setMembers] =
+    useState<readonly { id: number; username: string; fullName: string | null }[]>();
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [status, setStatus] = useState('');
+
+  const load = useCallback(async () => {
+    try {
+      setMembers((await api.userGroupMembers(group.id)).items);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 401))
+        setError(err instanceof Error ? err.message : String(err));
+    }
+  }, [group.id]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  async function remove(member: { id: number; username: string }) {
+    try {
+      await api.removeUserGroupMember(group.id, member.id);
+      setStatus(`${member.username} removed from ${group.name}`);
+      onChanged(`${member.username} removed from ${group.name}`);
+      await load();
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 401))
+        setError(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  return (
+    <Dialog title={`Members of ${group.name}`} onClose={onClose} returnFocusTo={opener}>
+      <div role="alert" className={error ? 'alert alert-error' : 'alert-empty'}>
+        {error}
+      </div>
+      <p className="announcer" role="status" aria-live="polite">
+        {status}
+      </p>
+      {members === undefined ? (
+        <p>Loading members…</p>
+      ) : members.length === 0 ? (
+        <p>This group has no members.</p>
+      ) : (
+        <ul className="member-list">
+          {members.map((m) => (
+            <li key={m.id}>
+              <span>
+                {m.username}
+                {m.fullName ? ` (${m.fullName})` : ''}
+              </span>{' '}
+              <button type="button" className="button small" onClick={() => void remove(m)}>
+                Remove<span className="visually-hidden"> {m.username}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <p className="button-row">
+        <button type="button" className="button" onClick={onClose}>
+          Close
+        </button>
+      </p>
     </Dialog>
   );
 }
