@@ -38,6 +38,8 @@ export interface ConsoleSession {
   readonly csrfToken: string;
   /** `second-factor`: the password was right, the second factor is still due. */
   readonly stage: 'second-factor' | 'signed-in';
+  /** Epoch ms: the session's absolute end. */
+  readonly expiresAt: number;
 }
 
 export interface SessionAuthenticator {
@@ -115,6 +117,8 @@ export interface NativeOptions {
 }
 
 const CHANGING_METHODS = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
+/** What a public route (the login) reads at most before anyone is authenticated. */
+const PUBLIC_BODY_BYTES = 16 * 1024;
 
 /** The native router on the same Fastify instance as the PMP routes. */
 export function createNativeRouter(app: FastifyInstance, options: NativeOptions): NativeRouter {
@@ -144,7 +148,12 @@ export function createNativeRouter(app: FastifyInstance, options: NativeOptions)
           }
           // Bodies only as JSON: a cross-site form cannot send application/json without a
           // preflight this server never grants, which is what protects the login itself.
-          const body = await jsonBodyOf(request, reply, options.maxBodyBytes, changing);
+          // A caller nobody authenticated (the login) may send only a small body.
+          const limit =
+            spec.access === 'public'
+              ? Math.min(PUBLIC_BODY_BYTES, options.maxBodyBytes)
+              : options.maxBodyBytes;
+          const body = await jsonBodyOf(request, reply, limit, changing);
           const parsed = {
             body: parseWith(spec.body, body, ''),
             query: parseWith(spec.query, queryOf(request), 'query.'),

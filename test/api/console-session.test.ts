@@ -245,6 +245,13 @@ describe.each(dialects())('console sessions on %s', (dialect) => {
     });
     expect(broken.status).toBe(400);
     expect(broken.json.error.field).toBe('username');
+    // Before anyone is authenticated, only a small body is read.
+    const huge = await client.post('/api/v1/session/login', {
+      username: 'dave',
+      password: 'x'.repeat(20_000),
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.json.error.code).toBe(41300);
     const wrongMethod = await client.call('DELETE', '/api/v1/session/login');
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.json.error.message).toMatch(/use POST/);

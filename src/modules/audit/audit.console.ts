@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NativeFile, type NativeRouter } from '../../http/native.js';
+import { pageFields } from '../../http/native-fields.js';
 import { NotPermittedError } from '../../platform/errors.js';
 import type { Caller } from '../../platform/principal.js';
 import { can } from '../access/index.js';
@@ -23,10 +24,7 @@ const filters = z
     path: ['to'],
   });
 
-const page = z.object({
-  offset: z.coerce.number().int('A whole number').min(0).max(Number.MAX_SAFE_INTEGER).default(0),
-  limit: z.coerce.number().int('A whole number').min(1).max(500).default(100),
-});
+const page = z.object(pageFields);
 
 const listQuery = z.intersection(filters, page);
 

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DialectName, Executor } from '../../platform/db/database.js';
+import { containsPattern, pageWithTotal } from '../../platform/db/paging.js';
 import type { AuditRecordsTable } from '../../platform/db/schema.js';
 import { toAuditRow } from './audit-chain.js';
 import type { AuditType, ChainHead, StoredAuditRecord } from './audit.types.js';
@@ -98,17 +99,10 @@ export function createAuditRepository(dialect: DialectName) {
       offset: number,
       limit: number,
     ): Promise<{ total: number; records: StoredAuditRecord[] }> {
-      const query = searched(db, filter);
-      const rows = await query
-        .selectAll()
-        .select(query.select((eb) => eb.fn.countAll<number | string>().as('n')).as('total_rows'))
-        .orderBy('seq', 'desc')
-        .offset(offset)
-        .limit(limit)
-        .execute();
-      if (rows.length > 0) return { total: Number(rows[0]!.total_rows), records: rows.map(fromRow) };
-      const count = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      return { total: Number(count.n), records: [] };
+      const page = await pageWithTotal(searched(db, filter), (q) =>
+        q.selectAll().orderBy('seq', 'desc').offset(offset).limit(limit),
+      );
+      return { total: page.total, records: page.rows.map(fromRow) };
     },
 
     /** The next records of the search below sequence number `beforeSeq`, newest first (export). */
@@ -171,10 +165,12 @@ function searched(db: Executor, filter: AuditSearch) {
   if (filter.since !== undefined) query = query.where('at', '>=', filter.since);
   if (filter.until !== undefined) query = query.where('at', '<', filter.until);
   if (filter.operator !== undefined) {
-    query = query.where(sql<boolean>`lower(operator_name) like ${likePattern(filter.operator)} escape '\\'`);
+    query = query.where(
+      sql<boolean>`lower(operator_name) like ${containsPattern(filter.operator)} escape '\\'`,
+    );
   }
   if (filter.text !== undefined) {
-    const pattern = likePattern(filter.text);
+    const pattern = containsPattern(filter.text);
     query = query.where((eb) =>
       eb.or(
         (['resource_name', 'account_name', 'target_user', 'reason'] as const).map(
@@ -184,10 +180,6 @@ function searched(db: Executor, filter: AuditSearch) {
     );
   }
   return query;
-}
-
-function likePattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 function filtered(db: Executor, filter: AuditFilter) {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
+import { containsPattern, pageWithTotal } from '../../platform/db/paging.js';
 import { precompiled } from '../../platform/db/precompiled.js';
 
 export interface TokenOwner {
@@ -205,7 +206,7 @@ export const identityRepository = {
   async pageUsers(db: Executor, filter: { search?: string; offset: number; limit: number }) {
     let query = db.selectFrom('users');
     if (filter.search) {
-      const pattern = `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const pattern = containsPattern(filter.search);
       query = query.where((eb) =>
         eb.or([
           sql<boolean>`lower(users.username) like ${pattern} escape '\\'`,
@@ -213,27 +214,15 @@ export const identityRepository = {
         ]),
       );
     }
-    const rows = await query
-      .select([
-        'id',
-        'username',
-        'full_name',
-        'email',
-        'role',
-        'is_super_admin',
-        'is_api_user',
-        'locked',
-        'totp_secret_sealed',
-      ])
-      .select(query.select((eb) => eb.fn.countAll<number | string>().as('n')).as('total_rows'))
-      .orderBy('username_key')
-      .limit(filter.limit)
-      .offset(filter.offset)
-      .execute();
-    const total =
-      rows.length > 0
-        ? Number(rows[0]!.total_rows)
-        : Number((await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const { rows, total } = await pageWithTotal(query, (q) =>
+      q
+        .select(['id', 'username', 'full_name', 'email', 'role', 'is_super_admin', 'is_api_user', 'locked'])
+        // Whether a second factor is enrolled, without reading the sealed secret.
+        .select(sql<number>`case when totp_secret_sealed is null then 0 else 1 end`.as('has_totp'))
+        .orderBy('username_key')
+        .limit(filter.limit)
+        .offset(filter.offset),
+    );
     return {
       total,
       users: rows.map((r) => ({
@@ -245,7 +234,7 @@ export const identityRepository = {
         isSuperAdmin: r.is_super_admin === 1,
         isApiUser: r.is_api_user === 1,
         locked: r.locked === 1,
-        hasTotp: r.totp_secret_sealed !== null,
+        hasTotp: Number(r.has_totp) === 1,
       })),
     };
   },

@@ -69,8 +69,8 @@ export function registerSessionRoutes(router: NativeRouter, deps: { sessions: Co
     tag: 'session',
     access: 'signed-in',
     response: sessionView,
-    async handle({ origin, sessionToken }) {
-      return deps.sessions.view(sessionToken!, origin);
+    async handle({ session }) {
+      return deps.sessions.describe(session!);
     },
   });
 

@@ -58,7 +58,8 @@ export interface ConsoleSessions extends SessionAuthenticator {
   signIn(origin: CallOrigin, username: string, password: string): Promise<SignInStarted>;
   /** A TOTP code (or a recovery code, or the first code of an enrolment) completes sign-in. */
   completeSignIn(origin: CallOrigin, token: string, code: string): Promise<SignedIn>;
-  view(token: string, origin: CallOrigin): Promise<SessionView>;
+  /** What the console shows of a session the router already resolved (no second lookup). */
+  describe(session: ConsoleSession): SessionView;
   signOut(caller: Caller, token: string): Promise<void>;
 }
 
@@ -79,9 +80,6 @@ const SECOND_FACTOR_ATTEMPTS = 5;
 /** The idle timer is written at most this often: not one write per request. */
 const TOUCH_EVERY_MS = 30_000;
 
-/** The hash of a password nobody has: unknown users cost the same scrypt as known ones. */
-const DECOY_HASH = hashLoginPassword(randomBytes(16).toString('hex'));
-
 /**
  * Console sign-in and sessions (ADR 042). The cookie carries a random token; only its SHA-256 is
  * stored. Sign-in is two steps on two session tokens: the password opens a short-lived session
@@ -93,6 +91,12 @@ export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSession
   const { database, keyring, audit, clock, throttle, settings } = deps;
   const db = database.db;
 
+  /**
+   * The hash of a password nobody has: an unknown user costs the same scrypt as a known one. Made
+   * at the first sign-in, not at start: every CLI command builds the services and none signs in.
+   */
+  let decoyHash: Promise<string> | undefined;
+  const decoy = () => (decoyHash ??= hashLoginPassword(randomBytes(16).toString('hex')));
   const newToken = () => randomBytes(32).toString('base64url');
   const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
   const csrfOf = (token: string) =>
@@ -131,11 +135,24 @@ export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSession
     return { row, user };
   }
 
-  function viewOf(token: string, row: SessionRow, user: LoginUser): SessionView {
+  const sessionFrom = (token: string, row: SessionRow, user: LoginUser): ConsoleSession => ({
+    principal: principalOf(user),
+    csrfToken: csrfOf(token),
+    stage: row.stage,
+    expiresAt: row.expires_at,
+  });
+
+  function viewOf(session: ConsoleSession): SessionView {
+    const { principal } = session;
     return {
-      user: { id: user.id, username: user.username, role: user.role, isSuperAdmin: user.isSuperAdmin },
-      csrfToken: csrfOf(token),
-      expiresAt: row.expires_at,
+      user: {
+        id: principal.userId,
+        username: principal.username,
+        role: principal.role,
+        isSuperAdmin: principal.isSuperAdmin,
+      },
+      csrfToken: session.csrfToken,
+      expiresAt: session.expiresAt,
       idleTimeoutSeconds: Math.round(settings.idleMs / 1000),
       clipboardClearSeconds: settings.clipboardClearSeconds,
     };
@@ -213,7 +230,7 @@ export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSession
   return {
     async sessionOf(token, origin): Promise<ConsoleSession> {
       const { row, user } = await liveSession(token, origin);
-      return { principal: principalOf(user), csrfToken: csrfOf(token), stage: row.stage };
+      return sessionFrom(token, row, user);
     },
 
     async signIn(origin, username, password) {
@@ -226,7 +243,7 @@ export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSession
         throttle.refuse(origin.clientIp, credential, { reason, message: MSG_WRONG_LOGIN }, (why) =>
           audit.recordAuthenticationFailure(origin, user && { id: user.id, name: user.username }, why),
         );
-      const passwordRight = await verifyLoginPassword(password, user?.passwordHash ?? (await DECOY_HASH));
+      const passwordRight = await verifyLoginPassword(password, user?.passwordHash ?? (await decoy()));
       if (user === undefined) return refuse('console sign-in: unknown user');
       if (user.passwordHash === null || !passwordRight) return refuse('console sign-in: wrong password');
       if (user.isApiUser) {
@@ -311,7 +328,7 @@ export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSession
         );
         return {
           token: signed.token,
-          session: viewOf(signed.token, signed.row, user),
+          session: viewOf(sessionFrom(signed.token, signed.row, user)),
           maxAgeSeconds: settings.maxMs / 1000,
           recoveryCodes,
         };
@@ -367,15 +384,12 @@ export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSession
       }
       return {
         token: signed.token,
-        session: viewOf(signed.token, signed.row, user),
+        session: viewOf(sessionFrom(signed.token, signed.row, user)),
         maxAgeSeconds: settings.maxMs / 1000,
       };
     },
 
-    async view(token, origin) {
-      const { row, user } = await liveSession(token, origin);
-      return viewOf(token, row, user);
-    },
+    describe: viewOf,
 
     async signOut(caller, token) {
       await db.transaction().execute(async (trx) => {

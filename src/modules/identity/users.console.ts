@@ -1,27 +1,21 @@
 import { z } from 'zod';
 import type { NativeRouter } from '../../http/native.js';
+import { nameField, pageFields, withFieldErrors } from '../../http/native-fields.js';
 import { Secret } from '../../platform/crypto/secret.js';
-import { ConflictError, DomainError, FieldInputError } from '../../platform/errors.js';
 import type { IdentityService } from './identity.service.js';
-import { ROLES, type Role } from './identity.types.js';
+import { ROLES } from './identity.types.js';
 
 const listQuery = z.object({
   search: z.string().max(255, 'At most 255 characters').optional(),
-  offset: z.coerce.number().int('A whole number').min(0).max(Number.MAX_SAFE_INTEGER).default(0),
-  limit: z.coerce.number().int('A whole number').min(1).max(500).default(100),
+  ...pageFields,
 });
 
 const newUser = z
   .object({
-    username: z
-      .string()
-      .trim()
-      .min(1, 'Enter a user name')
-      .max(100, 'At most 100 characters')
-      .regex(/^[^\x00-\x1f\x7f]*$/, 'Control characters are not allowed'),
+    username: nameField(100, 'Enter a user name'),
     fullName: z.string().trim().max(255, 'At most 255 characters').optional(),
     email: z.union([z.literal(''), z.email('Not an email address')]).optional(),
-    role: z.enum(ROLES as unknown as [Role, ...Role[]], { error: 'Choose a role' }),
+    role: z.enum(ROLES, { error: 'Choose a role' }),
     superAdmin: z.boolean().default(false),
     apiUser: z.boolean().default(false),
     password: z.string().max(1024, 'At most 1024 characters').optional(),
@@ -62,8 +56,8 @@ export function registerUserConsoleRoutes(router: NativeRouter, deps: { identity
     status: 201,
     body: newUser,
     async handle({ caller, body }) {
-      try {
-        const created = await identity.createUser(caller, {
+      const created = await withFieldErrors({ conflict: 'username', passwordPolicy: 'password' }, () =>
+        identity.createUser(caller, {
           username: body.username,
           firstName: undefined,
           lastName: undefined,
@@ -78,14 +72,9 @@ export function registerUserConsoleRoutes(router: NativeRouter, deps: { identity
           isApiUser: body.apiUser,
           hostName: undefined,
           expiry: { kind: 'never' },
-        });
-        return { id: created.userId, username: created.username, authToken: created.authToken ?? null };
-      } catch (err) {
-        if (err instanceof ConflictError) throw new FieldInputError('username', err.message, err.code);
-        if (err instanceof DomainError && err.code === 40020)
-          throw new FieldInputError('password', err.message, err.code);
-        throw err;
-      }
+        }),
+      );
+      return { id: created.userId, username: created.username, authToken: created.authToken ?? null };
     },
   });
 

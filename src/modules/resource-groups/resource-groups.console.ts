@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseId } from '../../http/ids.js';
 import type { NativeRouter } from '../../http/native.js';
-import { DomainError, FieldInputError } from '../../platform/errors.js';
+import { nameField, withFieldErrors } from '../../http/native-fields.js';
 import type { ResourceGroupsService } from './resource-groups.service.js';
 import { criterion, RESOURCE_GROUP_LIMITS as LIMITS } from './resource-groups.types.js';
 
@@ -19,12 +19,7 @@ const OPERATORS = ['CONTAINS', 'NOT CONTAINS', 'EQUALS', 'NOT EQUALS', 'STARTS W
 
 const newGroup = z
   .object({
-    name: z
-      .string()
-      .trim()
-      .min(1, 'Enter a name')
-      .max(LIMITS.name, `At most ${LIMITS.name} characters`)
-      .regex(/^[^\x00-\x1f\x7f]*$/, 'Control characters are not allowed'),
+    name: nameField(LIMITS.name),
     description: z
       .string()
       .trim()
@@ -94,8 +89,8 @@ export function registerResourceGroupConsoleRoutes(
     status: 201,
     body: newGroup,
     async handle({ caller, body }) {
-      try {
-        const id = await resourceGroups.create(caller, {
+      const id = await withFieldErrors({ conflict: 'name' }, () =>
+        resourceGroups.create(caller, {
           name: body.name,
           description: body.description || null,
           type: body.type,
@@ -107,13 +102,9 @@ export function registerResourceGroupConsoleRoutes(
             body.type === 'dynamic'
               ? body.criteria.map((c, i) => criterion(FIELD_CONDITIONS[c.field], c.operator, c.value, i + 1))
               : [],
-        });
-        return { id };
-      } catch (err) {
-        if (err instanceof DomainError && err.code === 40900)
-          throw new FieldInputError('name', err.message, err.code);
-        throw err;
-      }
+        }),
+      );
+      return { id };
     },
   });
 

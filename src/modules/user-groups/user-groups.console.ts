@@ -1,16 +1,12 @@
 import { z } from 'zod';
 import { parseId } from '../../http/ids.js';
 import type { NativeRouter } from '../../http/native.js';
-import { DomainError, FieldInputError } from '../../platform/errors.js';
+import { nameField, withFieldErrors } from '../../http/native-fields.js';
+import { FieldInputError } from '../../platform/errors.js';
 import type { UserGroupsService } from './user-groups.service.js';
 
 const newGroup = z.object({
-  name: z
-    .string()
-    .trim()
-    .min(1, 'Enter a name')
-    .max(255, 'At most 255 characters')
-    .regex(/^[^\x00-\x1f\x7f]*$/, 'Control characters are not allowed'),
+  name: nameField(255),
   description: z.string().trim().max(1000, 'At most 1000 characters').optional(),
 });
 const member = z.object({ username: z.string().trim().min(1, 'Choose a user').max(255) });
@@ -52,15 +48,10 @@ export function registerUserGroupConsoleRoutes(
     status: 201,
     body: newGroup,
     async handle({ caller, body }) {
-      try {
-        return {
-          id: await userGroups.create(caller, { name: body.name, description: body.description || null }),
-        };
-      } catch (err) {
-        if (err instanceof DomainError && err.code === 40900)
-          throw new FieldInputError('name', err.message, err.code);
-        throw err;
-      }
+      const id = await withFieldErrors({ conflict: 'name' }, () =>
+        userGroups.create(caller, { name: body.name, description: body.description || null }),
+      );
+      return { id };
     },
   });
 

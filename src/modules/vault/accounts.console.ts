@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { parseId } from '../../http/ids.js';
 import { NativeFile, type NativeRouter } from '../../http/native.js';
+import { nameField, withFieldErrors } from '../../http/native-fields.js';
 import { Secret, secret } from '../../platform/crypto/secret.js';
-import { DomainError, FieldInputError } from '../../platform/errors.js';
+import { FieldInputError } from '../../platform/errors.js';
 import type { AccessJustification } from './vault.types.js';
 import { JustificationRequiredError, LIMITS, type AccountFlags } from './vault.types.js';
 import type { VaultService } from './vault.service.js';
@@ -25,12 +26,7 @@ export interface ConsoleRemoteReset {
   ): Promise<void>;
 }
 
-const NAME = z
-  .string()
-  .trim()
-  .min(1, 'Enter a name')
-  .max(LIMITS.name, `At most ${LIMITS.name} characters`)
-  .regex(/^[^\x00-\x1f\x7f]*$/, 'Control characters are not allowed');
+const NAME = nameField(LIMITS.name);
 const PASSWORD = z
   .string()
   .min(1, 'Enter the password')
@@ -141,17 +137,13 @@ export function registerAccountConsoleRoutes(
     body: accountEdit,
     async handle({ caller, params, body }) {
       const { resourceId, accountId } = ids(params);
-      try {
-        await vault.editAccount(caller, resourceId, accountId, {
+      await withFieldErrors({ conflict: 'name' }, () =>
+        vault.editAccount(caller, resourceId, accountId, {
           ...(body.name !== undefined ? { name: body.name } : {}),
           ...(body.notes !== undefined ? { notes: body.notes } : {}),
           flags: flagsOf(body),
-        });
-      } catch (err) {
-        if (err instanceof DomainError && err.code === 40900)
-          throw new FieldInputError('name', err.message, err.code);
-        throw err;
-      }
+        }),
+      );
       return {};
     },
   });
@@ -179,18 +171,13 @@ export function registerAccountConsoleRoutes(
     async handle({ caller, params, body }) {
       const { resourceId, accountId } = ids(params);
       const password = new Secret(body.password);
-      try {
-        if (body.remote) {
-          if (!remoteReset) throw new FieldInputError('remote', 'Remote password reset is not available');
-          await remoteReset.resetRemote(caller, resourceId, accountId, password, why(body));
-        } else {
-          await vault.changePassword(caller, resourceId, accountId, password, 'LOCAL', why(body));
-        }
-      } catch (err) {
-        if (err instanceof DomainError && err.code === 40020)
-          throw new FieldInputError('password', err.message, err.code);
-        throw err;
-      }
+      if (body.remote && !remoteReset)
+        throw new FieldInputError('remote', 'Remote password reset is not available');
+      await withFieldErrors({ passwordPolicy: 'password' }, () =>
+        body.remote
+          ? remoteReset!.resetRemote(caller, resourceId, accountId, password, why(body))
+          : vault.changePassword(caller, resourceId, accountId, password, 'LOCAL', why(body)),
+      );
       return { changed: body.remote ? 'target and vault' : 'vault' };
     },
   });

@@ -22,7 +22,7 @@ export interface PasswordAgeSummary {
 
 /** Summaries over the accounts a caller may see, for the console's dashboard (ADR 042). */
 export function summaryOperations(ctx: VaultContext) {
-  const { db, access, clock, effectivePolicy } = ctx;
+  const { db, access, clock, effectivePolicy, policies } = ctx;
 
   return {
     async passwordAges(caller: Caller): Promise<PasswordAgeSummary> {
@@ -43,21 +43,32 @@ export function summaryOperations(ctx: VaultContext) {
       // The governing policy depends on the account's, the resource's and (when both are unset)
       // the resource's groups'; one lookup per distinct combination.
       const validity = new Map<string, Promise<number>>();
+      // A resource's groups matter only when some group names a policy (rare): otherwise the
+      // policy depends on the account's and the resource's alone, one lookup per pair, instead
+      // of a group query per resource on a dashboard over thousands of them.
+      const groupPolicies = await db
+        .selectFrom('resource_groups')
+        .select('id')
+        .where('password_policy', 'is not', null)
+        .limit(1)
+        .executeTakeFirst();
       let expired = 0;
       for (const row of rows) {
         const changedAt = Number(row.password_changed_at);
         const days = (now - changedAt) / DAY_MS;
         counts[PASSWORD_AGE_BUCKETS.findIndex((b) => days < b.maxDays)]! += 1;
-        const key =
-          row.account_policy === null && row.resource_policy === null
-            ? `group:${row.resource_id}`
-            : `${row.account_policy ?? ''}\u0000${row.resource_policy ?? ''}`;
+        const byGroup =
+          groupPolicies !== undefined && row.account_policy === null && row.resource_policy === null;
+        const key = byGroup
+          ? `group:${row.resource_id}`
+          : `${row.account_policy ?? ''}\u0000${row.resource_policy ?? ''}`;
         let days$ = validity.get(key);
         if (days$ === undefined) {
-          days$ = effectivePolicy(db, row.account_policy, {
-            id: Number(row.resource_id),
-            password_policy: row.resource_policy,
-          }).then((p) => p.rules.validityDays);
+          days$ = (
+            byGroup
+              ? effectivePolicy(db, null, { id: Number(row.resource_id), password_policy: null })
+              : policies.effective(db, [row.account_policy, row.resource_policy])
+          ).then((p) => p.rules.validityDays);
           validity.set(key, days$);
         }
         if (passwordExpired(changedAt, await days$, now)) expired++;

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { NativeRouter } from '../../http/native.js';
+import { nameField, pageFields, withFieldErrors } from '../../http/native-fields.js';
 import type { Caller } from '../../platform/principal.js';
 import { secret } from '../../platform/crypto/secret.js';
-import { ConflictError, DomainError, FieldInputError } from '../../platform/errors.js';
+import { FieldInputError } from '../../platform/errors.js';
 import { parseId } from '../../http/ids.js';
 import { findResourceType, RESOURCE_TYPES } from './resource-types.js';
 import { asConsoleRelease } from './accounts.console.js';
@@ -16,12 +17,7 @@ import type { VaultService } from './vault.service.js';
  */
 
 // No control characters in names: they would show in the console and in the audit trail.
-const NAME = z
-  .string()
-  .trim()
-  .min(1, 'Enter a name')
-  .max(LIMITS.name, `At most ${LIMITS.name} characters`)
-  .regex(/^[^\x00-\x1f\x7f]*$/, 'Control characters are not allowed');
+const NAME = nameField(LIMITS.name);
 const optionalText = (max: number) =>
   z
     .string()
@@ -47,8 +43,7 @@ const listQuery = z.object({
     .positive('A resource group id')
     .max(Number.MAX_SAFE_INTEGER)
     .optional(),
-  offset: z.coerce.number().int('A whole number').min(0).max(Number.MAX_SAFE_INTEGER).default(0),
-  limit: z.coerce.number().int('A whole number').min(1).max(500).default(100),
+  ...pageFields,
 });
 
 const resourceSummary = z.object({
@@ -160,8 +155,8 @@ export function registerVaultConsoleRoutes(
     response: z.object({ id: z.number(), accountId: z.number() }),
     async handle({ caller, body }) {
       const first = body.accounts[0]!;
-      try {
-        const created = await vault.createResource(
+      const created = await withFieldErrors({ conflict: 'name', passwordPolicy: 'accounts.0.password' }, () =>
+        vault.createResource(
           caller,
           {
             name: body.name,
@@ -184,16 +179,9 @@ export function registerVaultConsoleRoutes(
             customFields: [],
           },
           undefined,
-        );
-        return { id: created.resourceId, accountId: created.accountId };
-      } catch (err) {
-        // The service's refusals that belong to one field of the form.
-        if (err instanceof ConflictError) throw new FieldInputError('name', err.message, err.code);
-        if (err instanceof DomainError && err.code === 40020) {
-          throw new FieldInputError('accounts.0.password', err.message, err.code);
-        }
-        throw err;
-      }
+        ),
+      );
+      return { id: created.resourceId, accountId: created.accountId };
     },
   });
 
@@ -205,18 +193,15 @@ export function registerVaultConsoleRoutes(
     access: 'signed-in',
     body: resourceEdit,
     async handle({ caller, params, body }) {
-      try {
-        await vault.editResource(caller, parseId(params.resourceId, 'resource'), {
+      await withFieldErrors({ conflict: 'name' }, () =>
+        vault.editResource(caller, parseId(params.resourceId, 'resource'), {
           ...(body.name !== undefined ? { name: body.name } : {}),
           ...(body.type !== undefined ? { type: body.type } : {}),
           ...(body.dnsName !== undefined ? { dnsName: body.dnsName } : {}),
           ...(body.description !== undefined ? { description: body.description } : {}),
           ...(body.url !== undefined ? { url: body.url } : {}),
-        });
-      } catch (err) {
-        if (err instanceof ConflictError) throw new FieldInputError('name', err.message, err.code);
-        throw err;
-      }
+        }),
+      );
       return {};
     },
   });

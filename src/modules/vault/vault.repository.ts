@@ -1,4 +1,5 @@
 import type { Executor } from '../../platform/db/database.js';
+import { containsPattern, pageWithTotal } from '../../platform/db/paging.js';
 import { precompiled } from '../../platform/db/precompiled.js';
 import type { AccountsTable, CustomFieldsTable, ResourcesTable } from '../../platform/db/schema.js';
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
@@ -139,7 +140,7 @@ export const vaultRepository = {
       .orderBy('resources.name');
     if (scope.kind === 'user') query = query.where('resources.id', 'in', scope.resourceIds(db));
     if (search) {
-      const pattern = `%${escapeLike(search.value.toLowerCase())}%`;
+      const pattern = containsPattern(search.value);
       query = query.where(
         sql<boolean>`lower(${sql.ref(`resources.${search.column}`)}) like ${pattern} escape '\\'`,
       );
@@ -163,7 +164,7 @@ export const vaultRepository = {
     }
     if (scope.kind === 'user') query = query.where('resources.id', 'in', scope.resourceIds(db));
     if (filter.search) {
-      const pattern = `%${escapeLike(filter.search.toLowerCase())}%`;
+      const pattern = containsPattern(filter.search);
       query = query.where((eb) =>
         eb.or(
           (['name', 'dns_name', 'description'] as const).map(
@@ -176,23 +177,19 @@ export const vaultRepository = {
       query = query.where(sql<boolean>`lower(resources.resource_type) = ${filter.type.toLowerCase()}`);
     // By the unique name key (the name's case-insensitive order), which the index already has;
     // the accounts are counted for the page's rows only, not for every match.
-    const page = await query
-      .select([
-        'resources.id',
-        'resources.name',
-        'resources.resource_type',
-        'resources.description',
-        'resources.dns_name',
-      ])
-      .select(query.select((eb) => eb.fn.countAll<number | string>().as('n')).as('total_rows'))
-      .orderBy('resources.name_key')
-      .limit(filter.limit)
-      .offset(filter.offset)
-      .execute();
-    const total =
-      page.length > 0
-        ? Number(page[0]!.total_rows)
-        : Number((await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const { rows: page, total } = await pageWithTotal(query, (q) =>
+      q
+        .select([
+          'resources.id',
+          'resources.name',
+          'resources.resource_type',
+          'resources.description',
+          'resources.dns_name',
+        ])
+        .orderBy('resources.name_key')
+        .limit(filter.limit)
+        .offset(filter.offset),
+    );
     const counts = new Map<number, number>();
     if (page.length > 0) {
       const counted = await db
@@ -456,8 +453,3 @@ export const vaultRepository = {
     );
   },
 };
-
-/** Search text is matched literally: LIKE wildcards in it are escaped (ESCAPE '\\' in the query). */
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}

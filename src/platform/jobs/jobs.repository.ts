@@ -1,5 +1,6 @@
 import { sql, type ExpressionBuilder, type Selectable } from 'kysely';
 import type { Database, Executor } from '../db/database.js';
+import { pageWithTotal } from '../db/paging.js';
 import type { JobsTable, Schema } from '../db/schema.js';
 import type { Job, JobFilter, JobPage, JobStatus } from './jobs.types.js';
 
@@ -297,24 +298,13 @@ export function createJobsRepository(database: Database) {
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
       if (filter.createdBy !== undefined) query = query.where('created_by', '=', filter.createdBy);
       const limit = Math.min(Math.max(filter.limit ?? DEFAULT_PAGE, 0), MAX_PAGE);
-      // The page and its total come from one statement, so from one snapshot: two statements
-      // on PostgreSQL's pool saw different moments (a total of 1 beside an empty page while a
-      // job finished between them). The total is an uncorrelated scalar subquery, evaluated once;
-      // a window `count(*) over ()` would materialise every match (25 times slower on SQLite).
-      const found = await query
-        .selectAll()
-        .select(query.select((eb) => eb.fn.countAll<number | string>().as('n')).as('total_rows'))
-        .orderBy('id', 'desc')
-        .limit(limit)
-        .offset(Math.max(filter.offset ?? 0, 0))
-        .execute();
-      if (found.length > 0) {
-        const rows = found.map(({ total_rows: _total, ...row }) => row);
-        return { rows, total: Number(found[0]!.total_rows) };
-      }
-      // A page past the end carries no total; count on its own.
-      const count = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      return { rows: [], total: Number(count.n) };
+      return pageWithTotal(query, (q) =>
+        q
+          .selectAll()
+          .orderBy('id', 'desc')
+          .limit(limit)
+          .offset(Math.max(filter.offset ?? 0, 0)),
+      );
     },
 
     /**
