@@ -147,7 +147,7 @@ export const RESULT_CODES = {
     code: 50301,
     http: 503,
     meaning:
-      'the database cannot be reached (stopped, restarting, network down); nothing was changed; retry once it is back (ADR 022)',
+      'the database cannot be reached (stopped, restarting, network down), or another process held the SQLite write lock for longer than 10 s; nothing was changed; retry once it is back (ADR 022)',
   },
   storageFull: {
     code: 50701,

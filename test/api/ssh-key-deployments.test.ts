@@ -571,12 +571,18 @@ describe.skipIf(noSshd !== undefined)('SSH keys on hosts', () => {
       // recorded before the key is deleted, once its line is on the host.
       const lock = await holdKey(keyId);
       const pending = associate('admin', key, resource, user.name);
-      const deadline = Date.now() + 20_000;
-      while (bytesOf(user.name)?.equals(before) !== false && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
+      try {
+        const deadline = Date.now() + 20_000;
+        while (bytesOf(user.name)?.equals(before) !== false && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        expect(bytesOf(user.name)?.length).toBeGreaterThan(before.length);
+        await lock.deleteAndRelease();
+      } finally {
+        // A failure above must not leave the database locked for the tests after this one.
+        await lock.release();
+        await pending.catch(() => undefined);
       }
-      expect(bytesOf(user.name)?.length).toBeGreaterThan(before.length);
-      await lock.deleteAndRelease();
       const answer = failed(
         await pending,
         /was deleted while the key was being associated|was deleted while it was being associated/,
@@ -588,7 +594,10 @@ describe.skipIf(noSshd !== undefined)('SSH keys on hosts', () => {
       ).toEqual([]);
     });
 
-    async function holdKey(keyId: number): Promise<{ deleteAndRelease(): Promise<void> }> {
+    /** deleteAndRelease deletes the key and commits; release (idempotent) rolls back what is left. */
+    async function holdKey(
+      keyId: number,
+    ): Promise<{ deleteAndRelease(): Promise<void>; release(): Promise<void> }> {
       if (server.instance.databaseUrl === undefined) {
         const db = new BetterSqlite3(path.join(server.instance.dataDir, 'bulwark.db'));
         db.pragma('busy_timeout = 10000');
@@ -600,17 +609,30 @@ describe.skipIf(noSshd !== undefined)('SSH keys on hosts', () => {
             db.exec('commit');
             db.close();
           },
+          async release() {
+            if (!db.open) return;
+            if (db.inTransaction) db.exec('rollback');
+            db.close();
+          },
         };
       }
       const client = new pg.Client({ connectionString: server.instance.databaseUrl });
       await client.connect();
       await client.query('begin');
       await client.query('select id from ssh_keys where id = $1 for update', [keyId]);
+      let ended = false;
       return {
         async deleteAndRelease() {
           await client.query('delete from ssh_key_shares where key_id = $1', [keyId]);
           await client.query('delete from ssh_keys where id = $1', [keyId]);
           await client.query('commit');
+          await client.end();
+          ended = true;
+        },
+        async release() {
+          if (ended) return;
+          ended = true;
+          await client.query('rollback').catch(() => undefined);
           await client.end();
         },
       };

@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import type { Schema } from './schema.js';
-import { BulwarkSqliteDialect } from './sqlite-dialect.js';
+import { BulwarkSqliteDialect, SHORT_BUSY_TIMEOUT_MS } from './sqlite-dialect.js';
 import { createAsyncMutex, type AsyncMutex } from '../async-mutex.js';
 import { bindImmediateReader } from './precompiled.js';
 
@@ -43,7 +43,7 @@ function openSqlite(file: string): Database {
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = FULL');
   raw.pragma('foreign_keys = ON');
-  raw.pragma('busy_timeout = 10000');
+  raw.pragma(`busy_timeout = ${SHORT_BUSY_TIMEOUT_MS}`);
   const writeGate = createAsyncMutex();
   const dialect = new BulwarkSqliteDialect(raw, writeGate);
   const db = new Kysely<Schema>({ dialect });

@@ -56,7 +56,9 @@ const LOST_CONNECTION = [
  *   disk_full (53100);
  * - 'database-unavailable': the connection could not be made or was lost (ECONNREFUSED and
  *   the like), PostgreSQL shutting down or starting up (57P01 admin shutdown, 57P02 crash
- *   shutdown, 57P03 cannot connect now) and connection exceptions (class 08).
+ *   shutdown, 57P03 cannot connect now) and connection exceptions (class 08), and SQLite's
+ *   write lock held by another process for longer than the connection waits (SQLITE_BUSY after
+ *   BUSY_WAIT_MS): the request changed nothing and can be retried.
  * Anything else is undefined: a bug, answered as an internal error.
  */
 export function storageFaultOf(err: unknown): StorageFault | undefined {
@@ -65,7 +67,12 @@ export function storageFaultOf(err: unknown): StorageFault | undefined {
   if (
     codes.some(
       (c) =>
-        NETWORK_CODES.has(c) || c === '57P01' || c === '57P02' || c === '57P03' || /^08[0-9A-Z]{3}$/.test(c),
+        NETWORK_CODES.has(c) ||
+        c === 'SQLITE_BUSY' ||
+        c === '57P01' ||
+        c === '57P02' ||
+        c === '57P03' ||
+        /^08[0-9A-Z]{3}$/.test(c),
     ) ||
     messages.some((m) => LOST_CONNECTION.some((pattern) => pattern.test(m)))
   )

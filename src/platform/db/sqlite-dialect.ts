@@ -22,18 +22,28 @@ import type { AsyncMutex } from '../async-mutex.js';
  * - prepared statements are cached by SQL text (better-sqlite3 has no cache of its own),
  *   which keeps statement compilation off the retrieval hot path.
  * - a transaction first takes the process's write gate (see Database.sqlite), so it waits
- *   asynchronously while the audit writer's connection holds the write lock.
+ *   asynchronously while the audit writer's connection holds the write lock;
+ * - a write that finds the write lock held by another process (a `bulwark` CLI command, a
+ *   backup) waits for it asynchronously, up to `busyWaitMs`, with the connection handed back
+ *   meanwhile: SQLite's own busy handler sleeps inside the synchronous call and would stop the
+ *   whole event loop (every request, every SSH session of a rotation) for as long as it waits.
+ *   The connection's busy_timeout is therefore short (SHORT_BUSY_TIMEOUT_MS).
  * better-sqlite3 is synchronous and has one connection; a mutex hands it out.
+ * Invariant: nobody waits for the write gate, or for another process's lock, while holding the
+ * connection, so the gate holder can always get the connection back.
  */
 export class BulwarkSqliteDialect implements Dialect {
   readonly #db: BetterSqlite3.Database;
   readonly #writeGate: AsyncMutex;
   readonly #lease: ConnectionLease;
 
-  constructor(db: BetterSqlite3.Database, writeGate: AsyncMutex) {
+  readonly #busyWaitMs: number;
+
+  constructor(db: BetterSqlite3.Database, writeGate: AsyncMutex, options: { busyWaitMs?: number } = {}) {
     this.#db = db;
     this.#writeGate = writeGate;
-    this.#lease = new ConnectionLease(new SqliteConnection(db));
+    this.#busyWaitMs = options.busyWaitMs ?? BUSY_WAIT_MS;
+    this.#lease = new ConnectionLease((lease) => new SqliteConnection(db, lease, this.#busyWaitMs));
   }
 
   createDriver(): Driver {
@@ -64,6 +74,36 @@ export class BulwarkSqliteDialect implements Dialect {
 
 const STATEMENT_CACHE_LIMIT = 500;
 
+/** How long a write waits for another process's write lock before it fails (SQLITE_BUSY). */
+export const BUSY_WAIT_MS = 10_000;
+
+/**
+ * The connection's own busy_timeout: SQLite's busy handler sleeps synchronously, so it only
+ * absorbs the short holds (an audit batch of the writer thread); longer waits are asynchronous.
+ */
+export const SHORT_BUSY_TIMEOUT_MS = 20;
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
+}
+
+/**
+ * Runs `attempt` until it does not fail with SQLITE_BUSY or `busyWaitMs` has passed, pausing
+ * between tries with the connection handed back (the caller holds the lease).
+ */
+async function whileBusy<T>(lease: ConnectionLease, busyWaitMs: number, attempt: () => T): Promise<T> {
+  const deadline = Date.now() + busyWaitMs;
+  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+    try {
+      return attempt();
+    } catch (err) {
+      if (!isBusy(err) || Date.now() >= deadline) throw err;
+    }
+    await lease.pauseFor(pause);
+  }
+}
+
 class SqliteDriver implements Driver {
   readonly #db: BetterSqlite3.Database;
   readonly #connection: SqliteConnection;
@@ -90,8 +130,14 @@ class SqliteDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    // One connection means one transaction at a time, so one gate holder per driver.
-    this.#releaseWriteGate = await this.#writeGate.acquire();
+    // One connection means one transaction at a time, so one gate holder per driver. The
+    // connection is handed back while waiting for the gate (see the invariant above).
+    this.#lease.release();
+    try {
+      this.#releaseWriteGate = await this.#writeGate.acquire();
+    } finally {
+      await this.#lease.acquire();
+    }
     try {
       await connection.executeQuery(CompiledQuery.raw('begin immediate'));
     } catch (err) {
@@ -138,8 +184,18 @@ class SqliteDriver implements Driver {
 class ConnectionLease {
   busy = false;
   readonly #waiters: (() => void)[] = [];
+  readonly connection: SqliteConnection;
 
-  constructor(readonly connection: SqliteConnection) {}
+  constructor(connectionOf: (lease: ConnectionLease) => SqliteConnection) {
+    this.connection = connectionOf(this);
+  }
+
+  /** Hands the connection to whoever waits for it, sleeps, and takes it back. */
+  async pauseFor(ms: number): Promise<void> {
+    this.release();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    await this.acquire();
+  }
 
   async acquire(): Promise<void> {
     if (this.busy) await new Promise<void>((resolve) => this.#waiters.push(resolve));
@@ -155,10 +211,14 @@ class ConnectionLease {
 
 class SqliteConnection implements DatabaseConnection {
   readonly #db: BetterSqlite3.Database;
+  readonly #lease: ConnectionLease;
+  readonly #busyWaitMs: number;
   readonly #statements = new Map<string, BetterSqlite3.Statement>();
 
-  constructor(db: BetterSqlite3.Database) {
+  constructor(db: BetterSqlite3.Database, lease: ConnectionLease, busyWaitMs: number) {
     this.#db = db;
+    this.#lease = lease;
+    this.#busyWaitMs = busyWaitMs;
   }
 
   #prepare(sql: string): BetterSqlite3.Statement {
@@ -184,12 +244,15 @@ class SqliteConnection implements DatabaseConnection {
     if (stmt.reader) {
       return Promise.resolve({ rows: stmt.all(parameters) as R[] });
     }
-    const { changes, lastInsertRowid } = stmt.run(parameters);
-    return Promise.resolve({
+    const answer = ({ changes, lastInsertRowid }: BetterSqlite3.RunResult): QueryResult<R> => ({
       numAffectedRows: BigInt(changes),
       insertId: BigInt(lastInsertRowid),
       rows: [],
     });
+    // Inside a transaction begun IMMEDIATE the write lock is already ours: nothing to wait for.
+    if (this.#db.inTransaction) return Promise.resolve(answer(stmt.run(parameters)));
+    // BEGIN IMMEDIATE, or a write outside a transaction: takes the write lock, may wait for it.
+    return whileBusy(this.#lease, this.#busyWaitMs, () => answer(stmt.run(parameters)));
   }
 
   // eslint-disable-next-line require-yield
