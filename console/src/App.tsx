@@ -11,6 +11,7 @@ import {
 } from './api';
 import { clearClipboardNow } from './clipboard';
 import { Heading } from './components/Heading';
+import { SessionTimer } from './components/SessionTimer';
 import { parseRoute, useHash, type Route } from './router';
 import { Audit } from './screens/Audit';
 import { Dashboard } from './screens/Dashboard';
@@ -137,6 +138,7 @@ export function App() {
     case 'signed-in':
       return (
         <Layout session={state.session} route={route} onSignOut={() => void signOut()}>
+          <SessionTimer session={state.session} />
           <Screen route={route} session={state.session} />
         </Layout>
       );

@@ -40,7 +40,12 @@ export interface ConsoleSession {
   readonly stage: 'second-factor' | 'signed-in';
   /** Epoch ms: the session's absolute end. */
   readonly expiresAt: number;
+  /** Seconds until it ends without another request (the idle timer, or expiresAt if sooner). */
+  readonly secondsLeft: number;
 }
+
+/** On every answer to a session: its `secondsLeft`, so the console can warn before it ends. */
+export const SESSION_LEFT_HEADER = 'bulwark-session-seconds-left';
 
 export interface SessionAuthenticator {
   /**
@@ -145,6 +150,9 @@ export function createNativeRouter(app: FastifyInstance, options: NativeOptions)
               throw new AuthenticationError('Sign-in is not complete: the second factor is due');
             }
             if (changing) requireCsrfToken(request, session.csrfToken);
+            if (session.stage === 'signed-in') {
+              void reply.header(SESSION_LEFT_HEADER, String(session.secondsLeft));
+            }
           }
           // Bodies only as JSON: a cross-site form cannot send application/json without a
           // preflight this server never grants, which is what protects the login itself.

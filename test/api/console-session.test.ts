@@ -83,6 +83,12 @@ describe.each(dialects())('console sessions on %s', (dialect) => {
     const session = await client.get('/api/v1/session');
     expect(session.status).toBe(200);
     expect(session.json).toMatchObject({ idleTimeoutSeconds: 1800, clipboardClearSeconds: 30 });
+    // Every answer to a signed-in session says how long it has left (the console's warning).
+    expect(session.json.secondsLeft).toBeGreaterThan(1790);
+    expect(session.json.secondsLeft).toBeLessThanOrEqual(1800);
+    expect(Number(session.headers['bulwark-session-seconds-left'])).toBe(session.json.secondsLeft);
+    expect(done.json.session.secondsLeft).toBe(1800);
+    expect(login.headers['bulwark-session-seconds-left']).toBeUndefined();
     expect(session.json.csrfToken).toBe(done.json.session.csrfToken);
 
     // The token from before the second factor is worthless now.

@@ -27,6 +27,27 @@ export class ApiError extends Error {
 }
 
 let csrfToken: string | undefined;
+/**
+ * When the session ends unless a request is sent first, on the performance clock (milliseconds;
+ * immune to changes of the wall clock), from the server's Bulwark-Session-Seconds-Left.
+ */
+let endsAt: number | undefined;
+const endListeners = new Set<() => void>();
+
+export function setSessionSecondsLeft(seconds: number | undefined): void {
+  endsAt = seconds === undefined ? undefined : performance.now() + seconds * 1000;
+  for (const listener of endListeners) listener();
+}
+
+export function sessionEndsAt(): number | undefined {
+  return endsAt;
+}
+
+export function subscribeSessionEnd(listener: () => void): () => void {
+  endListeners.add(listener);
+  return () => endListeners.delete(listener);
+}
+
 let unauthorised: (() => void) | undefined;
 
 export function setCsrfToken(token: string | undefined): void {
@@ -86,6 +107,7 @@ function failure(status: number, payload: unknown, options: RequestOptions): Api
   const error = errorFrom(status, payload);
   if (status === 401 && !options.unauthorisedIsFormError) {
     csrfToken = undefined;
+    setSessionSecondsLeft(undefined);
     unauthorised?.();
   }
   return error;
@@ -147,5 +169,7 @@ async function send(
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiError(0, 'The server cannot be reached. Check your connection and try again.');
   }
+  const left = response.headers.get('Bulwark-Session-Seconds-Left');
+  if (left !== null && /^[0-9]{1,9}$/.test(left)) setSessionSecondsLeft(Number(left));
   return response;
 }

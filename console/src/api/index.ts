@@ -13,7 +13,15 @@ import { workflowApi } from './workflow';
 export * from './audit';
 export * from './dashboard';
 export * from './groups';
-export { ApiError, dispositionFileName, onUnauthorised, setCsrfToken, type DownloadedFile } from './http';
+export {
+  ApiError,
+  dispositionFileName,
+  onUnauthorised,
+  sessionEndsAt,
+  setCsrfToken,
+  subscribeSessionEnd,
+  type DownloadedFile,
+} from './http';
 export * from './resources';
 export * from './session';
 export * from './users';

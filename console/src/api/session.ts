@@ -1,4 +1,4 @@
-import { request, setCsrfToken } from './http';
+import { request, setCsrfToken, setSessionSecondsLeft } from './http';
 
 export interface SessionUser {
   readonly id: number;
@@ -12,6 +12,8 @@ export interface Session {
   readonly csrfToken: string;
   /** Epoch milliseconds, absolute. */
   readonly expiresAt: number;
+  /** Seconds until the session ends without another request, when this answer was sent. */
+  readonly secondsLeft: number;
   readonly idleTimeoutSeconds: number;
   readonly clipboardClearSeconds: number;
 }
@@ -38,6 +40,7 @@ export const sessionApi = {
   async secondFactor(code: string): Promise<SecondFactorAnswer> {
     const answer = await request<SecondFactorAnswer>('POST', '/session/second-factor', { body: { code } });
     setCsrfToken(answer.session.csrfToken);
+    setSessionSecondsLeft(answer.session.secondsLeft);
     return answer;
   },
   session(): Promise<Session> {
@@ -48,6 +51,7 @@ export const sessionApi = {
       await request('POST', '/session/logout');
     } finally {
       setCsrfToken(undefined);
+      setSessionSecondsLeft(undefined);
     }
   },
 };

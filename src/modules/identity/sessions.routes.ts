@@ -6,6 +6,11 @@ const sessionView = z.object({
   user: z.object({ id: z.number(), username: z.string(), role: z.string(), isSuperAdmin: z.boolean() }),
   csrfToken: z.string(),
   expiresAt: z.number().describe('epoch milliseconds: the absolute end of the session'),
+  secondsLeft: z
+    .number()
+    .describe(
+      'seconds until the session ends without another request (idle timeout, or its absolute end if sooner); every answer to a session carries it in the Bulwark-Session-Seconds-Left header',
+    ),
   idleTimeoutSeconds: z.number(),
   clipboardClearSeconds: z.number(),
 });

@@ -74,6 +74,29 @@ describe('console sessions over time', () => {
     await expect(sessions.sessionOf(idle.token, origin)).rejects.toThrow(/session has ended/);
   });
 
+  it('says how long the session has left: from the idle timer the server wrote, never past the absolute end', async () => {
+    now += 2 * MINUTE;
+    const signed = await signInAt(now);
+    const sessions = opened.services.consoleSessions;
+    expect(signed.session.secondsLeft).toBe(30 * 60);
+    const signedInAt = now;
+    // Within 30 s of the last write the timer is not written again: the time left counts down.
+    now += 20_000;
+    expect((await sessions.sessionOf(signed.token, origin)).secondsLeft).toBe(30 * 60 - 20);
+    now += 20_000;
+    expect((await sessions.sessionOf(signed.token, origin)).secondsLeft).toBe(30 * 60);
+    // Near the absolute end, activity no longer buys the full idle timeout.
+    const nearEnd = signedInAt + 12 * 60 * MINUTE - 10 * MINUTE;
+    while (now + 29 * MINUTE < nearEnd) {
+      now += 29 * MINUTE;
+      await sessions.sessionOf(signed.token, origin);
+    }
+    now = nearEnd;
+    const late = await sessions.sessionOf(signed.token, origin);
+    expect(late.secondsLeft).toBe(10 * 60);
+    expect(sessions.describe(late).secondsLeft).toBe(10 * 60);
+  });
+
   it('gives the second factor five minutes', async () => {
     now += 2 * MINUTE;
     const sessions = opened.services.consoleSessions;

@@ -49,6 +49,8 @@ export interface SessionView {
   readonly user: { id: number; username: string; role: string; isSuperAdmin: boolean };
   readonly csrfToken: string;
   readonly expiresAt: number;
+  /** Seconds until the session ends without another request (idle timeout, or its absolute end). */
+  readonly secondsLeft: number;
   readonly idleTimeoutSeconds: number;
   readonly clipboardClearSeconds: number;
 }
@@ -131,8 +133,9 @@ export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSession
         );
       throw new AuthenticationError('User account is locked. Contact your administrator.');
     }
-    if (now - row.last_seen_at >= TOUCH_EVERY_MS) await repo.touchSession(db, tokenHash, now);
-    return { row, user };
+    if (now - row.last_seen_at < TOUCH_EVERY_MS) return { row, user };
+    await repo.touchSession(db, tokenHash, now);
+    return { row: { ...row, last_seen_at: now }, user };
   }
 
   const sessionFrom = (token: string, row: SessionRow, user: LoginUser): ConsoleSession => ({
@@ -140,6 +143,13 @@ export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSession
     csrfToken: csrfOf(token),
     stage: row.stage,
     expiresAt: row.expires_at,
+    // From what the server has written, not from when the caller last asked (the timer is
+    // written at most every TOUCH_EVERY_MS): the console's warning must not promise more than
+    // the server keeps. Relative, so the browser's clock does not matter.
+    secondsLeft: Math.max(
+      0,
+      Math.round((Math.min(row.expires_at, row.last_seen_at + settings.idleMs) - clock.now()) / 1000),
+    ),
   });
 
   function viewOf(session: ConsoleSession): SessionView {
@@ -153,6 +163,7 @@ export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSession
       },
       csrfToken: session.csrfToken,
       expiresAt: session.expiresAt,
+      secondsLeft: session.secondsLeft,
       idleTimeoutSeconds: Math.round(settings.idleMs / 1000),
       clipboardClearSeconds: settings.clipboardClearSeconds,
     };
