@@ -232,6 +232,24 @@ describe.each(dialects())('console resources on %s', (dialect) => {
     });
     expect(relaxed.status, JSON.stringify(relaxed.json)).toBe(200);
     expect((await console_.post(`/api/v1/accounts/${added.json.id}/password`, {})).status).toBe(200);
+    // The details answer what the edit stored, and nothing secret.
+    const shown = await console_.get(`/api/v1/resources/${id}/accounts/${added.json.id}`);
+    expect(shown.status).toBe(200);
+    expect(shown.json).toMatchObject({
+      id: added.json.id,
+      name: 'backup',
+      notes: 'nightly',
+      passwordPolicy: 'Strong', // realDefaultPolicy above
+      reasonRequired: false,
+      ticketRequired: false,
+      ticketRequiredMandatory: false,
+      accessControl: false,
+      hasFile: false,
+    });
+    expect(shown.json.lastAccessedAt).toBeGreaterThan(0);
+    expect(JSON.stringify(shown.json)).not.toContain('Vq8#Zk-Rw3!p');
+    expect((await frank.get(`/api/v1/resources/${id}/accounts/${added.json.id}`)).status).toBe(404);
+    expect((await console_.get(`/api/v1/resources/${id}/accounts/x1`)).status).toBe(400);
 
     const weak = await console_.post(
       `/api/v1/resources/${id}/accounts/${created.json.accountId}/password-change`,

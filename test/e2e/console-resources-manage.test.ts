@@ -213,6 +213,48 @@ describe.skipIf(noBrowser !== undefined)('console: managing resources, accounts 
     await expect.poll(() => rotations.count()).toBe(0);
   });
 
+  it('edits an account: its details shown, a duplicate and an empty name refused beside the field, then saved', async () => {
+    await page.getByRole('button', { name: 'Edit account deploy' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit account deploy' });
+    const name = edit.getByLabel('Account name');
+    await name.waitFor();
+    expect(await name.inputValue()).toBe('deploy');
+    expect(await edit.getByLabel('Notes').inputValue()).toBe('The deployment user');
+    expect(await edit.getByLabel('Reason required').isChecked()).toBe(true);
+    expect(await edit.getByLabel('Ticket ID required').isChecked()).toBe(false);
+    // The test server's default policy (test/helpers/server.ts) and the owner who added it.
+    expect(await edit.locator('dd').nth(0).innerText()).toBe('Test Fixtures');
+    expect(await edit.locator('dd').nth(1).innerText()).toBe(server.instance.credentials.username);
+
+    await name.fill('   ');
+    await edit.getByRole('button', { name: 'Save account' }).click();
+    await expect.poll(() => name.getAttribute('aria-invalid')).toBe('true');
+    await edit.getByText('Enter the account name').waitFor();
+    await name.fill('root');
+    await edit.getByRole('button', { name: 'Save account' }).click();
+    await edit.getByText(/already exists/).waitFor();
+    expect(await name.getAttribute('aria-invalid')).toBe('true');
+    await expectAccessible(page, 'edit account dialog with a field error');
+    await screenshot(page, 'edit-account-error');
+
+    await name.fill('deployer');
+    await edit.getByLabel('Notes').fill('Deploys the web tier');
+    await edit.getByLabel('Ticket ID required').check();
+    await edit.getByRole('button', { name: 'Save account' }).click();
+    await expect.poll(() => edit.count()).toBe(0);
+    await expect.poll(announcer).toBe('Account deployer saved');
+    const row = page.getByRole('rowheader', { name: /^deployer/ });
+    await row.getByText('Ticket requested').waitFor();
+
+    // Opened again, the dialog shows what the server stored.
+    await page.getByRole('button', { name: 'Edit account deployer' }).click();
+    const again = page.getByRole('dialog', { name: 'Edit account deployer' });
+    await expect.poll(() => again.getByLabel('Notes').inputValue()).toBe('Deploys the web tier');
+    expect(await again.getByLabel('Ticket ID required').isChecked()).toBe(true);
+    await again.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => again.count()).toBe(0);
+  });
+
   it('shows a TOTP code with its countdown', async () => {
     await openResource('otp-host');
     expect(await page.getByRole('button', { name: 'TOTP of root' }).count()).toBe(0);
@@ -338,13 +380,13 @@ describe.skipIf(noBrowser !== undefined)('console: managing resources, accounts 
   });
 
   it('deletes the account and then the resource', async () => {
-    await page.getByRole('button', { name: 'Delete account deploy' }).click();
-    const confirm = page.getByRole('dialog', { name: 'Delete the account deploy?' });
+    await page.getByRole('button', { name: 'Delete account deployer' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete the account deployer?' });
     await expectAccessible(page, 'delete account dialog');
     await confirm.getByRole('button', { name: 'Delete account' }).click();
     await expect.poll(() => confirm.count()).toBe(0);
-    await expect.poll(announcer).toBe('Account deploy deleted');
-    await expect.poll(() => page.getByRole('rowheader', { name: /^deploy/ }).count()).toBe(0);
+    await expect.poll(announcer).toBe('Account deployer deleted');
+    await expect.poll(() => page.getByRole('rowheader', { name: /^deployer/ }).count()).toBe(0);
     await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('accounts-heading');
 
     // At phone width the page still works (no horizontal scrolling of the page).

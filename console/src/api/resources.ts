@@ -66,6 +66,37 @@ export interface ResourceEdit {
   readonly url: string;
 }
 
+/** What an account's owner and managers see of it (nothing secret). */
+export interface AccountDetails {
+  readonly id: number;
+  readonly name: string;
+  readonly description: string | null;
+  readonly notes: string | null;
+  readonly passwordPolicy: string;
+  readonly owner: string;
+  readonly createdAt: number;
+  readonly modifiedAt: number;
+  readonly passwordChangedAt: number;
+  readonly lastAccessedAt: number | null;
+  /** null: the policy never expires the password. */
+  readonly expired: boolean | null;
+  readonly hasFile: boolean;
+  readonly reasonRequired: boolean;
+  readonly ticketRequired: boolean;
+  readonly ticketRequiredMandatory: boolean;
+  readonly accessControl: boolean;
+}
+
+/** An account's editable details; notes '' clears them. */
+export interface AccountEdit {
+  readonly name: string;
+  readonly notes: string;
+  readonly reasonRequired: boolean;
+  readonly ticketRequired: boolean;
+  readonly ticketRequiredMandatory: boolean;
+  readonly accessControl: boolean;
+}
+
 export interface NewAccount {
   readonly name: string;
   readonly password: string;
@@ -136,6 +167,12 @@ export const resourcesApi = {
   },
   addAccount(resourceId: number, account: NewAccount): Promise<{ id: number }> {
     return request('POST', `/resources/${resourceId}/accounts`, { body: account });
+  },
+  account(resourceId: number, accountId: number, signal?: AbortSignal): Promise<AccountDetails> {
+    return request('GET', `/resources/${resourceId}/accounts/${accountId}`, { signal });
+  },
+  editAccount(resourceId: number, accountId: number, edit: AccountEdit): Promise<unknown> {
+    return request('PUT', `/resources/${resourceId}/accounts/${accountId}`, { body: edit });
   },
   deleteAccount(resourceId: number, accountId: number): Promise<unknown> {
     return request('DELETE', `/resources/${resourceId}/accounts/${accountId}`);

@@ -129,6 +129,55 @@ export function registerAccountConsoleRoutes(
   });
 
   router.add({
+    method: 'GET',
+    url: '/api/v1/resources/:resourceId/accounts/:accountId',
+    summary:
+      "An account's details (no secret: the password, its file and secret fields stay behind the gate)",
+    tag: 'accounts',
+    access: 'signed-in',
+    response: z.object({
+      id: z.number(),
+      name: z.string(),
+      description: z.string().nullable(),
+      notes: z.string().nullable(),
+      passwordPolicy: z.string(),
+      owner: z.string(),
+      createdAt: z.number(),
+      modifiedAt: z.number(),
+      passwordChangedAt: z.number(),
+      lastAccessedAt: z.number().nullable(),
+      expired: z.boolean().nullable().describe('null: the policy never expires the password'),
+      hasFile: z.boolean(),
+      reasonRequired: z.boolean(),
+      ticketRequired: z.boolean(),
+      ticketRequiredMandatory: z.boolean(),
+      accessControl: z.boolean(),
+    }),
+    async handle({ caller, params }) {
+      const { resourceId, accountId } = ids(params);
+      const { account: a } = await vault.getAccount(caller, resourceId, accountId);
+      return {
+        id: a.id,
+        name: a.name,
+        description: a.description,
+        notes: a.notes,
+        passwordPolicy: a.passwordPolicy,
+        owner: a.ownerName,
+        createdAt: a.createdAt,
+        modifiedAt: a.modifiedAt,
+        passwordChangedAt: a.passwordChangedAt,
+        lastAccessedAt: a.lastAccessedAt ?? null,
+        expired: a.expired ?? null,
+        hasFile: a.hasFile,
+        reasonRequired: a.flags.ISREASONREQUIRED,
+        ticketRequired: a.flags.IS_TICKETID_REQD,
+        ticketRequiredMandatory: a.flags.IS_TICKETID_REQD_MANDATORY,
+        accessControl: a.flags.ACCESS_CONTROL,
+      };
+    },
+  });
+
+  router.add({
     method: 'PUT',
     url: '/api/v1/resources/:resourceId/accounts/:accountId',
     summary: "Edit an account's name, notes and access controls",

@@ -8,13 +8,14 @@ import {
   RotationsDialog,
   TotpDialog,
 } from './AccountDialogs';
-import { AddAccountDialog, EditResourceDialog } from './ResourceDialogs';
+import { AddAccountDialog, EditAccountDialog } from './AccountForm';
+import { EditResourceDialog } from './ResourceDialogs';
 
 /** The management dialog open on the resource page, and the button that opened it. */
 export type Manage =
   | { readonly kind: 'edit' | 'delete' | 'add-account'; readonly opener: HTMLElement | null }
   | {
-      readonly kind: 'change' | 'history' | 'totp' | 'file' | 'rotations' | 'delete-account';
+      readonly kind: 'edit-account' | 'change' | 'history' | 'totp' | 'file' | 'rotations' | 'delete-account';
       readonly account: AccountSummary;
       readonly opener: HTMLElement | null;
     };
@@ -69,6 +70,17 @@ export function ManageDialogs({
           opener={opener}
           onClose={onClose}
           onAdded={(name) => onChanged(`Account ${name} added`)}
+        />
+      );
+    case 'edit-account':
+      return (
+        <EditAccountDialog
+          resourceId={resource.id}
+          accountId={manage.account.id}
+          accountName={manage.account.name}
+          opener={opener}
+          onClose={onClose}
+          onSaved={(name) => onChanged(`Account ${name} saved`)}
         />
       );
     case 'change':
@@ -143,6 +155,7 @@ export function AccountManageButtons({
   );
   return (
     <span className="button-row manage-row">
+      {button('edit-account', 'Edit account', <span className="visually-hidden"> {account.name}</span>)}
       {button('change', 'Change password')}
       {button('history', 'Password history')}
       {account.totpPeriod !== null ? button('totp', 'TOTP') : null}
