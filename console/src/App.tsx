@@ -12,6 +12,7 @@ import {
 import { clearClipboardNow } from './clipboard';
 import { Heading } from './components/Heading';
 import { parseRoute, useHash, type Route } from './router';
+import { Applications } from './screens/Applications';
 import { Audit } from './screens/Audit';
 import { Dashboard } from './screens/Dashboard';
 import { Groups } from './screens/Groups';
@@ -24,6 +25,7 @@ import { ResourceList } from './screens/ResourceList';
 import { ResourcePage } from './screens/ResourcePage';
 import { Requests } from './screens/Requests';
 import { SecondFactor } from './screens/SecondFactor';
+import { SshKeys } from './screens/SshKeys';
 import { Users } from './screens/Users';
 
 type State =
@@ -169,6 +171,14 @@ function Screen({ route, session }: { route: Route; session: Session }) {
       return <Requests session={session} />;
     case 'groups':
       return <Groups session={session} />;
+    case 'ssh-keys':
+      return <SshKeys />;
+    case 'applications':
+      return managesUsers(session.user) ? (
+        <Applications />
+      ) : (
+        <NotPermitted title="Applications">Only administrators manage applications.</NotPermitted>
+      );
     case 'users':
       return managesUsers(session.user) ? (
         <Users />
