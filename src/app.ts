@@ -25,7 +25,7 @@ import {
   registerResourceGroupConsoleRoutes,
   registerResourceGroupRoutes,
 } from './modules/resource-groups/index.js';
-import { registerApplicationRoutes } from './modules/applications/index.js';
+import { registerApplicationConsoleRoutes, registerApplicationRoutes } from './modules/applications/index.js';
 import { registerJobRoutes } from './modules/jobs/index.js';
 import { registerDashboardConsoleRoutes } from './modules/dashboard/index.js';
 import { registerRemoteResetRoutes } from './modules/remote-reset/index.js';
@@ -33,6 +33,7 @@ import { registerRotationConsoleRoutes, registerRotationRoutes } from './modules
 import { registerRotationScheduleRoutes } from './modules/rotation/schedules/index.js';
 import {
   registerKeyRotationRoutes,
+  registerSshKeyConsoleRoutes,
   registerSshKeyDeploymentRoutes,
   registerSshKeyRoutes,
 } from './modules/ssh-keys/index.js';
@@ -73,7 +74,7 @@ export function buildApp({ config, services, tls, consoleAssets }: AppDeps): Fas
     notFound: (request, reply) => assets.serve(request, reply),
   });
   registerRoutes(router, services, tls?.cert);
-  registerConsoleRoutes(native!, services);
+  registerConsoleRoutes(native!, services, tls?.cert);
   return app;
 }
 
@@ -81,7 +82,11 @@ export function buildApp({ config, services, tls, consoleAssets }: AppDeps): Fas
  * The console's native JSON API (ADR 042), module by module, and its OpenAPI document, which is
  * written from these registrations.
  */
-export function registerConsoleRoutes(router: NativeRouter, services: Services): void {
+export function registerConsoleRoutes(
+  router: NativeRouter,
+  services: Services,
+  serverCertificatePem?: string,
+): void {
   registerSessionRoutes(router, { sessions: services.consoleSessions });
   registerVaultConsoleRoutes(router, { vault: services.vault, resourceGroups: services.resourceGroups });
   registerAccountConsoleRoutes(router, { vault: services.vault, remoteReset: services.rotation });
@@ -93,6 +98,8 @@ export function registerConsoleRoutes(router: NativeRouter, services: Services):
   registerAuditConsoleRoutes(router, { audit: services.audit });
   registerResourceGroupConsoleRoutes(router, { resourceGroups: services.resourceGroups });
   registerDashboardConsoleRoutes(router, { dashboard: services.dashboard });
+  registerApplicationConsoleRoutes(router, { applications: services.applications, serverCertificatePem });
+  registerSshKeyConsoleRoutes(router, { sshKeys: services.sshKeys, deployments: services.sshKeyDeployments });
   router.add({
     method: 'GET',
     url: '/api/openapi.json',

@@ -13,6 +13,7 @@ import { clearClipboardNow } from './clipboard';
 import { Heading } from './components/Heading';
 import { SessionTimer } from './components/SessionTimer';
 import { parseRoute, useHash, type Route } from './router';
+import { Applications } from './screens/Applications';
 import { Audit } from './screens/Audit';
 import { Dashboard } from './screens/Dashboard';
 import { Groups } from './screens/Groups';
@@ -25,6 +26,7 @@ import { ResourceList } from './screens/ResourceList';
 import { ResourcePage } from './screens/ResourcePage';
 import { Requests } from './screens/Requests';
 import { SecondFactor } from './screens/SecondFactor';
+import { SshKeys } from './screens/SshKeys';
 import { Users } from './screens/Users';
 
 type State =
@@ -171,6 +173,14 @@ function Screen({ route, session }: { route: Route; session: Session }) {
       return <Requests session={session} />;
     case 'groups':
       return <Groups session={session} />;
+    case 'ssh-keys':
+      return <SshKeys />;
+    case 'applications':
+      return managesUsers(session.user) ? (
+        <Applications />
+      ) : (
+        <NotPermitted title="Applications">Only administrators manage applications.</NotPermitted>
+      );
     case 'users':
       return managesUsers(session.user) ? (
         <Users />

@@ -159,7 +159,9 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
       'Dashboard',
       'Resources',
       'Groups',
+      'SSH keys',
       'Requests',
+      'Applications',
       'Users',
       'Audit',
     ]);
@@ -223,6 +225,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
       'Dashboard',
       'Resources',
       'Groups',
+      'SSH keys',
       'Requests',
     ]);
     await go(gina, 'Resources');

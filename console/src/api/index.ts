@@ -2,14 +2,17 @@
  * The console's client of the JSON API under /api/v1, one file per capability (as the server's
  * modules); `http.ts` is the only place that calls `fetch`. Screens import from here.
  */
+import { applicationsApi } from './applications';
 import { auditApi } from './audit';
 import { dashboardApi } from './dashboard';
 import { groupsApi } from './groups';
 import { resourcesApi } from './resources';
 import { sessionApi } from './session';
+import { sshKeysApi } from './sshKeys';
 import { usersApi } from './users';
 import { workflowApi } from './workflow';
 
+export * from './applications';
 export * from './audit';
 export * from './dashboard';
 export * from './groups';
@@ -24,6 +27,7 @@ export {
 } from './http';
 export * from './resources';
 export * from './session';
+export * from './sshKeys';
 export * from './users';
 export * from './workflow';
 
@@ -35,4 +39,6 @@ export const api = {
   ...usersApi,
   ...auditApi,
   ...dashboardApi,
+  ...applicationsApi,
+  ...sshKeysApi,
 };

@@ -2,7 +2,8 @@ import type { ReactNode } from 'react';
 import { managesUsers, readsAudit, type Session } from '../api';
 import type { Route } from '../router';
 
-type Section = 'dashboard' | 'resources' | 'groups' | 'requests' | 'users' | 'audit';
+type Section =
+  'dashboard' | 'resources' | 'groups' | 'ssh-keys' | 'requests' | 'applications' | 'users' | 'audit';
 
 function sectionOf(route: Route): Section | undefined {
   switch (route.name) {
@@ -35,8 +36,14 @@ export function Layout({
     { section: 'dashboard', label: 'Dashboard' },
     { section: 'resources', label: 'Resources' },
     { section: 'groups', label: 'Groups' },
+    { section: 'ssh-keys', label: 'SSH keys' },
     { section: 'requests', label: 'Requests' },
-    ...(managesUsers(session.user) ? [{ section: 'users' as const, label: 'Users' }] : []),
+    ...(managesUsers(session.user)
+      ? [
+          { section: 'applications' as const, label: 'Applications' },
+          { section: 'users' as const, label: 'Users' },
+        ]
+      : []),
     ...(readsAudit(session.user) ? [{ section: 'audit' as const, label: 'Audit' }] : []),
   ];
   return (

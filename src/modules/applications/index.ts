@@ -13,5 +13,6 @@ export {
   type ApplicationRef,
   type TrustedCertificate,
 } from './applications.types.js';
+export { registerApplicationConsoleRoutes } from './applications.console.js';
 export { registerApplicationRoutes } from './applications.routes.js';
 export { certificateFileBase, toolkitArchive, writeToolkit } from './applications.toolkit.js';

@@ -11,6 +11,7 @@ import {
 import { Dialog } from '../../components/Dialog';
 import { CheckboxField, Field, focusFirstInvalid } from '../../components/Field';
 import { TableWrap } from '../../components/TableWrap';
+import { saveFile } from '../../download';
 import { formatDateTime } from '../../time';
 import { needsJustification, Release } from './Release';
 
@@ -304,7 +305,7 @@ function TotpView({
   );
 }
 
-/** Saves the account's file through an object URL (revoked at once). */
+/** Downloads the account's file (saved through an object URL, revoked at once). */
 export function DownloadDialog({ resourceId, account, opener, onClose }: Common) {
   return (
     <Dialog title={`Download the file of ${account.name}`} onClose={onClose} returnFocusTo={opener}>
@@ -313,18 +314,7 @@ export function DownloadDialog({ resourceId, account, opener, onClose }: Common)
         actionLabel="Download file"
         load={async (why) => {
           const file = await api.downloadFile(resourceId, account.id, why);
-          const url = URL.createObjectURL(file.blob);
-          try {
-            const link = document.createElement('a');
-            link.href = url;
-            link.download = file.fileName;
-            link.rel = 'noopener';
-            document.body.append(link);
-            link.click();
-            link.remove();
-          } finally {
-            window.setTimeout(() => URL.revokeObjectURL(url), 1000);
-          }
+          saveFile(file);
           return file.fileName;
         }}
         render={(name) => (
