@@ -26,7 +26,7 @@ import {
   registerResourceGroupRoutes,
 } from './modules/resource-groups/index.js';
 import { registerApplicationRoutes } from './modules/applications/index.js';
-import { registerJobRoutes } from './modules/jobs/index.js';
+import { registerJobConsoleRoutes, registerJobRoutes } from './modules/jobs/index.js';
 import { registerDashboardConsoleRoutes } from './modules/dashboard/index.js';
 import { registerRemoteResetRoutes } from './modules/remote-reset/index.js';
 import { registerRotationConsoleRoutes, registerRotationRoutes } from './modules/rotation/index.js';
@@ -44,6 +44,9 @@ import {
   registerCertificateShareRoutes,
   registerCertificateRequestRoutes,
   registerCertificateRoutes,
+  registerCertificateConsoleRoutes,
+  registerCertificateDiscoveryConsoleRoutes,
+  registerCertificateRequestConsoleRoutes,
 } from './modules/certificates/index.js';
 
 export interface AppDeps {
@@ -93,6 +96,17 @@ export function registerConsoleRoutes(router: NativeRouter, services: Services):
   registerAuditConsoleRoutes(router, { audit: services.audit });
   registerResourceGroupConsoleRoutes(router, { resourceGroups: services.resourceGroups });
   registerDashboardConsoleRoutes(router, { dashboard: services.dashboard });
+  registerCertificateConsoleRoutes(router, {
+    certificates: services.certificates,
+    internalCa: services.internalCa,
+    clock: services.clock,
+  });
+  registerCertificateRequestConsoleRoutes(router, {
+    requests: services.certificateRequests,
+    clock: services.clock,
+  });
+  registerCertificateDiscoveryConsoleRoutes(router, { discovery: services.certificateDiscovery });
+  registerJobConsoleRoutes(router, { jobs: services.jobQueries });
   router.add({
     method: 'GET',
     url: '/api/openapi.json',

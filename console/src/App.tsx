@@ -13,8 +13,11 @@ import { clearClipboardNow } from './clipboard';
 import { Heading } from './components/Heading';
 import { parseRoute, useHash, type Route } from './router';
 import { Audit } from './screens/Audit';
+import { CertificatePage } from './screens/CertificatePage';
+import { Certificates } from './screens/Certificates';
 import { Dashboard } from './screens/Dashboard';
 import { Groups } from './screens/Groups';
+import { Jobs } from './screens/Jobs';
 import { Layout } from './screens/Layout';
 import { Login } from './screens/Login';
 import { NewResource } from './screens/NewResource';
@@ -169,6 +172,12 @@ function Screen({ route, session }: { route: Route; session: Session }) {
       return <Requests session={session} />;
     case 'groups':
       return <Groups session={session} />;
+    case 'certificates':
+      return <Certificates />;
+    case 'certificate':
+      return <CertificatePage key={route.id} id={route.id} />;
+    case 'jobs':
+      return <Jobs />;
     case 'users':
       return managesUsers(session.user) ? (
         <Users />

@@ -3,6 +3,7 @@
  * modules); `http.ts` is the only place that calls `fetch`. Screens import from here.
  */
 import { auditApi } from './audit';
+import { certificatesApi } from './certificates';
 import { dashboardApi } from './dashboard';
 import { groupsApi } from './groups';
 import { resourcesApi } from './resources';
@@ -11,6 +12,7 @@ import { usersApi } from './users';
 import { workflowApi } from './workflow';
 
 export * from './audit';
+export * from './certificates';
 export * from './dashboard';
 export * from './groups';
 export { ApiError, dispositionFileName, onUnauthorised, setCsrfToken, type DownloadedFile } from './http';
@@ -27,4 +29,5 @@ export const api = {
   ...usersApi,
   ...auditApi,
   ...dashboardApi,
+  ...certificatesApi,
 };

@@ -2,7 +2,8 @@ import type { ReactNode } from 'react';
 import { managesUsers, readsAudit, type Session } from '../api';
 import type { Route } from '../router';
 
-type Section = 'dashboard' | 'resources' | 'groups' | 'requests' | 'users' | 'audit';
+type Section =
+  'dashboard' | 'resources' | 'certificates' | 'groups' | 'requests' | 'users' | 'jobs' | 'audit';
 
 function sectionOf(route: Route): Section | undefined {
   switch (route.name) {
@@ -11,6 +12,8 @@ function sectionOf(route: Route): Section | undefined {
       return 'resources';
     case 'new-user':
       return 'users';
+    case 'certificate':
+      return 'certificates';
     case 'not-found':
       return undefined;
     default:
@@ -34,9 +37,11 @@ export function Layout({
   const links: { readonly section: Section; readonly label: string }[] = [
     { section: 'dashboard', label: 'Dashboard' },
     { section: 'resources', label: 'Resources' },
+    { section: 'certificates', label: 'Certificates' },
     { section: 'groups', label: 'Groups' },
     { section: 'requests', label: 'Requests' },
     ...(managesUsers(session.user) ? [{ section: 'users' as const, label: 'Users' }] : []),
+    ...(managesUsers(session.user) ? [{ section: 'jobs' as const, label: 'Jobs' }] : []),
     ...(readsAudit(session.user) ? [{ section: 'audit' as const, label: 'Audit' }] : []),
   ];
   return (
