@@ -276,6 +276,46 @@ describe('console certificates', () => {
       expect(file.text.trim()).toBe(certs.soon!.certPem.trim());
     });
 
+    it('exports a keystore with the private key through the release gate, audited', async () => {
+      const id = ids.get('soon')!;
+      const post = (who: ConsoleClient, body: unknown) =>
+        rawRequest(server.baseUrl, {
+          method: 'POST',
+          path: `/api/v1/certificates/${id}/keystore`,
+          headers: {
+            'content-type': 'application/json',
+            cookie: `${SESSION_COOKIE}=${who.cookie}`,
+            'x-csrf-token': who.csrf!,
+          },
+          body: JSON.stringify(body),
+        });
+      // No stored passphrase to protect it with: a password is needed.
+      const refused = await post(boss, { format: 'PKCS12' });
+      expect(refused.status).toBe(400);
+      expect(JSON.parse(refused.text).error.field).toBe('password');
+      expect(JSON.parse((await post(boss, { format: 'ZIP', password: 'x' })).text).error.field).toBe(
+        'format',
+      );
+      expect((await post(ivan, { format: 'PKCS12', password: 'Exp0rt-pass' })).status).toBe(404);
+
+      const exported = await post(boss, { format: 'PKCS12', password: 'Exp0rt-pass' });
+      expect(exported.status, exported.text).toBe(200);
+      expect(exported.headers['content-disposition']).toContain('soon.console.test.p12');
+      const file = path.join(work, `${dialect}-export.p12`);
+      writeFileSync(file, exported.body);
+      const key = execFileSync(
+        'openssl',
+        ['pkcs12', '-in', file, '-passin', 'pass:Exp0rt-pass', '-nocerts', '-nodes'],
+        { encoding: 'utf8' },
+      );
+      const publicOf = (pem: string) =>
+        execFileSync('openssl', ['pkey', '-pubout'], { input: pem, encoding: 'utf8' });
+      expect(publicOf(key)).toBe(publicOf(certs.soon!.keyPem));
+      const audit = (await boss.get('/api/v1/audit?operation=Certificate%20Private%20Key%20Exported')).json;
+      expect(audit.total).toBe(1);
+      expect(audit.items[0].client).toBe('Web Client');
+    });
+
     it('shows nothing to a user the certificates are not shared with', async () => {
       const id = ids.get('soon')!;
       expect((await ivan.get('/api/v1/certificates')).json).toEqual({ items: [], total: 0 });

@@ -1,4 +1,4 @@
-import { request } from './http';
+import { request, requestFile, type DownloadedFile } from './http';
 
 export interface Certificate {
   readonly id: number;
@@ -136,6 +136,13 @@ export const certificatesApi = {
     input: NewCertificate,
   ): Promise<{ certificate: Certificate; chain: readonly Certificate[] }> {
     return request('POST', '/certificates', { body: input });
+  },
+  /** The certificate with its private key and chain; the key leaves through the release gate (audited). */
+  exportKeystore(
+    id: number,
+    input: { format: 'PKCS12' | 'JKS'; password?: string },
+  ): Promise<DownloadedFile> {
+    return requestFile(`/certificates/${id}/keystore`, input, 'certificate.p12');
   },
   deleteCertificate(id: number): Promise<unknown> {
     return request('DELETE', `/certificates/${id}`);

@@ -5,6 +5,7 @@ import { Heading } from '../components/Heading';
 import { TableWrap } from '../components/TableWrap';
 import { href, navigate } from '../router';
 import { formatDateTime } from '../time';
+import { KeystoreDialog } from './certificates/KeystoreDialog';
 import { daysLeftText } from './certificates/format';
 
 function Item({ term, children }: { term: string; children: ReactNode }) {
@@ -27,6 +28,7 @@ export function CertificatePage({ id }: { id: number }) {
   const [data, setData] = useState<CertificateDetails | undefined>(undefined);
   const [error, setError] = useState<{ status: number; message: string } | undefined>(undefined);
   const [deleting, setDeleting] = useState<HTMLElement | null | undefined>(undefined);
+  const [exporting, setExporting] = useState<HTMLElement | null | undefined>(undefined);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -73,6 +75,11 @@ export function CertificatePage({ id }: { id: number }) {
           <a className="button" href={certificateFileHref(data.id)} download>
             Download PEM
           </a>
+          {data.hasPrivateKey ? (
+            <button type="button" className="button" onClick={(e) => setExporting(e.currentTarget)}>
+              Export keystore
+            </button>
+          ) : null}
           <button type="button" className="button" onClick={(e) => setDeleting(e.currentTarget)}>
             Delete certificate
           </button>
@@ -151,6 +158,9 @@ export function CertificatePage({ id }: { id: number }) {
       <pre className="pem" tabIndex={0} aria-label="Certificate in PEM">
         {data.pem}
       </pre>
+      {exporting !== undefined ? (
+        <KeystoreDialog certificate={data} opener={exporting} onClose={() => setExporting(undefined)} />
+      ) : null}
       {deleting !== undefined ? (
         <ConfirmDialog
           title={`Delete ${name}?`}

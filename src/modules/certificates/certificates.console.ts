@@ -46,6 +46,26 @@ const newCertificate = z
   })
   .strict();
 
+const keystoreBody = z
+  .object({
+    format: z.enum(['PKCS12', 'JKS']).default('PKCS12'),
+    /** Protects the file; without it, the key's stored passphrase does (endpoint 36). */
+    password: z.string().max(LIMITS.passphrase, `At most ${LIMITS.passphrase} characters`).optional(),
+  })
+  .strict();
+
+/** A refusal about the input (not a missing object or a permission), as the field it is about. */
+async function asField<T>(field: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof InvalidInputError && !(err instanceof FieldInputError)) {
+      throw new FieldInputError(field, err.message, err.code);
+    }
+    throw err;
+  }
+}
+
 const sans = z.object({ dns: z.array(z.string()), ip: z.array(z.string()) });
 
 export const certificateItem = z.object({
@@ -269,6 +289,27 @@ export function registerCertificateConsoleRoutes(
         id: parseId(params.certificateId, 'certificate'),
       });
       return new NativeFile(fileNameOf(view), 'application/x-pem-file', Buffer.from(pemOf(der), 'utf8'));
+    },
+  });
+
+  router.add({
+    method: 'POST',
+    url: '/api/v1/certificates/:certificateId/keystore',
+    summary:
+      'Export the certificate with its private key and chain as PKCS#12 or JKS (through the release gate, audited)',
+    tag: 'certificates',
+    access: 'signed-in',
+    body: keystoreBody,
+    async handle({ caller, params, body }) {
+      const file = await asField('password', () =>
+        certificates.keystore(
+          caller,
+          { id: parseId(params.certificateId, 'certificate') },
+          { format: body.format, ...(body.password ? { password: body.password } : {}) },
+        ),
+      );
+      const base = (file.view.commonName || `certificate-${file.view.id}`).replace(/[^A-Za-z0-9._-]/g, '_');
+      return new NativeFile(`${base}.${file.extension}`, file.contentType, file.content);
     },
   });
 

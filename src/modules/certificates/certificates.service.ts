@@ -451,7 +451,7 @@ export function createCertificatesService(deps: CertificatesServiceDeps) {
      */
     async keystore(
       who: CertificateActor,
-      selector: CertificateSelector,
+      selector: CertificateRef,
       options: { format: KeystoreExport['format']; password?: string },
     ): Promise<{ view: CertificateView } & ReturnType<typeof keystoreFile>> {
       refuseApplications(who, 'export certificate keystores');
