@@ -176,6 +176,30 @@ describe.skipIf(noBrowser !== undefined)('console: certificates and discovery (S
     await screenshot(page, 'console-certificate-details');
   });
 
+  it('creates a CSR and signs it with the internal CA', async () => {
+    await go('Certificates');
+    await page.getByRole('button', { name: 'Create CSR' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create CSR' });
+    await dialog.getByLabel('Common name (CN)').fill('app.e2e.test');
+    await dialog.getByLabel('Subject alternative names').fill('app.e2e.test, 192.0.2.7');
+    await dialog.getByLabel('Key', { exact: true }).selectOption('EC-P256');
+    await dialog.getByLabel('Validity (days)').fill('0');
+    await dialog.getByRole('button', { name: 'Create CSR' }).click();
+    await dialog.getByText('A whole number of days').waitFor();
+    await dialog.getByLabel('Validity (days)').fill('90');
+    await expectAccessible(page, 'create CSR dialog');
+    await dialog.getByRole('button', { name: 'Create CSR' }).click();
+    await page.getByText(/^CSR \d+ for app\.e2e\.test created\.$/).waitFor();
+    const csrs = page.getByRole('table', { name: 'Certificate signing requests' });
+    await csrs.getByRole('button', { name: /Sign with internal CA/ }).click();
+    await page.getByText(/signed: certificate app\.e2e\.test added\.$/).waitFor();
+    await expect(csrs.count()).resolves.toBe(0);
+    const row = page.getByRole('row', { name: /app\.e2e\.test/ });
+    await expect(row.innerText()).resolves.toMatch(/Bulwark Internal CA [0-9a-f]{8}/);
+    await expect(row.innerText()).resolves.toContain('89 days left');
+    await expect(row.innerText()).resolves.toContain('192.0.2.7');
+  });
+
   it('runs a range discovery and shows its progress to the end', async () => {
     await go('Certificates');
     await page.getByRole('button', { name: 'Discover certificates' }).click();

@@ -269,7 +269,7 @@ export function Certificates() {
         <>
           <h2 className="section-heading">Certificate signing requests</h2>
           <TableWrap label="Certificate signing requests">
-            <table className="accounts">
+            <table className="accounts" aria-label="Certificate signing requests">
               <thead>
                 <tr>
                   <th scope="col">Common name</th>

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { NativeRouter } from '../../http/native.js';
-import { FieldInputError, InvalidInputError } from '../../platform/errors.js';
+import { FieldInputError } from '../../platform/errors.js';
+import { asField } from './certificate-forms.console.js';
 import { DISCOVERY_LIMITS, timeoutMsOf, type CertificateDiscovery } from './discovery.service.js';
 import { RangeInputError } from './ip-range.js';
 
@@ -46,18 +47,6 @@ const hostBody = z
   })
   .strict();
 const rangeBody = z.object({ start: ipv4('first'), end: ipv4('last'), ports, timeoutSeconds }).strict();
-
-/** A refusal of the service about the input, as the field of the form it names. */
-async function asField<T>(field: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof InvalidInputError && !(err instanceof FieldInputError)) {
-      throw new FieldInputError(field, err.message, err.code);
-    }
-    throw err;
-  }
-}
 
 export function registerCertificateDiscoveryConsoleRoutes(
   router: NativeRouter,
