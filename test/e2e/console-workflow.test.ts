@@ -158,9 +158,11 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
     expect(await admin.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts()).toEqual([
       'Dashboard',
       'Resources',
+      'Certificates',
       'Groups',
       'Requests',
       'Users',
+      'Jobs',
       'Audit',
     ]);
     await expectAccessible(admin, 'dashboard');
@@ -222,6 +224,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
     expect(await gina.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts()).toEqual([
       'Dashboard',
       'Resources',
+      'Certificates',
       'Groups',
       'Requests',
     ]);
