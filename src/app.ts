@@ -26,7 +26,7 @@ import {
   registerResourceGroupRoutes,
 } from './modules/resource-groups/index.js';
 import { registerApplicationConsoleRoutes, registerApplicationRoutes } from './modules/applications/index.js';
-import { registerJobRoutes } from './modules/jobs/index.js';
+import { registerJobConsoleRoutes, registerJobRoutes } from './modules/jobs/index.js';
 import { registerDashboardConsoleRoutes } from './modules/dashboard/index.js';
 import { registerRemoteResetRoutes } from './modules/remote-reset/index.js';
 import { registerRotationConsoleRoutes, registerRotationRoutes } from './modules/rotation/index.js';
@@ -45,6 +45,9 @@ import {
   registerCertificateShareRoutes,
   registerCertificateRequestRoutes,
   registerCertificateRoutes,
+  registerCertificateConsoleRoutes,
+  registerCertificateDiscoveryConsoleRoutes,
+  registerCertificateRequestConsoleRoutes,
 } from './modules/certificates/index.js';
 
 export interface AppDeps {
@@ -100,6 +103,17 @@ export function registerConsoleRoutes(
   registerDashboardConsoleRoutes(router, { dashboard: services.dashboard });
   registerApplicationConsoleRoutes(router, { applications: services.applications, serverCertificatePem });
   registerSshKeyConsoleRoutes(router, { sshKeys: services.sshKeys, deployments: services.sshKeyDeployments });
+  registerCertificateConsoleRoutes(router, {
+    certificates: services.certificates,
+    internalCa: services.internalCa,
+    clock: services.clock,
+  });
+  registerCertificateRequestConsoleRoutes(router, {
+    requests: services.certificateRequests,
+    clock: services.clock,
+  });
+  registerCertificateDiscoveryConsoleRoutes(router, { discovery: services.certificateDiscovery });
+  registerJobConsoleRoutes(router, { jobs: services.jobQueries });
   router.add({
     method: 'GET',
     url: '/api/openapi.json',

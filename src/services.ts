@@ -114,6 +114,8 @@ const DEFAULT_CLUSTER: ClusterSettings = { heartbeatMs: 5000, leaseMs: 15_000 };
 
 /** Every service, wired once with explicit dependencies. The composition root; nothing else constructs services. */
 export interface Services {
+  /** The clock the services read (the console shows days left by it). */
+  readonly clock: Clock;
   readonly time: TimeFormatter;
   readonly audit: AuditService;
   readonly identity: IdentityService;
@@ -467,6 +469,7 @@ export function createServices(deps: {
     jobs,
     jobQueries,
     remoteReset,
+    clock,
     time,
     audit,
     identity,

@@ -15,8 +15,11 @@ import { SessionTimer } from './components/SessionTimer';
 import { parseRoute, useHash, type Route } from './router';
 import { Applications } from './screens/Applications';
 import { Audit } from './screens/Audit';
+import { CertificatePage } from './screens/CertificatePage';
+import { Certificates } from './screens/Certificates';
 import { Dashboard } from './screens/Dashboard';
 import { Groups } from './screens/Groups';
+import { Jobs } from './screens/Jobs';
 import { Layout } from './screens/Layout';
 import { Login } from './screens/Login';
 import { NewResource } from './screens/NewResource';
@@ -181,6 +184,12 @@ function Screen({ route, session }: { route: Route; session: Session }) {
       ) : (
         <NotPermitted title="Applications">Only administrators manage applications.</NotPermitted>
       );
+    case 'certificates':
+      return <Certificates />;
+    case 'certificate':
+      return <CertificatePage key={route.id} id={route.id} />;
+    case 'jobs':
+      return <Jobs />;
     case 'users':
       return managesUsers(session.user) ? (
         <Users />

@@ -13,6 +13,9 @@ export type Route =
   | { readonly name: 'groups' }
   | { readonly name: 'applications' }
   | { readonly name: 'ssh-keys' }
+  | { readonly name: 'certificates' }
+  | { readonly name: 'certificate'; readonly id: number }
+  | { readonly name: 'jobs' }
   | { readonly name: 'not-found'; readonly path: string };
 
 const FIXED: Record<string, Route> = {
@@ -27,6 +30,8 @@ const FIXED: Record<string, Route> = {
   '/groups': { name: 'groups' },
   '/applications': { name: 'applications' },
   '/ssh-keys': { name: 'ssh-keys' },
+  '/certificates': { name: 'certificates' },
+  '/jobs': { name: 'jobs' },
 };
 
 export function parseRoute(hash: string): Route {
@@ -35,6 +40,8 @@ export function parseRoute(hash: string): Route {
   if (fixed) return fixed;
   const match = /^\/resources\/([1-9][0-9]{0,15})$/.exec(path);
   if (match) return { name: 'resource', id: Number(match[1]) };
+  const certificate = /^\/certificates\/([1-9][0-9]{0,15})$/.exec(path);
+  if (certificate) return { name: 'certificate', id: Number(certificate[1]) };
   // The resources filtered by a resource group: #/resources?group=7 (an id, nothing secret).
   const grouped = /^\/resources\?group=([1-9][0-9]{0,15})$/.exec(path);
   if (grouped) return { name: 'resources', group: Number(grouped[1]) };
@@ -49,6 +56,8 @@ export function href(route: Route): string {
       return '#/users/new';
     case 'resource':
       return `#/resources/${route.id}`;
+    case 'certificate':
+      return `#/certificates/${route.id}`;
     case 'resources':
       return route.group === undefined ? '#/resources' : `#/resources?group=${route.group}`;
     case 'not-found':

@@ -158,11 +158,13 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
     expect(await admin.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts()).toEqual([
       'Dashboard',
       'Resources',
+      'Certificates',
       'Groups',
       'SSH keys',
       'Requests',
       'Applications',
       'Users',
+      'Jobs',
       'Audit',
     ]);
     await expectAccessible(admin, 'dashboard');
@@ -224,6 +226,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
     expect(await gina.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts()).toEqual([
       'Dashboard',
       'Resources',
+      'Certificates',
       'Groups',
       'SSH keys',
       'Requests',

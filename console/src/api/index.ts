@@ -4,6 +4,7 @@
  */
 import { applicationsApi } from './applications';
 import { auditApi } from './audit';
+import { certificatesApi } from './certificates';
 import { dashboardApi } from './dashboard';
 import { groupsApi } from './groups';
 import { resourcesApi } from './resources';
@@ -14,6 +15,7 @@ import { workflowApi } from './workflow';
 
 export * from './applications';
 export * from './audit';
+export * from './certificates';
 export * from './dashboard';
 export * from './groups';
 export {
@@ -41,4 +43,5 @@ export const api = {
   ...dashboardApi,
   ...applicationsApi,
   ...sshKeysApi,
+  ...certificatesApi,
 };

@@ -3,7 +3,16 @@ import { managesUsers, readsAudit, type Session } from '../api';
 import type { Route } from '../router';
 
 type Section =
-  'dashboard' | 'resources' | 'groups' | 'ssh-keys' | 'requests' | 'applications' | 'users' | 'audit';
+  | 'dashboard'
+  | 'resources'
+  | 'ssh-keys'
+  | 'certificates'
+  | 'groups'
+  | 'requests'
+  | 'applications'
+  | 'users'
+  | 'jobs'
+  | 'audit';
 
 function sectionOf(route: Route): Section | undefined {
   switch (route.name) {
@@ -12,6 +21,8 @@ function sectionOf(route: Route): Section | undefined {
       return 'resources';
     case 'new-user':
       return 'users';
+    case 'certificate':
+      return 'certificates';
     case 'not-found':
       return undefined;
     default:
@@ -35,6 +46,7 @@ export function Layout({
   const links: { readonly section: Section; readonly label: string }[] = [
     { section: 'dashboard', label: 'Dashboard' },
     { section: 'resources', label: 'Resources' },
+    { section: 'certificates', label: 'Certificates' },
     { section: 'groups', label: 'Groups' },
     { section: 'ssh-keys', label: 'SSH keys' },
     { section: 'requests', label: 'Requests' },
@@ -44,6 +56,7 @@ export function Layout({
           { section: 'users' as const, label: 'Users' },
         ]
       : []),
+    ...(managesUsers(session.user) ? [{ section: 'jobs' as const, label: 'Jobs' }] : []),
     ...(readsAudit(session.user) ? [{ section: 'audit' as const, label: 'Audit' }] : []),
   ];
   return (

@@ -1,6 +1,7 @@
-import type { Insertable, Selectable, SelectQueryBuilder } from 'kysely';
+import { sql, type Insertable, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
 import type { Schema } from '../../platform/db/schema.js';
+import { containsPattern, pageWithTotal } from '../../platform/db/paging.js';
 import type { CertificateScope } from '../access/index.js';
 
 export type CertificateRow = Selectable<Schema['certificates']>;
@@ -26,6 +27,41 @@ export const certificatesRepository = {
     let query = visible(db, scope, db.selectFrom('certificates').selectAll());
     if (notAfterBefore !== undefined) query = query.where('not_after', '<', notAfterBefore);
     return query.orderBy('common_name_key').orderBy('id').execute();
+  },
+
+  /**
+   * One page of the visible certificates by common name: `search` in the common name, the
+   * issuer's common name, the SANs or the SHA-256 fingerprint; `notAfterBefore` for an expiry
+   * filter. The console's list (ADR 042).
+   */
+  page(
+    db: Executor,
+    scope: CertificateScope,
+    query: { search?: string; notAfterBefore?: number; offset: number; limit: number },
+  ): Promise<{ rows: CertificateRow[]; total: number }> {
+    let filtered = visible(db, scope, db.selectFrom('certificates'));
+    if (query.notAfterBefore !== undefined) filtered = filtered.where('not_after', '<', query.notAfterBefore);
+    if (query.search !== undefined && query.search !== '') {
+      const pattern = containsPattern(query.search);
+      filtered = filtered.where((eb) =>
+        eb.or(
+          ['common_name', 'issuer_common_name', 'sans', 'sha256'].map(
+            (column) => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`,
+          ),
+        ),
+      );
+    }
+    return pageWithTotal(filtered, (q) =>
+      q.selectAll().orderBy('common_name_key').orderBy('id').limit(query.limit).offset(query.offset),
+    );
+  },
+
+  byId(db: Executor, scope: CertificateScope, id: number): Promise<CertificateRow | undefined> {
+    return visible(
+      db,
+      scope,
+      db.selectFrom('certificates').selectAll().where('certificates.id', '=', id),
+    ).executeTakeFirst();
   },
 
   byName(db: Executor, scope: CertificateScope, commonNameKey: string): Promise<CertificateRow[]> {

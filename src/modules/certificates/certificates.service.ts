@@ -32,6 +32,7 @@ import {
   type AddCertificateInput,
   type CertificateFilters,
   type CertificateLocation,
+  type CertificateRef,
   type CertificateSelector,
   type CertificateSource,
   type CertificateView,
@@ -116,12 +117,17 @@ export function createCertificatesService(deps: CertificatesServiceDeps) {
     return { id: Number(user.id), username: user.username };
   }
 
-  /** The one certificate a selector names among those the actor may see. */
+  /** The one certificate a selector (or an id) names among those the actor may see. */
   async function selectOne(
     executor: Executor,
     who: CertificateActor,
-    selector: CertificateSelector,
+    selector: CertificateRef,
   ): Promise<CertificateRow> {
+    if ('id' in selector) {
+      const row = await repo.byId(executor, scopeOf(who), selector.id);
+      if (!row) throw new NotFoundError(`Certificate with ID ${selector.id} does not exist`);
+      return row;
+    }
     const rows = await repo.byName(executor, scopeOf(who), nameKey(selector.commonName));
     const wanted = selector.serial === undefined ? undefined : normalSerial(selector.serial);
     const matching = wanted === undefined ? rows : rows.filter((r) => normalSerial(r.serial) === wanted);
@@ -365,6 +371,26 @@ export function createCertificatesService(deps: CertificatesServiceDeps) {
         );
     },
 
+    /**
+     * The console's list (ADR 042): one page of the certificates the actor may see, by common
+     * name, searched on the server; `expiringWithinDays` as endpoint 33's filter.
+     */
+    async page(
+      who: CertificateActor,
+      query: { search?: string; expiringWithinDays?: number; offset: number; limit: number },
+    ): Promise<{ items: CertificateView[]; total: number }> {
+      refuseApplications(who, 'list certificates');
+      const { rows, total } = await repo.page(db, scopeOf(who), {
+        ...(query.search === undefined ? {} : { search: query.search }),
+        ...(query.expiringWithinDays === undefined
+          ? {}
+          : { notAfterBefore: clock.now() + query.expiringWithinDays * DAY_MS }),
+        offset: query.offset,
+        limit: query.limit,
+      });
+      return { items: rows.map(viewOf), total };
+    },
+
     /** Where discovery found each of the given certificates, by certificate id. */
     async locations(ids: readonly number[]): Promise<Map<number, CertificateLocation[]>> {
       const out = new Map<number, CertificateLocation[]>();
@@ -384,12 +410,21 @@ export function createCertificatesService(deps: CertificatesServiceDeps) {
     },
 
     /** Endpoint 35: every visible certificate with this common name (and serial, when given). */
-    async details(who: CertificateActor, selector: CertificateSelector): Promise<CertificateView[]> {
+    async details(who: CertificateActor, selector: CertificateRef): Promise<CertificateView[]> {
       refuseApplications(who, 'read certificate details');
-      const rows = await repo.byName(db, scopeOf(who), nameKey(selector.commonName));
-      const wanted = selector.serial === undefined ? undefined : normalSerial(selector.serial);
-      const matching = rows.filter((r) => wanted === undefined || normalSerial(r.serial) === wanted);
-      if (matching.length === 0) throw new NotFoundError(`Certificate ${selector.commonName} does not exist`);
+      let matching: CertificateRow[];
+      if ('id' in selector) {
+        matching = [await selectOne(db, who, selector)];
+      } else {
+        const rows = await repo.byName(db, scopeOf(who), nameKey(selector.commonName));
+        const wanted = selector.serial === undefined ? undefined : normalSerial(selector.serial);
+        matching = rows.filter((r) => wanted === undefined || normalSerial(r.serial) === wanted);
+      }
+      if (matching.length === 0) {
+        throw new NotFoundError(
+          `Certificate ${'id' in selector ? selector.id : selector.commonName} does not exist`,
+        );
+      }
       // The issuer's id only when the caller may see the issuer (ADR 040: else it is as missing).
       const issuerIds = matching.flatMap((r) => (r.issuer_id === null ? [] : [Number(r.issuer_id)]));
       const seen = await repo.visibleAmong(db, scopeOf(who), issuerIds);
@@ -401,7 +436,7 @@ export function createCertificatesService(deps: CertificatesServiceDeps) {
     /** Endpoint 32: the certificate file (public material: no release gate). */
     async file(
       who: CertificateActor,
-      selector: CertificateSelector,
+      selector: CertificateRef,
     ): Promise<{ view: CertificateView; der: Buffer }> {
       refuseApplications(who, 'fetch certificates');
       const row = await selectOne(db, who, selector);
@@ -416,7 +451,7 @@ export function createCertificatesService(deps: CertificatesServiceDeps) {
      */
     async keystore(
       who: CertificateActor,
-      selector: CertificateSelector,
+      selector: CertificateRef,
       options: { format: KeystoreExport['format']; password?: string },
     ): Promise<{ view: CertificateView } & ReturnType<typeof keystoreFile>> {
       refuseApplications(who, 'export certificate keystores');
@@ -480,7 +515,7 @@ export function createCertificatesService(deps: CertificatesServiceDeps) {
     },
 
     /** Endpoint 39 (and `bulwark certs delete`): full access (owner, super administrator, full share). */
-    async remove(who: CertificateActor, selector: CertificateSelector): Promise<CertificateView> {
+    async remove(who: CertificateActor, selector: CertificateRef): Promise<CertificateView> {
       refuseApplications(who, 'delete certificates');
       return db.transaction().execute(async (trx) => {
         const row = await selectOne(trx, who, selector);

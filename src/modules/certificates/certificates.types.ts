@@ -66,6 +66,9 @@ export interface CertificateSelector {
   readonly serial?: string;
 }
 
+/** A certificate named by its selector (PMP) or its id (the console, which lists ids). */
+export type CertificateRef = CertificateSelector | { readonly id: number };
+
 /** The filters of getAllSSLCertificates (endpoint 33). */
 export interface CertificateFilters {
   readonly expiringWithinDays?: number;

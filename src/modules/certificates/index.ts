@@ -37,3 +37,6 @@ export { registerCertificateDeploymentRoutes } from './certificate-deployment.ro
 export { createCertificateExpiry, EXPIRY_JOB, type CertificateExpiry } from './certificate-expiry.service.js';
 export { registerCertificateExpiryRoutes } from './certificate-expiry.routes.js';
 export type { ExpiringCertificate } from './certificate-expiry.types.js';
+export { registerCertificateConsoleRoutes } from './certificates.console.js';
+export { registerCertificateRequestConsoleRoutes } from './certificate-requests.console.js';
+export { registerCertificateDiscoveryConsoleRoutes } from './discovery.console.js';
