@@ -19,7 +19,7 @@ import {
   registerVaultRoutes,
 } from './modules/vault/index.js';
 import { registerWorkflowConsoleRoutes, registerWorkflowRoutes } from './modules/workflow/index.js';
-import { registerPolicyRoutes } from './modules/policies/index.js';
+import { registerPolicyConsoleRoutes, registerPolicyRoutes } from './modules/policies/index.js';
 import { registerSystemRoutes } from './modules/system/index.js';
 import {
   registerResourceGroupConsoleRoutes,
@@ -93,6 +93,7 @@ export function registerConsoleRoutes(router: NativeRouter, services: Services):
   registerAuditConsoleRoutes(router, { audit: services.audit });
   registerResourceGroupConsoleRoutes(router, { resourceGroups: services.resourceGroups });
   registerDashboardConsoleRoutes(router, { dashboard: services.dashboard });
+  registerPolicyConsoleRoutes(router, { policies: services.policies });
   router.add({
     method: 'GET',
     url: '/api/openapi.json',
