@@ -17,8 +17,10 @@ import { Dashboard } from './screens/Dashboard';
 import { Groups } from './screens/Groups';
 import { Layout } from './screens/Layout';
 import { Login } from './screens/Login';
+import { MyAccount } from './screens/MyAccount';
 import { NewResource } from './screens/NewResource';
 import { NewUser } from './screens/NewUser';
+import { Policies } from './screens/Policies';
 import { RecoveryCodes } from './screens/RecoveryCodes';
 import { ResourceList } from './screens/ResourceList';
 import { ResourcePage } from './screens/ResourcePage';
@@ -169,6 +171,10 @@ function Screen({ route, session }: { route: Route; session: Session }) {
       return <Requests session={session} />;
     case 'groups':
       return <Groups session={session} />;
+    case 'policies':
+      return <Policies session={session} />;
+    case 'account':
+      return <MyAccount session={session} />;
     case 'users':
       return managesUsers(session.user) ? (
         <Users />

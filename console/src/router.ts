@@ -11,6 +11,8 @@ export type Route =
   | { readonly name: 'new-user' }
   | { readonly name: 'audit' }
   | { readonly name: 'groups' }
+  | { readonly name: 'policies' }
+  | { readonly name: 'account' }
   | { readonly name: 'not-found'; readonly path: string };
 
 const FIXED: Record<string, Route> = {
@@ -23,6 +25,8 @@ const FIXED: Record<string, Route> = {
   '/users/new': { name: 'new-user' },
   '/audit': { name: 'audit' },
   '/groups': { name: 'groups' },
+  '/policies': { name: 'policies' },
+  '/account': { name: 'account' },
 };
 
 export function parseRoute(hash: string): Route {

@@ -5,6 +5,7 @@
 import { auditApi } from './audit';
 import { dashboardApi } from './dashboard';
 import { groupsApi } from './groups';
+import { policiesApi } from './policies';
 import { resourcesApi } from './resources';
 import { sessionApi } from './session';
 import { usersApi } from './users';
@@ -13,6 +14,7 @@ import { workflowApi } from './workflow';
 export * from './audit';
 export * from './dashboard';
 export * from './groups';
+export * from './policies';
 export { ApiError, dispositionFileName, onUnauthorised, setCsrfToken, type DownloadedFile } from './http';
 export * from './resources';
 export * from './session';
@@ -27,4 +29,5 @@ export const api = {
   ...usersApi,
   ...auditApi,
   ...dashboardApi,
+  ...policiesApi,
 };

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { managesUsers, readsAudit, type Session } from '../api';
 import type { Route } from '../router';
 
-type Section = 'dashboard' | 'resources' | 'groups' | 'requests' | 'users' | 'audit';
+type Section = 'dashboard' | 'resources' | 'groups' | 'policies' | 'requests' | 'users' | 'audit';
 
 function sectionOf(route: Route): Section | undefined {
   switch (route.name) {
@@ -12,6 +12,7 @@ function sectionOf(route: Route): Section | undefined {
     case 'new-user':
       return 'users';
     case 'not-found':
+    case 'account':
       return undefined;
     default:
       return route.name;
@@ -35,6 +36,7 @@ export function Layout({
     { section: 'dashboard', label: 'Dashboard' },
     { section: 'resources', label: 'Resources' },
     { section: 'groups', label: 'Groups' },
+    { section: 'policies', label: 'Policies' },
     { section: 'requests', label: 'Requests' },
     ...(managesUsers(session.user) ? [{ section: 'users' as const, label: 'Users' }] : []),
     ...(readsAudit(session.user) ? [{ section: 'audit' as const, label: 'Audit' }] : []),
@@ -72,10 +74,16 @@ export function Layout({
             </ul>
           </nav>
           <div className="user-area">
-            <span className="user-name" title={session.user.role}>
+            <a
+              className="user-name"
+              href="#/account"
+              title={`${session.user.role}: my account`}
+              aria-current={route.name === 'account' ? 'page' : undefined}
+            >
               <span className="visually-hidden">Signed in as </span>
               {session.user.username}
-            </span>
+              <span className="visually-hidden">: my account</span>
+            </a>
             <button type="button" className="button small" onClick={onSignOut}>
               Sign out
             </button>
