@@ -235,6 +235,44 @@ describe.skipIf(noBrowser !== undefined)('console: password policies and passwor
     expect(stored.PASSWORD).toBe(generated);
   }, 60_000);
 
+  it('edits the policy, and refuses to delete it while a resource follows it', async () => {
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Policies', exact: true })
+      .click();
+    await heading('Password policies');
+    await page.getByRole('button', { name: 'Edit Service accounts' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit the password policy Service accounts' });
+    await edit.waitFor();
+    expect(await edit.getByLabel('Numerals required').inputValue()).toBe('3');
+    expect(await edit.getByLabel('Must start with a letter').isChecked()).toBe(true);
+    await edit.getByLabel('Valid for (days)').fill('60');
+    await expectAccessible(page, 'edit policy dialog');
+    await screenshot(page, 'policy-edit');
+    await edit.getByRole('button', { name: 'Save policy' }).click();
+    await expect.poll(() => edit.count()).toBe(0);
+    await expect.poll(announcer).toBe('Password policy Service accounts saved');
+    expect(
+      await page
+        .getByRole('row', { name: /Service accounts/ })
+        .locator('td')
+        .first()
+        .innerText(),
+    ).toContain('expires after 60 days');
+
+    await page.getByRole('button', { name: 'Delete Service accounts' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete the password policy Service accounts?' });
+    await confirm.waitFor();
+    await confirm.getByRole('button', { name: 'Delete policy' }).click();
+    await expect
+      .poll(() => confirm.getByRole('alert').innerText())
+      .toBe('Password policy Service accounts is in use by 1 resource(s) and cannot be deleted');
+    await expectAccessible(page, 'delete policy refused');
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => confirm.count()).toBe(0);
+    expect(await page.getByRole('row', { name: /Service accounts/ }).count()).toBe(1);
+  }, 60_000);
+
   it('changes the own sign-in password on My account and signs in again with it', async () => {
     const { username, password } = server.instance.credentials;
     await page.getByRole('link', { name: /my account/ }).click();
