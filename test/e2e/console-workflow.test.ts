@@ -159,6 +159,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
       'Dashboard',
       'Resources',
       'Groups',
+      'Policies',
       'Requests',
       'Users',
       'Audit',
@@ -223,6 +224,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
       'Dashboard',
       'Resources',
       'Groups',
+      'Policies',
       'Requests',
     ]);
     await go(gina, 'Resources');
