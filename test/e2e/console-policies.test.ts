@@ -313,6 +313,21 @@ describe.skipIf(noBrowser !== undefined)('console: password policies and passwor
     await page.getByLabel('Code', { exact: true }).fill(currentCode());
     await page.getByRole('button', { name: 'Verify' }).click();
     await heading('Dashboard');
+
+    // Phone width: the policies and My account stay usable (no horizontal overflow of the page).
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('link', { name: /my account/ }).click();
+    await heading('My account');
+    await expectAccessible(page, 'my account at phone width');
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Policies', exact: true })
+      .click();
+    await heading('Password policies');
+    await expectAccessible(page, 'password policies at phone width');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'policies-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
     expect(problems).toEqual([]);
   }, 90_000);
 });
