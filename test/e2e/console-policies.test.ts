@@ -325,7 +325,7 @@ describe.skipIf(noBrowser !== undefined)('console: password policies and passwor
       .click();
     await heading('Password policies');
     await expectAccessible(page, 'password policies at phone width');
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     await screenshot(page, 'policies-phone');
     await page.setViewportSize({ width: 1280, height: 800 });
     expect(problems).toEqual([]);
