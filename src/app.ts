@@ -19,7 +19,7 @@ import {
   registerVaultRoutes,
 } from './modules/vault/index.js';
 import { registerWorkflowConsoleRoutes, registerWorkflowRoutes } from './modules/workflow/index.js';
-import { registerPolicyRoutes } from './modules/policies/index.js';
+import { registerPolicyConsoleRoutes, registerPolicyRoutes } from './modules/policies/index.js';
 import { registerSystemRoutes } from './modules/system/index.js';
 import {
   registerResourceGroupConsoleRoutes,
@@ -114,6 +114,7 @@ export function registerConsoleRoutes(
   });
   registerCertificateDiscoveryConsoleRoutes(router, { discovery: services.certificateDiscovery });
   registerJobConsoleRoutes(router, { jobs: services.jobQueries });
+  registerPolicyConsoleRoutes(router, { policies: services.policies });
   router.add({
     method: 'GET',
     url: '/api/openapi.json',

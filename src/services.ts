@@ -246,6 +246,7 @@ export function createServices(deps: {
     clock,
     throttle,
     settings: deps.consoleSessions ?? DEFAULT_SESSION_SETTINGS,
+    policies,
   });
   const users = createUserDirectory();
   const vault = createVaultService({

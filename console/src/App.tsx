@@ -22,8 +22,10 @@ import { Groups } from './screens/Groups';
 import { Jobs } from './screens/Jobs';
 import { Layout } from './screens/Layout';
 import { Login } from './screens/Login';
+import { MyAccount } from './screens/MyAccount';
 import { NewResource } from './screens/NewResource';
 import { NewUser } from './screens/NewUser';
+import { Policies } from './screens/Policies';
 import { RecoveryCodes } from './screens/RecoveryCodes';
 import { ResourceList } from './screens/ResourceList';
 import { ResourcePage } from './screens/ResourcePage';
@@ -190,6 +192,10 @@ function Screen({ route, session }: { route: Route; session: Session }) {
       return <CertificatePage key={route.id} id={route.id} />;
     case 'jobs':
       return <Jobs />;
+    case 'policies':
+      return <Policies session={session} />;
+    case 'account':
+      return <MyAccount session={session} />;
     case 'users':
       return managesUsers(session.user) ? (
         <Users />

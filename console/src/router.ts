@@ -16,6 +16,8 @@ export type Route =
   | { readonly name: 'certificates' }
   | { readonly name: 'certificate'; readonly id: number }
   | { readonly name: 'jobs' }
+  | { readonly name: 'policies' }
+  | { readonly name: 'account' }
   | { readonly name: 'not-found'; readonly path: string };
 
 const FIXED: Record<string, Route> = {
@@ -32,6 +34,8 @@ const FIXED: Record<string, Route> = {
   '/ssh-keys': { name: 'ssh-keys' },
   '/certificates': { name: 'certificates' },
   '/jobs': { name: 'jobs' },
+  '/policies': { name: 'policies' },
+  '/account': { name: 'account' },
 };
 
 export function parseRoute(hash: string): Route {

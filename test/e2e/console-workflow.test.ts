@@ -161,6 +161,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
       'Certificates',
       'Groups',
       'SSH keys',
+      'Policies',
       'Requests',
       'Applications',
       'Users',
@@ -229,6 +230,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
       'Certificates',
       'Groups',
       'SSH keys',
+      'Policies',
       'Requests',
     ]);
     await go(gina, 'Resources');

@@ -7,6 +7,7 @@ import { auditApi } from './audit';
 import { certificatesApi } from './certificates';
 import { dashboardApi } from './dashboard';
 import { groupsApi } from './groups';
+import { policiesApi } from './policies';
 import { resourcesApi } from './resources';
 import { sessionApi } from './session';
 import { sshKeysApi } from './sshKeys';
@@ -27,6 +28,7 @@ export {
   subscribeSessionEnd,
   type DownloadedFile,
 } from './http';
+export * from './policies';
 export * from './resources';
 export * from './session';
 export * from './sshKeys';
@@ -44,4 +46,5 @@ export const api = {
   ...applicationsApi,
   ...sshKeysApi,
   ...certificatesApi,
+  ...policiesApi,
 };

@@ -8,6 +8,7 @@ type Section =
   | 'ssh-keys'
   | 'certificates'
   | 'groups'
+  | 'policies'
   | 'requests'
   | 'applications'
   | 'users'
@@ -24,6 +25,7 @@ function sectionOf(route: Route): Section | undefined {
     case 'certificate':
       return 'certificates';
     case 'not-found':
+    case 'account':
       return undefined;
     default:
       return route.name;
@@ -49,6 +51,7 @@ export function Layout({
     { section: 'certificates', label: 'Certificates' },
     { section: 'groups', label: 'Groups' },
     { section: 'ssh-keys', label: 'SSH keys' },
+    { section: 'policies', label: 'Policies' },
     { section: 'requests', label: 'Requests' },
     ...(managesUsers(session.user)
       ? [
@@ -92,10 +95,16 @@ export function Layout({
             </ul>
           </nav>
           <div className="user-area">
-            <span className="user-name" title={session.user.role}>
+            <a
+              className="user-name"
+              href="#/account"
+              title={`${session.user.role}: my account`}
+              aria-current={route.name === 'account' ? 'page' : undefined}
+            >
               <span className="visually-hidden">Signed in as </span>
               {session.user.username}
-            </span>
+              <span className="visually-hidden">: my account</span>
+            </a>
             <button type="button" className="button small" onClick={onSignOut}>
               Sign out
             </button>

@@ -124,6 +124,8 @@ export const AuditOperation = {
   recoveryCodeUsed: 'Recovery Code Used',
   userLoggedIn: 'User Logged In',
   userLoggedOut: 'User Logged Out',
+  /** A user changed their own console sign-in password (ADR 042). */
+  loginPasswordChanged: 'Change Login Password',
   /** The console's CSV export of the trail, with its filters. */
   auditExported: 'Audit Trail Exported',
   authenticationFailed: 'Authentication Failed',

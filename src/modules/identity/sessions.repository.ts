@@ -90,6 +90,30 @@ export const sessionsRepository = {
     return result.numDeletedRows > 0n;
   },
 
+  /** Ends every session of the user but the one whose token hash is `keep`; how many ended. */
+  async deleteOtherSessions(db: Executor, userId: number, keep: string): Promise<number> {
+    const result = await db
+      .deleteFrom('console_sessions')
+      .where('user_id', '=', userId)
+      .where('token_hash', '!=', keep)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  },
+
+  async setPasswordHash(db: Executor, userId: number, hash: string): Promise<void> {
+    await db.updateTable('users').set({ password_hash: hash }).where('id', '=', userId).execute();
+  },
+
+  /** The name of the policy the user's login password follows (null: the default). */
+  async passwordPolicyOf(db: Executor, userId: number): Promise<string | null> {
+    const row = await db
+      .selectFrom('users')
+      .select('password_policy')
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    return row?.password_policy ?? null;
+  },
+
   async touchSession(db: Executor, tokenHash: string, now: number): Promise<void> {
     await db
       .updateTable('console_sessions')

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { NativeRouter } from '../../http/native.js';
+import { Secret } from '../../platform/crypto/secret.js';
 import type { ConsoleSessions } from './sessions.service.js';
 
 const sessionView = z.object({
@@ -19,6 +20,17 @@ const signIn = z.object({
   username: z.string().trim().min(1, 'Enter your user name').max(255),
   password: z.string().min(1, 'Enter your password').max(1024),
 });
+
+const passwordChange = z
+  .object({
+    currentPassword: z.string().min(1, 'Enter your current password').max(1024, 'At most 1024 characters'),
+    newPassword: z.string().min(1, 'Enter the new password').max(1024, 'At most 1024 characters'),
+    confirmation: z.string().max(1024, 'At most 1024 characters'),
+  })
+  .refine((b) => b.confirmation === b.newPassword, {
+    path: ['confirmation'],
+    message: 'The confirmation does not match the new password',
+  });
 
 const secondFactor = z.object({
   code: z.string().trim().min(1, 'Enter the code from your authenticator app or a recovery code').max(64),
@@ -76,6 +88,24 @@ export function registerSessionRoutes(router: NativeRouter, deps: { sessions: Co
     response: sessionView,
     async handle({ session }) {
       return deps.sessions.describe(session!);
+    },
+  });
+
+  router.add({
+    method: 'POST',
+    url: '/api/v1/session/password',
+    summary: "Change one's own sign-in password; the user's other console sessions end",
+    tag: 'session',
+    access: 'signed-in',
+    body: passwordChange,
+    response: z.object({ otherSessionsEnded: z.number() }),
+    async handle({ caller, body, sessionToken }) {
+      return deps.sessions.changeOwnPassword(
+        caller,
+        sessionToken!,
+        new Secret(body.currentPassword),
+        new Secret(body.newPassword),
+      );
     },
   });
 

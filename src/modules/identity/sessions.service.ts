@@ -7,7 +7,10 @@ import { AuthenticationError, FieldInputError } from '../../platform/errors.js';
 import type { Caller, CallOrigin, Principal } from '../../platform/principal.js';
 import type { ConsoleSession, SessionAuthenticator } from '../../http/native.js';
 import { AuditOperation, actorOf, type AuditService } from '../audit/index.js';
+import type { Secret } from '../../platform/crypto/secret.js';
+import type { PolicyCatalog } from '../policies/index.js';
 import type { AuthThrottle } from './auth-throttle.js';
+import { createOwnPasswordChange } from './own-password.js';
 import { usernameKey } from './identity.types.js';
 import {
   enrolmentOf,
@@ -63,6 +66,17 @@ export interface ConsoleSessions extends SessionAuthenticator {
   /** What the console shows of a session the router already resolved (no second lookup). */
   describe(session: ConsoleSession): SessionView;
   signOut(caller: Caller, token: string): Promise<void>;
+  /**
+   * The signed-in user changes their own password (own-password.ts): the current one verified
+   * and throttled like a sign-in, the new one checked by the user's policy; the user's other
+   * sessions end, the one of `token` stays.
+   */
+  changeOwnPassword(
+    caller: Caller,
+    token: string,
+    current: Secret,
+    next: Secret,
+  ): Promise<{ otherSessionsEnded: number }>;
 }
 
 export interface ConsoleSessionsDeps {
@@ -72,6 +86,8 @@ export interface ConsoleSessionsDeps {
   readonly clock: Clock;
   readonly throttle: AuthThrottle;
   readonly settings: SessionSettings;
+  /** The policy a user's new login password must satisfy. */
+  readonly policies: PolicyCatalog;
 }
 
 const MSG_WRONG_LOGIN = 'Wrong user name or password';
@@ -90,7 +106,7 @@ const TOUCH_EVERY_MS = 30_000;
  * token is an HMAC of the session token, so every node derives it and nothing more is stored.
  */
 export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSessions {
-  const { database, keyring, audit, clock, throttle, settings } = deps;
+  const { database, keyring, audit, clock, throttle, settings, policies } = deps;
   const db = database.db;
 
   /**
@@ -214,6 +230,7 @@ export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSession
 
   /** The throttle's key for console sign-in: per user name (and, in the throttle, address). */
   const credentialOf = (username: string) => `console:${usernameKey(username)}`;
+  const changeOwnPassword = createOwnPasswordChange({ database, audit, throttle, policies, credentialOf });
 
   /**
    * A wrong second factor: counted on the sign-in (five end it) and in the throttle with the
@@ -401,6 +418,10 @@ export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSession
     },
 
     describe: viewOf,
+
+    async changeOwnPassword(caller, token, current, next) {
+      return changeOwnPassword(caller, hashOf(token), current, next);
+    },
 
     async signOut(caller, token) {
       await db.transaction().execute(async (trx) => {

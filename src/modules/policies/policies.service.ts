@@ -1,13 +1,19 @@
 import type { Database, Executor } from '../../platform/db/database.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
-import { ConflictError, InvalidInputError, NotFoundError, NotPermittedError } from '../../platform/errors.js';
+import {
+  ConflictError,
+  FieldInputError,
+  InvalidInputError,
+  NotFoundError,
+  NotPermittedError,
+} from '../../platform/errors.js';
 import type { Secret } from '../../platform/crypto/secret.js';
 import { authoriseAdministrator, type Administrator } from '../access/index.js';
 import { AuditOperation, type AuditActor, type AuditService } from '../audit/index.js';
 import { generatePassword, policyViolation, type CheckContext } from './policy-engine.js';
 import { policiesRepository as repo, policyNameKey } from './policies.repository.js';
 import {
-  contradictionIn,
+  contradictingRule,
   LENIENT_RULES,
   type PasswordPolicy,
   type PolicyDraft,
@@ -64,9 +70,12 @@ export function createPolicyService({ database, audit }: PolicyServiceDeps) {
     return policy;
   }
 
+  /** The rule at fault is named as the field `rules.<rule>` (the console shows it there). */
   function checkedRules(rules: PolicyRules): PolicyRules {
-    const problem = contradictionIn(rules);
-    if (problem) throw new InvalidInputError(`Contradictory password policy: ${problem}`);
+    const problem = contradictingRule(rules);
+    if (problem) {
+      throw new FieldInputError(`rules.${problem.rule}`, `Contradictory password policy: ${problem.message}`);
+    }
     return rules;
   }
 
@@ -167,7 +176,7 @@ export function createPolicyService({ database, audit }: PolicyServiceDeps) {
           const name = draft.name ?? current.name;
           if (name !== current.name) {
             if (current.builtIn)
-              throw new InvalidInputError(`The built-in policy ${current.name} cannot be renamed`);
+              throw new FieldInputError('name', `The built-in policy ${current.name} cannot be renamed`);
             // Resources, accounts and users refer to a policy by name.
             const inUse = describeUsage(await repo.usage(trx, current.name));
             if (inUse) {
@@ -179,7 +188,8 @@ export function createPolicyService({ database, audit }: PolicyServiceDeps) {
             if (clash && clash.id !== id) throw new ConflictError(`Password policy ${name} already exists`);
           }
           if (draft.isDefault === false && current.isDefault) {
-            throw new InvalidInputError(
+            throw new FieldInputError(
+              'isDefault',
               `Password policy ${current.name} is the default; make another policy the default instead`,
             );
           }

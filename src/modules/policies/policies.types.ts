@@ -113,24 +113,40 @@ export function requiredCounts(rules: PolicyRules) {
  * and edit, so a stored policy can always be met (and the generator always succeeds).
  */
 export function contradictionIn(rules: PolicyRules): string | undefined {
+  return contradictingRule(rules)?.message;
+}
+
+/** As {@link contradictionIn}, with the rule at fault (a form shows the message beside it). */
+export function contradictingRule(
+  rules: PolicyRules,
+): { readonly rule: keyof PolicyRules; readonly message: string } | undefined {
   for (const [key, value] of Object.entries(rules)) {
     if (typeof value === 'number' && (!Number.isInteger(value) || value < 0)) {
-      return `${key} must be a whole number, 0 or more`;
+      return { rule: key as keyof PolicyRules, message: `${key} must be a whole number, 0 or more` };
     }
   }
-  if (rules.minLength < 1) return 'the minimum length must be at least 1';
+  if (rules.minLength < 1) return { rule: 'minLength', message: 'the minimum length must be at least 1' };
   if (rules.maxLength > POLICY_LIMITS.length)
-    return `the maximum length must be at most ${POLICY_LIMITS.length}`;
+    return { rule: 'maxLength', message: `the maximum length must be at most ${POLICY_LIMITS.length}` };
   if (rules.minLength > rules.maxLength) {
-    return `the minimum length (${rules.minLength}) is above the maximum length (${rules.maxLength})`;
+    return {
+      rule: 'minLength',
+      message: `the minimum length (${rules.minLength}) is above the maximum length (${rules.maxLength})`,
+    };
   }
   const c = requiredCounts(rules);
   const required = c.upper + c.lower + c.digits + c.specials;
   if (required > rules.maxLength) {
-    return `the required upper-case, lower-case, numeral and special characters (${required}) exceed the maximum length (${rules.maxLength})`;
+    return {
+      rule: 'maxLength',
+      message: `the required upper-case, lower-case, numeral and special characters (${required}) exceed the maximum length (${rules.maxLength})`,
+    };
   }
   if (rules.startWithLetter && c.digits + c.specials >= rules.maxLength) {
-    return 'a password that must start with a letter has no room for one within the maximum length';
+    return {
+      rule: 'startWithLetter',
+      message: 'a password that must start with a letter has no room for one within the maximum length',
+    };
   }
   const sequences =
     rules.checkKeyboardSequence ||
@@ -138,11 +154,15 @@ export function contradictionIn(rules: PolicyRules): string | undefined {
     rules.checkNumericSequence ||
     rules.checkConsecutiveSequence;
   if (sequences && (rules.sequenceLength < 3 || rules.sequenceLength > 10)) {
-    return 'the sequence length must be from 3 to 10';
+    return { rule: 'sequenceLength', message: 'the sequence length must be from 3 to 10' };
   }
   if (rules.reuseLast > 100 || rules.similarityLast > 100) {
-    return 'at most the last 100 passwords can be checked for reuse or similarity';
+    return {
+      rule: rules.reuseLast > 100 ? 'reuseLast' : 'similarityLast',
+      message: 'at most the last 100 passwords can be checked for reuse or similarity',
+    };
   }
-  if (rules.validityDays > 36500) return 'the validity period must be at most 36500 days';
+  if (rules.validityDays > 36500)
+    return { rule: 'validityDays', message: 'the validity period must be at most 36500 days' };
   return undefined;
 }

@@ -4,6 +4,7 @@ import { NativeFile, type NativeRouter } from '../../http/native.js';
 import { nameField, withFieldErrors } from '../../http/native-fields.js';
 import { Secret, secret } from '../../platform/crypto/secret.js';
 import { FieldInputError } from '../../platform/errors.js';
+import { policyView, viewOfPolicy } from '../policies/index.js';
 import type { AccessJustification } from './vault.types.js';
 import { JustificationRequiredError, LIMITS, type AccountFlags } from './vault.types.js';
 import type { VaultService } from './vault.service.js';
@@ -228,6 +229,33 @@ export function registerAccountConsoleRoutes(
           : vault.changePassword(caller, resourceId, accountId, password, 'LOCAL', why(body)),
       );
       return { changed: body.remote ? 'target and vault' : 'vault' };
+    },
+  });
+
+  router.add({
+    method: 'GET',
+    url: '/api/v1/resources/:resourceId/accounts/:accountId/password-policy',
+    summary: "The account's effective password policy (to those who may change its password)",
+    tag: 'accounts',
+    access: 'signed-in',
+    response: z.object({ policy: policyView }),
+    async handle({ caller, params }) {
+      const { resourceId, accountId } = ids(params);
+      return { policy: viewOfPolicy(await vault.passwordPolicyOf(caller, resourceId, accountId)) };
+    },
+  });
+
+  router.add({
+    method: 'POST',
+    url: '/api/v1/resources/:resourceId/accounts/:accountId/generated-password',
+    summary: "A new password following the account's effective policy; nothing is stored",
+    tag: 'accounts',
+    access: 'signed-in',
+    response: z.object({ password: z.string(), policy: policyView }),
+    async handle({ caller, params }) {
+      const { resourceId, accountId } = ids(params);
+      const { policy, password } = await vault.generatePasswordFor(caller, resourceId, accountId);
+      return { password: password.reveal(), policy: viewOfPolicy(policy) };
     },
   });
 

@@ -4,7 +4,7 @@ import { TOTP_DEFAULTS } from '../../platform/crypto/totp.js';
 import { NotFoundError, OperationNotAvailableError } from '../../platform/errors.js';
 import type { Caller } from '../../platform/principal.js';
 import { actorOf, AuditOperation, type AuditActor } from '../audit/index.js';
-import { generatePassword } from '../policies/index.js';
+import { generatePassword, type PasswordPolicy } from '../policies/index.js';
 import { eventOn } from './audit-events.js';
 import { accountNotFound } from './authorization.js';
 import type { EarlierPassword } from './release-gate.js';
@@ -117,7 +117,7 @@ export function passwordOperations(
 ) {
   const { db, policies, gate, authorization, effectivePolicy, transaction } = ctx;
   const { authorizedAccount } = authorization;
-  const { replacePassword, recentPasswords, freshPassword } = passwordChanges(ctx);
+  const { replacePassword, recentPasswords, freshPassword, comparedCount } = passwordChanges(ctx);
 
   return {
     /** GET PASSWORD: through the release gate (ADR 018). */
@@ -186,6 +186,32 @@ export function passwordOperations(
         if (problem !== undefined) throw policyRefusal(policy.name, problem);
         await replacePassword(trx, actorOf(caller), resource, account, newPassword, why);
       }, 'the password was changed concurrently; try again');
+    },
+
+    /**
+     * The policy a new password of the account must follow (its own, its resource's, a group's,
+     * else the default), to a caller who may change the password (modify): the change dialog's hint.
+     */
+    async passwordPolicyOf(caller: Caller, resourceId: number, accountId: number): Promise<PasswordPolicy> {
+      const { resource, account } = await authorizedAccount(db, caller, resourceId, accountId, 'modify');
+      return effectivePolicy(db, account.password_policy, resource);
+    },
+
+    /**
+     * A fresh password for the account under its effective policy, never one of its recent
+     * passwords nor containing its login name where the policy forbids it, to a caller who may
+     * change the password (modify). Nothing is stored: the caller then changes the password.
+     */
+    async generatePasswordFor(
+      caller: Caller,
+      resourceId: number,
+      accountId: number,
+    ): Promise<{ policy: PasswordPolicy; password: Secret }> {
+      const { resource, account } = await authorizedAccount(db, caller, resourceId, accountId, 'modify');
+      const policy = await effectivePolicy(db, account.password_policy, resource);
+      const previous = await recentPasswords(db, account, comparedCount(policy.rules));
+      const password = generatePassword(policy.rules, { loginName: account.name, previous });
+      return { policy, password: new Secret(password) };
     },
 
     /**

@@ -1,17 +1,20 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import {
   api,
   ApiError,
+  describeRules,
   type AccountSummary,
+  type PasswordPolicy,
   type EarlierPassword,
   type Justification,
   type Rotation,
   type TotpCode,
 } from '../../api';
 import { Dialog } from '../../components/Dialog';
-import { CheckboxField, Field, focusFirstInvalid } from '../../components/Field';
+import { CheckboxField, Field } from '../../components/Field';
 import { TableWrap } from '../../components/TableWrap';
 import { saveFile } from '../../download';
+import { useFormSubmit } from '../../components/useFormSubmit';
 import { formatDateTime } from '../../time';
 import { needsJustification, Release } from './Release';
 
@@ -22,9 +25,12 @@ interface Common {
   readonly onClose: () => void;
 }
 
-type ChangeField = 'password' | 'remote' | 'reason' | 'ticketId';
+type ChangeField = 'password' | 'reason' | 'ticketId';
 
-/** A new password for an account: in the vault, or on the target first (remote reset). */
+/**
+ * A new password for an account: in the vault, or on the target first (remote reset). `Generate`
+ * asks the server for one following the account's effective policy, whose rules are the hint.
+ */
 export function ChangePasswordDialog({
   resourceId,
   account,
@@ -33,49 +39,50 @@ export function ChangePasswordDialog({
   onChanged,
 }: Common & { onChanged: (message: string) => void }) {
   const [password, setPassword] = useState('');
+  const [shown, setShown] = useState(false);
   const [remote, setRemote] = useState(false);
   const [reason, setReason] = useState('');
   const [ticketId, setTicketId] = useState('');
-  const [errors, setErrors] = useState<Partial<Record<ChangeField | 'form', string>>>({});
-  const [busy, setBusy] = useState(false);
-  const form = useRef<HTMLFormElement>(null);
+  const [policy, setPolicy] = useState<PasswordPolicy | undefined>(undefined);
+  const [generated, setGenerated] = useState('');
   const askWhy = needsJustification(account);
+  // The remote reset's refusal (not configured, the target refused) is the form's message: the
+  // checkbox is not what the user typed wrong. Reason and ticket only when they are asked.
+  const { form, errors, busy, run, submit } = useFormSubmit<ChangeField>(
+    askWhy ? ['password', 'reason', 'ticketId'] : ['password'],
+  );
 
-  useEffect(() => focusFirstInvalid(form.current), [errors]);
+  useEffect(() => {
+    const abort = new AbortController();
+    api.accountPasswordPolicy(resourceId, account.id, abort.signal).then(
+      (answer) => setPolicy(answer.policy),
+      () => undefined, // The hint is a help; the change itself says what is wrong.
+    );
+    return () => abort.abort();
+  }, [resourceId, account.id]);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    if (password === '') {
-      setErrors({ password: 'Enter the new password' });
-      return;
-    }
-    setBusy(true);
-    setErrors({});
-    try {
-      await api.changePassword(resourceId, account.id, {
-        password,
-        remote,
-        ...(reason.trim() !== '' ? { reason: reason.trim() } : {}),
-        ...(ticketId.trim() !== '' ? { ticketId: ticketId.trim() } : {}),
-      });
-      onChanged(
-        remote
-          ? `The password of ${account.name} was changed on the target and in the vault`
-          : `The password of ${account.name} was changed in the vault`,
+  const generate = () =>
+    void run(async () => {
+      const answer = await api.generatePassword(resourceId, account.id);
+      setPolicy(answer.policy);
+      setPassword(answer.password);
+      setGenerated(
+        `A password following the policy ${answer.policy.name} was generated; it is not saved yet.`,
       );
-    } catch (err) {
-      setBusy(false);
-      if (err instanceof ApiError && err.status === 401) return;
-      const message = err instanceof Error ? err.message : String(err);
-      const field = err instanceof ApiError ? err.field : undefined;
-      // The remote reset's refusal (not configured, the target refused) is the form's message:
-      // the checkbox is not what the user typed wrong.
-      setErrors(
-        field === 'password' || (askWhy && (field === 'reason' || field === 'ticketId'))
-          ? { [field]: message }
-          : { form: message },
-      );
-    }
+    });
+
+  async function change() {
+    await api.changePassword(resourceId, account.id, {
+      password,
+      remote,
+      ...(reason.trim() !== '' ? { reason: reason.trim() } : {}),
+      ...(ticketId.trim() !== '' ? { ticketId: ticketId.trim() } : {}),
+    });
+    onChanged(
+      remote
+        ? `The password of ${account.name} was changed on the target and in the vault`
+        : `The password of ${account.name} was changed in the vault`,
+    );
   }
 
   return (
@@ -83,17 +90,43 @@ export function ChangePasswordDialog({
       <div role="alert" className={errors.form ? 'alert alert-error' : 'alert-empty'}>
         {errors.form}
       </div>
-      <form ref={form} noValidate onSubmit={(e) => void submit(e)}>
+      <form
+        ref={form}
+        noValidate
+        onSubmit={submit(change, () => (password === '' ? { password: 'Enter the new password' } : {}))}
+      >
         <Field
           label="New password"
           name="password"
-          type="password"
+          type={shown ? 'text' : 'password'}
           required
           autoComplete="new-password"
+          spellCheck={false}
           value={password}
+          hint={policy ? `Policy ${policy.name}: ${describeRules(policy.rules).join('; ')}.` : undefined}
           error={errors.password}
-          onChange={(e) => setPassword(e.target.value)}
+          onChange={(e) => {
+            setPassword(e.target.value);
+            setGenerated('');
+          }}
         />
+        <p className="button-row">
+          <button type="button" className="button small" disabled={busy} onClick={generate}>
+            Generate
+          </button>
+          <button
+            type="button"
+            className="button small"
+            aria-pressed={shown}
+            onClick={() => setShown((s) => !s)}
+          >
+            {shown ? 'Hide' : 'Show'}
+            <span className="visually-hidden"> password</span>
+          </button>
+        </p>
+        <p className="announcer" role="status" aria-live="polite">
+          {generated}
+        </p>
         <CheckboxField
           label="Also change it on the target (remote reset)"
           name="remote"

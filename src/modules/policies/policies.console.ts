@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { parseId } from '../../http/ids.js';
+import type { NativeRouter } from '../../http/native.js';
+import { nameField, withFieldErrors } from '../../http/native-fields.js';
+import type { PolicyService } from './policies.service.js';
+import { POLICY_LIMITS, type PasswordPolicy, type PolicyDraft, type PolicyRules } from './policies.types.js';
+
+/** A whole number from `min` to `max`, with the words the form shows beside the field. */
+const count = (min: number, max: number) =>
+  z
+    .number({ error: 'Enter a whole number' })
+    .int('Enter a whole number')
+    .min(min, `At least ${min}`)
+    .max(max, `At most ${max}`);
+
+/**
+ * Every rule the service stores (policies.types.ts), each optional: a create starts from the most
+ * lenient value of the rules left out, an edit keeps them as they are. The bounds are those the
+ * service's contradiction check enforces, so most mistakes are answered here beside the field.
+ */
+const rulesShape = {
+  minLength: count(1, POLICY_LIMITS.length),
+  maxLength: count(1, POLICY_LIMITS.length),
+  mixedCase: z.boolean(),
+  minUppercase: count(0, POLICY_LIMITS.count),
+  minLowercase: count(0, POLICY_LIMITS.count),
+  enforceNumerals: z.boolean(),
+  minNumerals: count(0, POLICY_LIMITS.count),
+  enforceSpecials: z.boolean(),
+  minSpecials: count(0, POLICY_LIMITS.count),
+  startWithLetter: z.boolean(),
+  checkDictionary: z.boolean(),
+  checkKeyboardSequence: z.boolean(),
+  checkAlphabetSequence: z.boolean(),
+  checkNumericSequence: z.boolean(),
+  checkConsecutiveSequence: z.boolean(),
+  sequenceLength: count(3, 10),
+  checkRepeatedSubstring: z.boolean(),
+  allowLoginName: z.boolean(),
+  checkLoginNameAnagram: z.boolean(),
+  checkObviousSubstitution: z.boolean(),
+  reuseLast: count(0, 100),
+  checkSimilarity: z.boolean(),
+  similarityLast: count(0, 100),
+  validityDays: count(0, 36500),
+} satisfies Record<keyof PolicyRules, z.ZodType>;
+
+const rules = z.object(rulesShape).partial().strict();
+const fullRules = z.object(rulesShape);
+
+const description = z
+  .string()
+  .trim()
+  .max(POLICY_LIMITS.description, `At most ${POLICY_LIMITS.description} characters`)
+  .regex(/^[^\x00-\x1f\x7f]*$/, 'Control characters are not allowed');
+
+const newPolicy = z.object({
+  name: nameField(POLICY_LIMITS.name),
+  description: description.optional(),
+  isDefault: z.boolean().optional(),
+  rules: rules.default({}),
+});
+
+const policyEdit = z.object({
+  name: nameField(POLICY_LIMITS.name).optional(),
+  description: description.optional(),
+  isDefault: z.boolean().optional(),
+  rules: rules.default({}),
+});
+
+export const policyView = z.object({
+  id: z.number(),
+  name: z.string(),
+  description: z.string(),
+  builtIn: z.boolean(),
+  isDefault: z.boolean(),
+  rules: fullRules,
+});
+
+export const viewOfPolicy = (p: PasswordPolicy) => ({
+  id: p.id,
+  name: p.name,
+  description: p.description,
+  builtIn: p.builtIn,
+  isDefault: p.isDefault,
+  rules: p.rules,
+});
+
+/** zod's optional keys as the service's draft: only the keys present, `undefined` never sent on. */
+function draftOf(body: {
+  name?: string | undefined;
+  description?: string | undefined;
+  isDefault?: boolean | undefined;
+  rules: Partial<Record<keyof PolicyRules, number | boolean | undefined>>;
+}): PolicyDraft {
+  const given = Object.fromEntries(Object.entries(body.rules).filter(([, v]) => v !== undefined));
+  return {
+    ...(body.name !== undefined ? { name: body.name } : {}),
+    ...(body.description !== undefined ? { description: body.description } : {}),
+    ...(body.isDefault !== undefined ? { isDefault: body.isDefault } : {}),
+    rules: given,
+  };
+}
+
+/**
+ * Password policies in the console (ADR 042): the list for everyone (as endpoint 77), create,
+ * edit and delete for administrators, as the policy service decides.
+ */
+export function registerPolicyConsoleRoutes(router: NativeRouter, deps: { policies: PolicyService }): void {
+  const { policies } = deps;
+
+  router.add({
+    method: 'GET',
+    url: '/api/v1/password-policies',
+    summary: 'Every password policy with its rules; the default one marked',
+    tag: 'policies',
+    access: 'signed-in',
+    response: z.object({ items: z.array(policyView) }),
+    async handle() {
+      return { items: (await policies.list()).map(viewOfPolicy) };
+    },
+  });
+
+  router.add({
+    method: 'POST',
+    url: '/api/v1/password-policies',
+    summary: 'Create a password policy (administrators); rules left out are the most lenient',
+    tag: 'policies',
+    access: 'signed-in',
+    status: 201,
+    body: newPolicy,
+    response: policyView,
+    async handle({ caller, body }) {
+      const policy = await withFieldErrors({ conflict: 'name' }, () =>
+        policies.create({ caller }, draftOf(body)),
+      );
+      return viewOfPolicy(policy);
+    },
+  });
+
+  router.add({
+    method: 'PUT',
+    url: '/api/v1/password-policies/:policyId',
+    summary: 'Edit a password policy (administrators); rules left out stay as they are',
+    tag: 'policies',
+    access: 'signed-in',
+    body: policyEdit,
+    response: policyView,
+    async handle({ caller, params, body }) {
+      const id = parseId(params.policyId, 'password policy');
+      const policy = await withFieldErrors({ conflict: 'name' }, () =>
+        policies.edit({ caller }, id, draftOf(body)),
+      );
+      return viewOfPolicy(policy);
+    },
+  });
+
+  router.add({
+    method: 'DELETE',
+    url: '/api/v1/password-policies/:policyId',
+    summary: 'Delete a password policy (administrators); refused for the default, built-in and in use',
+    tag: 'policies',
+    access: 'signed-in',
+    async handle({ caller, params }) {
+      await policies.delete({ caller }, parseId(params.policyId, 'password policy'));
+      return {};
+    },
+  });
+}
