@@ -317,6 +317,7 @@ describe.each(dialects())('console password policies on %s', (dialect) => {
       newPassword: password,
       confirmation: password,
     });
+    expect(same.status).toBe(400);
     expect(same.json.error.field).toBe('newPassword');
 
     const changed = await here.post('/api/v1/session/password', {

@@ -9,6 +9,7 @@ import { decodeBase32, totp, TOTP_DEFAULTS } from '../../src/platform/crypto/tot
 import { expectAccessible } from '../helpers/axe.js';
 import { browserProblem, launchBrowser, screenshot, type BrowserSession } from '../helpers/browser.js';
 import { details, pmpClient } from '../helpers/client.js';
+import { consoleClient, SESSION_COOKIE } from '../helpers/console-client.js';
 import { expectSuccess as ok } from '../helpers/expect-pmp.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
 
@@ -69,8 +70,11 @@ describe.skipIf(noBrowser !== undefined)('console session timer in Chromium (SQL
     await expectAccessible(page, 'session warning');
     await screenshot(page, 'console-session-warning');
     await page.getByRole('button', { name: 'Stay signed in' }).click();
+    // The warning goes only when the server answers with a renewed idle timer (the header).
     await warning().waitFor({ state: 'detached' });
     const renewedAt = Date.now();
+    const sessionCookie = (await browser.context.cookies()).find((c) => c.name === SESSION_COOKIE)?.value;
+    expect(sessionCookie).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     // Left alone: warned again, then signed out with the notice (the server's 401).
     await warning().waitFor({ timeout: 45_000 });
@@ -78,6 +82,10 @@ describe.skipIf(noBrowser !== undefined)('console session timer in Chromium (SQL
     await page.getByRole('heading', { level: 1, name: 'Sign in to Bulwark' }).waitFor({ timeout: 45_000 });
     expect(Date.now() - renewedAt).toBeGreaterThan(58_000);
     await page.getByText('Your session has ended. Sign in again.').waitFor();
+    // And the server has ended it: the session's cookie opens nothing now.
+    const stale = consoleClient(server.baseUrl);
+    stale.cookie = sessionCookie;
+    expect((await stale.get('/api/v1/session')).status).toBe(401);
     expect(problems).toEqual([]);
   }, 180_000);
 });

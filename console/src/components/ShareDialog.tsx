@@ -3,6 +3,7 @@ import { api, ApiError, type DirectoryUser, type SharePermission, type UserGroup
 import { Dialog } from './Dialog';
 import { focusFirstInvalid, SelectField } from './Field';
 import { UserPicker } from './UserPicker';
+import { FormAlert } from './FormAlert';
 
 const PERMISSIONS: readonly { readonly value: SharePermission; readonly label: string }[] = [
   { value: 'view', label: 'View' },
@@ -115,9 +116,7 @@ export function ShareDialog({
 
   return (
     <Dialog title={`Share ${resourceName}`} onClose={onClose} returnFocusTo={opener}>
-      <div role="alert" className={errors.form ? 'alert alert-error' : 'alert-empty'}>
-        {errors.form}
-      </div>
+      <FormAlert message={errors.form} />
       <form ref={form} noValidate onSubmit={(e) => void submit(e)}>
         <fieldset className="choice-group">
           <legend>Share with</legend>

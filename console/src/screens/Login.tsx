@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, type LoginAnswer } from '../api';
 import { Field, focusFirstInvalid } from '../components/Field';
 import { Heading } from '../components/Heading';
+import { FormAlert } from '../components/FormAlert';
 
 type Errors = Partial<Record<'username' | 'password' | 'form', string>>;
 
@@ -52,9 +53,7 @@ export function Login({ notice, onAnswer }: { notice?: string; onAnswer: (answer
             {notice}
           </p>
         ) : null}
-        <div role="alert" className={errors.form ? 'alert alert-error' : 'alert-empty'}>
-          {errors.form}
-        </div>
+        <FormAlert message={errors.form} />
         <form ref={form} noValidate onSubmit={(e) => void submit(e)}>
           <Field
             label="User name"

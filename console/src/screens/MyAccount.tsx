@@ -3,6 +3,7 @@ import { api, type Session } from '../api';
 import { Field } from '../components/Field';
 import { Heading } from '../components/Heading';
 import { useFormSubmit } from '../components/useFormSubmit';
+import { FormAlert } from '../components/FormAlert';
 
 type PasswordField = 'currentPassword' | 'newPassword' | 'confirmation';
 const FIELDS: readonly PasswordField[] = ['currentPassword', 'newPassword', 'confirmation'];
@@ -53,9 +54,7 @@ export function MyAccount({ session }: { session: Session }) {
       <p role="status" className={result ? 'alert' : 'alert-empty'}>
         {result}
       </p>
-      <div role="alert" className={errors.form ? 'alert alert-error' : 'alert-empty'}>
-        {errors.form}
-      </div>
+      <FormAlert message={errors.form} />
       <form ref={form} noValidate onSubmit={submit(change, validate)}>
         <Field
           label="Current password"

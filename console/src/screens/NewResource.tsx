@@ -3,6 +3,7 @@ import { api, ApiError } from '../api';
 import { Field, focusFirstInvalid, TextAreaField } from '../components/Field';
 import { Heading } from '../components/Heading';
 import { navigate } from '../router';
+import { FormAlert } from '../components/FormAlert';
 
 const FIELDS = ['name', 'type', 'dnsName', 'description', 'url', 'accountName', 'password'] as const;
 type FieldName = (typeof FIELDS)[number];
@@ -84,9 +85,7 @@ export function NewResource() {
       <p>
         <a href="#/resources">Back to the resources</a>
       </p>
-      <div role="alert" className={errors.form ? 'alert alert-error' : 'alert-empty'}>
-        {errors.form}
-      </div>
+      <FormAlert message={errors.form} />
       <form ref={form} className="resource-form" noValidate onSubmit={(e) => void submit(e)}>
         <fieldset>
           <legend>Resource</legend>

@@ -6,6 +6,7 @@ import { CheckboxField, Field, focusFirstInvalid, SelectField } from '../compone
 import { Heading } from '../components/Heading';
 import { navigate } from '../router';
 import { flashUsers } from './Users';
+import { FormAlert } from '../components/FormAlert';
 
 const FIELDS = ['username', 'fullName', 'email', 'role', 'password'] as const;
 type FieldName = (typeof FIELDS)[number];
@@ -68,9 +69,7 @@ export function NewUser({ clipboardClearSeconds }: { clipboardClearSeconds: numb
         <a href="#/users">Users</a>
       </p>
       <Heading title="New user">New user</Heading>
-      <div role="alert" className={errors.form ? 'alert alert-error' : 'alert-empty'}>
-        {errors.form}
-      </div>
+      <FormAlert message={errors.form} />
       <form ref={form} className="resource-form" noValidate onSubmit={(e) => void submit(e)}>
         <fieldset>
           <legend>User</legend>

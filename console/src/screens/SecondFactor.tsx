@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, type Enrolment, type SecondFactorAnswer } from '../api';
 import { Field, focusFirstInvalid } from '../components/Field';
 import { Heading } from '../components/Heading';
+import { FormAlert } from '../components/FormAlert';
 
 /** The secret in groups of four, easier to type into an authenticator app (which ignores the spaces). */
 function grouped(secret: string): string {
@@ -76,9 +77,7 @@ export function SecondFactor({
             <p>Enter the 6-digit code from your authenticator app.</p>
           </>
         )}
-        <div role="alert" className={errors.form ? 'alert alert-error' : 'alert-empty'}>
-          {errors.form}
-        </div>
+        <FormAlert message={errors.form} />
         <form ref={form} noValidate onSubmit={(e) => void submit(e)}>
           <Field
             label="Code"

@@ -68,6 +68,7 @@ export function registerCertificateDiscoveryConsoleRoutes(
       message: z.string(),
       added: z.number(),
       known: z.number(),
+      commonName: z.string().optional().describe("the served leaf certificate's common name"),
     }),
     async handle({ caller, body }) {
       const report = await asField('host', () =>

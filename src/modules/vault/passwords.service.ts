@@ -86,18 +86,27 @@ export function passwordChanges(ctx: VaultContext) {
   const comparedCount = (rules: { reuseLast: number; checkSimilarity: boolean; similarityLast: number }) =>
     Math.max(rules.reuseLast, rules.checkSimilarity ? rules.similarityLast : 0);
 
-  /** A fresh password generated for the account's effective policy, never one of its recent passwords. */
-  async function freshPassword(
+  /**
+   * A fresh password generated for the account's effective policy (returned beside it), never
+   * one of its recent passwords.
+   */
+  async function generatedFor(
     executor: Executor,
     resource: ResourceRow,
     account: AccountRow,
-  ): Promise<Secret> {
+  ): Promise<{ policy: PasswordPolicy; password: Secret }> {
     const policy = await effectivePolicy(executor, account.password_policy, resource);
     const previous = await recentPasswords(executor, account, comparedCount(policy.rules));
-    return new Secret(generatePassword(policy.rules, { loginName: account.name, previous }));
+    return {
+      policy,
+      password: new Secret(generatePassword(policy.rules, { loginName: account.name, previous })),
+    };
   }
 
-  return { replacePassword, recentPasswords, freshPassword, comparedCount };
+  const freshPassword = async (executor: Executor, resource: ResourceRow, account: AccountRow) =>
+    (await generatedFor(executor, resource, account)).password;
+
+  return { replacePassword, recentPasswords, freshPassword, generatedFor, comparedCount };
 }
 
 /**
@@ -117,7 +126,7 @@ export function passwordOperations(
 ) {
   const { db, policies, gate, authorization, effectivePolicy, transaction } = ctx;
   const { authorizedAccount } = authorization;
-  const { replacePassword, recentPasswords, freshPassword, comparedCount } = passwordChanges(ctx);
+  const { replacePassword, recentPasswords, freshPassword, generatedFor } = passwordChanges(ctx);
 
   return {
     /** GET PASSWORD: through the release gate (ADR 018). */
@@ -208,10 +217,7 @@ export function passwordOperations(
       accountId: number,
     ): Promise<{ policy: PasswordPolicy; password: Secret }> {
       const { resource, account } = await authorizedAccount(db, caller, resourceId, accountId, 'modify');
-      const policy = await effectivePolicy(db, account.password_policy, resource);
-      const previous = await recentPasswords(db, account, comparedCount(policy.rules));
-      const password = generatePassword(policy.rules, { loginName: account.name, previous });
-      return { policy, password: new Secret(password) };
+      return generatedFor(db, resource, account);
     },
 
     /**

@@ -72,6 +72,7 @@ describe('SQLite dialect: waiting for another process’s write lock', () => {
   it('gives up after busyWaitMs with SQLITE_BUSY (database unavailable), and the next writer goes through', async () => {
     const { db, other } = open(200);
     other.exec('begin immediate');
+    const startedAt = Date.now();
     const refused = await db
       .transaction()
       .execute(async (trx) => {
@@ -82,6 +83,8 @@ describe('SQLite dialect: waiting for another process’s write lock', () => {
         (err: unknown) => err,
       );
     expect((refused as { code?: string }).code).toBe('SQLITE_BUSY');
+    // It waited out its bound (200 ms) before giving up, not at the first SQLITE_BUSY.
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(190);
     expect(storageFaultOf(refused)).toBe('database-unavailable');
     const plain = await db
       .insertInto('items')

@@ -6,6 +6,7 @@ import { UserPicker } from '../../components/UserPicker';
 import { useFormSubmit } from '../../components/useFormSubmit';
 import { readTextFile, saveFile } from '../../download';
 import { formatDate } from '../../time';
+import { FormAlert } from '../../components/FormAlert';
 
 /** The operations in words. */
 export const OPERATION_LABELS: Record<string, string> = {
@@ -21,14 +22,6 @@ const CERTIFICATE_BYTES = 64 * 1024;
 interface Common {
   readonly opener: HTMLElement | null;
   readonly onClose: () => void;
-}
-
-function FormAlert({ error }: { error: string | undefined }) {
-  return (
-    <div role="alert" className={error ? 'alert alert-error' : 'alert-empty'}>
-      {error}
-    </div>
-  );
 }
 
 /** Registers an application: its name, host, resource type, operations and inherited user. */
@@ -60,7 +53,7 @@ export function RegisterDialog({
 
   return (
     <Dialog title="Register application" onClose={onClose} returnFocusTo={opener}>
-      <FormAlert error={errors.form} />
+      <FormAlert message={errors.form} />
       <form
         ref={form}
         noValidate
@@ -182,7 +175,7 @@ export function CertificatesDialog({
       <p className="announcer" role="status" aria-live="polite">
         {status}
       </p>
-      <FormAlert error={errors.form} />
+      <FormAlert message={errors.form} />
       <h3 id="certificates-heading" tabIndex={-1}>
         Trusted certificates
       </h3>
@@ -295,7 +288,7 @@ export function ToolkitDialog({
         The PMP_API scripts (Linux and Windows), their settings and library. Add the application&apos;s client
         certificate and key beside them; the toolkit holds no secret.
       </p>
-      <FormAlert error={errors.form} />
+      <FormAlert message={errors.form} />
       <form
         ref={form}
         noValidate

@@ -4,6 +4,7 @@ import { Dialog } from '../../components/Dialog';
 import { Field, SelectField, TextAreaField } from '../../components/Field';
 import { useFormSubmit } from '../../components/useFormSubmit';
 import { isPemFile, readAsBase64 } from './format';
+import { FormAlert } from '../../components/FormAlert';
 
 const MAX_FILE_BYTES = 256 * 1024;
 
@@ -49,9 +50,7 @@ export function AddCertificateDialog({
 
   return (
     <Dialog title="Add certificate" onClose={onClose} returnFocusTo={opener}>
-      <div role="alert" className={errors.form ? 'alert alert-error' : 'alert-empty'}>
-        {errors.form}
-      </div>
+      <FormAlert message={errors.form} />
       <form
         ref={form}
         noValidate
@@ -251,9 +250,7 @@ export function RequestDialog({
           ? 'The key pair is made and kept sealed on the server; sign the request with the internal CA from the list.'
           : 'The internal CA makes a key pair and signs a certificate for it; both are kept in the vault.'}
       </p>
-      <div role="alert" className={errors.form ? 'alert alert-error' : 'alert-empty'}>
-        {errors.form}
-      </div>
+      <FormAlert message={errors.form} />
       <form
         ref={form}
         noValidate

@@ -4,6 +4,7 @@ import { Dialog } from '../../components/Dialog';
 import { Field } from '../../components/Field';
 import { TableWrap } from '../../components/TableWrap';
 import { useFormSubmit } from '../../components/useFormSubmit';
+import { FormAlert } from '../../components/FormAlert';
 
 const POLL_MS = 1000;
 
@@ -99,9 +100,7 @@ export function DiscoveryDialog({ opener, onClose }: { opener: HTMLElement | nul
     <Dialog title="Discover certificates" onClose={onClose} returnFocusTo={opener}>
       {running === undefined ? (
         <>
-          <div role="alert" className={errors.form ? 'alert alert-error' : 'alert-empty'}>
-            {errors.form}
-          </div>
+          <FormAlert message={errors.form} />
           <form
             ref={form}
             noValidate

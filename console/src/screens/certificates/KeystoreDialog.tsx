@@ -3,6 +3,7 @@ import { api, type CertificateDetails } from '../../api';
 import { Dialog } from '../../components/Dialog';
 import { Field, SelectField } from '../../components/Field';
 import { useFormSubmit } from '../../components/useFormSubmit';
+import { FormAlert } from '../../components/FormAlert';
 
 /** Saves a downloaded file through an object URL (revoked soon after). */
 function save(blob: Blob, fileName: string): void {
@@ -42,9 +43,7 @@ export function KeystoreDialog({
 
   return (
     <Dialog title={`Export keystore of ${name}`} onClose={onClose} returnFocusTo={opener}>
-      <div role="alert" className={errors.form ? 'alert alert-error' : 'alert-empty'}>
-        {errors.form}
-      </div>
+      <FormAlert message={errors.form} />
       <form
         ref={form}
         noValidate

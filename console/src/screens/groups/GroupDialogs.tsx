@@ -3,6 +3,7 @@ import { api, ApiError, type DirectoryUser, type UserGroup } from '../../api';
 import { Dialog } from '../../components/Dialog';
 import { Field, focusFirstInvalid, SelectField, TextAreaField } from '../../components/Field';
 import { UserPicker } from '../../components/UserPicker';
+import { FormAlert } from '../../components/FormAlert';
 
 const FIELD_LABELS: Record<string, string> = {
   name: 'Resource name',
@@ -108,9 +109,7 @@ export function NewResourceGroupDialog({
 
   return (
     <Dialog title="New resource group" onClose={onClose} returnFocusTo={opener}>
-      <div role="alert" className={errors.form ? 'alert alert-error' : 'alert-empty'}>
-        {errors.form}
-      </div>
+      <FormAlert message={errors.form} />
       <form ref={form} noValidate onSubmit={(e) => void submit(e)}>
         <Field
           label="Name"
@@ -294,9 +293,7 @@ export function NewUserGroupDialog({
 
   return (
     <Dialog title="New user group" onClose={onClose} returnFocusTo={opener}>
-      <div role="alert" className={errors.form ? 'alert alert-error' : 'alert-empty'}>
-        {errors.form}
-      </div>
+      <FormAlert message={errors.form} />
       <form ref={form} noValidate onSubmit={(e) => void submit(e)}>
         <Field
           label="Name"
@@ -366,9 +363,7 @@ export function AddMemberDialog({
 
   return (
     <Dialog title={`Add a member to ${group.name}`} onClose={onClose} returnFocusTo={opener}>
-      <div role="alert" className={errors.form ? 'alert alert-error' : 'alert-empty'}>
-        {errors.form}
-      </div>
+      <FormAlert message={errors.form} />
       <form ref={form} noValidate onSubmit={(e) => void submit(e)}>
         <UserPicker label="User" value={user} onChange={setUser} error={errors.user} />
         <p className="button-row">
@@ -427,9 +422,7 @@ export function MembersDialog({
 
   return (
     <Dialog title={`Members of ${group.name}`} onClose={onClose} returnFocusTo={opener}>
-      <div role="alert" className={error ? 'alert alert-error' : 'alert-empty'}>
-        {error}
-      </div>
+      <FormAlert message={error} />
       <p className="announcer" role="status" aria-live="polite">
         {status}
       </p>

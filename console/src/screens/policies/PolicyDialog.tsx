@@ -3,6 +3,7 @@ import { api, type PasswordPolicy, type PolicyRules } from '../../api';
 import { Dialog } from '../../components/Dialog';
 import { CheckboxField, Field, TextAreaField } from '../../components/Field';
 import { useFormSubmit } from '../../components/useFormSubmit';
+import { FormAlert } from '../../components/FormAlert';
 
 type NumberRule =
   | 'minLength'
@@ -168,9 +169,7 @@ export function PolicyDialog({
       onClose={onClose}
       returnFocusTo={opener}
     >
-      <div role="alert" className={errors.form ? 'alert alert-error' : 'alert-empty'}>
-        {errors.form}
-      </div>
+      <FormAlert message={errors.form} />
       <form ref={form} noValidate onSubmit={submit(save, validate)}>
         <Field
           label="Name"

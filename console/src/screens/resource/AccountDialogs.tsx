@@ -17,6 +17,7 @@ import { saveFile } from '../../download';
 import { useFormSubmit } from '../../components/useFormSubmit';
 import { formatDateTime } from '../../time';
 import { needsJustification, Release } from './Release';
+import { FormAlert } from '../../components/FormAlert';
 
 interface Common {
   readonly resourceId: number;
@@ -87,9 +88,7 @@ export function ChangePasswordDialog({
 
   return (
     <Dialog title={`Change the password of ${account.name}`} onClose={onClose} returnFocusTo={opener}>
-      <div role="alert" className={errors.form ? 'alert alert-error' : 'alert-empty'}>
-        {errors.form}
-      </div>
+      <FormAlert message={errors.form} />
       <form
         ref={form}
         noValidate

@@ -4,6 +4,7 @@ import { Dialog } from '../../components/Dialog';
 import { CheckboxField, Field, TextAreaField } from '../../components/Field';
 import { useFormSubmit } from '../../components/useFormSubmit';
 import { formatDateTime } from '../../time';
+import { FormAlert } from '../../components/FormAlert';
 
 interface Controls {
   reasonRequired: boolean;
@@ -71,14 +72,6 @@ function FormButtons({
         Cancel
       </button>
     </p>
-  );
-}
-
-function FormAlert({ message }: { message: string | undefined }) {
-  return (
-    <div role="alert" className={message ? 'alert alert-error' : 'alert-empty'}>
-      {message}
-    </div>
   );
 }
 

@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, type ResourceDetails } from '../../api';
 import { Dialog } from '../../components/Dialog';
 import { Field, focusFirstInvalid, TextAreaField } from '../../components/Field';
+import { FormAlert } from '../../components/FormAlert';
 
 const EDIT_FIELDS = ['name', 'type', 'dnsName', 'description', 'url'] as const;
 type EditField = (typeof EDIT_FIELDS)[number];
@@ -73,9 +74,7 @@ export function EditResourceDialog({
 
   return (
     <Dialog title={`Edit ${resource.name}`} onClose={onClose} returnFocusTo={opener}>
-      <div role="alert" className={errors.form ? 'alert alert-error' : 'alert-empty'}>
-        {errors.form}
-      </div>
+      <FormAlert message={errors.form} />
       <form ref={form} noValidate onSubmit={(e) => void submit(e)}>
         <Field label="Name" required autoComplete="off" spellCheck={false} {...bind('name')} />
         <Field

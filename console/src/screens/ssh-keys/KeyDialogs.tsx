@@ -6,6 +6,7 @@ import { TableWrap } from '../../components/TableWrap';
 import { useFormSubmit } from '../../components/useFormSubmit';
 import { readTextFile } from '../../download';
 import { formatDateTime } from '../../time';
+import { FormAlert } from '../../components/FormAlert';
 
 export const TYPE_NAMES: Record<SshKeyType, string> = {
   'ssh-rsa': 'RSA',
@@ -21,14 +22,6 @@ const KEY_FILE_BYTES = 64 * 1024;
 interface Common {
   readonly opener: HTMLElement | null;
   readonly onClose: () => void;
-}
-
-function FormAlert({ error }: { error: string | undefined }) {
-  return (
-    <div role="alert" className={error ? 'alert alert-error' : 'alert-empty'}>
-      {error}
-    </div>
-  );
 }
 
 /** A new key pair: type and length among the service's choices, optional comment and passphrase. */
@@ -58,7 +51,7 @@ export function NewKeyDialog({
 
   return (
     <Dialog title="New SSH key" onClose={onClose} returnFocusTo={opener}>
-      <FormAlert error={errors.form} />
+      <FormAlert message={errors.form} />
       <form
         ref={form}
         noValidate
@@ -177,7 +170,7 @@ export function ImportKeyDialog({
 
   return (
     <Dialog title="Import SSH key" onClose={onClose} returnFocusTo={opener}>
-      <FormAlert error={errors.form} />
+      <FormAlert message={errors.form} />
       <form
         ref={form}
         noValidate
@@ -323,7 +316,7 @@ export function DeploymentsDialog({ sshKey, opener, onClose }: Common & { sshKey
       <p className="announcer" role="status" aria-live="polite">
         {status}
       </p>
-      <FormAlert error={errors.form ?? loadError} />
+      <FormAlert message={errors.form ?? loadError} />
       <h3 id="deployments-heading" tabIndex={-1}>
         Associated accounts
       </h3>
