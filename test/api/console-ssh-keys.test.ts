@@ -297,6 +297,7 @@ describe.each(dialects())('console SSH keys on %s', (dialect) => {
         });
         expect(missing.status).toBe(422);
         expect(missing.json.error.message).toMatch(/^Key association failed: /);
+        expect((await boss.get(`/api/v1/ssh-keys/${key.json.id}/deployments`)).json.items).toEqual(listed);
 
         const gone = await boss.call('DELETE', `/api/v1/ssh-keys/${key.json.id}/deployments`, {
           body: { resourceName: resource, userName: user.name },

@@ -162,6 +162,8 @@ describe.skipIf(noBrowser !== undefined)('console: SSH keys and applications (SQ
     const at = path.join(dir, 'deploy-key');
     writeFileSync(at, file.bytes, { mode: 0o600 });
     writeFileSync(`${at}.pub`, `${sshKeygen(['-y', '-P', 'open sesame 2', '-f', at])}\n`);
+    // The passphrase was applied: a wrong one does not open the exported key.
+    expect(() => sshKeygen(['-y', '-P', 'not the passphrase', '-f', at])).toThrow();
     expect(sshKeygen(['-l', '-f', `${at}.pub`]).split(' ')[1]).toBe(cells[2]);
     await expect.poll(announcer, WAIT).toBe('The private key of deploy-key is downloaded as deploy-key.key');
     // The release is in the audit trail, made by the Web Client.
@@ -293,6 +295,15 @@ describe.skipIf(noBrowser !== undefined)('console: SSH keys and applications (SQ
     await certs.getByRole('button', { name: 'Revoke CN=billing' }).waitFor();
     await certs.getByRole('button', { name: 'Close' }).click();
     await expect.poll(() => row.locator('td').nth(2).innerText(), WAIT).toContain(fingerprint.slice(0, 16));
+
+    // Revoked: gone from the dialog, and from the list the server answers again after it closes.
+    await page.getByRole('button', { name: 'Certificates of Billing batch' }).click();
+    await certs.getByRole('button', { name: 'Revoke CN=billing' }).click();
+    await expect.poll(() => certs.getByText(fingerprint).count(), WAIT).toBe(0);
+    await certs.getByRole('button', { name: 'Close' }).click();
+    await expect
+      .poll(() => row.locator('td').nth(2).innerText(), WAIT)
+      .not.toContain(fingerprint.slice(0, 16));
 
     await page.getByRole('button', { name: 'Download toolkit of Billing batch' }).click();
     const kit = page.getByRole('dialog', { name: 'Toolkit of Billing batch' });
