@@ -7,10 +7,11 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeBase32, totp, TOTP_DEFAULTS } from '../../src/platform/crypto/totp.js';
+import { TOTP_DEFAULTS } from '../../src/platform/crypto/totp.js';
 import { expectAccessible } from '../helpers/axe.js';
 import { browserProblem, launchBrowser, screenshot, type BrowserSession } from '../helpers/browser.js';
 import { details, pmpClient } from '../helpers/client.js';
+import { goTo as followNav, heading as screen, totpCode, watchProblems } from '../helpers/console-page.js';
 import { expectSuccess as ok } from '../helpers/expect-pmp.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
 
@@ -33,32 +34,16 @@ describe.skipIf(noBrowser !== undefined)('web console in Chromium (SQLite)', () 
   let lastStep = 0;
   let resourceId = 0;
   let clearSeconds = 0;
-  const cspViolations: string[] = [];
-  const pageErrors: string[] = [];
+  const problems: string[] = [];
 
   function currentCode(): string {
-    const key = decodeBase32(secret);
-    if (!key) throw new Error(`the secret shown is not base32: ${secret}`);
     const now = Date.now() / 1000;
     lastStep = Math.floor(now / TOTP_DEFAULTS.period);
-    return totp(key, now, TOTP_DEFAULTS);
+    return totpCode(secret, now);
   }
 
-  /** Waits for the screen whose h1 is `name`; a failure shows what the page shows instead. */
-  async function heading(name: string): Promise<void> {
-    try {
-      await page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
-    } catch (err) {
-      const shown = await page
-        .locator('body')
-        .innerText()
-        .catch(() => '(unreadable)');
-      throw new Error(
-        `no "${name}" screen: ${(err as Error).message.split('\n')[0]}\nThe page shows:\n${shown}`,
-        { cause: err },
-      );
-    }
-  }
+  const heading = (name: string) => screen(page, name);
+  const goTo = (name: string) => followNav(page, name);
 
   async function resourceCount(): Promise<number> {
     const answer = await admin(`${V1}/resources`);
@@ -96,11 +81,7 @@ describe.skipIf(noBrowser !== undefined)('web console in Chromium (SQLite)', () 
     await browser.context.clock.install();
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
     page = browser.page;
-    page.setDefaultTimeout(15_000);
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    watchProblems(page, problems);
   }, 180_000);
 
   afterAll(async () => {
@@ -154,8 +135,7 @@ describe.skipIf(noBrowser !== undefined)('web console in Chromium (SQLite)', () 
 
     // The dashboard is the landing screen; the resources are one link away.
     await heading('Dashboard');
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Resources' }).click();
-    await heading('Resources');
+    await goTo('Resources');
     await expect.poll(() => page.getByText(/^\d+ resources$/).innerText()).toBe('230 resources');
     await expect
       .poll(() => page.evaluate('localStorage.length + sessionStorage.length + document.cookie.length'))
@@ -163,8 +143,7 @@ describe.skipIf(noBrowser !== undefined)('web console in Chromium (SQLite)', () 
   });
 
   it('lists, searches, filters and pages the resources as the list scrolls', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Resources' }).click();
-    await heading('Resources');
+    await goTo('Resources');
     const count = page.getByText(/^\d[\d,]* resources?$|^Loading resources…$/);
     await expect.poll(() => count.innerText()).toBe('230 resources');
     await page.getByRole('link', { name: 'host-000', exact: true }).waitFor();
@@ -303,8 +282,7 @@ describe.skipIf(noBrowser !== undefined)('web console in Chromium (SQLite)', () 
     await expectAccessible(page, 'resource (phone)');
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     await screenshot(page, 'resource-phone');
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Resources' }).click();
-    await heading('Resources');
+    await goTo('Resources');
     await page.getByRole('link', { name: 'console-web-01', exact: true }).waitFor();
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     await expectAccessible(page, 'resources (phone)');
@@ -336,13 +314,11 @@ describe.skipIf(noBrowser !== undefined)('web console in Chromium (SQLite)', () 
     await page.getByLabel('Code', { exact: true }).fill(currentCode());
     await page.getByRole('button', { name: 'Verify' }).click();
     await heading('Dashboard');
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Resources' }).click();
-    await heading('Resources');
+    await goTo('Resources');
     await expect.poll(() => page.getByText(/^\d+ resources$/).innerText()).toBe('231 resources');
   }, 90_000);
 
   it('ran under the CSP without violations or page errors', () => {
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(problems).toEqual([]);
   });
 });

@@ -5,11 +5,11 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeBase32, totp, TOTP_DEFAULTS } from '../../src/platform/crypto/totp.js';
 import { expectAccessible } from '../helpers/axe.js';
 import { browserProblem, launchBrowser, screenshot, type BrowserSession } from '../helpers/browser.js';
 import { details, pmpClient } from '../helpers/client.js';
 import { consoleClient, SESSION_COOKIE } from '../helpers/console-client.js';
+import { heading, signInFirstTime, watchProblems } from '../helpers/console-page.js';
 import { expectSuccess as ok } from '../helpers/expect-pmp.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
 
@@ -34,8 +34,7 @@ describe.skipIf(noBrowser !== undefined)('console session timer in Chromium (SQL
     );
     browser = await launchBrowser();
     page = browser.page;
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (error) => problems.push(error.message));
+    watchProblems(page, problems);
   }, 180_000);
 
   afterAll(async () => {
@@ -47,19 +46,7 @@ describe.skipIf(noBrowser !== undefined)('console session timer in Chromium (SQL
   const warning = () => page.getByRole('heading', { level: 2, name: 'Your session is about to end' });
 
   it('warns 30 s before an idle end, renews on request, and ends on the sign-in screen', async () => {
-    await page.goto(server.baseUrl);
-    await page.getByRole('heading', { level: 1, name: 'Sign in to Bulwark' }).waitFor();
-    await page.getByLabel('User name', { exact: true }).fill('ivan');
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Set up two-step verification' }).waitFor();
-    const secret = (await page.getByTestId('totp-secret').innerText()).replace(/\s/g, '');
-    await page
-      .getByLabel('Code', { exact: true })
-      .fill(totp(decodeBase32(secret)!, Date.now() / 1000, TOTP_DEFAULTS));
-    await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('button', { name: 'I have saved these codes' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    await signInFirstTime(page, server.baseUrl, 'ivan', PASSWORD);
     const signedInAt = Date.now();
     expect(await warning().count()).toBe(0);
 
@@ -79,7 +66,7 @@ describe.skipIf(noBrowser !== undefined)('console session timer in Chromium (SQL
     // Left alone: warned again, then signed out with the notice (the server's 401).
     await warning().waitFor({ timeout: 45_000 });
     expect(Date.now() - renewedAt).toBeGreaterThan(25_000);
-    await page.getByRole('heading', { level: 1, name: 'Sign in to Bulwark' }).waitFor({ timeout: 45_000 });
+    await heading(page, 'Sign in to Bulwark', 45_000);
     expect(Date.now() - renewedAt).toBeGreaterThan(58_000);
     await page.getByText('Your session has ended. Sign in again.').waitFor();
     // And the server has ended it: the session's cookie opens nothing now.

@@ -10,10 +10,10 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeBase32, totp, TOTP_DEFAULTS } from '../../src/platform/crypto/totp.js';
 import { expectAccessible } from '../helpers/axe.js';
 import { browserProblem, launchBrowser, screenshot, type BrowserSession } from '../helpers/browser.js';
 import { details, pmpClient } from '../helpers/client.js';
+import { goTo, heading, signInFirstTime, watchProblems } from '../helpers/console-page.js';
 import { expectSuccess as ok } from '../helpers/expect-pmp.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
 
@@ -39,56 +39,6 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
   let admin: Page;
   let gina: Page;
   const problems: string[] = [];
-
-  async function heading(page: Page, name: string): Promise<void> {
-    try {
-      await page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
-    } catch (err) {
-      const shown = await page
-        .locator('body')
-        .innerText()
-        .catch(() => '(unreadable)');
-      throw new Error(
-        `no "${name}" screen: ${(err as Error).message.split('\n')[0]}\nThe page shows:\n${shown}`,
-        { cause: err },
-      );
-    }
-  }
-
-  function nav(page: Page, name: string) {
-    return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
-  }
-
-  async function go(page: Page, name: string): Promise<void> {
-    await nav(page, name).click();
-    await heading(page, name);
-  }
-
-  /** Signs in for the first time: password, TOTP enrolment with a computed code, recovery codes. */
-  async function signInFirstTime(page: Page, username: string, password: string): Promise<void> {
-    await page.goto(server.baseUrl);
-    await heading(page, 'Sign in to Bulwark');
-    await page.getByLabel('User name', { exact: true }).fill(username);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await heading(page, 'Set up two-step verification');
-    const secret = (await page.getByTestId('totp-secret').innerText()).replace(/\s/g, '');
-    const key = decodeBase32(secret);
-    if (!key) throw new Error(`the secret shown is not base32: ${secret}`);
-    await page.getByLabel('Code', { exact: true }).fill(totp(key, Date.now() / 1000, TOTP_DEFAULTS));
-    await page.getByRole('button', { name: 'Verify' }).click();
-    await heading(page, 'Save your recovery codes');
-    await page.getByRole('button', { name: 'I have saved these codes' }).click();
-    await heading(page, 'Dashboard');
-  }
-
-  function watch(page: Page, who: string): void {
-    page.setDefaultTimeout(15_000);
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) problems.push(`${who}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`${who}: ${error.message}`));
-  }
 
   beforeAll(async () => {
     server = await startServer('sqlite');
@@ -125,8 +75,8 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
       });
     admin = adminBrowser.page;
     gina = userBrowser.page;
-    watch(admin, 'admin');
-    watch(gina, 'gina');
+    watchProblems(admin, problems, 'admin');
+    watchProblems(gina, problems, 'gina');
   }, 180_000);
 
   afterAll(async () => {
@@ -138,7 +88,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
 
   it('the administrator lands on the dashboard, with the numbers', async () => {
     const { username, password } = server.instance.credentials;
-    await signInFirstTime(admin, username, password);
+    await signInFirstTime(admin, server.baseUrl, username, password);
     const passwords = admin.getByRole('region', { name: 'Passwords' });
     await expect.poll(() => passwords.locator('.stat').first().textContent()).toBe('1 account');
     expect(await passwords.locator('.stat').nth(1).textContent()).toBe('0 expired');
@@ -173,7 +123,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
   }, 60_000);
 
   it('the administrator shares the resource with a user through the Share dialog', async () => {
-    await go(admin, 'Resources');
+    await goTo(admin, 'Resources');
     await admin.getByRole('link', { name: 'vault-db', exact: true }).click();
     await heading(admin, 'vault-db');
     // The resource's owner is exempt from access control: the password is one click away.
@@ -223,7 +173,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
   });
 
   it('the user signs in in their own browser, sees the resource and requests access', async () => {
-    await signInFirstTime(gina, 'gina', GINA_PASSWORD);
+    await signInFirstTime(gina, server.baseUrl, 'gina', GINA_PASSWORD);
     expect(await gina.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts()).toEqual([
       'Dashboard',
       'Resources',
@@ -233,7 +183,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
       'Policies',
       'Requests',
     ]);
-    await go(gina, 'Resources');
+    await goTo(gina, 'Resources');
     await expect.poll(() => gina.getByText(/^\d+ resources?$/).innerText()).toBe('1 resource');
     await gina.getByRole('link', { name: 'vault-db', exact: true }).click();
     await heading(gina, 'vault-db');
@@ -276,7 +226,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
   });
 
   it('the administrator approves it on the Requests screen', async () => {
-    await go(admin, 'Requests');
+    await goTo(admin, 'Requests');
     const pending = admin.getByRole('table', { name: 'Waiting for my approval' });
     await pending.getByRole('rowheader', { name: /gina/ }).waitFor();
     expect(await pending.innerText()).toContain('CHG-42 patching');
@@ -307,7 +257,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
     await screenshot(gina, 'resource-checked-out');
 
     // The Requests screen shows the checkout with its countdown too.
-    await go(gina, 'Requests');
+    await goTo(gina, 'Requests');
     const mine = gina.getByRole('table', { name: 'My requests' });
     await mine.getByRole('cell', { name: 'Checked out', exact: true }).waitFor();
     await mine.getByRole('button', { name: 'Check in vault-db / dbadmin' }).waitFor();
@@ -322,7 +272,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
       .poll(() => gina.locator('.announcer').innerText())
       .toBe('The password of dbadmin is checked in');
     expect(await gina.getByRole('button', { name: 'Copy password of dbadmin' }).count()).toBe(0);
-    await go(gina, 'Requests');
+    await goTo(gina, 'Requests');
     await gina
       .getByRole('table', { name: 'My requests' })
       .getByRole('cell', { name: 'Checked in', exact: true })
@@ -334,7 +284,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
   });
 
   it('finds the retrieval in the audit trail, exports it as CSV and verifies the chain', async () => {
-    await go(admin, 'Audit');
+    await goTo(admin, 'Audit');
     const count = admin.getByText(/^Showing \d|^No records|^Loading the audit/);
     await expect.poll(() => count.innerText()).toMatch(/^Showing 1–\d+ of \d+$/);
     await expectAccessible(admin, 'audit');
@@ -378,7 +328,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
     await screenshot(admin, 'audit-verified');
 
     // The dashboard counts the retrieval.
-    await go(admin, 'Dashboard');
+    await goTo(admin, 'Dashboard');
     await expect
       .poll(() =>
         admin.getByRole('region', { name: 'Password retrievals' }).locator('figcaption').innerText(),
@@ -387,7 +337,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
   });
 
   it('creates users: a field error beside Email, an API key shown once; locks and unlocks', async () => {
-    await go(admin, 'Users');
+    await goTo(admin, 'Users');
     await admin.getByRole('rowheader', { name: /^gina/ }).waitFor();
     await expectAccessible(admin, 'users');
     await screenshot(admin, 'users');
@@ -476,7 +426,7 @@ describe.skipIf(noBrowser !== undefined)('console workflow in Chromium, two user
       Audit: () => admin.getByRole('table', { name: 'Audit records' }).waitFor(),
     };
     for (const [name, waitFor] of Object.entries(loaded)) {
-      await go(admin, name);
+      await goTo(admin, name);
       await waitFor();
       expect(
         await admin.evaluate('document.documentElement.scrollWidth <= window.innerWidth'),
