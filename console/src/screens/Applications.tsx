@@ -1,8 +1,10 @@
-import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError, type Application, type Applications as ApplicationList } from '../api';
+import { useState } from 'react';
+import { api, type Application } from '../api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Heading } from '../components/Heading';
+import { ScreenStatus } from '../components/ScreenStatus';
 import { TableWrap } from '../components/TableWrap';
+import { useScreenData } from '../components/useScreenData';
 import { formatDate, formatDateTime } from '../time';
 import {
   CertificatesDialog,
@@ -19,36 +21,22 @@ type Open =
       readonly opener: HTMLElement | null;
     };
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** A2A applications (administrators): who they act as, their client certificates, the toolkit. */
 export function Applications() {
-  const [apps, setApps] = useState<ApplicationList | undefined>(undefined);
-  const [error, setError] = useState<string | undefined>(undefined);
-  const [announcement, setAnnouncement] = useState('');
+  const {
+    data: apps,
+    error,
+    announcement,
+    setAnnouncement,
+    reload,
+    changed: announceAndReload,
+  } = useScreenData(() => api.applications());
   const [open, setOpen] = useState<Open | undefined>(undefined);
   const [dirty, setDirty] = useState(false);
 
-  const load = useCallback(async (focusAfter?: string) => {
-    try {
-      setApps(await api.applications());
-      setError(undefined);
-      if (focusAfter) window.setTimeout(() => document.getElementById(focusAfter)?.focus(), 0);
-    } catch (err) {
-      if (!(err instanceof ApiError && err.status === 401)) setError(message(err));
-    }
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
   function changed(text: string, focusAfter?: string) {
     setOpen(undefined);
-    setAnnouncement(text);
-    void load(focusAfter);
+    announceAndReload(text, focusAfter);
   }
 
   return (
@@ -68,14 +56,7 @@ export function Applications() {
         Applications reach passwords without a person (application-to-application): each authenticates with a
         client certificate from its registered host and acts with the access of the user it inherits.
       </p>
-      <p className="announcer" role="status" aria-live="polite">
-        {announcement}
-      </p>
-      {error ? (
-        <p role="alert" className="alert alert-error">
-          {error}
-        </p>
-      ) : null}
+      <ScreenStatus announcement={announcement} error={error} />
       <h2 id="applications-heading" className="visually-hidden" tabIndex={-1}>
         Registered applications
       </h2>
@@ -188,7 +169,7 @@ export function Applications() {
           opener={open.opener}
           onClose={() => {
             setOpen(undefined);
-            if (dirty) void load();
+            if (dirty) void reload();
             setDirty(false);
           }}
           onChanged={() => setDirty(true)}

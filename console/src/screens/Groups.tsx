@@ -1,8 +1,10 @@
-import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError, managesUsers, type ResourceGroups, type Session, type UserGroup } from '../api';
+import { useState } from 'react';
+import { api, managesUsers, type Session, type UserGroup } from '../api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Heading } from '../components/Heading';
+import { ScreenStatus } from '../components/ScreenStatus';
 import { TableWrap } from '../components/TableWrap';
+import { useScreenData } from '../components/useScreenData';
 import { href } from '../router';
 import {
   AddMemberDialog,
@@ -31,52 +33,33 @@ const ACCESS_LABELS: Record<string, string> = {
   full: 'Full access',
 };
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** Resource groups (static and dynamic) and user groups. */
 export function Groups({ session }: { session: Session }) {
-  const [resourceGroups, setResourceGroups] = useState<ResourceGroups | undefined>(undefined);
-  const [userGroups, setUserGroups] = useState<readonly UserGroup[] | undefined>(undefined);
-  const [error, setError] = useState<string | undefined>(undefined);
-  const [announcement, setAnnouncement] = useState('');
+  const {
+    data,
+    error,
+    announcement,
+    setAnnouncement,
+    reload,
+    changed: announceAndReload,
+  } = useScreenData(async () => {
+    const [resources, users] = await Promise.all([api.resourceGroups(), api.userGroups()]);
+    return { resourceGroups: resources, userGroups: users.items };
+  });
+  const resourceGroups = data?.resourceGroups;
+  const userGroups = data?.userGroups;
   const [open, setOpen] = useState<Open | undefined>(undefined);
   const admin = managesUsers(session.user);
 
-  const load = useCallback(async (focusAfter?: string) => {
-    try {
-      const [resources, users] = await Promise.all([api.resourceGroups(), api.userGroups()]);
-      setResourceGroups(resources);
-      setUserGroups(users.items);
-      setError(undefined);
-      if (focusAfter) window.setTimeout(() => document.getElementById(focusAfter)?.focus(), 0);
-    } catch (err) {
-      if (!(err instanceof ApiError && err.status === 401)) setError(message(err));
-    }
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
   function changed(text: string, focusAfter?: string) {
     setOpen(undefined);
-    setAnnouncement(text);
-    void load(focusAfter);
+    announceAndReload(text, focusAfter);
   }
 
   return (
     <>
       <Heading title="Groups">Groups</Heading>
-      <p className="announcer" role="status" aria-live="polite">
-        {announcement}
-      </p>
-      {error ? (
-        <p role="alert" className="alert alert-error">
-          {error}
-        </p>
-      ) : null}
+      <ScreenStatus announcement={announcement} error={error} />
 
       <div className="section-title-row">
         <h2 id="resource-groups-heading" className="section-heading" tabIndex={-1}>
@@ -268,7 +251,7 @@ export function Groups({ session }: { session: Session }) {
           opener={open.opener}
           onClose={() => {
             setOpen(undefined);
-            void load();
+            void reload();
           }}
           onChanged={(text) => setAnnouncement(text)}
         />

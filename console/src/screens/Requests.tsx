@@ -1,7 +1,9 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api, ApiError, type MyRequest, type PendingRequest, type RequestStatus, type Session } from '../api';
 import { TableWrap } from '../components/TableWrap';
+import { errorMessage, useScreenData } from '../components/useScreenData';
 import { Heading } from '../components/Heading';
+import { ScreenStatus } from '../components/ScreenStatus';
 import { formatDateTime, formatRemaining, remainingWords, useNow } from '../time';
 
 const STATUS: Record<RequestStatus, string> = {
@@ -17,31 +19,20 @@ interface Lists {
   readonly pending: readonly PendingRequest[];
 }
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** The caller's own password requests, and those waiting for the caller's decision. */
 export function Requests({ session }: { session: Session }) {
-  const [lists, setLists] = useState<Lists | undefined>(undefined);
-  const [error, setError] = useState<string | undefined>(undefined);
-  const [announcement, setAnnouncement] = useState('');
+  const {
+    data: lists,
+    error,
+    setError,
+    announcement,
+    setAnnouncement,
+    reload: load,
+  } = useScreenData<Lists>(async () => {
+    const [mine, pending] = await Promise.all([api.myRequests(), api.pendingRequests()]);
+    return { mine: mine.items, pending: pending.items };
+  });
   const [busy, setBusy] = useState<string | undefined>(undefined);
-
-  const load = useCallback(async (): Promise<boolean> => {
-    try {
-      const [mine, pending] = await Promise.all([api.myRequests(), api.pendingRequests()]);
-      setLists({ mine: mine.items, pending: pending.items });
-      return true;
-    } catch (err) {
-      if (!(err instanceof ApiError && err.status === 401)) setError(message(err));
-      return false;
-    }
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const checkedOut = lists?.mine.some((r) => r.status === 'checked_out') ?? false;
   const now = useNow(checkedOut);
@@ -50,15 +41,18 @@ export function Requests({ session }: { session: Session }) {
     setBusy(key);
     setError(undefined);
     setAnnouncement('');
+    let failure: string | undefined;
     try {
       await run();
       setAnnouncement(done);
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return;
-      setError(message(err));
+      failure = errorMessage(err);
     } finally {
       setBusy(undefined);
+      // The refusal is shown after the reload, which clears the screen's error when it succeeds.
       await load();
+      if (failure !== undefined) setError(failure);
       // The row's button may be gone: keep the focus in the table's section, not lost on the page.
       window.setTimeout(() => {
         if (document.activeElement === document.body || document.activeElement === null)
@@ -83,14 +77,7 @@ export function Requests({ session }: { session: Session }) {
           Refresh
         </button>
       </div>
-      <p className="announcer" role="status" aria-live="polite">
-        {announcement}
-      </p>
-      {error ? (
-        <p role="alert" className="alert alert-error">
-          {error}
-        </p>
-      ) : null}
+      <ScreenStatus announcement={announcement} error={error} />
       {!lists ? (
         <p className="loading" role="status">
           Loading the requests…
