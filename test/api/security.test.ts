@@ -6,6 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { details, pmpClient, rawRequest } from '../helpers/client.js';
+import { signIn } from '../helpers/console-client.js';
 import { findPostgresBinaries } from '../helpers/postgres.js';
 import { createInstance, dialects, serve, type Instance, type RunningServer } from '../helpers/server.js';
 
@@ -37,6 +38,8 @@ describe.each(dialects())('secrets at rest and in transit on %s', (dialect) => {
   let server: RunningServer;
   let call: ReturnType<typeof pmpClient>;
   let ids: { resourceId: string; accountId: string; fileResourceId: string; fileAccountId: string };
+  /** The console's own secrets: the session cookie, its CSRF token, the TOTP secret, recovery codes. */
+  let consoleSecrets: string[] = [];
 
   beforeAll(async () => {
     // Debug logging: the most the server ever logs must still hold no secret.
@@ -97,6 +100,21 @@ describe.each(dialects())('secrets at rest and in transit on %s', (dialect) => {
       headers: { AUTHTOKEN: server.token },
     });
     expect(download.text).toBe(SECRET_FILE);
+
+    // The console: sign in with a second factor, then release the same password in the browser's API.
+    const { username, password: adminPassword } = instance.credentials;
+    const signedIn = await signIn(server.baseUrl, username, adminPassword);
+    const released = await signedIn.client.post(`/api/v1/accounts/${ids.accountId}/password`, {});
+    expect(released.status).toBe(200);
+    expect(released.json.password).toBe(SECRET_PASSWORD);
+    consoleSecrets = [
+      signedIn.client.cookie!,
+      signedIn.client.csrf!,
+      signedIn.secret,
+      ...(signedIn.recoveryCodes ?? []),
+      adminPassword,
+    ];
+    expect(consoleSecrets.length).toBeGreaterThan(5);
   });
 
   afterAll(async () => {
@@ -104,8 +122,8 @@ describe.each(dialects())('secrets at rest and in transit on %s', (dialect) => {
     instance?.remove();
   });
 
-  it('keeps passwords, secret fields, files and the API token out of everything on disk', () => {
-    const secrets = [SECRET_PASSWORD, SECRET_FIELD, SECRET_FILE, server.token];
+  it('keeps passwords, secret fields, files, the API token and the console sign-in out of everything on disk', () => {
+    const secrets = [SECRET_PASSWORD, SECRET_FIELD, SECRET_FILE, server.token, ...consoleSecrets];
     for (const { file, content } of filesUnder(instance.dataDir)) {
       for (const secret of secrets) {
         expect(containsAnyEncoding(content, secret), `${secret} found in ${file}`).toBe(false);
@@ -124,7 +142,7 @@ describe.each(dialects())('secrets at rest and in transit on %s', (dialect) => {
     );
     expect(dump.length).toBeGreaterThan(1000);
     expect(dump.includes(Buffer.from('db-primary'))).toBe(true); // the dump is real
-    for (const secret of [SECRET_PASSWORD, SECRET_FIELD, SECRET_FILE, server.token]) {
+    for (const secret of [SECRET_PASSWORD, SECRET_FIELD, SECRET_FILE, server.token, ...consoleSecrets]) {
       expect(containsAnyEncoding(dump, secret), `${secret} found in pg_dump`).toBe(false);
     }
   });
@@ -135,9 +153,9 @@ describe.each(dialects())('secrets at rest and in transit on %s', (dialect) => {
     expect(JSON.stringify(rows)).not.toContain(server.token);
   });
 
-  it('never writes a secret or the token to its logs', () => {
+  it('never writes a secret, the token or the console sign-in to its logs', () => {
     const output = server.output();
-    for (const secret of [SECRET_PASSWORD, SECRET_FIELD, SECRET_FILE, server.token]) {
+    for (const secret of [SECRET_PASSWORD, SECRET_FIELD, SECRET_FILE, server.token, ...consoleSecrets]) {
       expect(output).not.toContain(secret);
     }
   });
