@@ -47,6 +47,15 @@ export function Jobs() {
   const tableRef = useRef<HTMLTableElement>(null);
   const [confirm, setConfirm] = useState<{ job: Job; opener: HTMLElement } | undefined>(undefined);
   const [announcement, setAnnouncement] = useState('');
+  const [focusTable, setFocusTable] = useState(false);
+
+  // After a cancel the row's button is gone (in the same render as the dialog, so the dialog does
+  // not return the focus to it): the focus goes to the table rather than to nothing.
+  useEffect(() => {
+    if (!focusTable) return;
+    tableRef.current?.focus();
+    setFocusTable(false);
+  }, [focusTable]);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -212,9 +221,9 @@ export function Jobs() {
           onClose={() => setConfirm(undefined)}
           onConfirm={async () => {
             const { outcome, job } = await api.cancelJob(confirm.job.id);
+            setPage((p) => p && { ...p, items: p.items.map((j) => (j.id === job.id ? job : j)) });
             setConfirm(undefined);
-            // The Cancel button goes with the cancel: the focus goes to the table, not to nothing.
-            tableRef.current?.focus();
+            setFocusTable(true);
             setAnnouncement(
               outcome === 'cancelled'
                 ? `Job ${job.id} cancelled`
