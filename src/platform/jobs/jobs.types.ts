@@ -143,6 +143,11 @@ export interface JobRunner {
   /**
    * Adds a job, in the caller's transaction when given one (the job exists only if it commits).
    * Answers the new job's id, or undefined when `dedupeKey` is held by an unfinished job.
+   *
+   * The invariant every caller keeps: `payload` holds ids and options, never a secret, and the
+   * kind's handler answers (result, progress notes, error messages) ids, counts and outcomes,
+   * never a secret either. All of it is stored in clear and shown to the job's readers (the
+   * console filters it once more, `modules/jobs/job-view.ts`, as a second line only).
    */
   enqueue<P>(
     executor: Executor,
