@@ -297,7 +297,7 @@ export function createServices(deps: {
   const applications = createApplicationsService({ database, audit, clock, hosts, throttle, users });
   const jobs = createJobRunner({ database, clock, ...deps.jobs });
   workflow.registerJobs(jobs);
-  const jobQueries = createJobsService({ runner: jobs });
+  const jobQueries = createJobsService({ runner: jobs, database, audit });
   const remoteReset = createRemoteResetService({
     database,
     keyring,

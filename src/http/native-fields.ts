@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DomainError, FieldInputError } from '../platform/errors.js';
+import { DomainError, FieldInputError, UnknownReferenceError } from '../platform/errors.js';
 import { RESULT_CODES } from '../platform/result-codes.js';
 
 /**
@@ -31,12 +31,20 @@ export const pageFields = {
  * them beside it. Everything else passes through as it was thrown.
  */
 export async function withFieldErrors<T>(
-  fields: { readonly conflict?: string; readonly passwordPolicy?: string },
+  fields: {
+    readonly conflict?: string;
+    readonly passwordPolicy?: string;
+    /** The field that named a password policy that does not exist. */
+    readonly unknownPolicy?: string;
+  },
   work: () => Promise<T>,
 ): Promise<T> {
   try {
     return await work();
   } catch (err) {
+    if (err instanceof UnknownReferenceError && err.reference === 'passwordPolicy' && fields.unknownPolicy) {
+      throw new FieldInputError(fields.unknownPolicy, err.message, err.code);
+    }
     if (err instanceof DomainError) {
       const field =
         err.code === RESULT_CODES.conflict.code

@@ -45,6 +45,20 @@ export class FieldInputError extends InvalidInputError {
   }
 }
 
+/**
+ * Input that names something that does not exist (a password policy by name): `reference` says
+ * what kind of thing, so a console route can answer it beside the field that named it while the
+ * PMP API answers the message as before.
+ */
+export class UnknownReferenceError extends InvalidInputError {
+  constructor(
+    readonly reference: 'passwordPolicy',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export class MissingFieldError extends InvalidInputError {
   constructor(field: string, context?: string) {
     super(

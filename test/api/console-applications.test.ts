@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pmpClient } from '../helpers/client.js';
 import { signIn, type ConsoleClient } from '../helpers/console-client.js';
 import { consoleDownload } from '../helpers/console-download.js';
-import { expectSuccess } from '../helpers/expect-pmp.js';
+import { expectFailed, expectSuccess } from '../helpers/expect-pmp.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 
 const V1 = '/restapi/json/v1';
@@ -24,6 +24,8 @@ describe.each(dialects())('console applications on %s', (dialect) => {
   let bossName: string;
   let dir: string;
   const password = 'Wr1te-Only#Apps';
+  const ROBOT_PASSWORD = 'Rb0t-Svc#Pass-77';
+  let passwordPath = '';
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'bulwark-console-apps-'));
@@ -38,6 +40,15 @@ describe.each(dialects())('console applications on %s', (dialect) => {
       expect((await boss.post('/api/v1/users', { username, role, password })).status).toBe(201);
     }
     ivan = (await signIn(server.baseUrl, 'ivan', password)).client;
+    // robot owns an account: the application acting as robot retrieves its password.
+    const robot = (await signIn(server.baseUrl, 'robot', password)).client;
+    const box = await robot.post('/api/v1/resources', {
+      name: 'robot-box',
+      type: 'Linux',
+      accounts: [{ name: 'svc', password: ROBOT_PASSWORD }],
+    });
+    expect(box.status, JSON.stringify(box.json)).toBe(201);
+    passwordPath = `${V1}/resources/${box.json.id}/accounts/${box.json.accountId}/password`;
   }, 120_000);
 
   afterAll(async () => {
@@ -47,7 +58,7 @@ describe.each(dialects())('console applications on %s', (dialect) => {
   });
 
   /** A client certificate made by the real openssl: its PEM and its SHA-256 fingerprint. */
-  function certificate(name: string, days = 30): { pem: string; fingerprint: string } {
+  function certificate(name: string, days = 30): { pem: string; key: string; fingerprint: string } {
     const cert = path.join(dir, `${name}.crt`);
     execFileSync(
       'openssl',
@@ -75,10 +86,24 @@ describe.each(dialects())('console applications on %s', (dialect) => {
     });
     return {
       pem: readFileSync(cert, 'utf8'),
+      key: readFileSync(path.join(dir, `${name}.key`), 'utf8'),
       fingerprint: line.trim().split('=')[1]!.replaceAll(':', '').toLowerCase(),
     };
   }
 
+  /**
+   * An A2A call of the PMP API authenticated by `cert` alone (no token), as the application makes
+   * it: the password of robot's account (RETRIEVE).
+   */
+  const asApplication = (cert: { pem: string; key: string }) =>
+    pmpClient(server.baseUrl, '')(passwordPath, {
+      token: null,
+      clientCert: { cert: cert.pem, key: cert.key },
+    });
+  const NOT_TRUSTED = /not trusted for any application/;
+
+  /** The certificate left after the revocation, for the removal's proof. */
+  let twoCert: { pem: string; key: string } | undefined;
   const apps = async () => (await boss.get('/api/v1/applications')).json.items as any[];
   const draft = {
     name: 'Billing batch',
@@ -180,6 +205,9 @@ describe.each(dialects())('console applications on %s', (dialect) => {
     expect((await apps())[0].certificates.map((c: any) => c.fingerprint).sort()).toEqual(
       [one.fingerprint, two.fingerprint].sort(),
     );
+    // Both certificates authenticate the application over the PMP API (it acts as robot).
+    expect(expectSuccess(await asApplication(one)).details.PASSWORD).toBe(ROBOT_PASSWORD);
+    expect(expectSuccess(await asApplication(two)).details.PASSWORD).toBe(ROBOT_PASSWORD);
 
     const revoked = await boss.call(
       'DELETE',
@@ -188,6 +216,10 @@ describe.each(dialects())('console applications on %s', (dialect) => {
     expect(revoked.status).toBe(200);
     expect(revoked.json.fingerprint).toBe(one.fingerprint);
     expect((await apps())[0].certificates.map((c: any) => c.fingerprint)).toEqual([two.fingerprint]);
+    // Revoked in the console: the application's call with it is refused at once; the other works.
+    expectFailed(await asApplication(one), NOT_TRUSTED);
+    expect(expectSuccess(await asApplication(two)).details.PASSWORD).toBe(ROBOT_PASSWORD);
+    twoCert = two;
     const bad = await boss.call('DELETE', `/api/v1/applications/${app.id}/certificates/zz`);
     expect([bad.status, bad.json.error.field]).toEqual([400, 'fingerprint']);
     expect(
@@ -240,10 +272,13 @@ describe.each(dialects())('console applications on %s', (dialect) => {
 
   it('removes an application with its certificates', async () => {
     const [app] = await apps();
+    expectSuccess(await asApplication(twoCert!));
     const removed = await boss.call('DELETE', `/api/v1/applications/${app.id}`);
     expect(removed.status).toBe(200);
     expect(removed.json).toEqual({ name: 'Billing batch' });
     expect(await apps()).toEqual([]);
+    // Removed: the certificate that still worked above no longer authenticates anything.
+    expectFailed(await asApplication(twoCert!), NOT_TRUSTED);
     expect((await boss.call('DELETE', `/api/v1/applications/${app.id}`)).status).toBe(404);
     const audit = await boss.get(`/api/v1/audit?operation=${encodeURIComponent('Application Removed')}`);
     expect(audit.json.items.map((r: any) => r.reason)).toEqual([

@@ -38,7 +38,11 @@ describe.each(dialects())('console password policies on %s', (dialect) => {
   let accountId = 0;
 
   beforeAll(async () => {
-    server = await startServer(dialect, { BULWARK_AUTH_FAILURE_DELAY_MS: '0' });
+    // A lockout after 4 failures, so the throttle's reset on a successful change shows.
+    server = await startServer(dialect, {
+      BULWARK_AUTH_FAILURE_DELAY_MS: '0',
+      BULWARK_AUTH_FAILURE_LIMIT: '4',
+    });
     admin = pmpClient(server.baseUrl, server.token);
     const { credentials } = server.instance;
     boss = (await signIn(server.baseUrl, credentials.username, credentials.password)).client;
@@ -114,6 +118,9 @@ describe.each(dialects())('console password policies on %s', (dialect) => {
       field: 'rules.minLength',
       message: 'Contradictory password policy: the minimum length (20) is above the maximum length (10)',
     });
+    expect(
+      (await boss.get('/api/v1/password-policies')).json.items.map((p: { name: string }) => p.name),
+    ).not.toContain('Console strict');
 
     const created = await boss.post('/api/v1/password-policies', {
       name: 'Console strict',
@@ -157,6 +164,27 @@ describe.each(dialects())('console password policies on %s', (dialect) => {
       validityDays: 60,
       checkKeyboardSequence: true,
     });
+    // Minimum above maximum: refused beside Minimum length, nothing saved, whether both are sent
+    // (the route's check) or the minimum alone against the stored maximum of 20 (the service's).
+    const stored = (await boss.get('/api/v1/password-policies')).json.items.find(
+      (p: { id: number }) => p.id === strictId,
+    );
+    for (const rules of [
+      { minLength: 30, maxLength: 25, validityDays: 5 },
+      { minLength: 21, validityDays: 5 },
+    ]) {
+      const refused = await boss.call('PUT', `/api/v1/password-policies/${strictId}`, {
+        body: { description: 'Not saved', rules },
+      });
+      expect(refused.status, JSON.stringify(refused.json)).toBe(400);
+      expect(refused.json.error.field).toBe('rules.minLength');
+      expect(refused.json.error.message).toMatch(/the minimum length \(\d+\) is above the maximum length/);
+      expect(
+        (await boss.get('/api/v1/password-policies')).json.items.find(
+          (p: { id: number }) => p.id === strictId,
+        ),
+      ).toEqual(stored);
+    }
     const all = (await boss.get('/api/v1/password-policies')).json.items as { id: number; name: string }[];
     const strong = all.find((p) => p.name === 'Strong')!;
     const fixtures = all.find((p) => p.name === 'Test Fixtures')!;
@@ -349,6 +377,32 @@ describe.each(dialects())('console password policies on %s', (dialect) => {
     expect(records).toHaveLength(1);
     expect(records[0]!.REASON).toBe('1 other console session(s) ended');
     expect(JSON.stringify(await audit())).not.toContain(newPassword);
+  });
+
+  it('a successful own password change forgets the wrong current passwords before it (as a sign-in does)', async () => {
+    expectSuccess(
+      await admin(`${V1}/user`, {
+        method: 'POST',
+        input: details({ USERNAME: 'quinn', ROLE: 'Password User', PASSWORD: password, POLICY: 'Medium' }),
+      }),
+    );
+    const { client } = await signIn(server.baseUrl, 'quinn', password);
+    const attempt = (currentPassword: string, newPassword: string) =>
+      client.post('/api/v1/session/password', { currentPassword, newPassword, confirmation: newPassword });
+    const next = 'Sl4te-Meadow-41';
+    // Three of the four failures allowed, then the right one.
+    for (let i = 0; i < 3; i++)
+      expect((await attempt('wrong', next)).json.error.message).toBe('The current password is not right');
+    expect((await attempt(password, next)).status).toBe(200);
+    // Four more are four, not seven: answered as wrong (without the reset the second would be
+    // refused as locked out); the fourth since the change starts the lockout.
+    for (let i = 0; i < 4; i++)
+      expect((await attempt('wrong', 'Other-Cl1ff-77')).json.error.message).toBe(
+        'The current password is not right',
+      );
+    const locked = await attempt('wrong', 'Other-Cl1ff-77');
+    expect(locked.json.error.field).toBe('currentPassword');
+    expect(locked.json.error.message).toMatch(/Too many failed authentication attempts/);
   });
 
   it('refuses bad input to the own password change with the field', async () => {

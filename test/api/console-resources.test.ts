@@ -249,6 +249,31 @@ describe.each(dialects())('console resources on %s', (dialect) => {
     expect(shown.json.lastAccessedAt).toBeGreaterThan(0);
     expect(JSON.stringify(shown.json)).not.toContain('Vq8#Zk-Rw3!p');
     expect((await frank.get(`/api/v1/resources/${id}/accounts/${added.json.id}`)).status).toBe(404);
+    // The account's password policy, chosen by name as the policies list names them: one that does
+    // not exist is refused beside the field and nothing changes; a real one is stored and followed.
+    const accountUrl = `/api/v1/resources/${id}/accounts/${added.json.id}`;
+    const unknownPolicy = await console_.call('PUT', accountUrl, {
+      body: { passwordPolicy: 'No such policy', notes: 'not saved' },
+    });
+    expect(unknownPolicy.status).toBe(400);
+    expect(unknownPolicy.json.error).toMatchObject({
+      field: 'passwordPolicy',
+      message: expect.stringContaining('there is no password policy named "No such policy"'),
+    });
+    expect((await console_.get(accountUrl)).json).toMatchObject({
+      passwordPolicy: 'Strong',
+      notes: 'nightly',
+    });
+    expect((await console_.call('PUT', accountUrl, { body: { passwordPolicy: '' } })).json.error.field).toBe(
+      'passwordPolicy',
+    );
+    const lowered = await console_.call('PUT', accountUrl, { body: { passwordPolicy: 'low' } });
+    expect(lowered.status, JSON.stringify(lowered.json)).toBe(200);
+    expect((await console_.get(accountUrl)).json.passwordPolicy).toBe('Low');
+    expect((await console_.get(`${accountUrl}/password-policy`)).json.policy.name).toBe('Low');
+    // frank may not edit it (he cannot see it), whatever the policy.
+    expect((await frank.call('PUT', accountUrl, { body: { passwordPolicy: 'Medium' } })).status).toBe(404);
+    expect((await console_.get(accountUrl)).json.passwordPolicy).toBe('Low');
     expect((await console_.get(`/api/v1/resources/${id}/accounts/x1`)).status).toBe(400);
 
     const weak = await console_.post(

@@ -30,6 +30,23 @@ describe.skipIf(noBrowser !== undefined)('console: managing resources, accounts 
   let browser: BrowserSession;
   let page: Page;
   const problems: string[] = [];
+  let pmp: ReturnType<typeof pmpClient>;
+
+  /** An account's details as the PMP API answers them, found by its name among every resource's. */
+  async function pmpAccount(accountName: string): Promise<Record<string, string>> {
+    const resources = ok(await pmp(`${V1}/resources`)).details as { 'RESOURCE ID': string }[];
+    for (const r of resources) {
+      const list = ok(await pmp(`${V1}/resources/${r['RESOURCE ID']}/accounts`)).details as {
+        'ACCOUNT LIST': { 'ACCOUNT ID': string; 'ACCOUNT NAME': string }[];
+      };
+      const found = list['ACCOUNT LIST'].find((a) => a['ACCOUNT NAME'] === accountName);
+      if (found) {
+        return ok(await pmp(`${V1}/resources/${r['RESOURCE ID']}/accounts/${found['ACCOUNT ID']}`))
+          .details as Record<string, string>;
+      }
+    }
+    throw new Error(`no account ${accountName}`);
+  }
 
   async function heading(name: string): Promise<void> {
     try {
@@ -64,7 +81,7 @@ describe.skipIf(noBrowser !== undefined)('console: managing resources, accounts 
 
   beforeAll(async () => {
     server = await startServer('sqlite');
-    const pmp = pmpClient(server.baseUrl, server.token);
+    pmp = pmpClient(server.baseUrl, server.token);
     for (const [name, account, extra] of [
       ['web-01', 'root', {}],
       ['db-01', 'postgres', {}],
@@ -222,9 +239,14 @@ describe.skipIf(noBrowser !== undefined)('console: managing resources, accounts 
     expect(await edit.getByLabel('Notes').inputValue()).toBe('The deployment user');
     expect(await edit.getByLabel('Reason required').isChecked()).toBe(true);
     expect(await edit.getByLabel('Ticket ID required').isChecked()).toBe(false);
-    // The test server's default policy (test/helpers/server.ts) and the owner who added it.
-    expect(await edit.locator('dd').nth(0).innerText()).toBe('Test Fixtures');
-    expect(await edit.locator('dd').nth(1).innerText()).toBe(server.instance.credentials.username);
+    // The test server's default policy (test/helpers/server.ts), chosen in a select fed by the
+    // policies list, and the owner who added it.
+    const policy = edit.getByLabel('Password policy');
+    await expect.poll(() => policy.inputValue()).toBe('Test Fixtures');
+    expect(await policy.locator('option').allInnerTexts()).toEqual(
+      expect.arrayContaining(['Low', 'Medium', 'Strong', 'Test Fixtures (default)']),
+    );
+    expect(await edit.locator('dd').nth(0).innerText()).toBe(server.instance.credentials.username);
 
     await name.fill('   ');
     await edit.getByRole('button', { name: 'Save account' }).click();
@@ -237,7 +259,10 @@ describe.skipIf(noBrowser !== undefined)('console: managing resources, accounts 
     await expectAccessible(page, 'edit account dialog with a field error');
     await screenshot(page, 'edit-account-error');
 
+    // The duplicate name refused: nothing saved, the policy included.
+    expect((await pmpAccount('deploy'))['PASSWORD POLICY']).toBe('Test Fixtures');
     await name.fill('deployer');
+    await policy.selectOption('Medium');
     await edit.getByLabel('Notes').fill('Deploys the web tier');
     await edit.getByLabel('Ticket ID required').check();
     await edit.getByRole('button', { name: 'Save account' }).click();
@@ -245,12 +270,20 @@ describe.skipIf(noBrowser !== undefined)('console: managing resources, accounts 
     await expect.poll(announcer).toBe('Account deployer saved');
     const row = page.getByRole('rowheader', { name: /^deployer/ });
     await row.getByText('Ticket requested').waitFor();
+    // Stored: the PMP API answers the chosen policy.
+    expect(await pmpAccount('deployer')).toMatchObject({
+      'PASSWORD POLICY': 'Medium',
+      NOTES: 'Deploys the web tier',
+    });
 
     // Opened again, the dialog shows what the server stored.
     await page.getByRole('button', { name: 'Edit account deployer' }).click();
     const again = page.getByRole('dialog', { name: 'Edit account deployer' });
     await expect.poll(() => again.getByLabel('Notes').inputValue()).toBe('Deploys the web tier');
     expect(await again.getByLabel('Ticket ID required').isChecked()).toBe(true);
+    expect(await again.getByLabel('Password policy').inputValue()).toBe('Medium');
+    await expectAccessible(page, 'edit account dialog with its policy');
+    await screenshot(page, 'edit-account-policy');
     await again.getByRole('button', { name: 'Cancel' }).click();
     await expect.poll(() => again.count()).toBe(0);
   });

@@ -90,21 +90,6 @@ export interface HostDiscovery {
   readonly known: number;
 }
 
-export interface Job {
-  readonly id: number;
-  readonly kind: string;
-  readonly status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-  readonly attempts: number;
-  readonly maxAttempts: number;
-  readonly progress: { readonly done: number; readonly total: number | null; readonly note: string };
-  readonly lastError: string | null;
-  readonly result: unknown;
-  readonly createdBy: number | null;
-  readonly createdAt: number;
-  readonly startedAt: number | null;
-  readonly finishedAt: number | null;
-}
-
 /** What a finished range discovery stored: counts and each host's outcome. */
 export interface RangeDiscoveryResult {
   readonly total: number;
@@ -169,16 +154,5 @@ export const certificatesApi = {
     timeoutSeconds: number;
   }): Promise<{ jobId: number; total: number }> {
     return request('POST', '/certificate-discovery/range', { body: input });
-  },
-  jobs(
-    query: { offset: number; limit: number; status?: string | undefined },
-    signal?: AbortSignal,
-  ): Promise<{ items: readonly Job[]; total: number }> {
-    const params = new URLSearchParams({ offset: String(query.offset), limit: String(query.limit) });
-    if (query.status) params.set('status', query.status);
-    return request('GET', `/jobs?${params.toString()}`, { signal });
-  },
-  job(id: number, signal?: AbortSignal): Promise<Job> {
-    return request('GET', `/jobs/${id}`, { signal });
   },
 };

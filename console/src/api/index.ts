@@ -7,6 +7,7 @@ import { auditApi } from './audit';
 import { certificatesApi } from './certificates';
 import { dashboardApi } from './dashboard';
 import { groupsApi } from './groups';
+import { jobsApi } from './jobs';
 import { policiesApi } from './policies';
 import { resourcesApi } from './resources';
 import { sessionApi } from './session';
@@ -19,6 +20,7 @@ export * from './audit';
 export * from './certificates';
 export * from './dashboard';
 export * from './groups';
+export * from './jobs';
 export {
   ApiError,
   dispositionFileName,
@@ -46,5 +48,6 @@ export const api = {
   ...applicationsApi,
   ...sshKeysApi,
   ...certificatesApi,
+  ...jobsApi,
   ...policiesApi,
 };

@@ -91,6 +91,8 @@ export interface AccountDetails {
 export interface AccountEdit {
   readonly name: string;
   readonly notes: string;
+  /** A policy's name; left out, the account keeps the policy it has. */
+  readonly passwordPolicy?: string;
   readonly reasonRequired: boolean;
   readonly ticketRequired: boolean;
   readonly ticketRequiredMandatory: boolean;

@@ -13,6 +13,7 @@ export function ConfirmDialog({
   onConfirm,
   onClose,
   children,
+  dismissLabel = 'Cancel',
 }: {
   title: string;
   confirmLabel: string;
@@ -20,6 +21,8 @@ export function ConfirmDialog({
   onConfirm: () => Promise<void>;
   onClose: () => void;
   children: ReactNode;
+  /** The button that closes without acting ("Cancel" unless that would read as the action itself). */
+  dismissLabel?: string;
 }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -49,7 +52,7 @@ export function ConfirmDialog({
           {confirmLabel}
         </button>
         <button type="button" className="button" onClick={onClose}>
-          Cancel
+          {dismissLabel}
         </button>
       </p>
     </Dialog>

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, ApiError, type Job } from '../api';
 import { Heading } from '../components/Heading';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { SelectField } from '../components/Field';
 import { TableWrap } from '../components/TableWrap';
 import { formatDateTime } from '../time';
@@ -20,7 +21,23 @@ const KINDS: Record<string, string> = {
 
 const STATUSES = ['', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 
-/** Background jobs, newest first: kind, state, progress, times and error; refreshed while any runs. */
+const kindOf = (j: Job) => KINDS[j.kind] ?? j.kind;
+
+/** A job that may still be cancelled: unfinished, and no cancel asked yet. */
+const cancellable = (j: Job) =>
+  (j.status === 'queued' || j.status === 'running') && j.cancelRequestedAt === null;
+
+/** The state in words: a running job whose cancel was asked is stopping at its next safe point. */
+function stateOf(j: Job): string {
+  if (j.status === 'running' && j.cancelRequestedAt !== null) return 'stopping (cancel asked)';
+  return j.status;
+}
+
+/**
+ * Background jobs, newest first: kind, state, progress, times and error; refreshed while any runs.
+ * The server lists only the jobs the caller may see, and those are the ones they may cancel (their
+ * own, or every job for administrators): `Cancel` shows on each unfinished one.
+ */
 export function Jobs() {
   const [status, setStatus] = useState('');
   const [offset, setOffset] = useState(0);
@@ -28,6 +45,17 @@ export function Jobs() {
   const [error, setError] = useState<string | undefined>(undefined);
   const [tick, setTick] = useState(0);
   const tableRef = useRef<HTMLTableElement>(null);
+  const [confirm, setConfirm] = useState<{ job: Job; opener: HTMLElement } | undefined>(undefined);
+  const [announcement, setAnnouncement] = useState('');
+  const [focusTable, setFocusTable] = useState(false);
+
+  // After a cancel the row's button is gone (in the same render as the dialog, so the dialog does
+  // not return the focus to it): the focus goes to the table rather than to nothing.
+  useEffect(() => {
+    if (!focusTable) return;
+    tableRef.current?.focus();
+    setFocusTable(false);
+  }, [focusTable]);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -75,6 +103,9 @@ export function Jobs() {
           ))}
         </SelectField>
       </div>
+      <p className="visually-hidden" role="status" aria-live="polite">
+        {announcement}
+      </p>
       <p className="count" role="status">
         {page === undefined ? 'Loading jobs…' : total === 1 ? '1 job' : `${total.toLocaleString('en')} jobs`}
       </p>
@@ -94,17 +125,23 @@ export function Jobs() {
                 <th scope="col">Started</th>
                 <th scope="col">Finished</th>
                 <th scope="col">Error</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
               {page.items.map((j) => (
                 <tr key={j.id}>
                   <th scope="row">
-                    {KINDS[j.kind] ?? j.kind}
+                    {kindOf(j)}
                     <span className="cell-detail">Job {j.id}</span>
                   </th>
                   <td>
-                    {j.status}
+                    {stateOf(j)}
+                    {j.cancelRequestedAt !== null ? (
+                      <span className="cell-detail">cancel asked {formatDateTime(j.cancelRequestedAt)}</span>
+                    ) : null}
                     {j.maxAttempts > 1 ? (
                       <span className="cell-detail">
                         attempt {j.attempts} of {j.maxAttempts}
@@ -130,6 +167,17 @@ export function Jobs() {
                   <td className="nowrap">{j.startedAt === null ? '—' : formatDateTime(j.startedAt)}</td>
                   <td className="nowrap">{j.finishedAt === null ? '—' : formatDateTime(j.finishedAt)}</td>
                   <td className="multiline">{j.lastError ?? '—'}</td>
+                  <td>
+                    {cancellable(j) ? (
+                      <button
+                        type="button"
+                        className="button"
+                        onClick={(e) => setConfirm({ job: j, opener: e.currentTarget })}
+                      >
+                        Cancel<span className="visually-hidden"> job {j.id}</span>
+                      </button>
+                    ) : null}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -163,6 +211,36 @@ export function Jobs() {
             Next<span className="visually-hidden"> page</span>
           </button>
         </nav>
+      ) : null}
+      {confirm ? (
+        <ConfirmDialog
+          title={`Cancel job ${confirm.job.id}?`}
+          confirmLabel="Cancel job"
+          dismissLabel="Keep it"
+          opener={confirm.opener}
+          onClose={() => setConfirm(undefined)}
+          onConfirm={async () => {
+            const { outcome, job } = await api.cancelJob(confirm.job.id);
+            setPage((p) => p && { ...p, items: p.items.map((j) => (j.id === job.id ? job : j)) });
+            setConfirm(undefined);
+            setFocusTable(true);
+            setAnnouncement(
+              outcome === 'cancelled'
+                ? `Job ${job.id} cancelled`
+                : outcome === 'stopping'
+                  ? `Job ${job.id} is stopping at its next safe point`
+                  : `Job ${job.id} had already finished or was being cancelled`,
+            );
+            setTick((t) => t + 1);
+          }}
+        >
+          <p>
+            {kindOf(confirm.job)}, job {confirm.job.id}.{' '}
+            {confirm.job.status === 'queued'
+              ? 'It has not started and will not run.'
+              : 'It stops at its next safe point: what is in progress (a host being probed, an account being rotated) finishes first, and what it has done is kept.'}
+          </p>
+        </ConfirmDialog>
       ) : null}
     </>
   );

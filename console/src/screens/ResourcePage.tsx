@@ -1,17 +1,9 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import {
-  api,
-  ApiError,
-  type AccountSummary,
-  type MyRequest,
-  type ResourceWithAccounts,
-  type Session,
-} from '../api';
+import { useEffect, useRef, useState } from 'react';
+import { api, ApiError, type AccountSummary, type ResourceWithAccounts, type Session } from '../api';
 import { copySecret } from '../clipboard';
 import { Heading } from '../components/Heading';
 import { ShareDialog } from '../components/ShareDialog';
 import { TableWrap } from '../components/TableWrap';
-import { formatRemaining, remainingWords, useNow } from '../time';
 import {
   JustificationDialog,
   RequestDialog,
@@ -21,7 +13,9 @@ import {
   type RequestDialogState,
 } from './resource/AccessDialogs';
 import { AccountManageButtons, ManageDialogs, type Manage } from './resource/Manage';
+import { ControlledActions, statusText, useCheckoutRequests } from './resource/CheckoutFlow';
 import { needsJustification } from './resource/Release';
+import { ResourceDetails } from './resource/ResourceDetails';
 
 const REVEAL_SECONDS = 20;
 
@@ -32,17 +26,6 @@ interface Revealed {
   readonly hideAt: number;
 }
 
-/** The request that decides what the caller may do with an account now (open ones come first). */
-function currentRequests(items: readonly MyRequest[]): Map<number, MyRequest> {
-  const byAccount = new Map<number, MyRequest>();
-  for (const item of items) if (!byAccount.has(item.accountId)) byAccount.set(item.accountId, item);
-  return byAccount;
-}
-
-function safeUrl(url: string): string | undefined {
-  return /^https?:\/\//i.test(url) ? url : undefined;
-}
-
 export function ResourcePage({ id, session }: { id: number; session: Session }) {
   const [data, setData] = useState<ResourceWithAccounts | undefined>(undefined);
   const [loadError, setLoadError] = useState<string | undefined>(undefined);
@@ -51,7 +34,6 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
   const [dialog, setDialog] = useState<DialogState | undefined>(undefined);
   const [revealed, setRevealed] = useState<Revealed | undefined>(undefined);
   const [busy, setBusy] = useState<number | undefined>(undefined);
-  const [requests, setRequests] = useState<Map<number, MyRequest>>(new Map());
   const [requestDialog, setRequestDialog] = useState<RequestDialogState | undefined>(undefined);
   const [shareOpener, setShareOpener] = useState<HTMLElement | null | undefined>(undefined);
   const [manage, setManage] = useState<Manage | undefined>(undefined);
@@ -63,36 +45,7 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
   // of the account or its resource are exempt, as the checkout gate decides).
   const mustRequest = (account: AccountSummary): boolean => account.checkoutRequired;
   const controlled = data?.accounts.some(mustRequest) ?? false;
-  const refreshRequests = useCallback(async (): Promise<Map<number, MyRequest> | undefined> => {
-    try {
-      const current = currentRequests((await api.myRequests()).items);
-      setRequests(current);
-      return current;
-    } catch (err) {
-      if (!(err instanceof ApiError && err.status === 401))
-        setActionError(err instanceof Error ? err.message : String(err));
-      return undefined;
-    }
-  }, []);
-
-  // The requests' state comes from the server: when the page appears and when the user comes back to it.
-  useEffect(() => {
-    if (!controlled) return;
-    void refreshRequests();
-    const onVisible = () => {
-      if (document.visibilityState === 'visible') void refreshRequests();
-    };
-    document.addEventListener('visibilitychange', onVisible);
-    return () => document.removeEventListener('visibilitychange', onVisible);
-  }, [controlled, refreshRequests]);
-
-  const checkedOut = [...requests.values()].filter((r) => r.status === 'checked_out');
-  const clock = useNow(checkedOut.length > 0);
-  // A checkout that ran out: ask the server what it is now.
-  const expired = checkedOut.some((r) => r.checkoutExpiresAt !== null && r.checkoutExpiresAt <= clock);
-  useEffect(() => {
-    if (expired) void refreshRequests();
-  }, [expired, refreshRequests]);
+  const { requests, refreshRequests, clock } = useCheckoutRequests(controlled, setActionError);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -216,113 +169,6 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
     );
   }
 
-  /** Under access control: request → approval → check out → copy/reveal → check in. */
-  function controlledActions(account: AccountSummary) {
-    const current = requests.get(account.id);
-    const status =
-      current?.status === 'checked_out' &&
-      current.checkoutExpiresAt !== null &&
-      current.checkoutExpiresAt <= clock
-        ? 'checked_in'
-        : current?.status;
-    const of = <span className="visually-hidden"> {account.name}</span>;
-    switch (status) {
-      case 'checked_out': {
-        const left = (current?.checkoutExpiresAt ?? clock) - clock;
-        return (
-          <>
-            <span className="request-status">
-              Checked out by you{' '}
-              <span className="countdown" title={remainingWords(left)}>
-                <span aria-hidden="true">{formatRemaining(left)} left</span>
-                <span className="visually-hidden">{remainingWords(left)}</span>
-              </span>
-            </span>
-            <span className="button-row">
-              {passwordButtons(account)}
-              <button
-                type="button"
-                className="button small"
-                disabled={busy === account.id}
-                onClick={() =>
-                  void step(
-                    account,
-                    () => api.checkin(account.id, session.user.id),
-                    `The password of ${account.name} is checked in`,
-                  )
-                }
-              >
-                Check in{of}
-              </button>
-            </span>
-          </>
-        );
-      }
-      case 'approved':
-        return (
-          <>
-            <span className="request-status">Your request is approved.</span>
-            <span className="button-row">
-              <button
-                type="button"
-                className="button small primary"
-                disabled={busy === account.id}
-                onClick={() =>
-                  void step(
-                    account,
-                    () => api.checkout(account.id, current?.reason ?? undefined),
-                    `The password of ${account.name} is checked out to you`,
-                  )
-                }
-              >
-                Check out{of}
-              </button>
-            </span>
-          </>
-        );
-      case 'waiting':
-        return (
-          <>
-            <span className="request-status">Your request is waiting for approval.</span>
-            <span className="button-row">
-              <button
-                type="button"
-                className="button small"
-                disabled={busy === account.id}
-                onClick={() => void refreshStatus(account)}
-              >
-                Refresh status{of}
-              </button>
-            </span>
-          </>
-        );
-      default:
-        return (
-          <>
-            <span className="request-status">
-              {status === 'rejected'
-                ? 'Your last request was rejected.'
-                : 'Access must be requested and approved first.'}
-            </span>
-            <span className="button-row">
-              <button
-                type="button"
-                className="button small"
-                disabled={busy === account.id}
-                onClick={(e) => {
-                  setActionError(undefined);
-                  setAnnouncement('');
-                  setRequestDialog({ account, opener: e.currentTarget });
-                }}
-              >
-                Request access<span className="visually-hidden"> to {account.name}</span>
-              </button>
-            </span>
-          </>
-        );
-    }
-  }
-
   async function refreshStatus(account: AccountSummary) {
     setActionError(undefined);
     setAnnouncement('');
@@ -330,21 +176,6 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
     const current = await refreshRequests();
     setBusy(undefined);
     if (current) setAnnouncement(`Your request for ${account.name}: ${statusText(current.get(account.id))}`);
-  }
-
-  function statusText(request: MyRequest | undefined): string {
-    switch (request?.status) {
-      case 'waiting':
-        return 'waiting for approval';
-      case 'approved':
-        return 'approved';
-      case 'checked_out':
-        return 'checked out';
-      case 'rejected':
-        return 'rejected';
-      default:
-        return 'no open request';
-    }
   }
 
   if (loadError)
@@ -365,7 +196,6 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
     );
 
   const { resource, accounts } = data;
-  const url = safeUrl(resource.url);
   return (
     <>
       <p className="breadcrumb">
@@ -397,36 +227,7 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
           ) : null}
         </span>
       </div>
-      <dl className="details">
-        <div>
-          <dt>Type</dt>
-          <dd>{resource.type}</dd>
-        </div>
-        <div>
-          <dt>DNS name</dt>
-          <dd>{resource.dnsName || '—'}</dd>
-        </div>
-        <div>
-          <dt>Description</dt>
-          <dd className="multiline">{resource.description || '—'}</dd>
-        </div>
-        <div>
-          <dt>URL</dt>
-          <dd>
-            {url ? (
-              <a href={url} target="_blank" rel="noopener noreferrer">
-                {resource.url}
-              </a>
-            ) : (
-              resource.url || '—'
-            )}
-          </dd>
-        </div>
-        <div>
-          <dt>Owner</dt>
-          <dd>{resource.owner}</dd>
-        </div>
-      </dl>
+      <ResourceDetails resource={resource} />
 
       <div className="section-title-row">
         <h2 id="accounts-heading" className="section-heading" tabIndex={-1}>
@@ -480,7 +281,21 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
                   <td>{account.passwordStatus}</td>
                   <td className="actions">
                     {mustRequest(account) ? (
-                      controlledActions(account)
+                      <ControlledActions
+                        account={account}
+                        current={requests.get(account.id)}
+                        clock={clock}
+                        busy={busy === account.id}
+                        userId={session.user.id}
+                        passwordButtons={passwordButtons(account)}
+                        step={step}
+                        refreshStatus={refreshStatus}
+                        openRequest={(a, opener) => {
+                          setActionError(undefined);
+                          setAnnouncement('');
+                          setRequestDialog({ account: a, opener });
+                        }}
+                      />
                     ) : (
                       <span className="button-row">{passwordButtons(account)}</span>
                     )}

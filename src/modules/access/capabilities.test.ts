@@ -24,6 +24,8 @@ describe('capabilities', () => {
     createResourceGroups: ['Administrator', 'Password Administrator', 'Privileged Administrator'],
     decidePasswordRequests: ['Administrator', 'Privileged Administrator'],
     holdAllPasswords: ['Administrator', 'Password Administrator', 'Privileged Administrator'],
+    // Reading every job was manageInstance's before; cancelling came with it (ADR 0XX).
+    manageJobs: ['Administrator', 'Privileged Administrator'],
   };
 
   it('names every role of the product, and nothing else', () => {

@@ -20,7 +20,9 @@ export type Capability =
   /** Decide password requests on accounts they can see, and name an account's approvers. */
   | 'decidePasswordRequests'
   /** The role may be given access scope "All passwords" (ISSUPERADMIN). */
-  | 'holdAllPasswords';
+  | 'holdAllPasswords'
+  /** Read and cancel every user's background jobs (others read and cancel only their own). */
+  | 'manageJobs';
 
 const ADMINISTRATOR: ReadonlySet<Capability> = new Set<Capability>([
   'manageUsers',
@@ -30,6 +32,7 @@ const ADMINISTRATOR: ReadonlySet<Capability> = new Set<Capability>([
   'createResourceGroups',
   'decidePasswordRequests',
   'holdAllPasswords',
+  'manageJobs',
 ]);
 
 /**

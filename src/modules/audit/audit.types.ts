@@ -198,5 +198,7 @@ export const AuditOperation = {
   internalCaCreated: 'Internal CA Created',
   certificateDeployed: 'Certificate Deployed',
   certificateDeploymentFailed: 'Certificate Deployment Failed',
+  /** A background job cancelled by a user (queued: at once; running: at its next safe point). */
+  jobCancelled: 'Job Cancelled',
   certificateExpiryAlert: 'Certificate Expiry Alert',
 } as const;

@@ -40,6 +40,25 @@ describe('authentication throttle (ADR 021)', () => {
     expect(t.delays).toHaveLength(6);
   });
 
+  it("a success forgets the credential's failures there (not a running lockout, not other addresses)", async () => {
+    const t = throttleWith({ failureLimit: 3, lockoutMs: 60_000, delayStepMs: 0 });
+    // Two of three failures, then a success: two more failures do not lock it out.
+    for (let i = 0; i < 2; i++) await expect(t.fail('10.0.0.1', 'user:ann')).rejects.toThrow('refused');
+    await expect(t.fail('10.0.0.2', 'user:ann')).rejects.toThrow('refused');
+    t.throttle.succeeded('10.0.0.1', 'user:ann');
+    for (let i = 0; i < 2; i++) await expect(t.fail('10.0.0.1', 'user:ann')).rejects.toThrow('refused');
+    expect(t.throttle.lockedOutFor('10.0.0.1', 'user:ann')).toBe(0);
+    // The third since the success locks out; a success does not lift a running lockout.
+    await expect(t.fail('10.0.0.1', 'user:ann')).rejects.toThrow('refused');
+    expect(t.throttle.lockedOutFor('10.0.0.1', 'user:ann')).toBe(60_000);
+    t.throttle.succeeded('10.0.0.1', 'user:ann');
+    expect(t.throttle.lockedOutFor('10.0.0.1', 'user:ann')).toBe(60_000);
+    // The other address kept its own count: two more there lock it out.
+    t.throttle.succeeded('10.0.0.1', 'user:bob');
+    for (let i = 0; i < 2; i++) await expect(t.fail('10.0.0.2', 'user:ann')).rejects.toThrow('refused');
+    expect(t.throttle.lockedOutFor('10.0.0.2', 'user:ann')).toBe(60_000);
+  });
+
   it('never refuses another credential from an address full of failures', async () => {
     const t = throttleWith();
     for (let i = 0; i < 25; i++) await expect(t.fail('10.0.0.1', `token:${i}`)).rejects.toThrow('refused');

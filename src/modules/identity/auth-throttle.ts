@@ -60,6 +60,13 @@ export interface AuthThrottle {
     failure: { readonly reason: string; readonly message: string },
     record: (reason: string) => Promise<void>,
   ): Promise<never>;
+  /**
+   * `credential` proved right from `clientIp` (a completed sign-in, one's own password changed
+   * with the right current one): its failure count there starts again, so earlier mistakes do not
+   * bring the next one closer to a lockout. A running lockout is not lifted (it refused the
+   * request first), nor is the address's delay, which counts every credential from it.
+   */
+  succeeded(clientIp: string, credential: string): void;
 }
 
 interface AddressEntry {
@@ -145,6 +152,12 @@ export function createAuthThrottle(
           `Too many failed authentication attempts with this credential from this address; try again in ${Math.ceil(lockedFor / 1000)} seconds. Authentication failed.`,
         );
       }
+    },
+
+    succeeded(clientIp, credential) {
+      const key = keyOf(clientIp, credential);
+      const entry = credentials.get(key);
+      if (entry !== undefined && entry.lockedUntil <= clock.now()) credentials.delete(key);
     },
 
     async refuse(clientIp, credential, failure, record) {

@@ -89,7 +89,7 @@ export function createOwnPasswordChange(deps: OwnPasswordDeps) {
     }
 
     const hash = await hashLoginPassword(next.reveal());
-    return db.transaction().execute(async (trx) => {
+    const outcome = await db.transaction().execute(async (trx) => {
       await repo.setPasswordHash(trx, user.id, hash);
       const ended = await repo.deleteOtherSessions(trx, user.id, keepTokenHash);
       await audit.append(trx, actorOf(caller), {
@@ -100,5 +100,8 @@ export function createOwnPasswordChange(deps: OwnPasswordDeps) {
       });
       return { otherSessionsEnded: ended };
     });
+    // The current password proved right: earlier wrong ones no longer count toward a lockout.
+    throttle.succeeded(caller.clientIp, credential);
+    return outcome;
   };
 }

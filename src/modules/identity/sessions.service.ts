@@ -225,6 +225,8 @@ export function createConsoleSessions(deps: ConsoleSessionsDeps): ConsoleSession
         },
       );
     });
+    // Signed in with both factors: the user's earlier failures here no longer count.
+    throttle.succeeded(origin.clientIp, credentialOf(user.username));
     return { token, row };
   }
 

@@ -70,7 +70,8 @@ export function registerJobRoutes(router: PmpRouter, deps: { jobs: JobsService; 
       limit: f.group(['LIMIT'], (input) => positiveInt(input, 'LIMIT', 100, MAX_LIMIT)),
     }),
     async handle({ caller, fields }) {
-      const page = await deps.jobs.list({ caller }, fields);
+      const { startIndex, ...rest } = fields;
+      const page = await deps.jobs.list({ caller }, { ...rest, offset: startIndex - 1 });
       return {
         message: 'Jobs fetched successfully',
         details: page.jobs.map((job) => jobAttributes(job, deps.time)),

@@ -2,51 +2,28 @@ import { z } from 'zod';
 import { parseId } from '../../http/ids.js';
 import type { NativeRouter } from '../../http/native.js';
 import { nameField, withFieldErrors } from '../../http/native-fields.js';
+import { policyView, rulesShape, viewOfPolicy } from './policy-view.js';
 import type { PolicyService } from './policies.service.js';
-import { POLICY_LIMITS, type PasswordPolicy, type PolicyDraft, type PolicyRules } from './policies.types.js';
-
-/** A whole number from `min` to `max`, with the words the form shows beside the field. */
-const count = (min: number, max: number) =>
-  z
-    .number({ error: 'Enter a whole number' })
-    .int('Enter a whole number')
-    .min(min, `At least ${min}`)
-    .max(max, `At most ${max}`);
+import { POLICY_LIMITS, type PolicyDraft, type PolicyRules } from './policies.types.js';
 
 /**
- * Every rule the service stores (policies.types.ts), each optional: a create starts from the most
- * lenient value of the rules left out, an edit keeps them as they are. The bounds are those the
- * service's contradiction check enforces, so most mistakes are answered here beside the field.
+ * Both lengths given: the minimum may not be above the maximum, answered beside `Minimum length`.
+ * One given alone is checked by the service against the stored other (an edit of one rule).
  */
-const rulesShape = {
-  minLength: count(1, POLICY_LIMITS.length),
-  maxLength: count(1, POLICY_LIMITS.length),
-  mixedCase: z.boolean(),
-  minUppercase: count(0, POLICY_LIMITS.count),
-  minLowercase: count(0, POLICY_LIMITS.count),
-  enforceNumerals: z.boolean(),
-  minNumerals: count(0, POLICY_LIMITS.count),
-  enforceSpecials: z.boolean(),
-  minSpecials: count(0, POLICY_LIMITS.count),
-  startWithLetter: z.boolean(),
-  checkDictionary: z.boolean(),
-  checkKeyboardSequence: z.boolean(),
-  checkAlphabetSequence: z.boolean(),
-  checkNumericSequence: z.boolean(),
-  checkConsecutiveSequence: z.boolean(),
-  sequenceLength: count(3, 10),
-  checkRepeatedSubstring: z.boolean(),
-  allowLoginName: z.boolean(),
-  checkLoginNameAnagram: z.boolean(),
-  checkObviousSubstitution: z.boolean(),
-  reuseLast: count(0, 100),
-  checkSimilarity: z.boolean(),
-  similarityLast: count(0, 100),
-  validityDays: count(0, 36500),
-} satisfies Record<keyof PolicyRules, z.ZodType>;
-
-const rules = z.object(rulesShape).partial().strict();
-const fullRules = z.object(rulesShape);
+const rules = z
+  .object(rulesShape)
+  .partial()
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.minLength !== undefined && r.maxLength !== undefined && r.minLength > r.maxLength) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minLength'],
+        // The service's words for the same contradiction.
+        message: `Contradictory password policy: the minimum length (${r.minLength}) is above the maximum length (${r.maxLength})`,
+      });
+    }
+  });
 
 const description = z
   .string()
@@ -66,24 +43,6 @@ const policyEdit = z.object({
   description: description.optional(),
   isDefault: z.boolean().optional(),
   rules: rules.default({}),
-});
-
-export const policyView = z.object({
-  id: z.number(),
-  name: z.string(),
-  description: z.string(),
-  builtIn: z.boolean(),
-  isDefault: z.boolean(),
-  rules: fullRules,
-});
-
-export const viewOfPolicy = (p: PasswordPolicy) => ({
-  id: p.id,
-  name: p.name,
-  description: p.description,
-  builtIn: p.builtIn,
-  isDefault: p.isDefault,
-  rules: p.rules,
 });
 
 /** zod's optional keys as the service's draft: only the keys present, `undefined` never sent on. */

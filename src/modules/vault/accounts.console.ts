@@ -46,7 +46,18 @@ const controls = {
 };
 
 const newAccount = z.object({ name: NAME, password: PASSWORD, notes, ...controls });
-const accountEdit = z.object({ name: NAME.optional(), notes, ...controls });
+const accountEdit = z.object({
+  name: NAME.optional(),
+  notes,
+  /** A policy by name, as `GET /api/v1/password-policies` lists them; the service checks it exists. */
+  passwordPolicy: z
+    .string()
+    .trim()
+    .min(1, 'Choose a password policy')
+    .max(200, 'At most 200 characters')
+    .optional(),
+  ...controls,
+});
 const justification = z.object({
   reason: z.string().trim().max(LIMITS.reason, `At most ${LIMITS.reason} characters`).optional(),
   ticketId: z.string().trim().max(LIMITS.ticketId, `At most ${LIMITS.ticketId} characters`).optional(),
@@ -181,16 +192,17 @@ export function registerAccountConsoleRoutes(
   router.add({
     method: 'PUT',
     url: '/api/v1/resources/:resourceId/accounts/:accountId',
-    summary: "Edit an account's name, notes and access controls",
+    summary: "Edit an account's name, notes, password policy and access controls",
     tag: 'accounts',
     access: 'signed-in',
     body: accountEdit,
     async handle({ caller, params, body }) {
       const { resourceId, accountId } = ids(params);
-      await withFieldErrors({ conflict: 'name' }, () =>
+      await withFieldErrors({ conflict: 'name', unknownPolicy: 'passwordPolicy' }, () =>
         vault.editAccount(caller, resourceId, accountId, {
           ...(body.name !== undefined ? { name: body.name } : {}),
           ...(body.notes !== undefined ? { notes: body.notes } : {}),
+          ...(body.passwordPolicy !== undefined ? { passwordPolicy: body.passwordPolicy } : {}),
           flags: flagsOf(body),
         }),
       );

@@ -2,7 +2,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { Keyring, SealContext } from '../../platform/crypto/keyring.js';
-import { ConflictError, InvalidInputError } from '../../platform/errors.js';
+import { ConflictError, InvalidInputError, UnknownReferenceError } from '../../platform/errors.js';
 import type { AccessPolicy } from '../access/index.js';
 import type { AuditService } from '../audit/index.js';
 import type { UserDirectory } from '../identity/index.js';
@@ -85,7 +85,10 @@ export function createVaultContext(deps: VaultServiceDeps) {
   async function canonicalPolicy(executor: Executor, name: string, field: string): Promise<string> {
     const policy = await policies.resolve(executor, name);
     if (policy === undefined)
-      throw new InvalidInputError(`${field}: there is no password policy named "${name}"`);
+      throw new UnknownReferenceError(
+        'passwordPolicy',
+        `${field}: there is no password policy named "${name}"`,
+      );
     return policy;
   }
 

@@ -461,6 +461,10 @@ export interface JobsTable {
   created_by: number | null;
   started_at: number | null;
   finished_at: number | null;
+  /** The user who cancelled the job (null: not cancelled, or cancelled by the system / operator). */
+  cancelled_by: number | null;
+  /** When a cancel was asked; a running job stays running until its handler reaches a safe point. */
+  cancel_requested_at: number | null;
 }
 
 /** How a resource's passwords are changed on the target (endpoint 63, ADR 027); keyed by the resource. */

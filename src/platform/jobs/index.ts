@@ -5,6 +5,7 @@ export {
   PermanentJobError,
   type EnqueueOptions,
   type Job,
+  type JobCancelOutcome,
   type JobContext,
   type JobFilter,
   type JobHandler,

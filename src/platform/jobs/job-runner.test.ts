@@ -342,7 +342,7 @@ describe.each(dialects())('job runner (%s)', (dialect) => {
     expect(runs).toBe(2);
     expect(await queued()).toHaveLength(1);
     // Cancelled by an administrator: the next start (or housekeeping) creates it again.
-    expect(await a.cancel((await queued())[0]!.id)).toBe(true);
+    expect(await a.cancel((await queued())[0]!.id)).toBe('cancelled');
     expect(await queued()).toHaveLength(0);
     expect(await a.runDue()).toBe(1);
     expect(await queued()).toHaveLength(1);
@@ -375,37 +375,147 @@ describe.each(dialects())('job runner (%s)', (dialect) => {
     expect(failed.map((j) => j.lastError)).toEqual([expect.stringMatching(/lease expired/)]);
   });
 
-  it('cancels a queued job before it runs, and aborts a running one', async () => {
-    const kind = 'test.cancel';
+  it('cancels a queued job at once, recording who and when; it never runs', async () => {
+    const kind = 'test.cancel-queued';
     const r = runner(db1);
     let ran = 0;
-    let aborted = false;
+    r.register(kind, () => Promise.resolve(++ran));
+    const queuedId = (await r.enqueue(db1.db, kind, {}, { runAt: now + 1000, createdBy: 5 }))!;
+    expect(await r.cancel(queuedId, 9)).toBe('cancelled');
+    expect(await r.cancel(queuedId, 9)).toBe('finished');
+    expect(await r.cancel(987_654, 9)).toBe('finished');
+    now += 1000;
+    expect(await r.runDue()).toBe(0);
+    expect(ran).toBe(0);
+    expect(await r.get(queuedId)).toMatchObject({
+      status: 'cancelled',
+      finishedAt: now - 1000,
+      cancelledBy: 9,
+      cancelRequestedAt: now - 1000,
+    });
+  });
+
+  it('a running job stops at its next safe point: running until then, then cancelled with what it did', async () => {
+    const kind = 'test.cancel-running';
+    const r = runner(db1);
+    // A handler of steps (hosts, accounts): the step in progress always finishes; it checks the
+    // signal only between steps, as the discovery and rotation handlers do.
+    let releaseStep: () => void = () => undefined;
+    let stepsDone = 0;
+    r.register(kind, async (_p, ctx) => {
+      for (let step = 0; step < 5 && !ctx.signal.aborted; step++) {
+        await new Promise<void>((resolve) => (releaseStep = resolve));
+        stepsDone++;
+        await ctx.progress(stepsDone, 5);
+      }
+      return { stepsDone };
+    });
+    const id = (await r.enqueue(db1.db, kind, {}, { createdBy: 5 }))!;
+    const run = r.runDue();
+    await until(async () => (await r.get(id))?.status === 'running');
+    expect(await r.cancel(id, 5)).toBe('stopping');
+    // Asked once: a second cancel changes nothing.
+    expect(await r.cancel(id, 1)).toBe('finished');
+    // The step in progress is not cut: the job is still running, by who asked, until it ends.
+    expect(await r.get(id)).toMatchObject({ status: 'running', cancelledBy: 5, cancelRequestedAt: now });
+    releaseStep();
+    await run;
+    expect(stepsDone).toBe(1);
+    expect(await r.get(id)).toMatchObject({
+      status: 'cancelled',
+      cancelledBy: 5,
+      result: { stepsDone: 1 },
+      lastError: undefined,
+      finishedAt: now,
+      progress: { done: 1, total: 5 },
+    });
+  });
+
+  it('a handler that throws once cancelled is not retried; its error is kept', async () => {
+    const kind = 'test.cancel-throws';
+    const r = runner(db1);
+    let ran = 0;
     r.register(
       kind,
       (_p, ctx) =>
-        new Promise((resolve, reject) => {
+        new Promise((_resolve, reject) => {
           ran++;
+          ctx.signal.addEventListener('abort', () => reject(new Error('stopped between hosts')));
+        }),
+      { maxAttempts: 3 },
+    );
+    const id = (await r.enqueue(db1.db, kind, {}))!;
+    const run = r.runDue();
+    await until(async () => (await r.get(id))?.status === 'running');
+    expect(await r.cancel(id)).toBe('stopping');
+    await run;
+    now += 60_000;
+    expect(await r.runDue()).toBe(0);
+    expect(ran).toBe(1);
+    expect(await r.get(id)).toMatchObject({
+      status: 'cancelled',
+      cancelledBy: undefined,
+      lastError: 'stopped between hosts',
+      attempts: 1,
+    });
+  });
+
+  it('a cancel asked on another node reaches the handler at its next lease renewal', async () => {
+    const kind = 'test.cancel-other-node';
+    const a = runner(db1, { nodeId: 'cancel-a', leaseMs: 90 });
+    let aborted = false;
+    a.register(
+      kind,
+      (_p, ctx) =>
+        new Promise((resolve) => {
           ctx.signal.addEventListener('abort', () => {
             aborted = true;
-            reject(new Error('aborted'));
+            resolve('stopped');
           });
         }),
     );
-    const queuedId = (await r.enqueue(db1.db, kind, {}, { runAt: now + 1000 }))!;
-    expect(await r.cancel(queuedId)).toBe(true);
-    expect(await r.cancel(queuedId)).toBe(false);
-    now += 1000;
-    expect(await r.runDue()).toBe(0);
-    expect(await r.get(queuedId)).toMatchObject({ status: 'cancelled', finishedAt: now - 1000 });
-
-    const runningId = (await r.enqueue(db1.db, kind, {}))!;
-    const run = r.runDue();
-    await until(async () => (await r.get(runningId))?.status === 'running');
-    expect(await r.cancel(runningId)).toBe(true);
+    const b = runner(db2, { nodeId: 'cancel-b' });
+    const id = (await a.enqueue(db1.db, kind, {}))!;
+    const run = a.runDue();
+    await until(async () => (await a.get(id))?.status === 'running');
+    expect(await b.cancel(id, 3)).toBe('stopping');
     await run;
     expect(aborted).toBe(true);
-    expect(ran).toBe(1);
-    expect(await r.get(runningId)).toMatchObject({ status: 'cancelled' });
+    expect(await b.get(id)).toMatchObject({ status: 'cancelled', cancelledBy: 3, result: 'stopped' });
+  });
+
+  it('a cancelled job whose node died is never claimed again: settled as cancelled once its lease expires', async () => {
+    const kind = 'test.cancel-dead-node';
+    const r = runner(db1);
+    let ran = 0;
+    r.register(kind, () => Promise.resolve(++ran), { maxAttempts: 3 });
+    const id = (await r.enqueue(db1.db, kind, {}))!;
+    await db1.db
+      .updateTable('jobs')
+      .set({ status: 'running', attempts: 1, lease_owner: 'gone', lease_expires_at: now + 1000 })
+      .where('id', '=', id)
+      .execute();
+    expect(await r.cancel(id, 4)).toBe('stopping');
+    now += 2000;
+    expect(await r.runDue()).toBe(0);
+    expect(ran).toBe(0);
+    expect(await r.get(id)).toMatchObject({
+      status: 'cancelled',
+      cancelledBy: 4,
+      lastError: expect.stringMatching(/safe point/) as unknown,
+    });
+  });
+
+  it('on stop, a job whose cancel was asked is cancelled rather than handed back', async () => {
+    const kind = 'test.stop-cancelled';
+    const a = runner(db1, { nodeId: 'stopping-c', stopTimeoutMs: 50 });
+    a.register(kind, () => new Promise(() => undefined)); // ignores its signal
+    const id = (await a.enqueue(db1.db, kind, {}))!;
+    a.start();
+    await until(async () => (await a.get(id))?.status === 'running');
+    expect(await a.cancel(id, 2)).toBe('stopping');
+    await a.stop();
+    expect(await a.get(id)).toMatchObject({ status: 'cancelled', cancelledBy: 2 });
   });
 
   it('on stop, waits for handlers up to its bound, then releases their jobs for another node', async () => {

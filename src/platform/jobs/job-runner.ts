@@ -6,6 +6,7 @@ import {
   PermanentJobError,
   type EnqueueOptions,
   type Job,
+  type JobCancelOutcome,
   type JobContext,
   type JobFilter,
   type JobHandler,
@@ -181,9 +182,10 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       () => {
         const until = clock.now() + leaseMs;
         repo.renew(row.id, nodeId, attempt, until).then(
-          (held) => {
-            if (held) leaseUntil = until;
-            else abort.abort(new Error('the job was cancelled or its lease was lost'));
+          (state) => {
+            if (state !== 'lost') leaseUntil = until;
+            if (state === 'cancel') abort.abort(new Error('the job was cancelled'));
+            else if (state === 'lost') abort.abort(new Error('the job lost its lease'));
           },
           (err: unknown) => {
             onError(err);
@@ -389,10 +391,16 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       return pageOf(await repo.list(filter));
     },
 
-    async cancel(id: number): Promise<boolean> {
-      const cancelled = await repo.cancel(id, clock.now());
+    async cancel(id: number, by?: number, executor?: Executor): Promise<JobCancelOutcome> {
+      const outcome = await repo.cancel(executor ?? database.db, id, by, clock.now());
+      // On this node the handler hears it now; on another, at its next lease renewal. Inside a
+      // caller's transaction, not before it commits (it could still roll back).
+      if (outcome === 'stopping' && executor === undefined) this.signalCancel(id);
+      return outcome;
+    },
+
+    signalCancel(id: number): void {
       running.get(id)?.abort.abort(new Error('the job was cancelled'));
-      return cancelled;
     },
   };
 }

@@ -2,7 +2,7 @@ import { sql, type ExpressionBuilder, type Selectable } from 'kysely';
 import type { Database, Executor } from '../db/database.js';
 import { pageWithTotal } from '../db/paging.js';
 import type { JobsTable, Schema } from '../db/schema.js';
-import type { Job, JobFilter, JobPage, JobStatus } from './jobs.types.js';
+import type { Job, JobCancelOutcome, JobFilter, JobPage, JobStatus } from './jobs.types.js';
 
 /** The SQL of the job runner (ADR 024): every state change is one conditional statement. */
 
@@ -34,6 +34,8 @@ export function jobOf(row: JobRow): Job {
     createdBy: row.created_by ?? undefined,
     startedAt: row.started_at ?? undefined,
     finishedAt: row.finished_at ?? undefined,
+    cancelledBy: row.cancelled_by ?? undefined,
+    cancelRequestedAt: row.cancel_requested_at ?? undefined,
   };
 }
 
@@ -92,7 +94,11 @@ export function createJobsRepository(database: Database) {
         .where((eb) =>
           eb.or([
             eb.and([eb('status', '=', 'queued'), eb('run_after', '<=', dueBy)]),
-            eb.and([eb('status', '=', 'running'), eb('lease_expires_at', '<=', now)]),
+            eb.and([
+              eb('status', '=', 'running'),
+              eb('lease_expires_at', '<=', now),
+              eb('cancel_requested_at', 'is', null),
+            ]),
           ]),
         )
         .limit(1)
@@ -121,7 +127,8 @@ export function createJobsRepository(database: Database) {
             select id from jobs
             where kind = ${kind}
               and ((status = 'queued' and run_after <= ${dueBy})
-                or (status = 'running' and lease_expires_at <= ${now} and attempts < max_attempts))
+                or (status = 'running' and lease_expires_at <= ${now} and attempts < max_attempts
+                    and cancel_requested_at is null))
             order by run_after, id
             limit ${limit}
             for update skip locked
@@ -144,6 +151,8 @@ export function createJobsRepository(database: Database) {
             w('status', '=', 'running'),
             w('lease_expires_at', '<=', now),
             w('attempts', '<', w.ref('max_attempts')),
+            // A cancel was asked while its node ran it: never run it again (failAbandoned settles it).
+            w('cancel_requested_at', 'is', null),
           ]),
         ]);
       return db
@@ -170,10 +179,27 @@ export function createJobsRepository(database: Database) {
         .execute();
     },
 
-    /** Running jobs whose lease expired on their last attempt: failed (their node died). */
+    /**
+     * Running jobs whose lease expired on their last attempt: failed (their node died). Those whose
+     * cancel was asked are settled as cancelled instead, on any attempt: they are never run again.
+     */
     async failAbandoned(kinds: readonly string[], now: number): Promise<JobRow[]> {
       if (kinds.length === 0) return [];
-      return db
+      const cancelled = await db
+        .updateTable('jobs')
+        .set({
+          status: 'cancelled',
+          lease_expires_at: null,
+          finished_at: now,
+          last_error: 'The node running it stopped before it reached a safe point (lease expired)',
+        })
+        .where('kind', 'in', kinds)
+        .where('status', '=', 'running')
+        .where('lease_expires_at', '<=', now)
+        .where('cancel_requested_at', 'is not', null)
+        .returningAll()
+        .execute();
+      const failed = await db
         .updateTable('jobs')
         .set({
           status: 'failed',
@@ -187,19 +213,31 @@ export function createJobsRepository(database: Database) {
         .where((w) => w('attempts', '>=', w.ref('max_attempts')))
         .returningAll()
         .execute();
+      return [...cancelled, ...failed];
     },
 
-    /** Extends the lease of a job this node runs; false when it lost it (expired and taken, or cancelled). */
-    async renew(id: number, owner: string, attempt: number, until: number): Promise<boolean> {
-      const result = await db
+    /**
+     * Extends the lease of a job this node runs: `lost` when it lost it (expired and taken);
+     * `cancel` when a cancel was asked (the lease is still extended, so no node takes the job while
+     * its handler reaches a safe point).
+     */
+    async renew(
+      id: number,
+      owner: string,
+      attempt: number,
+      until: number,
+    ): Promise<'held' | 'cancel' | 'lost'> {
+      const row = await db
         .updateTable('jobs')
         .set({ lease_expires_at: until })
         .where('id', '=', id)
         .where('lease_owner', '=', owner)
         .where('attempts', '=', attempt)
         .where('status', '=', 'running')
+        .returning('cancel_requested_at')
         .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
+      if (!row) return 'lost';
+      return row.cancel_requested_at === null ? 'held' : 'cancel';
     },
 
     async progress(
@@ -244,20 +282,52 @@ export function createJobsRepository(database: Database) {
           : outcome.status === 'failed'
             ? { status: 'failed', last_error: outcome.error, finished_at: outcome.now }
             : { status: 'queued', last_error: outcome.error, run_after: outcome.runAfter };
+      const held = (w: ExpressionBuilder<Schema, 'jobs'>) =>
+        w.and([
+          w('id', '=', id),
+          w('lease_owner', '=', owner),
+          w('attempts', '=', attempt),
+          w('status', '=', 'running'),
+        ]);
       const result = await executor
         .updateTable('jobs')
         // lease_owner stays: the node that ran the last attempt.
         .set({ ...changes, lease_expires_at: null })
+        .where(held)
+        .where('cancel_requested_at', 'is', null)
+        .executeTakeFirst();
+      if (result.numUpdatedRows > 0n) return true;
+      // A cancel was asked while it ran: the handler stopped at a safe point. Cancelled, never
+      // retried; what it did before stopping (its result) and why it stopped (an error) are kept.
+      const finishedAt = outcome.status === 'queued' ? outcome.runAfter : outcome.now;
+      const cancelled = await executor
+        .updateTable('jobs')
+        .set({
+          status: 'cancelled',
+          finished_at: finishedAt,
+          lease_expires_at: null,
+          ...(outcome.status === 'succeeded' ? { result: outcome.result } : { last_error: outcome.error }),
+        })
+        .where(held)
+        .where('cancel_requested_at', 'is not', null)
+        .executeTakeFirst();
+      return cancelled.numUpdatedRows > 0n;
+    },
+
+    /**
+     * Gives a job back (this node stops): queued again at once, the interrupted attempt not counted;
+     * cancelled instead when a cancel had been asked.
+     */
+    async release(id: number, owner: string, attempt: number, now: number): Promise<void> {
+      await db
+        .updateTable('jobs')
+        .set({ status: 'cancelled', lease_expires_at: null, finished_at: now })
         .where('id', '=', id)
         .where('lease_owner', '=', owner)
         .where('attempts', '=', attempt)
         .where('status', '=', 'running')
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
-    },
-
-    /** Gives a job back (this node stops): queued again at once, the interrupted attempt not counted. */
-    async release(id: number, owner: string, attempt: number, now: number): Promise<void> {
+        .where('cancel_requested_at', 'is not', null)
+        .execute();
       await db
         .updateTable('jobs')
         .set({
@@ -274,18 +344,39 @@ export function createJobsRepository(database: Database) {
         .execute();
     },
 
-    async cancel(id: number, now: number): Promise<boolean> {
-      const result = await db
+    /**
+     * Cancels a queued job at once (`cancelled`), or asks a running one to stop at its next safe
+     * point (`stopping`: it stays running until its handler settles it); `finished` when it had
+     * finished, was already being cancelled, or does not exist. Each is one conditional statement,
+     * so a cancel racing a claim or a settle does exactly one of them.
+     */
+    async cancel(
+      executor: Executor,
+      id: number,
+      by: number | undefined,
+      now: number,
+    ): Promise<JobCancelOutcome> {
+      const queued = await executor
         .updateTable('jobs')
         .set({
           status: 'cancelled',
           finished_at: now,
           lease_expires_at: null,
+          cancelled_by: by ?? null,
+          cancel_requested_at: now,
         })
         .where('id', '=', id)
-        .where('status', 'in', ['queued', 'running'])
+        .where('status', '=', 'queued')
         .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
+      if (queued.numUpdatedRows > 0n) return 'cancelled';
+      const running = await executor
+        .updateTable('jobs')
+        .set({ cancelled_by: by ?? null, cancel_requested_at: now })
+        .where('id', '=', id)
+        .where('status', '=', 'running')
+        .where('cancel_requested_at', 'is', null)
+        .executeTakeFirst();
+      return running.numUpdatedRows > 0n ? 'stopping' : 'finished';
     },
 
     async get(id: number): Promise<JobRow | undefined> {

@@ -22,7 +22,9 @@ export interface JobContext {
   /** 1 on the first run, counting every claim (a re-claim after a node died counts too). */
   readonly attempt: number;
   /**
-   * Aborted when the job is cancelled, when this node loses the lease (it could not renew it in
+   * Aborted when the job is cancelled (stop at the next safe point: between hosts, after the
+   * account in progress, never inside a two-phase change; what the handler answers then is kept as
+   * the cancelled job's result), when this node loses the lease (it could not renew it in
    * time, so another node may run the job), or when the runner stops and the handler did not
    * finish within the stop bound. A handler should stop as soon as it can.
    */
@@ -87,7 +89,18 @@ export interface Job {
   readonly createdBy: number | undefined;
   readonly startedAt: number | undefined;
   readonly finishedAt: number | undefined;
+  /** Who cancelled it (undefined: not cancelled, or by the operator / the system). */
+  readonly cancelledBy: number | undefined;
+  /** When a cancel was asked; a running job with one is stopping at its next safe point. */
+  readonly cancelRequestedAt: number | undefined;
 }
+
+/**
+ * What a cancel did: `cancelled` (it was queued: it never runs), `stopping` (it runs: its handler
+ * sees its signal aborted and stops at its next safe point, then the job is settled as cancelled),
+ * `finished` (it had finished, a cancel was already asked, or there is no such job).
+ */
+export type JobCancelOutcome = 'cancelled' | 'stopping' | 'finished';
 
 export interface JobFilter {
   readonly kind?: string;
@@ -130,6 +143,11 @@ export interface JobRunner {
   /**
    * Adds a job, in the caller's transaction when given one (the job exists only if it commits).
    * Answers the new job's id, or undefined when `dedupeKey` is held by an unfinished job.
+   *
+   * The invariant every caller keeps: `payload` holds ids and options, never a secret, and the
+   * kind's handler answers (result, progress notes, error messages) ids, counts and outcomes,
+   * never a secret either. All of it is stored in clear and shown to the job's readers (the
+   * console filters it once more, `modules/jobs/job-view.ts`, as a second line only).
    */
   enqueue<P>(
     executor: Executor,
@@ -154,8 +172,20 @@ export interface JobRunner {
   runDue(): Promise<number>;
   get(id: number): Promise<Job | undefined>;
   list(filter?: JobFilter): Promise<JobPage>;
-  /** Cancels an unfinished job (a running handler sees its signal aborted); false if it had finished or does not exist. */
-  cancel(id: number): Promise<boolean>;
+  /**
+   * Cancels a job: a queued one at once; a running one stops at its next safe point (its handler
+   * sees its signal aborted, on this node at once, on another at its next lease renewal) and is
+   * then settled as cancelled, keeping what it answered. `by`: the user who asked (recorded).
+   * With an `executor` (a transaction), the running handler is not signalled: call
+   * {@link signalCancel} once it commits.
+   */
+  cancel(id: number, by?: number, executor?: Executor): Promise<JobCancelOutcome>;
+  /**
+   * Aborts the handler of a job whose cancel was committed, when it runs on this node (another
+   * node's handler hears it at its next lease renewal). For callers that cancel inside their own
+   * transaction (with its audit record): call it after the commit.
+   */
+  signalCancel(id: number): void;
 }
 
 /** Thrown by a handler: the job fails at once, without further attempts. */

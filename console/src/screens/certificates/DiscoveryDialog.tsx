@@ -234,7 +234,9 @@ export function DiscoveryDialog({ opener, onClose }: { opener: HTMLElement | nul
             {finished
               ? job.status === 'succeeded'
                 ? `Done: ${progressText(job.progress.done, job.progress.total ?? running.total)}`
-                : `The discovery ${job.status}: ${job.lastError ?? ''}`
+                : job.status === 'cancelled'
+                  ? `The discovery was cancelled after ${progressText(job.progress.done, job.progress.total ?? running.total)}`
+                  : `The discovery ${job.status}: ${job.lastError ?? ''}`
               : job?.status === 'queued' || job === undefined
                 ? 'Waiting to start…'
                 : progressText(job.progress.done, job.progress.total ?? running.total)}

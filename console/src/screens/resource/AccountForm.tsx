@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
-import { api, ApiError, type AccountDetails } from '../../api';
+import { api, ApiError, type AccountDetails, type PasswordPolicy } from '../../api';
 import { Dialog } from '../../components/Dialog';
-import { CheckboxField, Field, TextAreaField } from '../../components/Field';
+import { CheckboxField, Field, SelectField, TextAreaField } from '../../components/Field';
 import { useFormSubmit } from '../../components/useFormSubmit';
 import { formatDateTime } from '../../time';
 import { FormAlert } from '../../components/FormAlert';
@@ -143,8 +143,10 @@ export function AddAccountDialog({
 }
 
 /**
- * An account's details (policy, owner, times: nothing secret) and its editable part: name,
- * notes and the retrieval controls. The dialog loads the details when it opens.
+ * An account's details (owner, times: nothing secret) and its editable part: name, notes, its
+ * password policy (from the policies list; sent only when changed, so an account following its
+ * resource's policy is not pinned to it by a save) and the retrieval controls. The dialog loads
+ * the details and the policies when it opens; the server checks the policy exists.
  */
 export function EditAccountDialog({
   resourceId,
@@ -166,12 +168,16 @@ export function EditAccountDialog({
   const [name, setName] = useState('');
   const [notes, setNotes] = useState('');
   const [controls, setControls] = useState(NO_CONTROLS);
-  const { form, errors, busy, submit } = useFormSubmit(['name', 'notes']);
+  const [policies, setPolicies] = useState<readonly PasswordPolicy[]>([]);
+  const [policy, setPolicy] = useState('');
+  const { form, errors, busy, submit } = useFormSubmit(['name', 'notes', 'passwordPolicy']);
 
   useEffect(() => {
     const abort = new AbortController();
-    api.account(resourceId, accountId, abort.signal).then(
-      (loaded) => {
+    Promise.all([api.account(resourceId, accountId, abort.signal), api.passwordPolicies(abort.signal)]).then(
+      ([loaded, list]) => {
+        setPolicies(list.items);
+        setPolicy(loaded.passwordPolicy);
         setDetails(loaded);
         setName(loaded.name);
         setNotes(loaded.notes ?? '');
@@ -192,7 +198,12 @@ export function EditAccountDialog({
 
   const save = submit(
     async () => {
-      await api.editAccount(resourceId, accountId, { name: name.trim(), notes, ...controls });
+      await api.editAccount(resourceId, accountId, {
+        name: name.trim(),
+        notes,
+        ...(details !== undefined && policy !== details.passwordPolicy ? { passwordPolicy: policy } : {}),
+        ...controls,
+      });
       onSaved(name.trim());
     },
     () => (name.trim() === '' ? { name: 'Enter the account name' } : {}),
@@ -210,8 +221,6 @@ export function EditAccountDialog({
       ) : (
         <>
           <dl className="details">
-            <dt>Password policy</dt>
-            <dd>{details.passwordPolicy}</dd>
             <dt>Owner</dt>
             <dd>{details.owner}</dd>
             <dt>Created</dt>
@@ -243,6 +252,25 @@ export function EditAccountDialog({
               error={errors.notes}
               onChange={(e) => setNotes(e.target.value)}
             />
+            <SelectField
+              label="Password policy"
+              name="passwordPolicy"
+              hint="New passwords of this account must follow it."
+              value={policy}
+              error={errors.passwordPolicy}
+              onChange={(e) => setPolicy(e.target.value)}
+            >
+              {/* The current one first stays selectable even if the list no longer holds it. */}
+              {policies.some((p) => p.name === details.passwordPolicy) ? null : (
+                <option value={details.passwordPolicy}>{details.passwordPolicy}</option>
+              )}
+              {policies.map((p) => (
+                <option key={p.id} value={p.name}>
+                  {p.name}
+                  {p.isDefault ? ' (default)' : ''}
+                </option>
+              ))}
+            </SelectField>
             <ControlsFieldset value={controls} onChange={setControls} />
             <FormButtons busy={busy} label="Save account" busyLabel="Saving…" onCancel={onClose} />
           </form>

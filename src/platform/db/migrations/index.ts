@@ -24,6 +24,7 @@ import { certificateRequestsAndCa } from './2026-12-05-0022-certificate-requests
 import { certificateGroupsAndShares } from './2026-12-05-0023-certificate-groups-and-shares.js';
 import { certificateDeploymentsAndExpiry } from './2026-12-05-0024-certificate-deployments-and-expiry.js';
 import { consoleSessions } from './2026-12-06-0025-console-sessions.js';
+import { jobCancel } from './2026-12-06-0026-job-cancel.js';
 
 /**
  * Every migration, by dated name. Names sort in the order they must run; the migrator
@@ -55,5 +56,6 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     '2026-12-05-0023-certificate-groups-and-shares': certificateGroupsAndShares(dialect),
     '2026-12-05-0024-certificate-deployments-and-expiry': certificateDeploymentsAndExpiry(dialect),
     '2026-12-06-0025-console-sessions': consoleSessions(dialect),
+    '2026-12-06-0026-job-cancel': jobCancel(),
   };
 }
