@@ -1,5 +1,5 @@
 /**
- * Cancelling a job from the console (ADR 0XX) on both dialects, against a real server: a slow
+ * Cancelling a job from the console (ADR 044) on both dialects, against a real server: a slow
  * certificate discovery over loopback addresses whose ports accept and never answer (each probe
  * waits for its timeout), so the job is surely running when the cancel arrives. A running job
  * stops at its next safe point (between hosts): it answers `running` with `cancelRequestedAt`

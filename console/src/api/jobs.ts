@@ -1,6 +1,6 @@
 import { request } from './http';
 
-/** Background jobs (ADR 024): their state and progress; cancelling one (ADR 0XX). */
+/** Background jobs (ADR 024): their state and progress; cancelling one (ADR 044). */
 export interface Job {
   readonly id: number;
   readonly kind: string;

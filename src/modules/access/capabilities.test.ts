@@ -24,7 +24,7 @@ describe('capabilities', () => {
     createResourceGroups: ['Administrator', 'Password Administrator', 'Privileged Administrator'],
     decidePasswordRequests: ['Administrator', 'Privileged Administrator'],
     holdAllPasswords: ['Administrator', 'Password Administrator', 'Privileged Administrator'],
-    // Reading every job was manageInstance's before; cancelling came with it (ADR 0XX).
+    // Reading every job was manageInstance's before; cancelling came with it (ADR 044).
     manageJobs: ['Administrator', 'Privileged Administrator'],
   };
 

@@ -5,7 +5,7 @@ import { NotFoundError } from '../../platform/errors.js';
 import type { Job, JobCancelOutcome, JobPage, JobRunner, JobStatus } from '../../platform/jobs/index.js';
 
 /**
- * Who may read and cancel jobs (ADR 024, ADR 0XX): administrators (`manageJobs`) and the CLI
+ * Who may read and cancel jobs (ADR 024, ADR 044): administrators (`manageJobs`) and the CLI
  * operator every job; any other caller only the jobs they asked for (`created_by`). A job the
  * caller may not read answers like a missing one.
  */
