@@ -10,6 +10,7 @@ import { groupsApi } from './groups';
 import { policiesApi } from './policies';
 import { resourcesApi } from './resources';
 import { sessionApi } from './session';
+import { sshKeyLifecycleApi } from './sshKeyLifecycle';
 import { sshKeysApi } from './sshKeys';
 import { usersApi } from './users';
 import { workflowApi } from './workflow';
@@ -31,6 +32,7 @@ export {
 export * from './policies';
 export * from './resources';
 export * from './session';
+export * from './sshKeyLifecycle';
 export * from './sshKeys';
 export * from './users';
 export * from './workflow';
@@ -45,6 +47,7 @@ export const api = {
   ...dashboardApi,
   ...applicationsApi,
   ...sshKeysApi,
+  ...sshKeyLifecycleApi,
   ...certificatesApi,
   ...policiesApi,
 };
