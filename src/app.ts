@@ -34,6 +34,7 @@ import { registerRotationScheduleRoutes } from './modules/rotation/schedules/ind
 import {
   registerKeyRotationRoutes,
   registerSshKeyConsoleRoutes,
+  registerSshKeyLifecycleConsoleRoutes,
   registerSshKeyDeploymentRoutes,
   registerSshKeyRoutes,
 } from './modules/ssh-keys/index.js';
@@ -103,6 +104,12 @@ export function registerConsoleRoutes(
   registerDashboardConsoleRoutes(router, { dashboard: services.dashboard });
   registerApplicationConsoleRoutes(router, { applications: services.applications, serverCertificatePem });
   registerSshKeyConsoleRoutes(router, { sshKeys: services.sshKeys, deployments: services.sshKeyDeployments });
+  registerSshKeyLifecycleConsoleRoutes(router, {
+    sshKeys: services.sshKeys,
+    discovery: services.sshKeyDiscovery,
+    keyRotation: services.sshKeyRotation,
+    keyRotationSchedules: services.sshKeyRotationSchedules,
+  });
   registerCertificateConsoleRoutes(router, {
     certificates: services.certificates,
     internalCa: services.internalCa,

@@ -199,14 +199,13 @@ describe.skipIf(noBrowser !== undefined)('console: SSH keys and applications (SQ
     await page.getByRole('button', { name: 'Deployments of made' }).click();
     const deployments = page.getByRole('dialog', { name: 'Deployments of made' });
     await deployments.getByText('The key is not associated with any account.').waitFor();
-    await deployments.getByLabel('Resource', { exact: true }).fill('no-such-host');
+    // The resource is chosen from the server's list: a name typed but not chosen is refused at once.
+    await deployments.getByRole('combobox', { name: 'Resource' }).fill('no-such-host');
     await deployments.getByLabel('Account', { exact: true }).fill('root');
     await deployments.getByRole('button', { name: 'Associate' }).click();
-    const resource = deployments.getByLabel('Resource', { exact: true });
+    const resource = deployments.getByRole('combobox', { name: 'Resource' });
     await expect.poll(() => resource.getAttribute('aria-invalid'), WAIT).toBe('true');
-    expect(await deployments.locator('.field-error').innerText()).toMatch(
-      /^Resource no-such-host does not exist/,
-    );
+    expect(await deployments.locator('.field-error').innerText()).toMatch(/^Choose a resource from the list/);
     await expectAccessible(page, 'SSH key deployments dialog');
     await screenshot(page, 'ssh-key-deployments');
     await deployments.getByRole('button', { name: 'Close' }).click();

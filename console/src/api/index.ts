@@ -11,6 +11,7 @@ import { jobsApi } from './jobs';
 import { policiesApi } from './policies';
 import { resourcesApi } from './resources';
 import { sessionApi } from './session';
+import { sshKeyLifecycleApi } from './sshKeyLifecycle';
 import { sshKeysApi } from './sshKeys';
 import { usersApi } from './users';
 import { workflowApi } from './workflow';
@@ -33,6 +34,7 @@ export {
 export * from './policies';
 export * from './resources';
 export * from './session';
+export * from './sshKeyLifecycle';
 export * from './sshKeys';
 export * from './users';
 export * from './workflow';
@@ -47,6 +49,7 @@ export const api = {
   ...dashboardApi,
   ...applicationsApi,
   ...sshKeysApi,
+  ...sshKeyLifecycleApi,
   ...certificatesApi,
   ...jobsApi,
   ...policiesApi,

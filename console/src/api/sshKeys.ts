@@ -1,4 +1,5 @@
 import { request, requestFile, type DownloadedFile } from './http';
+import type { SharePermission } from './resources';
 
 export type SshKeyType = 'ssh-rsa' | 'ssh-dss' | 'ed25519' | 'ecdsa';
 
@@ -69,6 +70,14 @@ export const sshKeysApi = {
   },
   deleteSshKey(id: number, withoutDissociation: boolean): Promise<DeletedSshKey> {
     return request('DELETE', `/ssh-keys/${id}`, { body: { withoutDissociation } });
+  },
+  /** Only the key's owner or a super administrator may share (the service decides). */
+  shareSshKey(
+    id: number,
+    grantee: { kind: 'user' | 'group'; name: string },
+    permission: SharePermission,
+  ): Promise<{ key: string; grantee: string; shared: boolean }> {
+    return request('POST', `/ssh-keys/${id}/shares`, { body: { grantee, permission } });
   },
   keyDeployments(id: number, signal?: AbortSignal): Promise<{ items: readonly KeyDeployment[] }> {
     return request('GET', `/ssh-keys/${id}/deployments`, { signal });

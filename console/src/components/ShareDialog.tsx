@@ -16,19 +16,34 @@ export function permissionLabel(permission: SharePermission): string {
   return PERMISSIONS.find((p) => p.value === permission)?.label ?? permission;
 }
 
+/** Who a share names: the picked user or group, by id and by name (routes take one or the other). */
+export interface ShareGrantee {
+  readonly kind: 'user' | 'group';
+  readonly id: number;
+  readonly name: string;
+}
+
 /**
- * Share a resource with a user (or revoke a share). The server decides whether the caller may
- * share it at all: a refusal (403/404) is shown in the dialog.
+ * Share a resource (or, with `share` and `noun`, another thing such as an SSH key) with a user or
+ * a user group, or revoke a share. The server decides whether the caller may share it at all: a
+ * refusal (403/404) is shown in the dialog.
  */
 export function ShareDialog({
   resourceId,
   resourceName,
+  share,
+  noun = 'resource',
   opener,
   onClose,
   onShared,
 }: {
-  resourceId: number;
+  /** The resource shared through `/shares`; not used when `share` is given. */
+  resourceId?: number;
   resourceName: string;
+  /** How to share something other than a resource (its own route). */
+  share?: (grantee: ShareGrantee, permission: SharePermission) => Promise<unknown>;
+  /** What is shared, in the refusal's words ("You cannot share this SSH key"). */
+  noun?: string;
   opener: HTMLElement | null;
   onClose: () => void;
   onShared: (message: string) => void;
@@ -68,27 +83,29 @@ export function ShareDialog({
   async function submit(event: FormEvent) {
     event.preventDefault();
     const group = groups?.find((g) => String(g.id) === groupId);
-    let grantee: { kind: 'user' | 'group'; id: number };
+    let grantee: ShareGrantee;
     let granteeName: string;
     if (kind === 'user') {
       if (!user) {
         setErrors({ user: 'Choose a user from the list' });
         return;
       }
-      grantee = { kind, id: user.id };
+      grantee = { kind, id: user.id, name: user.username };
       granteeName = user.username;
     } else {
       if (!group) {
         setErrors({ group: 'Choose a user group' });
         return;
       }
-      grantee = { kind, id: group.id };
+      grantee = { kind, id: group.id, name: group.name };
       granteeName = `the group ${group.name}`;
     }
     setBusy(true);
     setErrors({});
     try {
-      await api.share({ resourceId, grantee, permission });
+      if (share) await share(grantee, permission);
+      else if (resourceId !== undefined)
+        await api.share({ resourceId, grantee: { kind: grantee.kind, id: grantee.id }, permission });
       onShared(
         permission === 'revoke'
           ? `The share of ${resourceName} with ${granteeName} was revoked`
@@ -99,7 +116,7 @@ export function ShareDialog({
       if (err instanceof ApiError && err.status === 401) return;
       const message =
         err instanceof ApiError && (err.status === 403 || err.status === 404)
-          ? `You cannot share this resource: ${err.message}`
+          ? `You cannot share this ${noun}: ${err.message}`
           : err instanceof Error
             ? err.message
             : String(err);

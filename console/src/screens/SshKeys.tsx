@@ -2,21 +2,32 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, type SshKey, type SshKeys as SshKeyList } from '../api';
 import { CheckboxField } from '../components/Field';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ShareDialog } from '../components/ShareDialog';
 import { Heading } from '../components/Heading';
 import { TableWrap } from '../components/TableWrap';
 import { saveFile } from '../download';
 import { formatDateTime } from '../time';
-import { DeploymentsDialog, ImportKeyDialog, NewKeyDialog, TYPE_NAMES } from './ssh-keys/KeyDialogs';
+import { DeploymentsDialog } from './ssh-keys/DeploymentsDialog';
+import { KeyDiscoveryDialog } from './ssh-keys/KeyDiscoveryDialog';
+import { RotationsDialog } from './ssh-keys/RotationsDialog';
+import { ImportKeyDialog, NewKeyDialog, TYPE_NAMES } from './ssh-keys/KeyDialogs';
 
 type Open =
-  | { readonly kind: 'new' | 'import'; readonly opener: HTMLElement | null }
-  | { readonly kind: 'delete' | 'deployments'; readonly key: SshKey; readonly opener: HTMLElement | null };
+  | { readonly kind: 'new' | 'import' | 'discover'; readonly opener: HTMLElement | null }
+  | {
+      readonly kind: 'delete' | 'deployments' | 'share' | 'rotations';
+      readonly key: SshKey;
+      readonly opener: HTMLElement | null;
+    };
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The SSH keys the user may see: create, import, export (audited), delete, and where each is deployed. */
+/**
+ * The SSH keys the user may see: create, import, export (audited), delete, where each is deployed,
+ * sharing, rotations, and discovery of the keys on resources.
+ */
 export function SshKeys() {
   const [keys, setKeys] = useState<SshKeyList | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -78,6 +89,13 @@ export function SshKeys() {
             onClick={(e) => setOpen({ kind: 'import', opener: e.currentTarget })}
           >
             Import key
+          </button>
+          <button
+            type="button"
+            className="button"
+            onClick={(e) => setOpen({ kind: 'discover', opener: e.currentTarget })}
+          >
+            Discover keys
           </button>
         </span>
       </div>
@@ -153,6 +171,20 @@ export function SshKeys() {
                       <button
                         type="button"
                         className="button small"
+                        onClick={(e) => setOpen({ kind: 'rotations', key: k, opener: e.currentTarget })}
+                      >
+                        Rotations<span className="visually-hidden"> of {k.name}</span>
+                      </button>
+                      <button
+                        type="button"
+                        className="button small"
+                        onClick={(e) => setOpen({ kind: 'share', key: k, opener: e.currentTarget })}
+                      >
+                        Share<span className="visually-hidden"> {k.name}</span>
+                      </button>
+                      <button
+                        type="button"
+                        className="button small"
                         onClick={(e) => {
                           setWithoutDissociation(false);
                           setOpen({ kind: 'delete', key: k, opener: e.currentTarget });
@@ -186,6 +218,36 @@ export function SshKeys() {
       ) : null}
       {open?.kind === 'deployments' ? (
         <DeploymentsDialog sshKey={open.key} opener={open.opener} onClose={() => setOpen(undefined)} />
+      ) : null}
+      {open?.kind === 'discover' ? (
+        <KeyDiscoveryDialog
+          opener={open.opener}
+          onClose={() => setOpen(undefined)}
+          onImported={() => void load()}
+        />
+      ) : null}
+      {open?.kind === 'rotations' ? (
+        <RotationsDialog
+          sshKey={open.key}
+          opener={open.opener}
+          onClose={() => setOpen(undefined)}
+          onRotated={() => void load()}
+        />
+      ) : null}
+      {open?.kind === 'share' ? (
+        <ShareDialog
+          resourceName={open.key.name}
+          noun="SSH key"
+          share={(grantee, permission) =>
+            api.shareSshKey(open.key.id, { kind: grantee.kind, name: grantee.name }, permission)
+          }
+          opener={open.opener}
+          onClose={() => setOpen(undefined)}
+          onShared={(text) => {
+            setOpen(undefined);
+            setAnnouncement(text);
+          }}
+        />
       ) : null}
       {open?.kind === 'delete' ? (
         <ConfirmDialog

@@ -1,5 +1,6 @@
 export { createSshKeysService, type SshKeysService } from './ssh-keys.service.js';
 export { registerSshKeyConsoleRoutes } from './ssh-keys.console.js';
+export { registerSshKeyLifecycleConsoleRoutes } from './key-lifecycle.console.js';
 export { registerSshKeyRoutes } from './ssh-keys.routes.js';
 export { SSH_KEY_TYPES, type SshKeyType, type SshKeyView } from './ssh-keys.types.js';
 export { createKeyHosts, type KeyHosts, type KeyHostCall, type KeyHostResource } from './key-hosts.js';

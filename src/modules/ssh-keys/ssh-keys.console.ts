@@ -13,7 +13,7 @@ import { LIMITS, SSH_KEY_TYPES, type SshKeyView } from './ssh-keys.types.js';
  * SSH keys in the console (ADR 042; issue 13, ADR 031, 033): the keys the caller may see, create,
  * import, export (the release gate of endpoint 29, audited), delete (dissociating first, as 26),
  * and where a key is deployed, with associate and dissociate (52, 53). Keys are addressed by id
- * in the URL and found among the keys the service lists for the caller, so a key the caller may
+ * in the URL and looked up with the service's access check (`getById`), so a key the caller may
  * not see answers exactly like a missing one.
  */
 
@@ -61,6 +61,16 @@ const importedKey = z.object({
 const deploymentTarget = z.object({
   resourceName: nameField(255, 'Enter the resource'),
   userName: nameField(255, 'Enter the account on the host'),
+});
+
+const keyShare = z.object({
+  grantee: z.object({
+    kind: z.enum(['user', 'group']),
+    name: nameField(255, 'Choose a user or a user group'),
+  }),
+  permission: z.enum(['view', 'modify', 'full', 'revoke'], {
+    error: 'Choose view, modify, full or revoke',
+  }),
 });
 
 const keyView = z.object({
@@ -112,13 +122,9 @@ export function registerSshKeyConsoleRoutes(
 ): void {
   const { sshKeys, deployments } = deps;
 
-  /** The key of the URL among those the caller may see. */
-  async function keyOf(caller: Caller, params: Readonly<Record<string, string>>): Promise<SshKeyView> {
-    const id = parseId(params.keyId, 'SSH key');
-    const key = (await sshKeys.list(caller)).find((k) => k.id === id);
-    if (!key) throw new NotFoundError(`SSH key with ID ${id} does not exist`);
-    return key;
-  }
+  /** The key of the URL, if the caller may see it (otherwise it answers as a missing one). */
+  const keyOf = (caller: Caller, params: Readonly<Record<string, string>>): Promise<SshKeyView> =>
+    sshKeys.getById(caller, parseId(params.keyId, 'SSH key'));
 
   router.add({
     method: 'GET',
@@ -224,6 +230,25 @@ export function registerSshKeyConsoleRoutes(
   });
 
   router.add({
+    method: 'POST',
+    url: '/api/v1/ssh-keys/:keyId/shares',
+    summary:
+      "Share the key with a user or a user group, or revoke the share (as shareSSHKey: only the key's owner or a super administrator)",
+    tag: 'ssh-keys',
+    access: 'signed-in',
+    body: keyShare,
+    response: z.object({ key: z.string(), grantee: z.string(), shared: z.boolean() }),
+    async handle({ caller, params, body }) {
+      const key = await keyOf(caller, params);
+      const grantee =
+        body.grantee.kind === 'user' ? { userName: body.grantee.name } : { groupName: body.grantee.name };
+      return granteeFieldErrors(() =>
+        sshKeys.share(caller, key.name, grantee, body.permission === 'revoke' ? undefined : body.permission),
+      );
+    },
+  });
+
+  router.add({
     method: 'GET',
     url: '/api/v1/ssh-keys/:keyId/deployments',
     summary: 'Where the key is associated (endpoint 31 for one key): resource, account, by whom, when',
@@ -299,6 +324,27 @@ async function resourceFieldErrors<T>(work: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof NotFoundError && /^Resource /i.test(err.message)) {
       throw new FieldInputError('resourceName', err.message, err.code);
+    }
+    throw err;
+  }
+}
+
+/**
+ * The share's refusals about whom it names (no such user or group, the key's own owner, no share
+ * to revoke) belong beside the user or group field; "only the owner may share" stays form-wide.
+ */
+async function granteeFieldErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (
+      (err instanceof NotFoundError &&
+        /^(User|User group) .* does not exist$|is not shared to/.test(err.message)) ||
+      (err instanceof InvalidInputError &&
+        !(err instanceof FieldInputError) &&
+        / owns SSH key /.test(err.message))
+    ) {
+      throw new FieldInputError('grantee.name', err.message, err.code);
     }
     throw err;
   }

@@ -11,6 +11,10 @@ export const sshKeysRepository = {
     return db.selectFrom('ssh_keys').selectAll().where('name_key', '=', nameKey).executeTakeFirst();
   },
 
+  byId(db: Executor, id: number): Promise<SshKeyRow | undefined> {
+    return db.selectFrom('ssh_keys').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
   list(db: Executor, scope: SshKeyScope): Promise<SshKeyRow[]> {
     let query = db.selectFrom('ssh_keys').selectAll();
     if (scope.kind === 'user') query = query.where('id', 'in', scope.keyIds(db));

@@ -185,6 +185,21 @@ export function createSshKeysService(deps: SshKeysServiceDeps) {
       return viewOf((await visible(db, who, name)).row);
     },
 
+    /**
+     * One key by id (the console addresses keys by id), with the same check as by name: a key the
+     * caller may not see answers exactly like a missing one.
+     */
+    async getById(who: SshKeyActor, id: number): Promise<SshKeyView> {
+      const row = await repo.byId(db, id);
+      const permission = !row
+        ? 'none'
+        : isOperator(who)
+          ? 'full'
+          : await access.sshKeyPermission(db, who.principal, { id: row.id, ownerId: row.owner_id });
+      if (!row || permission === 'none') throw new NotFoundError(`SSH key with ID ${id} does not exist`);
+      return viewOf(row);
+    },
+
     /** Endpoint 29: the private key file, through the release gate (audited before it leaves). */
     async export(who: SshKeyActor, name: string): Promise<{ view: SshKeyView; privateKey: Buffer }> {
       const { row } = await visible(db, who, name);

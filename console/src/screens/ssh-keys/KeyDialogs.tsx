@@ -1,11 +1,9 @@
-import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError, type KeyDeployment, type SshKey, type SshKeys, type SshKeyType } from '../../api';
+import { useState } from 'react';
+import { api, type SshKey, type SshKeys, type SshKeyType } from '../../api';
 import { Dialog } from '../../components/Dialog';
 import { Field, SelectField, TextAreaField } from '../../components/Field';
-import { TableWrap } from '../../components/TableWrap';
 import { useFormSubmit } from '../../components/useFormSubmit';
 import { readTextFile } from '../../download';
-import { formatDateTime } from '../../time';
 import { FormAlert } from '../../components/FormAlert';
 
 export const TYPE_NAMES: Record<SshKeyType, string> = {
@@ -156,8 +154,15 @@ export function ImportKeyDialog({
   opener,
   onClose,
   onImported,
-}: Common & { onImported: (key: SshKey) => void }) {
-  const [name, setName] = useState('');
+  title = 'Import SSH key',
+  initialName = '',
+}: Common & {
+  onImported: (key: SshKey) => void;
+  /** Adopting a discovered key says which one it is for. */
+  title?: string;
+  initialName?: string;
+}) {
+  const [name, setName] = useState(initialName);
   const [privateKey, setPrivateKey] = useState('');
   const [passphrase, setPassphrase] = useState('');
   const [comment, setComment] = useState('');
@@ -169,7 +174,7 @@ export function ImportKeyDialog({
   ]);
 
   return (
-    <Dialog title="Import SSH key" onClose={onClose} returnFocusTo={opener}>
+    <Dialog title={title} onClose={onClose} returnFocusTo={opener}>
       <FormAlert message={errors.form} />
       <form
         ref={form}
@@ -253,168 +258,6 @@ export function ImportKeyDialog({
           </button>
           <button type="button" className="button" onClick={onClose}>
             Cancel
-          </button>
-        </p>
-      </form>
-    </Dialog>
-  );
-}
-
-/**
- * Where a key is associated (resource, account, by whom, when), associate it with an account of a
- * resource and dissociate it: the server logs in to the host over the resource's remote reset
- * configuration, so an answer can take a while; a failure shows the server's reason.
- */
-export function DeploymentsDialog({ sshKey, opener, onClose }: Common & { sshKey: SshKey }) {
-  const [items, setItems] = useState<readonly KeyDeployment[] | undefined>(undefined);
-  const [loadError, setLoadError] = useState<string | undefined>(undefined);
-  const [status, setStatus] = useState('');
-  const [resourceName, setResourceName] = useState('');
-  const [userName, setUserName] = useState('');
-  const [removing, setRemoving] = useState<string | undefined>(undefined);
-  const { form, errors, setErrors, busy, submit } = useFormSubmit(['resourceName', 'userName']);
-
-  const load = useCallback(async () => {
-    try {
-      setItems((await api.keyDeployments(sshKey.id)).items);
-      setLoadError(undefined);
-    } catch (err) {
-      if (!(err instanceof ApiError && err.status === 401))
-        setLoadError(err instanceof Error ? err.message : String(err));
-    }
-  }, [sshKey.id]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  async function dissociate(d: KeyDeployment) {
-    const slot = `${d.resourceName}\u0000${d.userName}`;
-    setRemoving(slot);
-    setErrors({});
-    try {
-      const done = await api.dissociateSshKey(sshKey.id, {
-        resourceName: d.resourceName,
-        userName: d.userName,
-      });
-      const text =
-        `${sshKey.name} dissociated from ${d.userName} on ${d.resourceName}` +
-        (done.removed === 0 ? ' (it was not on the host; the record is removed)' : '');
-      setStatus(text);
-      await load();
-      window.setTimeout(() => document.getElementById('deployments-heading')?.focus(), 0);
-    } catch (err) {
-      if (!(err instanceof ApiError && err.status === 401))
-        setErrors({ form: err instanceof Error ? err.message : String(err) });
-    } finally {
-      setRemoving(undefined);
-    }
-  }
-
-  return (
-    <Dialog title={`Deployments of ${sshKey.name}`} onClose={onClose} returnFocusTo={opener}>
-      <p className="announcer" role="status" aria-live="polite">
-        {status}
-      </p>
-      <FormAlert message={errors.form ?? loadError} />
-      <h3 id="deployments-heading" tabIndex={-1}>
-        Associated accounts
-      </h3>
-      {!items ? (
-        <p className="loading">Loading…</p>
-      ) : items.length === 0 ? (
-        <p>The key is not associated with any account.</p>
-      ) : (
-        <TableWrap label="Associated accounts">
-          <table className="accounts">
-            <thead>
-              <tr>
-                <th scope="col">Resource</th>
-                <th scope="col">Account</th>
-                <th scope="col">Associated</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((d) => (
-                <tr key={`${d.resourceName}\u0000${d.userName}`}>
-                  <td>{d.resourceName}</td>
-                  <th scope="row">{d.userName}</th>
-                  <td>
-                    {formatDateTime(d.deployedAt)}
-                    <span className="cell-detail">by {d.deployedBy}</span>
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      className="button small"
-                      disabled={removing !== undefined || busy}
-                      onClick={() => void dissociate(d)}
-                    >
-                      Dissociate
-                      <span className="visually-hidden">
-                        {' '}
-                        from {d.userName} on {d.resourceName}
-                      </span>
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
-      )}
-      <h3>Associate with an account</h3>
-      <form
-        ref={form}
-        noValidate
-        onSubmit={submit(
-          async () => {
-            const done = await api.associateSshKey(sshKey.id, {
-              resourceName: resourceName.trim(),
-              userName: userName.trim(),
-            });
-            const text =
-              `${sshKey.name} associated with ${done.userName} on ${done.resourceName}` +
-              (done.outcome === 'present' ? ' (its line was already in authorized_keys)' : '');
-            setStatus(text);
-            setUserName('');
-            await load();
-          },
-          () => ({
-            ...(resourceName.trim() === '' ? { resourceName: 'Enter the resource' } : {}),
-            ...(userName.trim() === '' ? { userName: 'Enter the account on the host' } : {}),
-          }),
-        )}
-      >
-        <Field
-          label="Resource"
-          name="resourceName"
-          required
-          autoComplete="off"
-          hint="A Linux resource with remote password reset configured: its name or DNS name"
-          value={resourceName}
-          error={errors.resourceName}
-          onChange={(e) => setResourceName(e.target.value)}
-        />
-        <Field
-          label="Account"
-          name="userName"
-          required
-          autoComplete="off"
-          hint="The user on the host whose authorized_keys receives the key"
-          value={userName}
-          error={errors.userName}
-          onChange={(e) => setUserName(e.target.value)}
-        />
-        <p className="button-row">
-          <button type="submit" className="button primary" disabled={busy || removing !== undefined}>
-            {busy ? 'Associating…' : 'Associate'}
-          </button>
-          <button type="button" className="button" onClick={onClose}>
-            Close
           </button>
         </p>
       </form>
