@@ -4,6 +4,7 @@
  */
 import { applicationsApi } from './applications';
 import { auditApi } from './audit';
+import { certificateLifecycleApi } from './certificateLifecycle';
 import { certificatesApi } from './certificates';
 import { dashboardApi } from './dashboard';
 import { groupsApi } from './groups';
@@ -16,6 +17,7 @@ import { workflowApi } from './workflow';
 
 export * from './applications';
 export * from './audit';
+export * from './certificateLifecycle';
 export * from './certificates';
 export * from './dashboard';
 export * from './groups';
@@ -46,5 +48,6 @@ export const api = {
   ...applicationsApi,
   ...sshKeysApi,
   ...certificatesApi,
+  ...certificateLifecycleApi,
   ...policiesApi,
 };

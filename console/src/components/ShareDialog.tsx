@@ -17,18 +17,22 @@ export function permissionLabel(permission: SharePermission): string {
 }
 
 /**
- * Share a resource with a user (or revoke a share). The server decides whether the caller may
- * share it at all: a refusal (403/404) is shown in the dialog.
+ * Share a resource, a certificate or a certificate group with a user or a user group (or revoke
+ * a share): `share` sends it to the object's route. The server decides whether the caller may
+ * share it at all and at which level: a refusal (403/404) is shown in the dialog.
  */
 export function ShareDialog({
-  resourceId,
   resourceName,
+  noun = 'resource',
+  share,
   opener,
   onClose,
   onShared,
 }: {
-  resourceId: number;
   resourceName: string;
+  /** What is shared, for the refusal's words ("You cannot share this certificate"). */
+  noun?: string;
+  share: (grantee: { kind: 'user' | 'group'; id: number }, permission: SharePermission) => Promise<unknown>;
   opener: HTMLElement | null;
   onClose: () => void;
   onShared: (message: string) => void;
@@ -88,7 +92,7 @@ export function ShareDialog({
     setBusy(true);
     setErrors({});
     try {
-      await api.share({ resourceId, grantee, permission });
+      await share(grantee, permission);
       onShared(
         permission === 'revoke'
           ? `The share of ${resourceName} with ${granteeName} was revoked`
@@ -99,7 +103,7 @@ export function ShareDialog({
       if (err instanceof ApiError && err.status === 401) return;
       const message =
         err instanceof ApiError && (err.status === 403 || err.status === 404)
-          ? `You cannot share this resource: ${err.message}`
+          ? `You cannot share this ${noun}: ${err.message}`
           : err instanceof Error
             ? err.message
             : String(err);

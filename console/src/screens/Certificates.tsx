@@ -5,6 +5,7 @@ import { TableWrap } from '../components/TableWrap';
 import { href } from '../router';
 import { formatDate } from '../time';
 import { AddCertificateDialog, RequestDialog } from './certificates/CertificateDialogs';
+import { CertificateGroups } from './certificates/CertificateGroups';
 import { DiscoveryDialog } from './certificates/DiscoveryDialog';
 import { daysLeftText } from './certificates/format';
 
@@ -311,6 +312,8 @@ export function Certificates() {
           </TableWrap>
         </>
       ) : null}
+
+      <CertificateGroups version={version} />
 
       {open?.kind === 'add' ? (
         <AddCertificateDialog
