@@ -239,6 +239,23 @@ describe('console certificate groups, sharing and deployment', () => {
       expect((await boss.get(`/api/v1/certificates/${ids.beta}`)).status).toBe(200);
     });
 
+    it('maps keystore refusals to their own field: the password only when it is about the password', async () => {
+      // A certificate without a stored passphrase, exported without a password: the password's fault.
+      const export1 = await boss.post(`/api/v1/certificates/${ids.alpha}/keystore`, { format: 'PKCS12' });
+      expect(export1.status).toBe(400);
+      expect(export1.json.error).toMatchObject({ field: 'password' });
+      expect(export1.json.error.message).toMatch(/no stored passphrase/);
+      // A file that is no keystore, with some password: the file's fault, not the password's.
+      const junk = await boss.post('/api/v1/certificates', {
+        format: 'keystore',
+        certificate: Buffer.from('no keystore here at all').toString('base64'),
+        password: 'whatever',
+      });
+      expect(junk.status).toBe(400);
+      expect(junk.json.error).toMatchObject({ field: 'certificate' });
+      expect(junk.json.error.message).toMatch(/not a PKCS#12 or JKS keystore/);
+    });
+
     it('refuses a deployment form beside its field, before anything is written', async () => {
       const relative = await boss.post(`/api/v1/certificates/${ids.web}/deployments`, {
         resource: 'nowhere',
