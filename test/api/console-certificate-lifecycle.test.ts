@@ -256,6 +256,31 @@ describe('console certificate groups, sharing and deployment', () => {
       expect(junk.json.error.message).toMatch(/not a PKCS#12 or JKS keystore/);
     });
 
+    it('pages the CSRs in the service, newest first, the unsigned ones alone when asked', async () => {
+      const made: number[] = [];
+      for (const cn of ['one', 'two', 'three']) {
+        const created = await boss.post('/api/v1/certificate-requests', {
+          commonName: `${cn}.csr.lifecycle.test`,
+          keyAlgorithm: 'EC-P256',
+          validity: 30,
+        });
+        expect(created.status, JSON.stringify(created.json)).toBe(201);
+        made.push(created.json.id);
+      }
+      expect((await boss.post(`/api/v1/certificate-requests/${made[1]}/sign`)).status).toBe(200);
+      const first = await boss.get('/api/v1/certificate-requests?unsigned=true&offset=0&limit=1');
+      expect(first.json.total).toBe(2);
+      expect(first.json.items.map((r: { id: number }) => r.id)).toEqual([made[2]]);
+      const second = await boss.get('/api/v1/certificate-requests?unsigned=true&offset=1&limit=1');
+      expect(second.json.items.map((r: { id: number }) => r.id)).toEqual([made[0]]);
+      const all = await boss.get('/api/v1/certificate-requests?offset=0&limit=10');
+      expect(all.json.total).toBe(3);
+      expect(all.json.items.map((r: { id: number }) => r.id)).toEqual([...made].reverse());
+      // Another user's CSRs are not theirs to page through.
+      expect((await ivan.get('/api/v1/certificate-requests')).json).toEqual({ items: [], total: 0 });
+      expect((await boss.get('/api/v1/certificate-requests?limit=0')).status).toBe(400);
+    });
+
     it('refuses a deployment form beside its field, before anything is written', async () => {
       const relative = await boss.post(`/api/v1/certificates/${ids.web}/deployments`, {
         resource: 'nowhere',
