@@ -48,6 +48,9 @@ import {
   registerCertificateRoutes,
   registerCertificateConsoleRoutes,
   registerCertificateDiscoveryConsoleRoutes,
+  registerCertificateGroupConsoleRoutes,
+  registerCertificateShareConsoleRoutes,
+  registerCertificateDeploymentConsoleRoutes,
   registerCertificateRequestConsoleRoutes,
 } from './modules/certificates/index.js';
 
@@ -120,6 +123,12 @@ export function registerConsoleRoutes(
     clock: services.clock,
   });
   registerCertificateDiscoveryConsoleRoutes(router, { discovery: services.certificateDiscovery });
+  registerCertificateGroupConsoleRoutes(router, {
+    groups: services.certificateGroups,
+    shares: services.certificateShares,
+  });
+  registerCertificateShareConsoleRoutes(router, { shares: services.certificateShares });
+  registerCertificateDeploymentConsoleRoutes(router, { deployment: services.certificateDeployment });
   registerJobConsoleRoutes(router, { jobs: services.jobQueries });
   registerPolicyConsoleRoutes(router, { policies: services.policies });
   router.add({

@@ -5,7 +5,7 @@
  * fills to "3 of 3 hosts" and whose certificates then appear in the list; the Jobs screen. The
  * PKI API confirms what was stored. axe-core checks each screen and dialog.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -191,6 +191,20 @@ describe.skipIf(noBrowser !== undefined)('console: certificates and discovery (S
     await dialog.getByRole('button', { name: 'Create CSR' }).click();
     await page.getByText(/^CSR \d+ for app\.e2e\.test created\.$/).waitFor();
     const csrs = page.getByRole('table', { name: 'Certificate signing requests' });
+    // The CSR downloaded is one openssl verifies (its signature by its own key) with the subject asked.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      csrs.getByRole('button', { name: /Download CSR/ }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('app.e2e.test.csr');
+    const csrFile = await download.path();
+    expect(readFileSync(csrFile, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE REQUEST-----/);
+    const checked = spawnSync('openssl', ['req', '-in', csrFile, '-verify', '-noout', '-subject'], {
+      encoding: 'utf8',
+    });
+    expect(checked.status, checked.stderr).toBe(0);
+    expect(checked.stderr).toContain('self-signature verify OK');
+    expect(checked.stdout.trim()).toBe('subject=CN = app.e2e.test');
     await csrs.getByRole('button', { name: /Sign with internal CA/ }).click();
     await page.getByText(/signed: certificate app\.e2e\.test added\.$/).waitFor();
     await expect(csrs.count()).resolves.toBe(0);

@@ -132,8 +132,17 @@ export const certificatesApi = {
   deleteCertificate(id: number): Promise<unknown> {
     return request('DELETE', `/certificates/${id}`);
   },
-  certificateRequests(signal?: AbortSignal): Promise<{ items: readonly CertificateRequest[] }> {
-    return request('GET', '/certificate-requests', { signal });
+  /** One page of the unsigned CSRs (newest first) and how many there are. */
+  certificateRequests(
+    query: { offset: number; limit: number },
+    signal?: AbortSignal,
+  ): Promise<{ items: readonly CertificateRequest[]; total: number }> {
+    const params = new URLSearchParams({
+      unsigned: 'true',
+      offset: String(query.offset),
+      limit: String(query.limit),
+    });
+    return request('GET', `/certificate-requests?${params.toString()}`, { signal });
   },
   createCertificateRequest(fields: CertificateRequestFields): Promise<CertificateRequest> {
     return request('POST', '/certificate-requests', { body: fields });

@@ -4,6 +4,7 @@
  */
 import { applicationsApi } from './applications';
 import { auditApi } from './audit';
+import { certificateLifecycleApi } from './certificateLifecycle';
 import { certificatesApi } from './certificates';
 import { dashboardApi } from './dashboard';
 import { groupsApi } from './groups';
@@ -18,6 +19,7 @@ import { workflowApi } from './workflow';
 
 export * from './applications';
 export * from './audit';
+export * from './certificateLifecycle';
 export * from './certificates';
 export * from './dashboard';
 export * from './groups';
@@ -52,5 +54,6 @@ export const api = {
   ...sshKeyLifecycleApi,
   ...certificatesApi,
   ...jobsApi,
+  ...certificateLifecycleApi,
   ...policiesApi,
 };

@@ -215,6 +215,8 @@ export const resourcesApi = {
     grantee: { kind: 'user' | 'group'; id: number };
     permission: SharePermission;
   }): Promise<{ target: 'resource' | 'account' }> {
-    return request('POST', '/shares', { body: share });
+    // Only the grantee's kind and id: the picker's grantee also carries its name.
+    const { kind, id } = share.grantee;
+    return request('POST', '/shares', { body: { ...share, grantee: { kind, id } } });
   },
 };

@@ -24,26 +24,22 @@ export interface ShareGrantee {
 }
 
 /**
- * Share a resource (or, with `share` and `noun`, another thing such as an SSH key) with a user or
- * a user group, or revoke a share. The server decides whether the caller may share it at all: a
- * refusal (403/404) is shown in the dialog.
+ * Share a resource, an SSH key, a certificate or a certificate group with a user or a user group (or revoke
+ * a share): `share` sends it to the object's route. The server decides whether the caller may
+ * share it at all and at which level: a refusal (403/404) is shown in the dialog.
  */
 export function ShareDialog({
-  resourceId,
   resourceName,
-  share,
   noun = 'resource',
+  share,
   opener,
   onClose,
   onShared,
 }: {
-  /** The resource shared through `/shares`; not used when `share` is given. */
-  resourceId?: number;
   resourceName: string;
-  /** How to share something other than a resource (its own route). */
-  share?: (grantee: ShareGrantee, permission: SharePermission) => Promise<unknown>;
-  /** What is shared, in the refusal's words ("You cannot share this SSH key"). */
+  /** What is shared, for the refusal's words ("You cannot share this certificate"). */
   noun?: string;
+  share: (grantee: ShareGrantee, permission: SharePermission) => Promise<unknown>;
   opener: HTMLElement | null;
   onClose: () => void;
   onShared: (message: string) => void;
@@ -103,9 +99,7 @@ export function ShareDialog({
     setBusy(true);
     setErrors({});
     try {
-      if (share) await share(grantee, permission);
-      else if (resourceId !== undefined)
-        await api.share({ resourceId, grantee: { kind: grantee.kind, id: grantee.id }, permission });
+      await share(grantee, permission);
       onShared(
         permission === 'revoke'
           ? `The share of ${resourceName} with ${granteeName} was revoked`

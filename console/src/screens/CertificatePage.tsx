@@ -5,6 +5,7 @@ import { Heading } from '../components/Heading';
 import { TableWrap } from '../components/TableWrap';
 import { href, navigate } from '../router';
 import { formatDateTime } from '../time';
+import { CertificateLifecycle } from './certificates/CertificateLifecycle';
 import { KeystoreDialog } from './certificates/KeystoreDialog';
 import { daysLeftText } from './certificates/format';
 
@@ -154,6 +155,7 @@ export function CertificatePage({ id }: { id: number }) {
           </table>
         </TableWrap>
       )}
+      <CertificateLifecycle certificate={data} />
       <h2 className="section-heading">Certificate (PEM)</h2>
       <pre className="pem" tabIndex={0} aria-label="Certificate in PEM">
         {data.pem}

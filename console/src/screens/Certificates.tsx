@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { api, ApiError, INTERNAL_CA_HREF, type Certificate, type CertificateRequest } from '../api';
 import { Heading } from '../components/Heading';
+import { saveFile } from '../download';
 import { TableWrap } from '../components/TableWrap';
 import { href } from '../router';
 import { formatDate } from '../time';
 import { AddCertificateDialog, RequestDialog } from './certificates/CertificateDialogs';
+import { CertificateGroups } from './certificates/CertificateGroups';
 import { DiscoveryDialog } from './certificates/DiscoveryDialog';
 import { daysLeftText } from './certificates/format';
 
@@ -36,6 +38,7 @@ export function Certificates() {
   const [offset, setOffset] = useState(0);
   const [page, setPage] = useState<{ items: readonly Certificate[]; total: number } | undefined>(undefined);
   const [requests, setRequests] = useState<readonly CertificateRequest[]>([]);
+  const [requestsTotal, setRequestsTotal] = useState(0);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | undefined>(undefined);
   const [announcement, setAnnouncement] = useState('');
@@ -81,8 +84,11 @@ export function Certificates() {
   }, [query, expiry, offset, version]);
 
   const loadRequests = useCallback(() => {
-    api.certificateRequests().then(
-      (answer) => setRequests(answer.items),
+    api.certificateRequests({ offset: 0, limit: PAGE_SIZE }).then(
+      (answer) => {
+        setRequests(answer.items);
+        setRequestsTotal(answer.total);
+      },
       () => setRequests([]),
     );
   }, []);
@@ -107,7 +113,7 @@ export function Certificates() {
   const total = page?.total ?? 0;
   const first = offset + 1;
   const last = Math.min(offset + PAGE_SIZE, total);
-  const unsigned = requests.filter((r) => r.signedAt === null);
+  const unsigned = requests;
 
   return (
     <>
@@ -268,6 +274,11 @@ export function Certificates() {
       {unsigned.length > 0 ? (
         <>
           <h2 className="section-heading">Certificate signing requests</h2>
+          {requestsTotal > unsigned.length ? (
+            <p className="hint">
+              The newest {unsigned.length} of {requestsTotal} unsigned requests.
+            </p>
+          ) : null}
           <TableWrap label="Certificate signing requests">
             <table className="accounts" aria-label="Certificate signing requests">
               <thead>
@@ -300,9 +311,24 @@ export function Certificates() {
                       <span className="cell-detail">{r.createdBy}</span>
                     </td>
                     <td>
-                      <button type="button" className="button small" onClick={() => void sign(r)}>
-                        Sign with internal CA<span className="visually-hidden"> ({r.commonName})</span>
-                      </button>
+                      <span className="button-row">
+                        <button
+                          type="button"
+                          className="button small"
+                          onClick={() =>
+                            // The CSR is public material already in the list: saved from memory.
+                            saveFile({
+                              blob: new Blob([r.csrPem], { type: 'application/pkcs10' }),
+                              fileName: `${(r.commonName || `csr-${r.id}`).replace(/[^A-Za-z0-9._-]/g, '_')}.csr`,
+                            })
+                          }
+                        >
+                          Download CSR<span className="visually-hidden"> ({r.commonName})</span>
+                        </button>
+                        <button type="button" className="button small" onClick={() => void sign(r)}>
+                          Sign with internal CA<span className="visually-hidden"> ({r.commonName})</span>
+                        </button>
+                      </span>
                     </td>
                   </tr>
                 ))}
@@ -311,6 +337,8 @@ export function Certificates() {
           </TableWrap>
         </>
       ) : null}
+
+      <CertificateGroups version={version} />
 
       {open?.kind === 'add' ? (
         <AddCertificateDialog

@@ -3,6 +3,7 @@ import { api, ApiError, type Dashboard as DashboardData } from '../api';
 import { TableWrap } from '../components/TableWrap';
 import { Heading } from '../components/Heading';
 import { formatDate, formatDateTime } from '../time';
+import { href } from '../router';
 
 const CHART_WIDTH = 600;
 const CHART_HEIGHT = 120;
@@ -113,7 +114,9 @@ function Certificates({ data }: { data: DashboardData }) {
                     ? 'expires today'
                     : `${plural(c.daysLeft, 'day', 'days')} left`}
               </span>
-              <span className="timeline-name">{c.commonName}</span>
+              <a className="timeline-name" href={href({ name: 'certificate', id: c.id })}>
+                {c.commonName || `Certificate ${c.id}`}
+              </a>
               <span className="cell-detail">Expires {formatDate(c.notAfter)}</span>
             </li>
           ))}

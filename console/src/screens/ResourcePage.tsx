@@ -354,8 +354,8 @@ export function ResourcePage({ id, session }: { id: number; session: Session }) 
       ) : null}
       {shareOpener !== undefined ? (
         <ShareDialog
-          resourceId={resource.id}
           resourceName={resource.name}
+          share={(grantee, permission) => api.share({ resourceId: resource.id, grantee, permission })}
           opener={shareOpener}
           onClose={() => setShareOpener(undefined)}
           onShared={(message) => {

@@ -35,7 +35,7 @@ import {
 import { parseDer } from './certificate-parsing.js';
 import { writePkcs12 } from './crypto/pkcs12.js';
 import type { CertificateActor, CertificatesService } from './certificates.service.js';
-import type { CertificateSelector, CertificateView } from './certificates.types.js';
+import type { CertificateRef, CertificateView } from './certificates.types.js';
 import { readServedChain, TlsProbeError } from './tls-probe.js';
 
 /** Writes a PKCS#12 file of the chain and key, protected with `password` (the keystore writer). */
@@ -422,7 +422,7 @@ export function createCertificateDeployment(deps: CertificateDeploymentDeps) {
      */
     async savedServers(
       who: CertificateActor,
-      selector: CertificateSelector,
+      selector: CertificateRef,
     ): Promise<{ commonName: string; servers: SavedServer[] }> {
       const { view } = await certificates.file(who, selector);
       const operator = 'operator' in who;

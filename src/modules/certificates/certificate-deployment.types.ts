@@ -1,4 +1,4 @@
-import type { CertificateSelector } from './certificates.types.js';
+import type { CertificateRef } from './certificates.types.js';
 
 /**
  * Where a certificate goes on one server (a saved server of endpoint 64, ADR 041). Paths are
@@ -25,7 +25,7 @@ export type DeploymentConfigurationInput = {
 };
 
 export interface DeployRequest {
-  readonly selector: CertificateSelector;
+  readonly selector: CertificateRef;
   /** A resource's name or DNS name; undefined: every saved server of the certificate. */
   readonly serverName: string | undefined;
   readonly configuration: DeploymentConfigurationInput;

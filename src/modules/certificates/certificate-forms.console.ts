@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConflictError, FieldInputError, InvalidInputError } from '../../platform/errors.js';
-import { addInputFromKeystore } from './certificate-keystores.js';
-import { LIMITS, type AddCertificateInput } from './certificates.types.js';
+import { KeystorePasswordError } from './crypto/password-error.js';
+import { LIMITS, type AddCertificateInput, type AddKeystoreInput } from './certificates.types.js';
 
 /**
  * What the console's certificate forms send (ADR 042), read and checked: a certificate to add
@@ -46,8 +46,21 @@ export async function asField<T>(field: string, work: () => Promise<T>): Promise
   }
 }
 
+/**
+ * The keystore export's refusal about its password (missing, empty) beside the password field;
+ * any other refusal (the stored key unreadable, no key) stays the form's, not the password's.
+ */
+export async function passwordField<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof KeystorePasswordError) throw new FieldInputError('password', err.message, err.code);
+    throw err;
+  }
+}
+
 /** The input a form sends, as the certificates service takes it (endpoint 38's CERTFILE or KEYSTORE). */
-export function addInputOf(body: z.infer<typeof newCertificate>): AddCertificateInput {
+export function addInputOf(body: z.infer<typeof newCertificate>): AddCertificateInput | AddKeystoreInput {
   const bytes = (text: string) => {
     const compact = text.replace(/\s+/g, '');
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0) {
@@ -59,15 +72,8 @@ export function addInputOf(body: z.infer<typeof newCertificate>): AddCertificate
     if (body.privateKey !== undefined || body.passphrase !== undefined) {
       throw new FieldInputError('privateKey', 'A keystore carries its own private key: give none here');
     }
-    try {
-      return addInputFromKeystore(bytes(body.certificate), body.password ?? '');
-    } catch (err) {
-      if (err instanceof InvalidInputError && !(err instanceof FieldInputError)) {
-        const field = /password/i.test(err.message) ? 'password' : 'certificate';
-        throw new FieldInputError(field, err.message, err.code);
-      }
-      throw err;
-    }
+    // Opened by the service, after it has decided the caller may add (addFieldErrors maps its refusals).
+    return { keystore: bytes(body.certificate), password: body.password ?? '' };
   }
   const certificate = body.format === 'pem' ? Buffer.from(body.certificate, 'utf8') : bytes(body.certificate);
   const privateKey = body.privateKey?.trim() ? body.privateKey : undefined;
@@ -84,11 +90,14 @@ export async function addFieldErrors<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (err) {
     if (err instanceof InvalidInputError && !(err instanceof FieldInputError)) {
-      const field = /passphrase/i.test(err.message)
-        ? 'passphrase'
-        : /private key/i.test(err.message)
-          ? 'privateKey'
-          : 'certificate';
+      const field =
+        err instanceof KeystorePasswordError
+          ? 'password'
+          : /passphrase/i.test(err.message)
+            ? 'passphrase'
+            : /private key/i.test(err.message)
+              ? 'privateKey'
+              : 'certificate';
       throw new FieldInputError(field, err.message, err.code);
     }
     if (err instanceof ConflictError) throw new FieldInputError('certificate', err.message, err.code);

@@ -16,7 +16,12 @@ import type {
   CertificateGroupView,
 } from './certificate-groups.types.js';
 import type { CertificateActor } from './certificates.service.js';
-import { eventOnCertificateGroup, managedGroup, refuseApplications } from './certificate-shares.service.js';
+import {
+  eventOnCertificateGroup,
+  managedGroup,
+  managedGroupRef,
+  refuseApplications,
+} from './certificate-shares.service.js';
 
 export interface CertificateGroupsDeps {
   readonly database: Database;
@@ -28,6 +33,9 @@ export interface CertificateGroupsDeps {
 /** What editCertificateGroup (75) changes: the group by its name or id, the fields given. */
 export interface CertificateGroupEdit extends Partial<CertificateGroupInput> {
   readonly group: string | { readonly id: number };
+  /** Certificates to add to (or remove from) the members, the others kept (the console's). */
+  readonly addCertificateIds?: readonly number[];
+  readonly removeCertificateIds?: readonly number[];
 }
 
 export type CertificateGroups = ReturnType<typeof createCertificateGroups>;
@@ -178,13 +186,7 @@ export function createCertificateGroups({ database, audit, access, clock }: Cert
       refuseApplications(caller, 'edit certificate groups');
       try {
         return await db.transaction().execute(async (trx) => {
-          let groupName = edit.group;
-          if (typeof groupName !== 'string') {
-            const byId = await repo.byId(trx, groupName.id);
-            if (!byId) throw new NotFoundError(`Certificate group with ID ${groupName.id} does not exist`);
-            groupName = byId.name;
-          }
-          const row = await managedGroup(trx, caller, groupName, 'edit it');
+          const row = await managedGroupRef(trx, caller, edit.group, 'edit it');
           const id = Number(row.id);
           const changes: string[] = [];
           const now = clock.now();
@@ -196,9 +198,21 @@ export function createCertificateGroups({ database, audit, access, clock }: Cert
           }
           if (edit.description !== undefined) changes.push('description');
           if (edit.mail !== undefined) changes.push('mail');
-          if (edit.certificateIds !== undefined) {
-            const wanted = await checkMembers(trx, caller, edit.certificateIds);
+          if (edit.certificateIds !== undefined || edit.addCertificateIds || edit.removeCertificateIds) {
             const present = await repo.memberIds(trx, id);
+            // Adding or removing some keeps the members the caller cannot see (a super
+            // administrator may have added them); only the certificates added must be visible.
+            const wanted =
+              edit.certificateIds !== undefined
+                ? await checkMembers(trx, caller, edit.certificateIds)
+                : [
+                    ...new Set([
+                      ...present,
+                      ...(await checkMembers(trx, caller, edit.addCertificateIds ?? [])),
+                    ]),
+                  ]
+                    .filter((m) => !(edit.removeCertificateIds ?? []).includes(m))
+                    .sort((a, b) => a - b);
             const added = wanted.filter((m) => !present.includes(m));
             const removed = present.filter((m) => !wanted.includes(m));
             await repo.removeMembers(trx, id, removed);
@@ -231,10 +245,10 @@ export function createCertificateGroups({ database, audit, access, clock }: Cert
     },
 
     /** Endpoint 74: the group, its members list and its shares (the certificates stay). */
-    async remove(caller: Caller, name: string): Promise<CertificateGroupView> {
+    async remove(caller: Caller, group: string | { readonly id: number }): Promise<CertificateGroupView> {
       refuseApplications(caller, 'delete certificate groups');
       return db.transaction().execute(async (trx) => {
-        const row = await managedGroup(trx, caller, name, 'delete it');
+        const row = await managedGroupRef(trx, caller, group, 'delete it');
         const view = await viewOf(trx, row);
         await repo.remove(trx, view.id);
         await audit.append(

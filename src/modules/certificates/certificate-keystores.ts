@@ -3,6 +3,7 @@ import { InvalidInputError } from '../../platform/errors.js';
 import { privateKeyPem, readPrivateKey } from './crypto/keys.js';
 import { readKeystore, writeKeystore, type KeystoreFormat } from './crypto/keystores.js';
 import type { AddCertificateInput } from './certificates.types.js';
+import { KeystorePasswordError } from './crypto/password-error.js';
 
 /**
  * Keystores in and out of the repository (ADR 038): endpoint 38's KEYSTORE input becomes the same
@@ -60,7 +61,7 @@ export function keystoreFile(input: KeystoreExport): {
   extension: string;
   contentType: string;
 } {
-  if (input.password.length === 0) throw new InvalidInputError('The keystore password must not be empty');
+  if (input.password.length === 0) throw new KeystorePasswordError('The keystore password must not be empty');
   const content = writeKeystore(input.format, {
     privateKeyPem: input.privateKeyPem,
     ...(input.keyPassphrase ? { keyPassphrase: input.keyPassphrase } : {}),

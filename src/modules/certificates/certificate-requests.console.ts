@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { pageFields } from '../../http/native-fields.js';
 import { parseId } from '../../http/ids.js';
 import type { NativeRouter } from '../../http/native.js';
 import type { Clock } from '../../platform/clock.js';
@@ -152,6 +153,8 @@ const requestOf = (r: CertificateRequestView) => ({
   signedAt: r.signedAt,
 });
 
+const listQuery = z.object({ unsigned: z.enum(['true', 'false']).optional(), ...pageFields });
+
 export function registerCertificateRequestConsoleRoutes(
   router: NativeRouter,
   deps: { requests: CertificateRequestsService; clock: Clock },
@@ -161,13 +164,19 @@ export function registerCertificateRequestConsoleRoutes(
   router.add({
     method: 'GET',
     url: '/api/v1/certificate-requests',
-    summary: 'The CSRs the caller may see (their own; super administrators all), newest first',
+    summary:
+      'One page of the CSRs the caller may see (their own; super administrators all), newest first; `unsigned` for those not signed yet',
     tag: 'certificates',
     access: 'signed-in',
-    response: z.object({ items: z.array(requestItem) }),
-    async handle({ caller }) {
-      const list = await requests.list(caller);
-      return { items: list.map(requestOf).sort((a, b) => b.id - a.id) };
+    query: listQuery,
+    response: z.object({ items: z.array(requestItem), total: z.number() }),
+    async handle({ caller, query }) {
+      const page = await requests.page(caller, {
+        unsigned: query.unsigned === 'true',
+        offset: query.offset,
+        limit: query.limit,
+      });
+      return { items: page.items.map(requestOf), total: page.total };
     },
   });
 

@@ -1,6 +1,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
 import type { Schema } from '../../platform/db/schema.js';
+import { pageWithTotal } from '../../platform/db/paging.js';
 
 export type CertificateRequestRow = Selectable<Schema['certificate_requests']>;
 export type InternalCaRow = Selectable<Schema['internal_ca']>;
@@ -32,6 +33,20 @@ export const certificateRequestsRepository = {
     if (scope.kind === 'owner') query = query.where('owner_id', '=', scope.userId);
     if (commonNameKey !== undefined) query = query.where('common_name_key', '=', commonNameKey);
     return query.orderBy('id').execute();
+  },
+
+  /** One page of the requests in scope, newest first; `unsigned` leaves out the signed ones. */
+  page(
+    db: Executor,
+    scope: RequestScope,
+    query: { unsigned: boolean; offset: number; limit: number },
+  ): Promise<{ rows: CertificateRequestRow[]; total: number }> {
+    let filtered = db.selectFrom('certificate_requests');
+    if (scope.kind === 'owner') filtered = filtered.where('owner_id', '=', scope.userId);
+    if (query.unsigned) filtered = filtered.where('signed_at', 'is', null);
+    return pageWithTotal(filtered, (q) =>
+      q.selectAll().orderBy('id', 'desc').limit(query.limit).offset(query.offset),
+    );
   },
 
   byId(db: Executor, scope: RequestScope, id: number): Promise<CertificateRequestRow | undefined> {

@@ -165,6 +165,16 @@ export function createCertificateRequestsService(deps: {
       return (await repo.list(db, scopeOf(who), key)).map(viewOf);
     },
 
+    /** The console's list: one page of the requests the actor may see, newest first. */
+    async page(
+      who: CertificateActor,
+      query: { unsigned: boolean; offset: number; limit: number },
+    ): Promise<{ items: CertificateRequestView[]; total: number }> {
+      refuseApplications(who, 'list certificate signing requests');
+      const { rows, total } = await repo.page(db, scopeOf(who), query);
+      return { items: rows.map(viewOf), total };
+    },
+
     /**
      * Endpoint 44: signs a stored request with the internal CA for the validity it asked for.
      * The certificate lands in the repository (source issued, owned by the signer) with the

@@ -20,7 +20,7 @@ import {
 import type { ShareChange, ShareGrantee } from './certificate-groups.types.js';
 import { certificatesRepository as certificates, type CertificateRow } from './certificates.repository.js';
 import { normalSerial, type CertificateActor } from './certificates.service.js';
-import type { CertificateSelector } from './certificates.types.js';
+import type { CertificateRef } from './certificates.types.js';
 
 export interface CertificateSharesDeps {
   readonly database: Database;
@@ -123,6 +123,28 @@ export async function managedGroup(
   );
 }
 
+/**
+ * managedGroup for a group named by its name or by its id (the console's and editCertificateGroup's
+ * group_id). By id, a group the caller may not see is missing by that id: its name stays unknown.
+ */
+export async function managedGroupRef(
+  db: Executor,
+  caller: Caller,
+  group: string | { readonly id: number },
+  what: string,
+): Promise<CertificateGroupRow> {
+  if (typeof group === 'string') return managedGroup(db, caller, group, what);
+  const missing = () => new NotFoundError(`Certificate group with ID ${group.id} does not exist`);
+  const row = await groups.byId(db, group.id);
+  if (!row) throw missing();
+  try {
+    return await managedGroup(db, caller, row.name, what);
+  } catch (err) {
+    if (err instanceof NotFoundError) throw missing();
+    throw err;
+  }
+}
+
 const auditActor = (who: CertificateActor): AuditActor => (isOperator(who) ? who.operator : actorOf(who));
 
 /** One share of a certificate as `sharesOf` lists it. */
@@ -154,23 +176,27 @@ export function createCertificateShares({ database, audit, access, clock }: Cert
   async function visibleCertificate(
     executor: Executor,
     who: CertificateActor,
-    selector: CertificateSelector,
+    selector: CertificateRef,
   ): Promise<{ row: CertificateRow; permission: Permission }> {
-    const rows = await certificates.byName(
-      executor,
-      isOperator(who) ? { kind: 'all' } : access.certificateScope(who.principal),
-      nameKey(selector.commonName),
-    );
-    const wanted = selector.serial === undefined ? undefined : normalSerial(selector.serial);
-    const matching = wanted === undefined ? rows : rows.filter((r) => normalSerial(r.serial) === wanted);
-    const named = `${selector.commonName}${selector.serial ? ` with serial number ${selector.serial}` : ''}`;
-    if (matching.length === 0) throw new NotFoundError(`Certificate ${named} does not exist`);
-    if (matching.length > 1) {
-      throw new InvalidInputError(
-        `${matching.length} certificates are named ${selector.commonName}: give serial_number to choose one`,
-      );
+    const scope = isOperator(who) ? { kind: 'all' as const } : access.certificateScope(who.principal);
+    let row: CertificateRow | undefined;
+    if ('id' in selector) {
+      // The console names certificates by the id it listed; the PKI API by common name and serial.
+      row = await certificates.byId(executor, scope, selector.id);
+      if (!row) throw new NotFoundError(`Certificate with ID ${selector.id} does not exist`);
+    } else {
+      const rows = await certificates.byName(executor, scope, nameKey(selector.commonName));
+      const wanted = selector.serial === undefined ? undefined : normalSerial(selector.serial);
+      const matching = wanted === undefined ? rows : rows.filter((r) => normalSerial(r.serial) === wanted);
+      const named = `${selector.commonName}${selector.serial ? ` with serial number ${selector.serial}` : ''}`;
+      if (matching.length === 0) throw new NotFoundError(`Certificate ${named} does not exist`);
+      if (matching.length > 1) {
+        throw new InvalidInputError(
+          `${matching.length} certificates are named ${selector.commonName}: give serial_number to choose one`,
+        );
+      }
+      row = matching[0]!;
     }
-    const row = matching[0]!;
     // The local operator holds the data directory and its master key: full access, as in `certs delete`.
     if (isOperator(who)) return { row, permission: 'full' };
     const permission = await access.certificatePermission(executor, who.principal, {
@@ -190,7 +216,7 @@ export function createCertificateShares({ database, audit, access, clock }: Cert
     /** Endpoints 65, 66 (grant) and 69, 70 (revoke): one certificate to a user or a user group. */
     async certificate(
       who: CertificateActor,
-      selector: CertificateSelector,
+      selector: CertificateRef,
       target: ShareGrantee,
       change: ShareChange,
     ): Promise<{ certificate: string; grantee: string }> {
@@ -247,7 +273,7 @@ export function createCertificateShares({ database, audit, access, clock }: Cert
     },
 
     /** Who a certificate is shared to, directly (for `bulwark certs shares`; full access needed). */
-    async sharesOf(who: CertificateActor, selector: CertificateSelector): Promise<CertificateShareView[]> {
+    async sharesOf(who: CertificateActor, selector: CertificateRef): Promise<CertificateShareView[]> {
       refuseApplications(who, 'read certificate shares');
       const { row, permission } = await visibleCertificate(db, who, selector);
       if (!allows(permission, 'full')) {
@@ -279,7 +305,7 @@ export function createCertificateShares({ database, audit, access, clock }: Cert
     /** Endpoints 67, 68 (grant) and 71, 72 (revoke): a certificate group to a user or a user group. */
     async group(
       caller: Caller,
-      groupName: string,
+      named: string | { readonly id: number },
       target: ShareGrantee,
       change: ShareChange,
     ): Promise<{ group: string; grantee: string }> {
@@ -288,10 +314,10 @@ export function createCertificateShares({ database, audit, access, clock }: Cert
         'revoke' in change ? 'revoke certificate group shares' : 'share certificate groups',
       );
       return db.transaction().execute(async (trx) => {
-        const row = await managedGroup(
+        const row = await managedGroupRef(
           trx,
           caller,
-          groupName,
+          named,
           'revoke' in change ? 'revoke its shares' : 'share it',
         );
         const grantee = await resolveGrantee(trx, target);

@@ -6,7 +6,7 @@ import type { Clock } from '../../platform/clock.js';
 import {
   addFieldErrors,
   addInputOf,
-  asField,
+  passwordField,
   keystoreBody,
   newCertificate,
 } from './certificate-forms.console.js';
@@ -219,7 +219,7 @@ export function registerCertificateConsoleRoutes(
     access: 'signed-in',
     body: keystoreBody,
     async handle({ caller, params, body }) {
-      const file = await asField('password', () =>
+      const file = await passwordField(() =>
         certificates.keystore(
           caller,
           { id: parseId(params.certificateId, 'certificate') },

@@ -3,7 +3,7 @@ import { f, inputSchema } from '../../http/input-schema.js';
 import type { PmpRouter } from '../../http/server.js';
 import { InvalidInputError, MissingFieldError, PayloadTooLargeError } from '../../platform/errors.js';
 import type { TimeFormatter } from '../../platform/time.js';
-import { addInputFromKeystore, keystoreFormat } from './certificate-keystores.js';
+import { keystoreFormat } from './certificate-keystores.js';
 import type { CertificatesService } from './certificates.service.js';
 import {
   LIMITS,
@@ -177,7 +177,7 @@ export function registerCertificateRoutes(
           );
         }
         if (fields.password === undefined) throw new MissingFieldError('PASSWORD');
-        input = addInputFromKeystore(fields.certificate, fields.password.reveal());
+        input = { keystore: fields.certificate, password: fields.password.reveal() };
       } else {
         input = {
           certificate: fields.certificate,

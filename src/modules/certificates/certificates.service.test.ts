@@ -96,3 +96,33 @@ describe('certificates service: storeFound', () => {
     ).rejects.toThrow(/already in the repository/);
   });
 });
+
+/**
+ * A keystore is opened by the service only for a caller who may add (review of issue 15): an
+ * application is refused before its password is tried or anything in the file is parsed.
+ */
+describe('certificates service: adding a keystore', () => {
+  const origin: CallOrigin = { clientIp: '127.0.0.1', client: 'REST API' };
+  let opened: InProcessServices;
+
+  beforeAll(async () => {
+    opened = await openInProcessServices({ now: () => Date.now() }, origin);
+  }, 60_000);
+  afterAll(async () => {
+    await opened?.close();
+  });
+
+  it('refuses an application before opening the file, and opens it for a user', async () => {
+    const { services, admin } = opened;
+    const application = {
+      ...admin,
+      principal: { ...admin.principal, application: { name: 'robot', operations: [] } },
+    };
+    // Junk that would be refused as "not a keystore" if it were read at all.
+    const junk = { keystore: Buffer.from('not a keystore at all'), password: 'wrong' };
+    await expect(services.certificates.add(application, junk)).rejects.toThrow(
+      'The application robot is not allowed to add certificates',
+    );
+    await expect(services.certificates.add(admin, junk)).rejects.toThrow(/not a PKCS#12 or JKS keystore/);
+  });
+});

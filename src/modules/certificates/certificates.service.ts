@@ -19,7 +19,7 @@ import {
   type CertificateReleaseKind,
   type CertificateToRelease,
 } from '../vault/index.js';
-import { keystoreFile, type KeystoreExport } from './certificate-keystores.js';
+import { addInputFromKeystore, keystoreFile, type KeystoreExport } from './certificate-keystores.js';
 import { certificatesDerOf, parseDer, type ParsedCertificate } from './certificate-parsing.js';
 import { checkPrivateKey } from './certificate-private-key.js';
 import {
@@ -30,6 +30,7 @@ import {
 import {
   LIMITS,
   type AddCertificateInput,
+  type AddKeystoreInput,
   type CertificateFilters,
   type CertificateLocation,
   type CertificateRef,
@@ -37,6 +38,7 @@ import {
   type CertificateSource,
   type CertificateView,
 } from './certificates.types.js';
+import { KeystorePasswordError } from './crypto/password-error.js';
 
 export interface CertificatesServiceDeps {
   readonly database: Database;
@@ -261,10 +263,12 @@ export function createCertificatesService(deps: CertificatesServiceDeps) {
      */
     async add(
       who: CertificateActor,
-      input: AddCertificateInput,
+      given: AddCertificateInput | AddKeystoreInput,
       ownerName?: string,
     ): Promise<{ certificate: CertificateView; chain: CertificateView[] }> {
       refuseApplications(who, 'add certificates');
+      // A keystore is opened (its password tried, its key decrypted) only for a caller who may add.
+      const input = 'keystore' in given ? addInputFromKeystore(given.keystore, given.password) : given;
       const files = certificatesDerOf(input.certificate);
       if (files.length > LIMITS.chain) {
         throw new InvalidInputError(
@@ -463,7 +467,7 @@ export function createCertificatesService(deps: CertificatesServiceDeps) {
         );
       }
       if (!options.password && row.passphrase_sealed === null) {
-        throw new InvalidInputError(
+        throw new KeystorePasswordError(
           `Certificate ${name} has no stored passphrase to protect the keystore with: give PASSWORD`,
         );
       }

@@ -83,3 +83,12 @@ export interface AddCertificateInput {
   readonly privateKey?: string;
   readonly passphrase?: string;
 }
+
+/**
+ * Endpoint 38's KEYSTORE: a PKCS#12 or JKS file and its password, opened by the service only
+ * after it has decided the caller may add (nothing is parsed for one who may not).
+ */
+export interface AddKeystoreInput {
+  readonly keystore: Buffer;
+  readonly password: string;
+}

@@ -40,3 +40,6 @@ export type { ExpiringCertificate } from './certificate-expiry.types.js';
 export { registerCertificateConsoleRoutes } from './certificates.console.js';
 export { registerCertificateRequestConsoleRoutes } from './certificate-requests.console.js';
 export { registerCertificateDiscoveryConsoleRoutes } from './discovery.console.js';
+export { registerCertificateGroupConsoleRoutes } from './certificate-groups.console.js';
+export { registerCertificateShareConsoleRoutes } from './certificate-shares.console.js';
+export { registerCertificateDeploymentConsoleRoutes } from './certificate-deployment.console.js';

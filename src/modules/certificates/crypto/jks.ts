@@ -4,6 +4,7 @@ import * as der from './der.js';
 import { TAG } from './der.js';
 import { keystoreEntry } from './keystore-entry.js';
 import type { KeystoreContent, Pkcs12Input } from './pkcs12.js';
+import { KeystorePasswordError } from './password-error.js';
 
 /**
  * Sun's JKS keystore (ADR 038), as keytool reads and writes it with `-storetype JKS`: big-endian
@@ -81,7 +82,7 @@ function unprotect(protectedKey: Buffer, password: string): Buffer | undefined {
 
 /** Writes a JKS keystore with one private key entry (key password = store password) and its chain. */
 export function writeJks(input: Pkcs12Input): Buffer {
-  if (input.password.length === 0) throw new InvalidInputError('A JKS keystore needs a password');
+  if (input.password.length === 0) throw new KeystorePasswordError('A JKS keystore needs a password');
   const { key, certs } = keystoreEntry(input, 'A JKS keystore');
   const pkcs8 = key.export({ format: 'der', type: 'pkcs8' });
   const encryptedKeyInfo = der.seq(
@@ -173,7 +174,7 @@ export function readJks(data: Uint8Array, password: string): KeystoreContent {
   const body = file.subarray(0, file.length - 20);
   const expected = file.subarray(file.length - 20);
   const actual = createHash('sha1').update(passwordBytes(password)).update(WHITENER).update(body).digest();
-  if (!timingSafeEqual(actual, expected)) throw new InvalidInputError('The keystore password is wrong');
+  if (!timingSafeEqual(actual, expected)) throw new KeystorePasswordError('The keystore password is wrong');
 
   const r = new Reader(body);
   r.u32();

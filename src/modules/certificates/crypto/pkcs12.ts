@@ -14,6 +14,7 @@ import * as der from './der.js';
 import { TAG, type Node } from './der.js';
 import { keystoreEntry } from './keystore-entry.js';
 import { rc2CbcDecrypt } from './rc2.js';
+import { KeystorePasswordError } from './password-error.js';
 
 /**
  * PKCS#12 (RFC 7292) as OpenSSL 3 writes it (ADR 038): the certificates in an encrypted-data
@@ -163,7 +164,7 @@ function encryptPbes2(data: Buffer, password: string): { algorithm: Buffer; ciph
   return { algorithm: der.algorithm(OID.pbes2, pbes2Params(salt, iv)), ciphertext };
 }
 
-const wrongPassword = (): InvalidInputError => new InvalidInputError('The keystore password is wrong');
+const wrongPassword = (): InvalidInputError => new KeystorePasswordError('The keystore password is wrong');
 
 /** Decrypts PBES2 or the PKCS#12 3DES scheme; a padding failure means a wrong password. */
 function decrypt(algorithmNode: Node, ciphertext: Buffer, password: string, budget: WorkBudget): Buffer {
