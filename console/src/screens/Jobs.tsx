@@ -5,7 +5,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { SelectField } from '../components/Field';
 import { TableWrap } from '../components/TableWrap';
 import { formatDateTime } from '../time';
-import { progressText } from './certificates/DiscoveryDialog';
+import { progressText } from '../components/JobProgress';
 
 const PAGE_SIZE = 50;
 const REFRESH_MS = 2000;

@@ -1,12 +1,11 @@
-import { useEffect, useId, useRef, useState } from 'react';
-import { api, ApiError, type HostDiscovery, type Job, type RangeDiscoveryResult } from '../../api';
+import { useId, useState } from 'react';
+import { api, type HostDiscovery, type Job, type RangeDiscoveryResult } from '../../api';
 import { Dialog } from '../../components/Dialog';
 import { Field } from '../../components/Field';
 import { TableWrap } from '../../components/TableWrap';
 import { useFormSubmit } from '../../components/useFormSubmit';
 import { FormAlert } from '../../components/FormAlert';
-
-const POLL_MS = 1000;
+import { JobProgress, useJobProgress } from '../../components/JobProgress';
 
 type Running =
   | { readonly kind: 'host'; readonly report: HostDiscovery }
@@ -17,47 +16,11 @@ type Running =
       readonly job?: Job | undefined;
     };
 
-/** A range job's progress as text: "3 of 8 hosts". */
-export function progressText(done: number, total: number | null): string {
-  return total === null ? `${done} hosts` : `${done} of ${total} ${total === 1 ? 'host' : 'hosts'}`;
-}
-
 function resultOf(job: Job | undefined): RangeDiscoveryResult | undefined {
   const result = job?.result as Partial<RangeDiscoveryResult> | null | undefined;
   return result && typeof result === 'object' && result.details
     ? (result as RangeDiscoveryResult)
     : undefined;
-}
-
-/** The progress of a running job, polled every second until it ends; `onEnd` once when it does. */
-export function useJobProgress(jobId: number | undefined, onUpdate: (job: Job) => void): string | undefined {
-  const [error, setError] = useState<string | undefined>(undefined);
-  const update = useRef(onUpdate);
-  update.current = onUpdate;
-  useEffect(() => {
-    if (jobId === undefined) return;
-    const controller = new AbortController();
-    let timer: number | undefined;
-    const poll = async () => {
-      try {
-        const job = await api.job(jobId, controller.signal);
-        update.current(job);
-        setError(undefined);
-        if (job.status === 'queued' || job.status === 'running')
-          timer = window.setTimeout(() => void poll(), POLL_MS);
-      } catch (err) {
-        if (controller.signal.aborted || (err instanceof ApiError && err.status === 401)) return;
-        setError(err instanceof Error ? err.message : String(err));
-        timer = window.setTimeout(() => void poll(), POLL_MS * 3);
-      }
-    };
-    void poll();
-    return () => {
-      controller.abort();
-      window.clearTimeout(timer);
-    };
-  }, [jobId]);
-  return error;
 }
 
 /**
@@ -93,7 +56,6 @@ export function DiscoveryDialog({ opener, onClose }: { opener: HTMLElement | nul
   );
 
   const job = running?.kind === 'range' ? running.job : undefined;
-  const finished = job !== undefined && job.status !== 'queued' && job.status !== 'running';
   const result = resultOf(job);
 
   return (
@@ -223,29 +185,15 @@ export function DiscoveryDialog({ opener, onClose }: { opener: HTMLElement | nul
         </p>
       ) : (
         <>
-          <label htmlFor={`${ids}-progress`}>Discovery progress (job {running.jobId})</label>
-          <progress
-            id={`${ids}-progress`}
-            className="job-progress"
-            max={job?.progress.total ?? running.total}
-            value={job?.progress.done ?? 0}
+          <JobProgress
+            what="Discovery"
+            jobId={running.jobId}
+            job={job}
+            total={running.total}
+            noun="host"
+            pollError={pollError}
+            testId="discovery-progress"
           />
-          <p role="status" aria-live="polite" data-testid="discovery-progress">
-            {finished
-              ? job.status === 'succeeded'
-                ? `Done: ${progressText(job.progress.done, job.progress.total ?? running.total)}`
-                : job.status === 'cancelled'
-                  ? `The discovery was cancelled after ${progressText(job.progress.done, job.progress.total ?? running.total)}`
-                  : `The discovery ${job.status}: ${job.lastError ?? ''}`
-              : job?.status === 'queued' || job === undefined
-                ? 'Waiting to start…'
-                : progressText(job.progress.done, job.progress.total ?? running.total)}
-          </p>
-          {pollError ? (
-            <p role="alert" className="alert alert-error">
-              {pollError}
-            </p>
-          ) : null}
           {result ? (
             <>
               <p>

@@ -16,7 +16,7 @@ import { ResourcePicker } from '../../components/ResourcePicker';
 import { TableWrap } from '../../components/TableWrap';
 import { useFormSubmit } from '../../components/useFormSubmit';
 import { formatDateTime } from '../../time';
-import { useJobProgress } from '../certificates/DiscoveryDialog';
+import { JobProgress, useJobProgress } from '../../components/JobProgress';
 import { ImportKeyDialog } from './KeyDialogs';
 
 type Running =
@@ -30,10 +30,6 @@ type Running =
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function resourcesText(done: number, total: number): string {
-  return `${done} of ${total} ${total === 1 ? 'resource' : 'resources'}`;
 }
 
 function groupResult(job: Job | undefined): GroupKeyDiscoveryResult | undefined {
@@ -208,27 +204,15 @@ export function KeyDiscoveryDialog({
         </form>
       ) : running?.kind === 'group' ? (
         <>
-          <label htmlFor={`${ids}-progress`}>Discovery progress (job {running.jobId})</label>
-          <progress
-            id={`${ids}-progress`}
-            className="job-progress"
-            max={job?.progress.total ?? running.total}
-            value={job?.progress.done ?? 0}
+          <JobProgress
+            what="Discovery"
+            jobId={running.jobId}
+            job={job}
+            total={running.total}
+            noun="resource"
+            pollError={pollError}
+            testId="key-discovery-progress"
           />
-          <p role="status" aria-live="polite" data-testid="key-discovery-progress">
-            {finished
-              ? job.status === 'succeeded'
-                ? `Done: ${resourcesText(job.progress.done, job.progress.total ?? running.total)}`
-                : `The discovery ${job.status}: ${job.lastError ?? ''}`
-              : job?.status === 'queued' || job === undefined
-                ? 'Waiting to start…'
-                : resourcesText(job.progress.done, job.progress.total ?? running.total)}
-          </p>
-          {pollError ? (
-            <p role="alert" className="alert alert-error">
-              {pollError}
-            </p>
-          ) : null}
           {result ? (
             <TableWrap label="Discovery of each resource">
               <table className="accounts" aria-label="Discovery of each resource">
