@@ -9,9 +9,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeBase32, totp, TOTP_DEFAULTS } from '../../src/platform/crypto/totp.js';
 import { expectAccessible } from '../helpers/axe.js';
 import { browserProblem, launchBrowser, screenshot, type BrowserSession } from '../helpers/browser.js';
+import { goTo, heading as screen, signInFirstTime, watchProblems } from '../helpers/console-page.js';
 import { pkiCaller } from '../helpers/certificate-pki.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
 import {
@@ -45,27 +45,8 @@ describe.skipIf(noBrowser !== undefined)('console: certificates and discovery (S
   const problems: string[] = [];
   const pki = pkiCaller(() => server);
 
-  async function heading(name: string): Promise<void> {
-    try {
-      await page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
-    } catch (err) {
-      const shown = await page
-        .locator('body')
-        .innerText()
-        .catch(() => '(unreadable)');
-      throw new Error(
-        `no "${name}" screen: ${(err as Error).message.split('\n')[0]}\nThe page shows:\n${shown}`,
-        {
-          cause: err,
-        },
-      );
-    }
-  }
-
-  async function go(name: string): Promise<void> {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
-    await heading(name);
-  }
+  const heading = (name: string) => screen(page, name);
+  const go = (name: string) => goTo(page, name);
 
   beforeAll(async () => {
     certs.web = factory.issue({
@@ -95,27 +76,10 @@ describe.skipIf(noBrowser !== undefined)('console: certificates and discovery (S
     server = await startServer('sqlite', { BULWARK_CERT_DISCOVERY_MAX_HOSTS: '8' });
     browser = await launchBrowser();
     page = browser.page;
-    page.setDefaultTimeout(15_000);
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(error.message));
+    watchProblems(page, problems);
 
     const { username, password } = server.instance.credentials;
-    await page.goto(server.baseUrl);
-    await heading('Sign in to Bulwark');
-    await page.getByLabel('User name', { exact: true }).fill(username);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await heading('Set up two-step verification');
-    const secret = (await page.getByTestId('totp-secret').innerText()).replace(/\s/g, '');
-    await page
-      .getByLabel('Code', { exact: true })
-      .fill(totp(decodeBase32(secret)!, Date.now() / 1000, TOTP_DEFAULTS));
-    await page.getByRole('button', { name: 'Verify' }).click();
-    await heading('Save your recovery codes');
-    await page.getByRole('button', { name: 'I have saved these codes' }).click();
-    await heading('Dashboard');
+    await signInFirstTime(page, server.baseUrl, username, password);
   }, 180_000);
 
   afterAll(async () => {
