@@ -70,7 +70,8 @@ describe.skipIf(noBrowser !== undefined)('console: password policies and passwor
     await navLink(page, 'Policies').click();
     await heading(page, 'Password policies');
     const fixtures = page.getByRole('row', { name: /Test Fixtures/ });
-    expect(await fixtures.getByText('Default', { exact: true }).count()).toBe(1);
+    // The list arrives after the heading: wait for it rather than count an empty table.
+    await expect.poll(() => fixtures.getByText('Default', { exact: true }).count()).toBe(1);
     await expectAccessible(page, 'password policies');
     await screenshot(page, 'policies');
 

@@ -178,8 +178,9 @@ describe.skipIf(noBrowser !== undefined)('console: SSH keys and applications (SQ
     await expectAccessible(page, 'delete SSH key dialog');
     await confirm.getByRole('button', { name: 'Delete key' }).click();
     await expect.poll(announcer, WAIT).toBe('SSH key made deleted');
-    expect(await page.getByRole('row', { name: /made/ }).count()).toBe(0);
-    expect(await page.locator('tbody tr').count()).toBe(1);
+    // The list is reloaded after the announcement.
+    await expect.poll(() => page.getByRole('row', { name: /made/ }).count(), WAIT).toBe(0);
+    await expect.poll(() => page.locator('tbody tr').count(), WAIT).toBe(1);
   });
 
   it('registers an application, trusts a certificate and downloads the toolkit ZIP', async () => {
