@@ -123,6 +123,61 @@ describe.each(dialects())('console SSH key lifecycle on %s', (dialect) => {
     ]);
   });
 
+  it('sets, changes and removes a rotation schedule; bad timings are refused beside their field', async () => {
+    const key = await boss.post('/api/v1/ssh-keys', { name: `scheduled-${dialect}`, type: 'ed25519' });
+    expect(key.status).toBe(201);
+    const url = `/api/v1/ssh-keys/${key.json.id}/rotation-schedule`;
+    const put = (client: ConsoleClient, body: unknown) => client.call('PUT', url, { body });
+    const schedule = async () => (await boss.get(`/api/v1/ssh-keys/${key.json.id}/rotations`)).json.schedule;
+
+    for (const [body, field] of [
+      [{}, 'everyDays'],
+      [{ everyDays: 30, cron: '0 2 * * 0' }, 'everyDays'],
+      [{ everyDays: 0 }, 'everyDays'],
+      [{ everyDays: 3651 }, 'everyDays'],
+      [{ everyDays: 1.5 }, 'everyDays'],
+      [{ cron: 'not a cron' }, 'cron'],
+      [{ cron: '0 0 31 2 *' }, 'cron'],
+      [{ cron: '   ' }, 'cron'],
+    ] as const) {
+      const refused = await put(boss, body);
+      expect(refused.status, JSON.stringify(body)).toBe(400);
+      expect(refused.json.error.field, JSON.stringify(refused.json)).toBe(field);
+    }
+    expect(await schedule()).toBeNull();
+    // Ivan cannot see the key: as if it did not exist, and nothing is set.
+    expect((await put(ivan, { everyDays: 7 })).status).toBe(404);
+    expect((await ivan.call('DELETE', url)).status).toBe(404);
+    expect(await schedule()).toBeNull();
+
+    const before = Date.now();
+    const weekly = await put(boss, { everyDays: 7 });
+    expect(weekly.status, JSON.stringify(weekly.json)).toBe(200);
+    expect(weekly.json).toMatchObject({ timing: { kind: 'interval', days: 7 }, lastRunAt: null });
+    expect(weekly.json.nextRunAt).toBeGreaterThan(before);
+    expect(await schedule()).toEqual(weekly.json);
+
+    const sundays = await put(boss, { cron: '0 2 * * 0' });
+    expect(sundays.status, JSON.stringify(sundays.json)).toBe(200);
+    expect(await schedule()).toMatchObject({ timing: { kind: 'cron', expression: '0 2 * * 0' } });
+
+    expect((await boss.call('DELETE', url)).json).toEqual({ removed: true });
+    expect(await schedule()).toBeNull();
+    expect((await boss.call('DELETE', url)).status).toBe(404);
+
+    const audit = await boss.get(`/api/v1/audit?search=${encodeURIComponent(`scheduled-${dialect}`)}`);
+    expect(
+      (audit.json.items as { operation: string }[])
+        .map((r) => r.operation)
+        .filter((op) => op.startsWith('SSH Key Rotation Schedule'))
+        .sort(),
+    ).toEqual([
+      'SSH Key Rotation Schedule Removed',
+      'SSH Key Rotation Scheduled',
+      'SSH Key Rotation Scheduled',
+    ]);
+  });
+
   it('refuses discovery input beside its field', async () => {
     const unknown = await boss.post('/api/v1/ssh-key-discovery/resource', { resourceName: 'no-such-host' });
     expect([unknown.status, unknown.json.error.field]).toEqual([404, 'resourceName']);

@@ -256,8 +256,9 @@ describe.skipIf(problem !== undefined)('console: SSH key lifecycle (SQLite, real
     const lines = authorizedKeys(user.name);
     expect(lines).toContain(blobOf(after.publicKey));
     expect(lines).not.toContain(blobOf(before.publicKey));
+    // The history is reloaded after the announcement.
     const history = dialog.getByRole('row').filter({ hasText: 'Completed' });
-    expect(await history.count()).toBe(1);
+    await expect.poll(() => history.count(), WAIT).toBe(1);
     expect(await history.innerText()).toContain(`${user.name} on ${resource}: rotated`);
     await expectAccessible(page, 'SSH key rotations, rotated');
     await screenshot(page, 'ssh-key-rotated');
@@ -279,6 +280,47 @@ describe.skipIf(problem !== undefined)('console: SSH key lifecycle (SQLite, real
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     await screenshot(page, 'ssh-keys-lifecycle-phone');
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('schedules rotations: a bad cron refused beside its field, every 30 days saved and read back, removed', async () => {
+    const open = async () => {
+      await page.getByRole('button', { name: 'Rotations of web-deploy' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Rotations of web-deploy' });
+      await dialog.locator('p', { hasText: /^Schedule:/ }).waitFor();
+      return dialog;
+    };
+    const scheduleText = (dialog: Awaited<ReturnType<typeof open>>) =>
+      dialog.locator('p', { hasText: /^Schedule:/ }).innerText();
+    let dialog = await open();
+    await expect.poll(() => scheduleText(dialog), WAIT).toBe('Schedule: None (rotated only when asked).');
+    await dialog.getByRole('radio', { name: 'On a cron schedule' }).check();
+    const cron = dialog.getByLabel('Cron expression', { exact: true });
+    await cron.fill('0 0 31 2 *');
+    await dialog.getByRole('button', { name: 'Save schedule' }).click();
+    await expect.poll(() => cron.getAttribute('aria-invalid'), WAIT).toBe('true');
+    const describedBy = ((await cron.getAttribute('aria-describedby')) ?? '').split(' ').pop()!;
+    expect(await page.locator(`[id="${describedBy}"]`).innerText()).toMatch(/^CRON: "0 0 31 2 \*"/);
+    expect(await page.evaluate('document.activeElement?.getAttribute("name")')).toBe('cron');
+    expect(await scheduleText(dialog)).toBe('Schedule: None (rotated only when asked).');
+    await expectAccessible(page, 'SSH key schedule refused');
+
+    await dialog.getByRole('radio', { name: 'Every N days' }).check();
+    await dialog.getByLabel('Every (days)', { exact: true }).fill('30');
+    await dialog.getByRole('button', { name: 'Save schedule' }).click();
+    await expect
+      .poll(() => scheduleText(dialog), WAIT)
+      .toMatch(/^Schedule: Every 30 days; next .+ \(set by admin\)$/);
+    await screenshot(page, 'ssh-key-schedule');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    // Read back from the server: a new dialog loads the schedule again.
+    dialog = await open();
+    await expect.poll(() => scheduleText(dialog), WAIT).toMatch(/^Schedule: Every 30 days; next /);
+    expect(await dialog.getByLabel('Every (days)', { exact: true }).inputValue()).toBe('30');
+    await dialog.getByRole('button', { name: 'Remove schedule' }).click();
+    await expect.poll(() => scheduleText(dialog), WAIT).toBe('Schedule: None (rotated only when asked).');
+    expect(await dialog.getByRole('button', { name: 'Remove schedule' }).count()).toBe(0);
+    await dialog.getByRole('button', { name: 'Close' }).click();
   });
 
   it('the user the key was shared with sees it', async () => {

@@ -101,6 +101,16 @@ export const sshKeyLifecycleApi = {
   ): Promise<{ items: readonly KeyRotation[]; schedule: KeyRotationSchedule | null }> {
     return request('GET', `/ssh-keys/${id}/rotations`, { signal });
   },
+  /** Sets or replaces the key's schedule: `everyDays` or `cron` (the server's time zone). */
+  setKeyRotationSchedule(
+    id: number,
+    timing: { everyDays: number } | { cron: string },
+  ): Promise<KeyRotationSchedule> {
+    return request('PUT', `/ssh-keys/${id}/rotation-schedule`, { body: timing });
+  },
+  removeKeyRotationSchedule(id: number): Promise<{ removed: true }> {
+    return request('DELETE', `/ssh-keys/${id}/rotation-schedule`);
+  },
   /** Answers when every host is done, or the rotation rolled back, or was left pending. */
   rotateSshKey(
     id: number,

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { parseId } from '../../http/ids.js';
 import type { NativeRouter } from '../../http/native.js';
 import { nameField } from '../../http/native-fields.js';
-import { FieldInputError, NotFoundError } from '../../platform/errors.js';
+import { FieldInputError, InvalidInputError, NotFoundError } from '../../platform/errors.js';
+import { actorOf } from '../audit/index.js';
+import { SCHEDULE_LIMITS, type ScheduleTiming } from '../rotation/schedules/schedules.types.js';
 import type { SshKeyDiscovery } from './discovery.service.js';
 import type { ResourceFindings } from './discovery.types.js';
 import type { KeyRotationSchedules } from './key-rotation.schedules.js';
@@ -143,6 +145,31 @@ function scheduleOf(s: KeyRotationSchedule): z.infer<typeof scheduleView> {
   };
 }
 
+/** A schedule: every N days or a cron expression (read in the instance's time zone), from `startAt`. */
+const scheduleBody = z
+  .object({
+    everyDays: z
+      .number()
+      .int('A whole number of days')
+      .min(1, 'At least 1 day')
+      .max(SCHEDULE_LIMITS.maxIntervalDays, `At most ${SCHEDULE_LIMITS.maxIntervalDays} days`)
+      .optional(),
+    cron: z
+      .string()
+      .trim()
+      .min(1, 'A cron expression, such as 0 2 * * 0')
+      .max(SCHEDULE_LIMITS.cron, `At most ${SCHEDULE_LIMITS.cron} characters`)
+      .optional(),
+    startAt: z
+      .number()
+      .int('An instant in epoch milliseconds')
+      .positive('An instant in epoch milliseconds')
+      .max(8_640_000_000_000_000, 'A date before the year 275760')
+      .optional()
+      .describe('epoch ms of the first run; absent: the next time the timing gives'),
+  })
+  .strict();
+
 /** "Resource X does not exist" (or "Resource group X ...") belongs beside the field that named it. */
 async function missingAs<T>(field: string, pattern: RegExp, work: () => Promise<T>): Promise<T> {
   try {
@@ -233,6 +260,52 @@ export function registerSshKeyLifecycleConsoleRoutes(
         if (!(err instanceof NotFoundError)) throw err;
       }
       return { items: items.map(rotationOf), schedule: schedule ? scheduleOf(schedule) : null };
+    },
+  });
+
+  router.add({
+    method: 'PUT',
+    url: '/api/v1/ssh-keys/:keyId/rotation-schedule',
+    summary:
+      "Set or replace the key's rotation schedule (setSSHKeyRotationSchedule; what rotating it now needs): every N days or a cron expression",
+    tag: 'ssh-keys',
+    access: 'signed-in',
+    body: scheduleBody,
+    response: scheduleView,
+    async handle({ caller, params, body }) {
+      if ((body.everyDays === undefined) === (body.cron === undefined)) {
+        throw new FieldInputError('everyDays', 'Give either a number of days or a cron expression');
+      }
+      const timing: ScheduleTiming =
+        body.cron !== undefined
+          ? { kind: 'cron', expression: body.cron }
+          : { kind: 'interval', days: body.everyDays! };
+      const key = await sshKeys.getById(caller, parseId(params.keyId, 'SSH key'));
+      try {
+        return scheduleOf(
+          await keyRotationSchedules.set(caller, actorOf(caller), key.name, timing, body.startAt),
+        );
+      } catch (err) {
+        // The service's timing refusals (a cron expression that does not parse or never runs).
+        if (err instanceof InvalidInputError && !(err instanceof FieldInputError)) {
+          throw new FieldInputError(timing.kind === 'cron' ? 'cron' : 'everyDays', err.message, err.code);
+        }
+        throw err;
+      }
+    },
+  });
+
+  router.add({
+    method: 'DELETE',
+    url: '/api/v1/ssh-keys/:keyId/rotation-schedule',
+    summary: "Remove the key's rotation schedule (deleteSSHKeyRotationSchedule; as setting one needs)",
+    tag: 'ssh-keys',
+    access: 'signed-in',
+    response: z.object({ removed: z.literal(true) }),
+    async handle({ caller, params }) {
+      const key = await sshKeys.getById(caller, parseId(params.keyId, 'SSH key'));
+      await keyRotationSchedules.remove(caller, actorOf(caller), key.name);
+      return { removed: true as const };
     },
   });
 

@@ -3,6 +3,7 @@ import { api, ApiError, type KeyRotation, type KeyRotationSchedule, type SshKey 
 import { Dialog } from '../../components/Dialog';
 import { FormAlert } from '../../components/FormAlert';
 import { TableWrap } from '../../components/TableWrap';
+import { ScheduleForm } from './ScheduleForm';
 import { formatDateTime } from '../../time';
 
 const STATUS_WORDS: Record<KeyRotation['status'], string> = {
@@ -96,6 +97,18 @@ export function RotationsDialog({
             ? scheduleText(data.schedule)
             : 'None (rotated only when asked).'}
       </p>
+      {data ? (
+        <ScheduleForm
+          // A new form (its fields from the saved schedule) after each change.
+          key={data.schedule ? `${data.schedule.timing.kind}:${data.schedule.nextRunAt}` : 'none'}
+          sshKey={sshKey}
+          schedule={data.schedule}
+          onChanged={(text) => {
+            setStatus(text);
+            void load();
+          }}
+        />
+      ) : null}
       <p className="hint">
         Rotate now makes a new key pair, adds it to every account the key is associated with and checks that
         it opens each of them, then removes the old line. If any host refuses the new key, it is taken off the
