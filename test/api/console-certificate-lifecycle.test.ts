@@ -300,6 +300,16 @@ describe('console certificate groups, sharing and deployment', () => {
       });
       expect(missing.status).toBe(404);
       expect(missing.json.error.field).toBe('resource');
+      // A port is a number or the digits a form sends: nothing coerced from other types.
+      for (const verifyPort of [true, [443], '0x1bb', '1e3', 0, 65_536, 1.5]) {
+        const port = await boss.post(`/api/v1/certificates/${ids.web}/deployments`, {
+          resource: 'no-such-resource',
+          certificatePath: '/tmp/cert.pem',
+          verifyPort,
+        });
+        expect(port.status, JSON.stringify(verifyPort)).toBe(400);
+        expect(port.json.error.field).toBe('verifyPort');
+      }
       const nothingSaved = await boss.post(`/api/v1/certificates/${ids.web}/deployments`, {});
       expect(nothingSaved.status).toBe(404);
       expect(nothingSaved.json.error.message).toMatch(/has no saved servers/);

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, type ConsoleClient } from '../helpers/console-client.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
-import { blackholeListener, type Listener } from '../helpers/tls-listeners.js';
+import { silentRange, type Listener } from '../helpers/tls-listeners.js';
 
 /** 40 hosts × 2 ports = 80 targets; 32 probed at once, each waiting its timeout. */
 const HOSTS = 40;
@@ -34,24 +34,9 @@ describe('console job cancel', () => {
 
   beforeAll(async () => {
     // Two ports open (and silent) on every host of the range.
-    for (let attempt = 0; ; attempt++) {
-      const opened: Listener[] = [];
-      try {
-        const first = await blackholeListener('127.0.3.1');
-        const second = await blackholeListener('127.0.3.1');
-        opened.push(first, second);
-        for (let i = 2; i <= HOSTS; i++) {
-          opened.push(await blackholeListener(`127.0.3.${i}`, first.port));
-          opened.push(await blackholeListener(`127.0.3.${i}`, second.port));
-        }
-        ports = `${first.port},${second.port}`;
-        listeners.push(...opened);
-        break;
-      } catch (err) {
-        await Promise.all(opened.map((l) => l.close()));
-        if (attempt >= 5) throw err;
-      }
-    }
+    const range = await silentRange('127.0.3.', HOSTS);
+    listeners.push(...range.listeners);
+    ports = range.ports;
   });
 
   afterAll(async () => {

@@ -16,17 +16,17 @@ import { pmpClient } from '../helpers/client.js';
 import { signIn, type ConsoleClient } from '../helpers/console-client.js';
 import { configureRemoteReset, createTargetResource } from '../helpers/remote-reset.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
-import { createUser, removeUsers, sshdProblem, startSshd, type SshServer } from '../helpers/sshd.js';
+import {
+  authorizedKeyBlobs,
+  createUser,
+  keyBlob,
+  removeUsers,
+  sshdProblem,
+  startSshd,
+  type SshServer,
+} from '../helpers/sshd.js';
 
 const noSshd = sshdProblem();
-
-/** The `type base64` part of an authorized_keys or public key line. */
-const blobOf = (line: string) => line.trim().split(/\s+/).slice(0, 2).join(' ');
-const authorizedKeys = (user: string) =>
-  readFileSync(`/home/${user}/.ssh/authorized_keys`, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '' && !l.startsWith('#'))
-    .map(blobOf);
 
 describe.each(dialects())('console SSH key lifecycle on %s', (dialect) => {
   let server: RunningServer;
@@ -213,21 +213,21 @@ describe.each(dialects())('console SSH key lifecycle on %s', (dialect) => {
 
       // Rotation and deletion of a key deployed on the account.
       const key = await boss.post('/api/v1/ssh-keys', { name: `rot-${dialect}`, type: 'ed25519' });
-      const oldLine = blobOf(key.json.publicKey);
+      const oldLine = keyBlob(key.json.publicKey);
       const associated = await boss.post(`/api/v1/ssh-keys/${key.json.id}/deployments`, {
         resourceName: resource,
         userName: user.name,
       });
       expect(associated.status, JSON.stringify(associated.json)).toBe(201);
-      expect(authorizedKeys(user.name)).toContain(oldLine);
+      expect(authorizedKeyBlobs(user.name)).toContain(oldLine);
 
       const found = await boss.post('/api/v1/ssh-key-discovery/resource', { resourceName: resource });
       expect(found.status, JSON.stringify(found.json)).toBe(200);
       expect(found.json.resourceName).toBe(resource);
       const onUser = (found.json.keys as any[]).filter((k) => k.userName === user.name);
-      expect(onUser.map((k) => [blobOf(k.publicKey), k.known, k.vaultKeys]).sort()).toEqual(
+      expect(onUser.map((k) => [keyBlob(k.publicKey), k.known, k.vaultKeys]).sort()).toEqual(
         [
-          [blobOf(strayPublic), false, []],
+          [keyBlob(strayPublic), false, []],
           [oldLine, true, [`rot-${dialect}`]],
         ].sort(),
       );
@@ -243,7 +243,9 @@ describe.each(dialects())('console SSH key lifecycle on %s', (dialect) => {
         `/api/v1/ssh-key-discovery/findings?resourceName=${encodeURIComponent(resource)}`,
       );
       expect(after.status).toBe(200);
-      const stillThere = (after.json.keys as any[]).find((k) => blobOf(k.publicKey) === blobOf(strayPublic));
+      const stillThere = (after.json.keys as any[]).find(
+        (k) => keyBlob(k.publicKey) === keyBlob(strayPublic),
+      );
       expect([stillThere.known, stillThere.vaultKeys]).toEqual([true, [`stray-${dialect}`]]);
       // Ivan may not see the resource: its findings answer as a missing resource.
       const refused = await ivan.get(
@@ -289,8 +291,8 @@ describe.each(dialects())('console SSH key lifecycle on %s', (dialect) => {
       const listed = (await boss.get('/api/v1/ssh-keys')).json.items.find((k: any) => k.id === key.json.id);
       expect(listed.fingerprint).toBe(rotated.json.rotation.newFingerprint);
       expect(listed.fingerprint).not.toBe(key.json.fingerprint);
-      const lines = authorizedKeys(user.name);
-      expect(lines).toContain(blobOf(listed.publicKey));
+      const lines = authorizedKeyBlobs(user.name);
+      expect(lines).toContain(keyBlob(listed.publicKey));
       expect(lines).not.toContain(oldLine);
       const history = (await boss.get(`/api/v1/ssh-keys/${key.json.id}/rotations`)).json;
       expect(history.items.map((r: any) => [r.rotationId, r.status, r.trigger])).toEqual([
@@ -303,7 +305,7 @@ describe.each(dialects())('console SSH key lifecycle on %s', (dialect) => {
       });
       expect(deleted.status, JSON.stringify(deleted.json)).toBe(200);
       expect(deleted.json).toEqual({ dissociated: [`${user.name}@${resource}`], left: [], hiddenLeft: 0 });
-      expect(authorizedKeys(user.name)).not.toContain(blobOf(listed.publicKey));
+      expect(authorizedKeyBlobs(user.name)).not.toContain(keyBlob(listed.publicKey));
       expect(await names(boss)).not.toContain(`rot-${dialect}`);
 
       // Without dissociating: the vault forgets the key, the host keeps trusting it.
@@ -321,7 +323,7 @@ describe.each(dialects())('console SSH key lifecycle on %s', (dialect) => {
       });
       expect(forgotten.status, JSON.stringify(forgotten.json)).toBe(200);
       expect(forgotten.json).toEqual({ dissociated: [], left: [`${user.name}@${resource}`], hiddenLeft: 0 });
-      expect(authorizedKeys(user.name)).toContain(blobOf(kept.json.publicKey));
+      expect(authorizedKeyBlobs(user.name)).toContain(keyBlob(kept.json.publicKey));
     },
     240_000,
   );

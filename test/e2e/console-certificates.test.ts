@@ -92,7 +92,7 @@ describe.skipIf(noBrowser !== undefined)('console: certificates and discovery (S
 
   it('adds a certificate from a file and lists it with its days left', async () => {
     await go('Certificates');
-    await expect(page.locator('.count').innerText()).resolves.toBe('No certificates match');
+    await expect.poll(() => page.locator('.count').innerText()).toBe('No certificates match');
     await page.getByRole('button', { name: 'Add certificate' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add certificate' });
     // Nothing chosen: refused in the form, beside the paste box.
@@ -171,9 +171,10 @@ describe.skipIf(noBrowser !== undefined)('console: certificates and discovery (S
     expect(checked.stdout.trim()).toBe('subject=CN = app.e2e.test');
     await csrs.getByRole('button', { name: /Sign with internal CA/ }).click();
     await page.getByText(/signed: certificate app\.e2e\.test added\.$/).waitFor();
-    await expect(csrs.count()).resolves.toBe(0);
+    // The list is reloaded after the announcement.
+    await expect.poll(() => csrs.count()).toBe(0);
     const row = page.getByRole('row', { name: /app\.e2e\.test/ });
-    await expect(row.innerText()).resolves.toMatch(/Bulwark Internal CA [0-9a-f]{8}/);
+    await expect.poll(() => row.innerText()).toMatch(/Bulwark Internal CA [0-9a-f]{8}/);
     await expect(row.innerText()).resolves.toContain('89 days left');
     await expect(row.innerText()).resolves.toContain('192.0.2.7');
   });

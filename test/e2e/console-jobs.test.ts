@@ -14,7 +14,7 @@ import { pmpClient } from '../helpers/client.js';
 import { heading, goTo, signInFirstTime, watchProblems } from '../helpers/console-page.js';
 import { expectSuccess as ok } from '../helpers/expect-pmp.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
-import { blackholeListener, type Listener } from '../helpers/tls-listeners.js';
+import { silentRange, type Listener } from '../helpers/tls-listeners.js';
 
 const V1 = '/restapi/json/v1';
 const HOSTS = 40;
@@ -38,24 +38,9 @@ describe.skipIf(noBrowser !== undefined)('console: cancelling a job (SQLite)', (
 
   beforeAll(async () => {
     // Two silent ports on every host of 127.0.4.1–40.
-    for (let attempt = 0; ; attempt++) {
-      const opened: Listener[] = [];
-      try {
-        const first = await blackholeListener('127.0.4.1');
-        const second = await blackholeListener('127.0.4.1');
-        opened.push(first, second);
-        for (let i = 2; i <= HOSTS; i++) {
-          opened.push(await blackholeListener(`127.0.4.${i}`, first.port));
-          opened.push(await blackholeListener(`127.0.4.${i}`, second.port));
-        }
-        ports = `${first.port},${second.port}`;
-        listeners.push(...opened);
-        break;
-      } catch (err) {
-        await Promise.all(opened.map((l) => l.close()));
-        if (attempt >= 5) throw err;
-      }
-    }
+    const range = await silentRange('127.0.4.', HOSTS);
+    listeners.push(...range.listeners);
+    ports = range.ports;
     server = await startServer('sqlite', { BULWARK_CERT_DISCOVERY_MAX_HOSTS: '100' });
     pmp = pmpClient(server.baseUrl, server.token);
     browser = await launchBrowser();

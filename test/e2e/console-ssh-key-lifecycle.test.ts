@@ -21,7 +21,9 @@ import { goTo, heading, signInFirstTime, watchProblems } from '../helpers/consol
 import { configureRemoteReset, createTargetResource } from '../helpers/remote-reset.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
 import {
+  authorizedKeyBlobs,
   createUser,
+  keyBlob,
   removeUsers,
   sshdProblem,
   startSshd,
@@ -31,12 +33,6 @@ import {
 
 const problem = browserProblem() ?? sshdProblem();
 const WAIT = { timeout: 30_000 };
-const blobOf = (line: string) => line.trim().split(/\s+/).slice(0, 2).join(' ');
-const authorizedKeys = (user: string) =>
-  readFileSync(`/home/${user}/.ssh/authorized_keys`, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '' && !l.startsWith('#'))
-    .map(blobOf);
 
 describe.skipIf(problem !== undefined)('console: SSH key lifecycle (SQLite, real sshd)', () => {
   let server: RunningServer;
@@ -133,7 +129,7 @@ describe.skipIf(problem !== undefined)('console: SSH key lifecycle (SQLite, real
     await expect
       .poll(() => dialog.locator('.announcer').innerText(), WAIT)
       .toBe(`web-deploy associated with ${user.name} on ${resource}`);
-    expect(authorizedKeys(user.name)).toContain(blobOf((await key('web-deploy')).publicKey));
+    expect(authorizedKeyBlobs(user.name)).toContain(keyBlob((await key('web-deploy')).publicKey));
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'detached' });
   });
@@ -253,9 +249,9 @@ describe.skipIf(problem !== undefined)('console: SSH key lifecycle (SQLite, real
     const after = await key('web-deploy');
     expect(after.fingerprint).not.toBe(before.fingerprint);
     expect(await dialog.locator('.announcer').innerText()).toContain(after.fingerprint);
-    const lines = authorizedKeys(user.name);
-    expect(lines).toContain(blobOf(after.publicKey));
-    expect(lines).not.toContain(blobOf(before.publicKey));
+    const lines = authorizedKeyBlobs(user.name);
+    expect(lines).toContain(keyBlob(after.publicKey));
+    expect(lines).not.toContain(keyBlob(before.publicKey));
     // The history is reloaded after the announcement.
     const history = dialog.getByRole('row').filter({ hasText: 'Completed' });
     await expect.poll(() => history.count(), WAIT).toBe(1);

@@ -472,3 +472,14 @@ export async function blackholedPort(): Promise<Blackhole> {
 export async function closedPort(): Promise<number> {
   return freePort();
 }
+
+/** The `type base64` part of an authorized_keys or public key line (options and comment dropped). */
+export const keyBlob = (line: string): string => line.trim().split(/\s+/).slice(0, 2).join(' ');
+
+/** The key blobs in a local user's ~/.ssh/authorized_keys (blank lines and comments skipped). */
+export function authorizedKeyBlobs(user: string): string[] {
+  return readFileSync(`/home/${user}/.ssh/authorized_keys`, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'))
+    .map(keyBlob);
+}

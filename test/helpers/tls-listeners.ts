@@ -201,6 +201,33 @@ export function blackholeListener(host: string, port = 0): Promise<Listener> {
   );
 }
 
+/**
+ * Two silent ports (blackhole listeners, the same two numbers) on each of `${prefix}1`…
+ * `${prefix}${hosts}`: a range whose every probe waits for its timeout, for jobs that must still
+ * be running when a test acts on them. Retried when another process took one of the ports.
+ */
+export async function silentRange(
+  prefix: string,
+  hosts: number,
+): Promise<{ listeners: Listener[]; ports: string }> {
+  for (let attempt = 0; ; attempt++) {
+    const opened: Listener[] = [];
+    try {
+      const first = await blackholeListener(`${prefix}1`);
+      const second = await blackholeListener(`${prefix}1`);
+      opened.push(first, second);
+      for (let i = 2; i <= hosts; i++) {
+        opened.push(await blackholeListener(`${prefix}${i}`, first.port));
+        opened.push(await blackholeListener(`${prefix}${i}`, second.port));
+      }
+      return { listeners: opened, ports: `${first.port},${second.port}` };
+    } catch (err) {
+      await Promise.all(opened.map((l) => l.close()));
+      if (attempt >= 5) throw err;
+    }
+  }
+}
+
 /** A plain TCP echo: answers a ClientHello with the same ClientHello. */
 export function echoListener(host: string, port = 0): Promise<Listener> {
   return listen(

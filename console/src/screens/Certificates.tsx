@@ -113,7 +113,6 @@ export function Certificates() {
   const total = page?.total ?? 0;
   const first = offset + 1;
   const last = Math.min(offset + PAGE_SIZE, total);
-  const unsigned = requests;
 
   return (
     <>
@@ -271,12 +270,12 @@ export function Certificates() {
         </nav>
       ) : null}
 
-      {unsigned.length > 0 ? (
+      {requests.length > 0 ? (
         <>
           <h2 className="section-heading">Certificate signing requests</h2>
-          {requestsTotal > unsigned.length ? (
+          {requestsTotal > requests.length ? (
             <p className="hint">
-              The newest {unsigned.length} of {requestsTotal} unsigned requests.
+              The newest {requests.length} of {requestsTotal} unsigned requests.
             </p>
           ) : null}
           <TableWrap label="Certificate signing requests">
@@ -293,7 +292,7 @@ export function Certificates() {
                 </tr>
               </thead>
               <tbody>
-                {unsigned.map((r) => (
+                {requests.map((r) => (
                   <tr key={r.id}>
                     <th scope="row">
                       {r.commonName}

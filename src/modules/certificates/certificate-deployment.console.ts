@@ -66,15 +66,11 @@ const deployBody = z
         .regex(/^[A-Za-z0-9.:_-]+$/, 'A host name or an IP address')
         .optional(),
     ),
-    verifyPort: z.preprocess(
-      blank,
-      z.coerce
-        .number()
-        .int('A port number from 1 to 65535')
-        .min(1, 'A port number from 1 to 65535')
-        .max(65_535, 'A port number from 1 to 65535')
-        .optional(),
-    ),
+    // A number, or the decimal digits a form field sends (not z.coerce: true, [443] or "0x1bb" are not ports).
+    verifyPort: z.preprocess((value) => {
+      const given = blank(value);
+      return typeof given === 'string' && /^[0-9]{1,5}$/.test(given.trim()) ? Number(given) : given;
+    }, z.number('A port number from 1 to 65535').int('A port number from 1 to 65535').min(1, 'A port number from 1 to 65535').max(65_535, 'A port number from 1 to 65535').optional()),
   })
   .strict()
   .superRefine((body, ctx) => {

@@ -5,13 +5,18 @@ import type { PmpRouter } from '../../http/server.js';
 import { InvalidInputError } from '../../platform/errors.js';
 import { JOB_STATUSES, type Job, type JobStatus } from '../../platform/jobs/index.js';
 import type { TimeFormatter } from '../../platform/time.js';
+import { publicResult, publicText } from './job-view.js';
 import type { JobsService } from './jobs.service.js';
 
 const V1 = '/restapi/json/v1';
 const MAX_LIMIT = 1000;
 const MAX_KIND = 100;
 
-/** A job as the API shows it (native endpoints; the reference has no job API). */
+/**
+ * A job as the API shows it (native endpoints; the reference has no job API). Its error, result and
+ * payload pass the same filter as the console's (`job-view.ts`): the second line behind the rule
+ * that jobs never hold a secret.
+ */
 export function jobAttributes(job: Job, time: TimeFormatter) {
   const at = (ms: number | undefined) => (ms === undefined ? 'N/A' : time.auditTime(ms));
   return {
@@ -25,9 +30,9 @@ export function jobAttributes(job: Job, time: TimeFormatter) {
       TOTAL: job.progress.total ?? null,
       NOTE: job.progress.note ?? '',
     },
-    LASTERROR: job.lastError ?? '',
-    RESULT: job.result ?? null,
-    PAYLOAD: job.payload,
+    LASTERROR: publicText(job.lastError ?? ''),
+    RESULT: publicResult(job.result ?? null),
+    PAYLOAD: publicResult(job.payload),
     CREATEDBY: job.createdBy === undefined ? 'N/A' : String(job.createdBy),
     CREATEDTIME: at(job.createdAt),
     RUNAFTER: at(job.runAfter),

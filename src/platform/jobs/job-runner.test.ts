@@ -448,7 +448,10 @@ describe.each(dialects())('job runner (%s)', (dialect) => {
     const run = r.runDue();
     await until(async () => (await r.get(id))?.status === 'running');
     expect(await r.cancel(id)).toBe('stopping');
+    const stoppedAt = now;
     await run;
+    // Finished when it stopped, not at the retry time the error would have planned.
+    expect((await r.get(id))?.finishedAt).toBe(stoppedAt);
     now += 60_000;
     expect(await r.runDue()).toBe(0);
     expect(ran).toBe(1);
@@ -457,6 +460,7 @@ describe.each(dialects())('job runner (%s)', (dialect) => {
       cancelledBy: undefined,
       lastError: 'stopped between hosts',
       attempts: 1,
+      finishedAt: stoppedAt,
     });
   });
 

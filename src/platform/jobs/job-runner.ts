@@ -214,7 +214,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         outcome =
           err instanceof PermanentJobError || attempt >= row.max_attempts
             ? { status: 'failed', error, now }
-            : { status: 'queued', error, runAfter: now + backoffDelay(registration.backoffMs, attempt) };
+            : { status: 'queued', error, runAfter: now + backoffDelay(registration.backoffMs, attempt), now };
       } finally {
         clearInterval(renewal);
       }

@@ -274,7 +274,7 @@ export function createJobsRepository(database: Database) {
       outcome:
         | { status: 'succeeded'; result: string | null; now: number }
         | { status: 'failed'; error: string; now: number }
-        | { status: 'queued'; error: string; runAfter: number },
+        | { status: 'queued'; error: string; runAfter: number; now: number },
     ): Promise<boolean> {
       const changes =
         outcome.status === 'succeeded'
@@ -299,12 +299,11 @@ export function createJobsRepository(database: Database) {
       if (result.numUpdatedRows > 0n) return true;
       // A cancel was asked while it ran: the handler stopped at a safe point. Cancelled, never
       // retried; what it did before stopping (its result) and why it stopped (an error) are kept.
-      const finishedAt = outcome.status === 'queued' ? outcome.runAfter : outcome.now;
       const cancelled = await executor
         .updateTable('jobs')
         .set({
           status: 'cancelled',
-          finished_at: finishedAt,
+          finished_at: outcome.now,
           lease_expires_at: null,
           ...(outcome.status === 'succeeded' ? { result: outcome.result } : { last_error: outcome.error }),
         })
@@ -341,6 +340,9 @@ export function createJobsRepository(database: Database) {
         .where('lease_owner', '=', owner)
         .where('attempts', '=', attempt)
         .where('status', '=', 'running')
+        // A cancel committed after the statement above must not put the job back in the queue
+        // (claiming a queued job ignores cancel_requested_at); failAbandoned settles it as cancelled.
+        .where('cancel_requested_at', 'is', null)
         .execute();
     },
 
