@@ -128,7 +128,7 @@ describe.skipIf(noBrowser !== undefined || noSshd !== undefined)(
       const dialog = page.getByRole('dialog', { name: 'New certificate group' });
       await dialog.getByRole('button', { name: 'Create group' }).click();
       await dialog.getByText('Enter a name for the group').waitFor();
-      await expect(dialog.getByLabel('Name').getAttribute('aria-invalid')).resolves.toBe('true');
+      await expect.poll(() => dialog.getByLabel('Name').getAttribute('aria-invalid')).toBe('true');
       expect((await boss.get('/api/v1/certificate-groups')).json.items).toEqual([]);
       await dialog.getByLabel('Name').fill('Web servers');
       await dialog.getByLabel('Description').fill('Front ends');
@@ -150,11 +150,11 @@ describe.skipIf(noBrowser !== undefined || noSshd !== undefined)(
       await select.selectOption(String(ids.alpha));
       await members.getByRole('button', { name: 'Add to group' }).click();
       await members.getByRole('list', { name: 'Certificates in Web servers' }).waitFor();
-      await expect(members.getByRole('listitem').innerText()).resolves.toContain('alpha.e2e-life.test');
+      await expect.poll(() => members.getByRole('listitem').innerText()).toContain('alpha.e2e-life.test');
       await expectAccessible(page, 'certificate group members dialog');
       await screenshot(page, 'console-certificate-group-members');
       await members.getByRole('button', { name: 'Close' }).click();
-      await expect(row.innerText()).resolves.toContain('alpha.e2e-life.test');
+      await expect.poll(() => row.innerText()).toContain('alpha.e2e-life.test');
 
       await row.getByRole('button', { name: 'Rename Web servers' }).click();
       const rename = page.getByRole('dialog', { name: 'Rename Web servers' });
@@ -185,7 +185,7 @@ describe.skipIf(noBrowser !== undefined || noSshd !== undefined)(
       await expectAccessible(page, 'share certificate dialog');
       await dialog.getByRole('button', { name: 'Share' }).click();
       const shares = page.getByRole('table', { name: 'Shared with' });
-      await expect(shares.getByRole('row', { name: /ivan/ }).innerText()).resolves.toContain('View');
+      await expect.poll(() => shares.getByRole('row', { name: /ivan/ }).innerText()).toContain('View');
       await expectAccessible(page, 'certificate with shares');
 
       await signInFirstTime(user.page, server.baseUrl, 'ivan', IVAN_PASSWORD);
@@ -200,7 +200,7 @@ describe.skipIf(noBrowser !== undefined || noSshd !== undefined)(
       ).resolves.toBe(1);
       // Not the other certificate, which nobody shared with ivan.
       await goTo(user.page, 'Certificates');
-      await expect(user.page.getByRole('link', { name: 'web.e2e-life.test' }).count()).resolves.toBe(0);
+      await expect.poll(() => user.page.getByRole('link', { name: 'web.e2e-life.test' }).count()).toBe(0);
       await screenshot(user.page, 'console-certificate-shared-to-user');
     });
 
@@ -215,7 +215,9 @@ describe.skipIf(noBrowser !== undefined || noSshd !== undefined)(
       await dialog.getByLabel('Certificate path').fill('etc/cert.pem');
       await dialog.getByRole('button', { name: 'Deploy' }).click();
       await dialog.getByText(/is not absolute/).waitFor();
-      await expect(dialog.getByLabel('Certificate path').getAttribute('aria-invalid')).resolves.toBe('true');
+      await expect
+        .poll(() => dialog.getByLabel('Certificate path').getAttribute('aria-invalid'))
+        .toBe('true');
       expect((await boss.get(`/api/v1/certificates/${ids.web}/deployments`)).json.items).toEqual([]);
 
       await dialog.getByLabel('Certificate path').fill(`${dir}/cert.pem`);

@@ -107,8 +107,8 @@ describe.skipIf(noBrowser !== undefined)('console: certificates and discovery (S
     await dialog.getByRole('button', { name: 'Add certificate' }).click();
     await page.getByText('Certificate web.e2e.test added.').waitFor();
     const row = page.getByRole('row', { name: /web\.e2e\.test/ });
-    await expect(row.innerText()).resolves.toContain('45 days left');
-    await expect(row.innerText()).resolves.toContain(opensslSha256(certs.web!));
+    await expect.poll(() => row.innerText()).toContain('45 days left');
+    await expect.poll(() => row.innerText()).toContain(opensslSha256(certs.web!));
     await expectAccessible(page, 'certificates');
     await screenshot(page, 'console-certificates');
 
@@ -127,8 +127,8 @@ describe.skipIf(noBrowser !== undefined)('console: certificates and discovery (S
     await heading('web.e2e.test');
     const details = page.getByRole('definition');
     await expect(details.filter({ hasText: opensslSha256(certs.web!) }).count()).resolves.toBe(1);
-    await expect(details.filter({ hasText: 'web.e2e.test' }).count()).resolves.toBeGreaterThan(0);
-    await expect(page.getByText('45 days left').count()).resolves.toBe(1);
+    await expect.poll(() => details.filter({ hasText: 'web.e2e.test' }).count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByText('45 days left').count()).toBe(1);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('link', { name: 'Download PEM' }).click(),
@@ -175,8 +175,8 @@ describe.skipIf(noBrowser !== undefined)('console: certificates and discovery (S
     await expect.poll(() => csrs.count()).toBe(0);
     const row = page.getByRole('row', { name: /app\.e2e\.test/ });
     await expect.poll(() => row.innerText()).toMatch(/Bulwark Internal CA [0-9a-f]{8}/);
-    await expect(row.innerText()).resolves.toContain('89 days left');
-    await expect(row.innerText()).resolves.toContain('192.0.2.7');
+    await expect.poll(() => row.innerText()).toContain('89 days left');
+    await expect.poll(() => row.innerText()).toContain('192.0.2.7');
   });
 
   it('runs a range discovery and shows its progress to the end', async () => {
@@ -190,20 +190,22 @@ describe.skipIf(noBrowser !== undefined)('console: certificates and discovery (S
     await dialog.getByRole('button', { name: 'Start discovery' }).click();
     // 26 targets over the limit of 8: refused beside the last address.
     await dialog.getByText(/more than the 8 allowed/).waitFor();
-    await expect(dialog.getByLabel('Last address').getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect.poll(() => dialog.getByLabel('Last address').getAttribute('aria-invalid')).toBe('true');
     await dialog.getByLabel('Last address').fill('127.0.0.97');
     await expectAccessible(page, 'discovery dialog');
     await dialog.getByRole('button', { name: 'Start discovery' }).click();
     const progress = dialog.getByRole('progressbar');
     await progress.waitFor();
     await dialog.getByText('Done: 3 of 3 hosts').waitFor({ timeout: 60_000 });
-    await expect(progress.getAttribute('value')).resolves.toBe('3');
-    await expect(progress.getAttribute('max')).resolves.toBe('3');
+    await expect.poll(() => progress.getAttribute('value')).toBe('3');
+    await expect.poll(() => progress.getAttribute('max')).toBe('3');
     const results = dialog.getByRole('table', { name: 'Discovery results' });
-    await expect(results.getByRole('row', { name: /127\.0\.0\.95/ }).innerText()).resolves.toContain('Found');
-    await expect(results.getByRole('row', { name: /127\.0\.0\.97/ }).innerText()).resolves.toContain(
-      'Failed',
-    );
+    await expect
+      .poll(() => results.getByRole('row', { name: /127\.0\.0\.95/ }).innerText())
+      .toContain('Found');
+    await expect
+      .poll(() => results.getByRole('row', { name: /127\.0\.0\.97/ }).innerText())
+      .toContain('Failed');
     await expectAccessible(page, 'discovery progress');
     await screenshot(page, 'console-certificate-discovery');
     await dialog.getByRole('button', { name: 'Close' }).click();
@@ -212,17 +214,17 @@ describe.skipIf(noBrowser !== undefined)('console: certificates and discovery (S
     await expect
       .poll(async () => page.locator('.count').innerText(), { timeout: 10_000 })
       .toBe('Showing 1–2 of 2 certificates');
-    await expect(page.getByRole('row', { name: /a\.e2e-scan\.test/ }).innerText()).resolves.toContain(
-      'discovered',
-    );
-    await expect(page.getByRole('row', { name: /b\.e2e-scan\.test/ }).count()).resolves.toBe(1);
+    await expect
+      .poll(() => page.getByRole('row', { name: /a\.e2e-scan\.test/ }).innerText())
+      .toContain('discovered');
+    await expect.poll(() => page.getByRole('row', { name: /b\.e2e-scan\.test/ }).count()).toBe(1);
   });
 
   it('lists the discovery among the jobs', async () => {
     await go('Jobs');
     const row = page.getByRole('row', { name: /Certificate discovery \(range\)/ });
-    await expect(row.innerText()).resolves.toContain('succeeded');
-    await expect(row.innerText()).resolves.toContain('3 of 3 hosts');
+    await expect.poll(() => row.innerText()).toContain('succeeded');
+    await expect.poll(() => row.innerText()).toContain('3 of 3 hosts');
     await expectAccessible(page, 'jobs');
     await screenshot(page, 'console-jobs');
     expect(problems).toEqual([]);
