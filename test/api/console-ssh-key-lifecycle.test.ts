@@ -196,7 +196,17 @@ describe.each(dialects())('console SSH key lifecycle on %s', (dialect) => {
       const ops = createUser({ sudo: true });
       // A key nobody put in the vault, already trusted by the account: discovery finds it unknown.
       const stray = path.join(dir, 'stray');
-      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'stray@laptop', '-f', stray]);
+      execFileSync('ssh-keygen', [
+        '-q',
+        '-t',
+        'ed25519',
+        '-N',
+        '',
+        '-C',
+        `stray@${dialect}-api`,
+        '-f',
+        stray,
+      ]);
       const strayPublic = readFileSync(`${stray}.pub`, 'utf8').trim();
       const user = createUser({ authorizedKey: strayPublic });
       const admin = pmpClient(server.baseUrl, server.token);
@@ -231,7 +241,7 @@ describe.each(dialects())('console SSH key lifecycle on %s', (dialect) => {
           [oldLine, true, [`rot-${dialect}`]],
         ].sort(),
       );
-      expect(onUser.find((k) => !k.known).comment).toBe('stray@laptop');
+      expect(onUser.find((k) => !k.known).comment).toBe(`stray@${dialect}-api`);
 
       // Adopting the stray key: importing its private key makes the finding known.
       const imported = await boss.post('/api/v1/ssh-keys/import', {
