@@ -17,21 +17,15 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { signIn } from '../test/helpers/console-client.js';
 import { benchEnv, CLI, execFileAsync, startChild, stopChild } from './harness.js';
+import { parseWrkSummary, requireWrk, type WrkSummary } from './wrk.js';
 
 const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 10_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const run = promisify(execFile);
 
-interface WrkResult {
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly errors: number;
-}
-
-/** wrk's summary: requests per second and the latency percentiles it prints with --latency. */
-async function wrk(url: string, cookie: string): Promise<WrkResult> {
+/** wrk's summary of one request repeated at CONNECTIONS connections. */
+async function wrk(url: string, cookie: string): Promise<WrkSummary> {
   const { stdout } = await run('wrk', [
     '-t2',
     `-c${CONNECTIONS}`,
@@ -41,17 +35,11 @@ async function wrk(url: string, cookie: string): Promise<WrkResult> {
     `Cookie: ${cookie}`,
     url,
   ]);
-  const ms = (label: string) => {
-    const m = new RegExp(`^\\s+${label}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(stdout);
-    if (!m) throw new Error(`wrk printed no ${label}th percentile:\n${stdout}`);
-    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
-  };
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
-  const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout);
-  return { rps: Number(rps?.[1] ?? 0), p50: ms('50'), p99: ms('99'), errors: Number(non2xx?.[1] ?? 0) };
+  return parseWrkSummary(stdout);
 }
 
 async function main(): Promise<void> {
+  requireWrk();
   const work = mkdtempSync(path.join(tmpdir(), 'bulwark-bench-console-'));
   const dataDir = path.join(work, 'data');
   const env = benchEnv();

@@ -1,246 +1,204 @@
 /**
- * Retrieval benchmark: password retrieval over HTTPS keep-alive at 32 concurrent connections,
- * from a vault of 100,000 accounts on the embedded SQLite default, every retrieval audited.
- * The baseline, measured in the same run with the same load generator, is a bare node:https
- * server answering a JSON body of the same size. The figure that matters is the ratio. Two more
- * Bulwark rows retrieve the same passwords as a Password User reaching them through resource
- * shares, and as an A2A application (client certificate, no token; ADR 014), each compared
- * with the super administrator's token row.
+ * Retrieval benchmark (issue 16): GET .../password over HTTPS keep-alive, every retrieval audited,
+ * on each store (embedded SQLite; PostgreSQL on a throw-away local cluster), driven by wrk
+ * (Debian's package) with bench/wrk/retrieval.lua: 32 connections on 2 threads, request paths
+ * from a file (random accounts in a fixed order, the same for every row), and every answer that
+ * is not HTTP 200 with "status":"Success" counted; one such answer fails the bench.
  *
- *   npm run bench                       # defaults below
- *   BENCH_ACCOUNTS=20000 BENCH_SECONDS=5 npm run bench
+ * Per store: BENCH_ACCOUNTS accounts seeded through the API (resources of 1,000, bulk ACCOUNTLIST,
+ * 4 requests in flight; seed time and accounts/s printed), the server restarted on the seeded
+ * vault (start to LISTENING timed), then these rows, BENCH_SECONDS each after a 2 s warm-up:
+ *   - the super administrator (the resources' owner) with its token: the closed-loop maximum;
+ *   - a Password User reaching every resource through a view share;
+ *   - an A2A application presenting its client certificate (ADR 014). wrk cannot present one, so
+ *     it speaks plain HTTP to stunnel4 in client mode on loopback, which does; the super
+ *     administrator's token row is repeated through the same stunnel so that ratio is fair;
+ *   - fixed arrival rates of 50 % and 80 % of the maximum (Debian has no wrk2): the Lua script
+ *     schedules send slots with delay() and measures how late each send was against its slot;
+ *     wrk's latency starts at the actual send, so a closed loop (and a late send) hides queueing
+ *     delay: the lateness p99 beside the latency p99 shows whether that matters. Timers are whole
+ *     milliseconds, so sends may leave up to 1 ms early and lateness under ~1 ms is timer noise;
+ *   - the baseline: a bare node:https server on the same certificate answering a body of the same
+ *     size (a real answer's) with "status":"Success", same script, same run.
+ * Resident memory: the largest VmRSS sampled (every 250 ms) while under load, and VmHWM.
+ *
+ *   npm run bench                                  # both stores, 100,000 accounts, 10 s a row
+ *   BENCH_STORES=sqlite BENCH_ACCOUNTS=1000000 npm run bench
+ *   BENCH_ACCOUNTS=20000 BENCH_SECONDS=5 BENCH_WRITE_DOCS=0 npm run bench
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Pool } from 'undici';
-import { benchEnv, CLI, execFileAsync, initAndServe, startChild, stopChild } from './harness.js';
+import { createDatabase, findPostgresBinaries, startPostgres } from '../test/helpers/postgres.js';
+import {
+  benchEnv,
+  CLI,
+  execFileAsync,
+  initAndServe,
+  residentMemory,
+  sampleResidentMemory,
+  serve,
+  startBaseline,
+  stopChild,
+} from './harness.js';
+import { settingsLine, tables, writeDocs, type StoreResult } from './report.js';
+import { pmpClient, requestOrder, seed, sharedUser } from './seed.js';
+import { findStunnel, startStunnel } from './stunnel.js';
+import { requireWrk, runRetrieval, type RetrievalOptions, type RetrievalRun } from './wrk.js';
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const ACCOUNTS_PER_RESOURCE = 1000;
+const CONNECTIONS = 32;
+const THREADS = 2;
+const STORES = (process.env.BENCH_STORES ?? 'sqlite,postgres').split(',').map((s) => s.trim());
+const WRITE_DOCS = process.env.BENCH_WRITE_DOCS !== '0';
 
-interface LoadResult {
-  requests: number;
-  errors: number;
-  seconds: number;
-  p50: number;
-  p99: number;
-}
+type Load = Omit<RetrievalOptions, 'url' | 'pathsFile' | 'seconds' | 'connections' | 'threads'>;
 
-/** Closed-loop load: CONNECTIONS workers, each sending its next request when the last answered. */
-async function load(
-  port: number,
-  pathFor: (i: number) => string,
-  headers: Record<string, string>,
-  seconds: number,
-  clientCertificate?: { cert: string; key: string },
-): Promise<LoadResult> {
-  const pool = new Pool(`https://127.0.0.1:${port}`, {
-    connections: CONNECTIONS,
-    pipelining: 1,
-    connect: { rejectUnauthorized: false, ...clientCertificate },
-  });
-  const latencies: number[] = [];
-  let errors = 0;
-  let counter = 0;
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  const worker = async () => {
-    while (performance.now() < deadline) {
-      const t0 = performance.now();
-      try {
-        const res = await pool.request({ method: 'GET', path: pathFor(counter++), headers });
-        const text = await res.body.text();
-        if (res.statusCode !== 200 || !text.includes('"status":"Success"')) errors++;
-        else latencies.push(performance.now() - t0);
-      } catch {
-        errors++;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
-  const elapsed = (performance.now() - started) / 1000;
-  await pool.close();
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * p) / 100))] ?? NaN;
-  return { requests: latencies.length, errors, seconds: elapsed, p50: pct(50), p99: pct(99) };
-}
-
-async function pmp(
-  port: number,
-  token: string,
-  method: string,
-  urlPath: string,
-  input: unknown,
-): Promise<any> {
-  const pool = new Pool(`https://127.0.0.1:${port}`, { connect: { rejectUnauthorized: false } });
-  try {
-    const res = await pool.request({
-      method: method,
-      path: urlPath,
-      headers: { AUTHTOKEN: token, 'content-type': 'text/json' },
-      body: `INPUT_DATA=${encodeURIComponent(JSON.stringify(input))}`,
-    });
-    const answer = JSON.parse(await res.body.text());
-    if (answer.operation.result.status !== 'Success')
-      throw new Error(`${urlPath}: ${answer.operation.result.message}`);
-    return answer.operation;
-  } finally {
-    await pool.close();
-  }
-}
-
-function printRow(name: string, r: LoadResult): void {
-  const rps = r.requests / r.seconds;
+function show(name: string, r: RetrievalRun): void {
+  const late = Number.isNaN(r.lateP99) ? '' : `   send lateness p99 ${r.lateP99.toFixed(2)} ms`;
   console.log(
-    `${name.padEnd(34)} ${rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   errors ${r.errors}`,
+    `  ${name.padEnd(44)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms${late}`,
   );
 }
 
-async function main(): Promise<void> {
-  const work = mkdtempSync(path.join(tmpdir(), 'bulwark-bench-'));
-  const dataDir = path.join(work, 'data');
+async function benchStore(store: StoreResult['store'], work: string): Promise<StoreResult> {
   const env = benchEnv();
+  const cluster = store === 'PostgreSQL' ? await startPostgres() : undefined;
   try {
-    const { authToken, server } = await initAndServe(dataDir, env);
-
-    console.log(`seeding ${ACCOUNTS} accounts…`);
-    const seedStart = performance.now();
-    const targets: string[] = [];
-    const resources = Math.ceil(ACCOUNTS / ACCOUNTS_PER_RESOURCE);
-    for (let r = 0; r < resources; r++) {
-      const created = await pmp(server.port, authToken, 'POST', '/restapi/json/v1/resources', {
-        operation: {
-          Details: {
-            RESOURCENAME: `bench-${r}`,
-            RESOURCETYPE: 'Linux',
-            ACCOUNTNAME: 'acct-0',
-            PASSWORD: `pw-${r}-n0-Xy9!`,
-          },
-        },
-      });
-      const resourceId = created.Details.RESOURCEID as string;
-      targets.push(`/restapi/json/v1/resources/${resourceId}/accounts/${created.Details.ACCOUNTID}/password`);
-      const count = Math.min(ACCOUNTS_PER_RESOURCE, ACCOUNTS - r * ACCOUNTS_PER_RESOURCE) - 1;
-      if (count <= 0) continue;
-      const list = Array.from({ length: count }, (_, i) => ({
-        ACCOUNTNAME: `acct-${i + 1}`,
-        PASSWORD: `pw-${r}-n${i + 1}-Xy9!`,
-      }));
-      const added = await pmp(
-        server.port,
-        authToken,
-        'POST',
-        `/restapi/json/v1/resources/${resourceId}/accounts`,
-        {
-          operation: { Details: { ACCOUNTLIST: list } },
-        },
-      );
-      for (const [, outcome] of Object.entries(added.Details[0] as Record<string, { ACCOUNTID: string }>)) {
-        targets.push(`/restapi/json/v1/resources/${resourceId}/accounts/${outcome.ACCOUNTID}/password`);
-      }
-      if (r % 10 === 9) process.stdout.write(`  ${targets.length} accounts\n`);
-    }
+    if (cluster) env.BULWARK_DATABASE_URL = await createDatabase(cluster.baseUrl, 'bulwark_bench');
+    const dataDir = path.join(work, 'data');
+    const first = await initAndServe(dataDir, env);
+    const token = first.authToken;
+    console.log(`${store}: seeding ${ACCOUNTS.toLocaleString('en-US')} accounts through the API…`);
+    const api = pmpClient(first.server.port, token);
+    const seeded = await seed(api, ACCOUNTS);
     console.log(
-      `seeded ${targets.length} accounts in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`,
+      `  seeded ${seeded.paths.length} accounts in ${seeded.seconds.toFixed(1)} s (${(seeded.paths.length / seeded.seconds).toFixed(0)} accounts/s)`,
     );
+    const userToken = await sharedUser(api, seeded.resourceIds);
+    await api.close();
+    await stopChild(first.server.child);
 
-    // Random accounts, fixed sequence: both runs see the same access pattern.
-    let seed = 42;
-    const order = Array.from({ length: 1 << 16 }, () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return targets[seed % targets.length]!;
-    });
-    const pick = (i: number) => order[i & 0xffff]!;
-    const headers = { AUTHTOKEN: authToken };
-
-    const sample = new Pool(`https://127.0.0.1:${server.port}`, { connect: { rejectUnauthorized: false } });
-    const sampleBody = await (await sample.request({ method: 'GET', path: pick(0), headers })).body.text();
-    await sample.close();
-
-    await load(server.port, pick, headers, 2); // warm-up
-    const bulwark = await load(server.port, pick, headers, SECONDS);
-
-    // The same retrievals by a Password User who reaches every resource through a share (most
-    // real callers), rather than the super administrator who needs no grant lookup.
-    const user = await pmp(server.port, authToken, 'POST', '/restapi/json/v1/user', {
-      operation: { Details: { USERNAME: 'bench-user', ROLE: 'Password User', ISAPIUSER: 'true' } },
-    });
-    for (const resourceId of new Set(targets.map((t) => t.split('/')[5]!))) {
-      await pmp(server.port, authToken, 'PUT', `/restapi/json/v1/resources/${resourceId}/share`, {
-        operation: { Details: { USERID: user.Details.USERID, ACCESSTYPE: 'view' } },
-      });
-    }
-    const userHeaders = { AUTHTOKEN: user.Details.AUTHTOKEN as string };
-    await load(server.port, pick, userHeaders, 2);
-    const shared = await load(server.port, pick, userHeaders, SECONDS);
-
-    // The same retrievals by an application with its client certificate, inheriting admin.
-    const certDir = path.join(work, 'a2a');
     const a2a = (...args: string[]) =>
       execFileAsync(process.execPath, [CLI, 'a2a', ...args, '--data-dir', dataDir], { env });
-    await a2a(
-      'register',
-      '--name',
-      'Bench',
-      '--host',
-      '127.0.0.1',
-      '--resource-type',
-      'Linux',
-      '--operations',
-      'RETRIEVE',
-      '--inherit-user',
-      'admin',
-    );
-    await a2a('create-cert', '--name', 'Bench', '--out', certDir);
-    const clientCertificate = {
-      cert: readFileSync(path.join(certDir, 'Bench.crt'), 'utf8'),
-      key: readFileSync(path.join(certDir, 'Bench.key'), 'utf8'),
+    // prettier-ignore
+    await a2a('register', '--name', 'Bench', '--host', '127.0.0.1', '--resource-type', 'Linux',
+      '--operations', 'RETRIEVE', '--inherit-user', 'admin');
+    await a2a('create-cert', '--name', 'Bench', '--out', path.join(work, 'a2a'));
+
+    const startedAt = performance.now();
+    const server = await serve(dataDir, env);
+    const startSeconds = (performance.now() - startedAt) / 1000;
+    console.log(`  restarted on the seeded vault: LISTENING after ${startSeconds.toFixed(2)} s`);
+
+    const order = requestOrder(seeded.paths);
+    const pathsFile = path.join(work, 'paths.txt');
+    writeFileSync(pathsFile, order.join('\n') + '\n');
+    const reader = pmpClient(server.port, token);
+    const sampleBody = await reader.raw(order[0]!);
+    await reader.close();
+
+    const pid = server.child.pid!;
+    const memory = sampleResidentMemory(pid);
+    const measure = async (name: string, url: string, load: Load): Promise<RetrievalRun> => {
+      const o = { url, pathsFile, connections: CONNECTIONS, threads: THREADS, ...load };
+      await runRetrieval({ ...o, seconds: 2 });
+      const r = await runRetrieval({ ...o, seconds: SECONDS });
+      show(name, r);
+      return r;
     };
-    await load(server.port, pick, {}, 2, clientCertificate);
-    const application = await load(server.port, pick, {}, SECONDS, clientCertificate);
+    const url = `https://127.0.0.1:${server.port}`;
+    const admin = await measure('super admin (owner), token', url, { token });
+    const shared = await measure('Password User through a share', url, { token: userToken });
+    const fixed: { share: number; run: RetrievalRun }[] = [];
+    for (const share of [0.5, 0.8]) {
+      const run = await measure(`fixed rate, ${share * 100} % of max`, url, {
+        token,
+        rate: share * admin.rps,
+      });
+      fixed.push({ share, run });
+    }
+    let a2aRows: StoreResult['a2a'];
+    const stunnelBinary = findStunnel();
+    if (stunnelBinary) {
+      const dir = path.join(work, 'a2a');
+      const tunnel = await startStunnel(
+        stunnelBinary,
+        dir,
+        server.port,
+        path.join(dataDir, 'tls', 'cert.pem'),
+        path.join(dir, 'Bench.crt'),
+        path.join(dir, 'Bench.key'),
+      );
+      try {
+        const viaToken = await measure(
+          'super admin token, through stunnel',
+          `http://127.0.0.1:${tunnel.plainPort}`,
+          {
+            token,
+          },
+        );
+        const viaCert = await measure(
+          'A2A client certificate, through stunnel',
+          `http://127.0.0.1:${tunnel.certPort}`,
+          {},
+        );
+        a2aRows = { token: viaToken, cert: viaCert };
+      } finally {
+        await tunnel.stop();
+      }
+    } else console.log('  A2A rows skipped: stunnel4 is not installed (apt-get install -y stunnel4)');
+    const rssUnderLoad = memory.stop();
+    const { hwm } = residentMemory(pid);
+    console.log(`  resident memory under load ${rssUnderLoad.toFixed(0)} MiB, VmHWM ${hwm.toFixed(0)} MiB`);
     await stopChild(server.child);
 
-    const baselineScript = `
-      const https = require('node:https');
-      const fs = require('node:fs');
-      const body = ${JSON.stringify(sampleBody)};
-      const server = https.createServer({ key: fs.readFileSync(${JSON.stringify(path.join(dataDir, 'tls', 'key.pem'))}), cert: fs.readFileSync(${JSON.stringify(path.join(dataDir, 'tls', 'cert.pem'))}), keepAliveTimeout: 65000 }, (req, res) => {
-        req.resume();
-        req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json;charset=UTF-8', 'content-length': Buffer.byteLength(body) }); res.end(body); });
-      });
-      server.listen(0, '127.0.0.1', () => process.stdout.write('LISTENING port=' + server.address().port + '\\n'));
-      process.on('SIGTERM', () => server.close(() => process.exit(0)));
-    `;
-    const baseline = await startChild(['-e', baselineScript], env);
-    await load(baseline.port, pick, headers, 2);
-    const bare = await load(baseline.port, pick, headers, SECONDS);
+    const baseline = await startBaseline(dataDir, sampleBody, env);
+    const bare = await measure('bare node:https (baseline)', `https://127.0.0.1:${baseline.port}`, { token });
     await stopChild(baseline.child);
-
-    const auditRecords = readFileSync(path.join(dataDir, 'bulwark.db')).length;
-    console.log('');
-    console.log(
-      `Password retrieval, ${targets.length} accounts, ${CONNECTIONS} keep-alive connections, ${SECONDS} s, ${sampleBody.length}-byte answers`,
-    );
-    printRow('bare node:https (baseline)', bare);
-    printRow('Bulwark GET .../password (SQLite)', bulwark);
-    printRow('Bulwark, user with a resource share', shared);
-    printRow('Bulwark, A2A client certificate', application);
-    console.log(
-      `ratio (Bulwark / baseline): ${(bulwark.requests / bulwark.seconds / (bare.requests / bare.seconds)).toFixed(2)}  (target ≥ 0.5)`,
-    );
-    console.log(
-      `ratio (shared user / super admin): ${(shared.requests / shared.seconds / (bulwark.requests / bulwark.seconds)).toFixed(2)}`,
-    );
-    console.log(
-      `ratio (A2A / super admin token): ${(application.requests / application.seconds / (bulwark.requests / bulwark.seconds)).toFixed(2)}`,
-    );
-    console.log(`every retrieval audited; database file ${(auditRecords / 1024 / 1024).toFixed(0)} MiB`);
+    return {
+      store,
+      accounts: seeded.paths.length,
+      seedSeconds: seeded.seconds,
+      startSeconds,
+      rssUnderLoad,
+      hwm,
+      admin,
+      bare,
+      shared,
+      ...(a2aRows ? { a2a: a2aRows } : {}),
+      fixed,
+    };
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    cluster?.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  requireWrk();
+  const settings = settingsLine({ seconds: SECONDS, connections: CONNECTIONS, threads: THREADS });
+  const results: StoreResult[] = [];
+  for (const name of STORES) {
+    const store = name === 'sqlite' ? 'SQLite' : name === 'postgres' ? 'PostgreSQL' : undefined;
+    if (!store) throw new Error(`BENCH_STORES: unknown store ${name} (sqlite, postgres)`);
+    if (store === 'PostgreSQL' && !findPostgresBinaries()) {
+      console.log('PostgreSQL skipped: initdb and pg_ctl not found (apt-get install -y postgresql)');
+      continue;
+    }
+    const work = mkdtempSync(path.join(tmpdir(), 'bulwark-bench-'));
+    try {
+      mkdirSync(path.join(work, 'a2a'));
+      results.push(await benchStore(store, work));
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+  const block = `${tables(results)}\n\n${settings}`;
+  console.log(`\n${block}\n`);
+  if (WRITE_DOCS) {
+    writeDocs(block);
+    console.log('written to docs/performance.md (BENCH_WRITE_DOCS=0 leaves it alone)');
   }
 }
 
