@@ -119,14 +119,25 @@ export function tables(results: readonly StoreResult[]): string {
   return [main, callers, fixed, scale].join('\n\n');
 }
 
-/** The machine and the settings, for the line under the tables. */
-export function settingsLine(o: { seconds: number; connections: number; threads: number }): string {
+/** The machine and the settings, for the line under the tables; `startLoad`: loadavg()[0] at the start. */
+export function settingsLine(o: {
+  seconds: number;
+  connections: number;
+  threads: number;
+  startLoad: number;
+}): string {
   const cpu = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
+  const cpus = availableParallelism();
+  const endLoad = loadavg()[0]!;
+  const busy =
+    Math.max(o.startLoad, endLoad) > cpus / 2
+      ? ' The machine was busy with other work (load average above half its CPUs besides this bench): the figures are low and noisy.'
+      : '';
   return (
-    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${availableParallelism()} ` +
-    `CPUs (${cpu}), load average ${loadavg()[0]!.toFixed(2)} at the start, load generator and ` +
-    `databases on the same machine; wrk -t${o.threads} -c${o.connections}, ${o.seconds} s a row, ` +
-    `Node ${process.version}.`
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus} ` +
+    `CPUs (${cpu}), load average ${o.startLoad.toFixed(2)} at the start and ${endLoad.toFixed(2)} at the end, ` +
+    `load generator and databases on the same machine; wrk -t${o.threads} -c${o.connections}, ` +
+    `${o.seconds} s a row, Node ${process.version}.${busy}`
   );
 }
 

@@ -27,7 +27,7 @@
  *   BENCH_ACCOUNTS=20000 BENCH_SECONDS=5 BENCH_WRITE_DOCS=0 npm run bench
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDatabase, findPostgresBinaries, startPostgres } from '../test/helpers/postgres.js';
 import {
@@ -177,7 +177,7 @@ async function benchStore(store: StoreResult['store'], work: string): Promise<St
 
 async function main(): Promise<void> {
   requireWrk();
-  const settings = settingsLine({ seconds: SECONDS, connections: CONNECTIONS, threads: THREADS });
+  const startLoad = loadavg()[0]!;
   const results: StoreResult[] = [];
   for (const name of STORES) {
     const store = name === 'sqlite' ? 'SQLite' : name === 'postgres' ? 'PostgreSQL' : undefined;
@@ -194,6 +194,7 @@ async function main(): Promise<void> {
       rmSync(work, { recursive: true, force: true });
     }
   }
+  const settings = settingsLine({ seconds: SECONDS, connections: CONNECTIONS, threads: THREADS, startLoad });
   const block = `${tables(results)}\n\n${settings}`;
   console.log(`\n${block}\n`);
   if (WRITE_DOCS) {
