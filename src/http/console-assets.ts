@@ -69,8 +69,7 @@ export function loadConsoleAssets(dir: string = defaultConsoleDir()): ConsoleAss
       if (type === undefined || relative.endsWith('.map')) continue;
       assets.set(relative, {
         body,
-        gzip: gzipSync(body, { level: 9 }),
-        brotli: brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }),
+        ...compressedForms(file, body),
         type,
         etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
         immutable: relative.startsWith('/assets/'),
@@ -125,6 +124,25 @@ function send(request: FastifyRequest, reply: FastifyReply, asset: Asset): void 
   } else {
     void reply.send(asset.body);
   }
+}
+
+/**
+ * The build writes each file's smallest forms beside it (`.br` at brotli's best quality, `.gz`
+ * at gzip's: console/vite.config.ts), because brotli's best quality takes seconds on the
+ * bundle and the server must start in well under two (issue 16). A folder built without them
+ * (or with stale ones) is compressed here at quick settings instead.
+ */
+export function compressedForms(file: string, body: Buffer): { gzip: Buffer; brotli: Buffer } {
+  const prebuilt = (suffix: string): Buffer | undefined => {
+    const candidate = `${file}${suffix}`;
+    return existsSync(candidate) && statSync(candidate).mtimeMs >= statSync(file).mtimeMs
+      ? readFileSync(candidate)
+      : undefined;
+  };
+  return {
+    gzip: prebuilt('.gz') ?? gzipSync(body, { level: 6 }),
+    brotli: prebuilt('.br') ?? brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 5 } }),
+  };
 }
 
 function safeDecode(pathname: string): string | undefined {

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Database, Executor } from '../../platform/db/database.js';
 import type { AuditWriterInit, AuditWriterReply, AuditWriterRequest } from './audit-writer.worker.js';
 import type { PendingRecord } from './audit.types.js';
+import { createConditionalAppender } from './postgres-append.js';
 
 /** Appends access records durably, batching concurrent calls (group commit). */
 export interface AccessRecordWriter {
@@ -20,25 +21,30 @@ interface Waiter {
 const MAX_BATCH = 512;
 
 /**
- * PostgreSQL: batches go through a transaction on the pool (the I/O is asynchronous already);
- * records arriving while one is committing form the next batch.
  * SQLite: a worker thread with its own connection does the commits (audit-writer.worker.ts),
- * so fsync never stalls the event loop.
+ * so fsync never stalls the event loop. PostgreSQL: batches are appended by one statement
+ * (postgres-append.ts; the I/O is asynchronous already).
  */
 export function createAccessRecordWriter(
   database: Database,
   macKey: Buffer,
   appendInTransaction: (trx: Executor, records: PendingRecord[]) => Promise<void>,
 ): AccessRecordWriter {
-  return database.sqlite === undefined
-    ? transactionalWriter(database, appendInTransaction)
-    : workerWriter(database.sqlite, macKey);
+  if (database.sqlite !== undefined) return workerWriter(database.sqlite, macKey);
+  const inTransaction = (records: PendingRecord[]) =>
+    database.db.transaction().execute((trx) => appendInTransaction(trx, records));
+  return batchingWriter(
+    database.postgres === undefined
+      ? inTransaction
+      : createConditionalAppender(database.postgres.pool, macKey, inTransaction),
+  );
 }
 
-function transactionalWriter(
-  database: Database,
-  appendInTransaction: (trx: Executor, records: PendingRecord[]) => Promise<void>,
-): AccessRecordWriter {
+/**
+ * PostgreSQL: one batch in flight at a time; records arriving while it commits form the next.
+ * `appendBatch` resolves once its records are committed.
+ */
+function batchingWriter(appendBatch: (records: PendingRecord[]) => Promise<void>): AccessRecordWriter {
   let pending: Waiter[] = [];
   let draining: Promise<void> | undefined;
 
@@ -49,12 +55,7 @@ function transactionalWriter(
       const batch = pending.slice(0, MAX_BATCH);
       pending = pending.slice(batch.length);
       try {
-        await database.db.transaction().execute((trx) =>
-          appendInTransaction(
-            trx,
-            batch.map((w) => w.record),
-          ),
-        );
+        await appendBatch(batch.map((w) => w.record));
         for (const w of batch) w.resolve();
       } catch (err) {
         for (const w of batch) w.reject(err as Error);

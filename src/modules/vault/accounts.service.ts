@@ -4,7 +4,7 @@ import { ConflictError, InvalidInputError } from '../../platform/errors.js';
 import type { Caller } from '../../platform/principal.js';
 import type { RequestableAccount } from '../workflow/index.js';
 import { actorOf, AuditOperation } from '../audit/index.js';
-import type { AccountRecords } from './account-records.js';
+import type { AccountBatch, AccountRecords } from './account-records.js';
 import { eventOn } from './audit-events.js';
 import { accountNotFound } from './authorization.js';
 import type { CustomFields } from './custom-fields.js';
@@ -18,6 +18,7 @@ import {
   type AccountPatch,
   type AccountView,
   type AddAccountOutcome,
+  type NewAccount,
   type ResourceView,
 } from './vault.types.js';
 import type { Views } from './views.js';
@@ -81,14 +82,20 @@ export function accountOperations(
         const resource = await authorizedResource(trx, caller, resourceId, 'full');
         const now = clock.now();
         const outcomes: AddAccountOutcome[] = [];
-        const namesInRequest = new Set<string>();
+        const batch: AccountBatch = { policies: new Map(), events: [] };
+        // The names already taken, read once for the whole list rather than once per entry.
+        const taken = await repo.takenAccountNames(
+          trx,
+          resourceId,
+          drafts.flatMap((d) => (d.ok ? [nameKey(d.account.name)] : [])),
+        );
         for (const draft of drafts) {
           if (!draft.ok) {
             outcomes.push({ name: draft.name, added: false, reason: draft.reason });
             continue;
           }
           const key = nameKey(draft.account.name);
-          if (namesInRequest.has(key) || (await repo.accountNameTaken(trx, resourceId, key))) {
+          if (taken.has(key)) {
             outcomes.push({
               name: draft.account.name,
               added: false,
@@ -96,20 +103,26 @@ export function accountOperations(
             });
             continue;
           }
-          // Each entry in a savepoint: one refused half-way leaves nothing behind.
-          await sql`savepoint add_account`.execute(trx);
+          // An entry refused half-way leaves nothing behind: one that writes more than the account
+          // row and its password (fields, groups, TOTP, a file: each can be refused after the
+          // insert) runs in a savepoint. A plain entry is refused, if at all, before its insert.
+          const savepoint = writesBeyondTheRow(draft.account);
+          if (savepoint) await sql`savepoint add_account`.execute(trx);
           try {
-            const accountId = await insertAccount(trx, caller, resource, draft.account, now);
-            await sql`release savepoint add_account`.execute(trx);
-            namesInRequest.add(key);
+            const accountId = await insertAccount(trx, caller, resource, draft.account, now, batch);
+            if (savepoint) await sql`release savepoint add_account`.execute(trx);
+            taken.add(key);
             outcomes.push({ name: draft.account.name, added: true, accountId });
           } catch (err) {
-            await sql`rollback to savepoint add_account`.execute(trx);
-            await sql`release savepoint add_account`.execute(trx);
+            if (savepoint) {
+              await sql`rollback to savepoint add_account`.execute(trx);
+              await sql`release savepoint add_account`.execute(trx);
+            }
             if (!(err instanceof InvalidInputError)) throw err;
             outcomes.push({ name: draft.account.name, added: false, reason: err.message });
           }
         }
+        if (batch.events.length > 0) await audit.append(trx, actorOf(caller), ...batch.events);
         return outcomes;
       }, 'an account with that name was added concurrently; try again');
     },
@@ -196,4 +209,14 @@ export function accountOperations(
       return resource && account ? requestable(account, resource) : undefined;
     },
   };
+}
+
+/** Whether adding the account writes more than its row and password (see addAccounts). */
+function writesBeyondTheRow(account: NewAccount): boolean {
+  return (
+    account.customFields.length > 0 ||
+    (account.groupIds?.length ?? 0) > 0 ||
+    account.totp !== undefined ||
+    account.file !== undefined
+  );
 }

@@ -260,6 +260,18 @@ export const vaultRepository = {
     return row?.id;
   },
 
+  /** Which of `keys` (name keys) are names of accounts of the resource. */
+  async takenAccountNames(db: Executor, resourceId: number, keys: readonly string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await db
+      .selectFrom('accounts')
+      .select('name_key')
+      .where('resource_id', '=', resourceId)
+      .where('name_key', 'in', keys)
+      .execute();
+    return new Set(rows.map((r) => r.name_key));
+  },
+
   async accountNameTaken(db: Executor, resourceId: number, key: string, exceptId?: number): Promise<boolean> {
     let query = db
       .selectFrom('accounts')

@@ -4,7 +4,7 @@ import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import type { Schema } from './schema.js';
 import { BulwarkSqliteDialect, SHORT_BUSY_TIMEOUT_MS } from './sqlite-dialect.js';
 import { createAsyncMutex, type AsyncMutex } from '../async-mutex.js';
-import { bindImmediateReader } from './precompiled.js';
+import { bindImmediateReader, bindPreparedRunner } from './precompiled.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -23,6 +23,12 @@ export interface Database {
    * busy handler.
    */
   readonly sqlite?: { readonly file: string; readonly writeGate: AsyncMutex };
+  /**
+   * PostgreSQL only: the pool under Kysely, for the few statements that bypass the builder
+   * (named prepared statements on the retrieval path, the access-record writer's one-statement
+   * append; ADR 045). Everything else goes through `db`.
+   */
+  readonly postgres?: { readonly pool: pg.Pool };
   close(): Promise<void>;
 }
 
@@ -77,5 +83,8 @@ function openPostgres(url: string): Database {
     client.on('error', () => undefined);
   });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  // Precompiled queries run as named prepared statements: each pooled connection parses and
+  // plans them once instead of on every retrieval.
+  bindPreparedRunner(db, async (name, text, values) => (await pool.query({ name, text, values })).rows);
+  return { db, dialect: 'postgres', postgres: { pool }, close: () => db.destroy() };
 }

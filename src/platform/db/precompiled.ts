@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
 import type { Executor } from './database.js';
 import type { Schema } from './schema.js';
@@ -23,11 +24,28 @@ export function bindImmediateReader(db: Executor, reader: ImmediateReader): void
   immediateReaders.set(db, reader);
 }
 
+/**
+ * Runs a query as a named prepared statement (PostgreSQL's pool): parsed and planned once per
+ * connection. Keyed by handle; transactions have none and go through Kysely.
+ */
+export type PreparedRunner = (name: string, sql: string, parameters: unknown[]) => Promise<unknown[]>;
+
+const preparedRunners = new WeakMap<object, PreparedRunner>();
+
+export function bindPreparedRunner(db: Executor, runner: PreparedRunner): void {
+  preparedRunners.set(db, runner);
+}
+
+/** A statement name derived from its text, so equal text on a connection is prepared once. */
+function statementName(sql: string): string {
+  return `bulwark_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+}
+
 export function precompiled<Params extends readonly unknown[], Row>(
   build: (db: Kysely<Schema>, ...placeholders: { [K in keyof Params]: never }) => Compilable<Row>,
   arity: Params['length'],
 ): (db: Executor, ...params: Params) => Promise<Row[]> {
-  const cache = new WeakMap<Executor, { compiled: CompiledQuery<Row>; slots: number[] }>();
+  const cache = new WeakMap<Executor, { compiled: CompiledQuery<Row>; slots: number[]; name: string }>();
   const placeholders = Array.from({ length: arity }, (_, i) => `\u0000precompiled-parameter-${i}\u0000`);
 
   const compile = (db: Executor) => {
@@ -37,7 +55,7 @@ export function precompiled<Params extends readonly unknown[], Row>(
       if (index === -1) throw new Error('precompiled queries take every value as a parameter');
       return index;
     });
-    return { compiled, slots };
+    return { compiled, slots, name: statementName(compiled.sql) };
   };
 
   return async (db, ...params) => {
@@ -46,10 +64,12 @@ export function precompiled<Params extends readonly unknown[], Row>(
       entry = compile(db);
       cache.set(db, entry);
     }
-    const { compiled, slots } = entry;
+    const { compiled, slots, name } = entry;
     const parameters = slots.map((i) => params[i]);
     const immediate = immediateReaders.get(db)?.<Row>(compiled.sql, parameters);
     if (immediate !== undefined) return immediate;
+    const prepared = preparedRunners.get(db);
+    if (prepared !== undefined) return (await prepared(name, compiled.sql, parameters)) as Row[];
     const result = await db.executeQuery<Row>({ ...compiled, parameters });
     return result.rows;
   };
