@@ -34,8 +34,6 @@ const COLUMNS = [
   ['encoding', 'integer'],
 ] as const;
 
-type Column = (typeof COLUMNS)[number][0];
-
 const APPEND = `with head as (
   update audit_chain set last_seq = $1, last_hash = $2
   where id = 1 and last_seq = $3 and last_hash = $4
@@ -71,7 +69,7 @@ export function createConditionalAppender(
   const attempt = async (from: ChainHead, records: PendingRecord[]): Promise<ChainHead | undefined> => {
     const { stored, head } = linkRecords(macKey, from, records);
     const rows = stored.map(toAuditRow);
-    const columnValues = COLUMNS.map(([name]) => rows.map((row) => row[name as Column]));
+    const columnValues = COLUMNS.map(([name]) => rows.map((row) => row[name]));
     const result = await pool.query({
       name: 'bulwark_audit_append',
       text: APPEND,

@@ -85,6 +85,9 @@ function openPostgres(url: string): Database {
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   // Precompiled queries run as named prepared statements: each pooled connection parses and
   // plans them once instead of on every retrieval.
-  bindPreparedRunner(db, async (name, text, values) => (await pool.query({ name, text, values })).rows);
+  bindPreparedRunner(db, async (name, text, values) => {
+    const result = await pool.query<Record<string, unknown>>({ name, text, values });
+    return result.rows;
+  });
   return { db, dialect: 'postgres', postgres: { pool }, close: () => db.destroy() };
 }
