@@ -68,8 +68,11 @@ export const accessRepository = {
     resourceId: number,
     accountId: number,
   ): Promise<Grant[]> {
-    const rows = await accountReleaseGrantsQuery(db, userId, resourceId, accountId);
-    return rows.map(groupGrant);
+    const direct = await directReleaseGrantsQuery(db, userId, resourceId, accountId);
+    const grants = direct.filter((row) => Number(row.lvl) !== GROUP_SHARES_MARKER);
+    if (grants.length === direct.length) return grants.map(groupGrant);
+    const viaGroups = await groupReleaseGrantsQuery(db, userId, resourceId, accountId);
+    return [...grants, ...viaGroups].map(groupGrant);
   },
 
   /** Ids of the accounts of a resource the user reaches by owning them or by an account share. */
@@ -181,7 +184,17 @@ export const accessRepository = {
   },
 };
 
-const accountReleaseGrantsQuery = precompiled<
+/**
+ * The direct grants on an account (shares of its resource and of itself, to the user or the
+ * user's groups), and a marker row (lvl -1) when any resource-group share reaches the user.
+ * The group grants are a statement of their own, run only behind the marker: PostgreSQL
+ * initialises every node of a plan even when a one-time filter skips it, and the group chain's
+ * plan is large (about 1 ms per execution, planned or not), so a user without group shares
+ * must not pay for it on every retrieval (ADR 045).
+ */
+const GROUP_SHARES_MARKER = -1;
+
+const directReleaseGrantsQuery = precompiled<
   [userId: number, resourceId: number, accountId: number],
   { lvl: number | string; retrieve: number | string }
 >(
@@ -199,6 +212,24 @@ const accountReleaseGrantsQuery = precompiled<
               and (s.user_id = ${userId}
                    or s.group_id in (select m.group_id from user_group_members m where m.user_id = ${userId}))
           union all
+          select ${sql.lit(GROUP_SHARES_MARKER)}, 0 where exists (select 1 from resource_group_shares s
+            where s.user_id = ${userId}
+               or s.group_id in (select m.group_id from user_group_members m where m.user_id = ${userId})))`.as(
+          'grants',
+        ),
+      )
+      .select(['grants.lvl', 'grants.retrieve']),
+  3,
+);
+
+const groupReleaseGrantsQuery = precompiled<
+  [userId: number, resourceId: number, accountId: number],
+  { lvl: number | string; retrieve: number | string }
+>(
+  (db, userId, resourceId, accountId) =>
+    db
+      .selectFrom(
+        sql<{ lvl: number; retrieve: number }>`(
           select gg.lvl, gg.retrieve from ${groupAccountGrants(userId, { resourceId, accountId })} gg)`.as(
           'grants',
         ),
