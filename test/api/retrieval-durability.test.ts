@@ -592,4 +592,69 @@ describe.each(dialects())('retrievals, their audit records and revocations on %s
       onB.close();
     },
   );
+
+  it.runIf(dialect === 'postgres')(
+    'two nodes appending access records at once, beside changes, keep one chain with a record per answer',
+    { timeout: 120_000 },
+    async () => {
+      // Each node appends its retrieval records with a statement that moves the chain head only
+      // if no one else moved it (ADR 045): two nodes streaming at once, and password changes
+      // appending inside their own transactions, make the losers retry on the head they read.
+      const instance = await createInstance(dialect);
+      instances.push(instance);
+      const nodeA = await serve(instance);
+      servers.push(nodeA);
+      const nodeB = await serve(instance);
+      servers.push(nodeB);
+      const onA = client(nodeA);
+      const onB = client(nodeB);
+      const { accounts } = await seed(onA, 'both', 4, 10);
+      const readOnly = accounts.slice(0, 30);
+      const changed = accounts.slice(30);
+      const prefix = `rb-${unique()}-`;
+      const answered: string[] = [];
+      const problems: string[] = [];
+      let changes = 0;
+      let stop = false;
+      const reader = async (api: Client, node: string, w: number) => {
+        for (let i = 0; !stop; i++) {
+          const account = readOnly[(w * 7 + i) % readOnly.length]!;
+          const reason = `${prefix}${node}-${w}-${i}`;
+          const a = await api.request('GET', passwordPath(account, reason));
+          if (succeeded(a) && a.details?.PASSWORD === account.password) answered.push(reason);
+          else problems.push(`${reason}: HTTP ${a.http} ${a.text.slice(0, 200)}`);
+        }
+      };
+      const changer = async (api: Client, account: Account) => {
+        for (let i = 0; !stop; i++) {
+          const a = await api.request(
+            'PUT',
+            `${V1}/resources/${account.resourceId}/accounts/${account.accountId}/password`,
+            { input: details({ NEWPASSWORD: `Changed+${i}-${unique()}`, RESETTYPE: 'LOCAL', REASON: 'rb' }) },
+          );
+          if (succeeded(a)) changes++;
+          else problems.push(`change: HTTP ${a.http} ${a.text.slice(0, 200)}`);
+        }
+      };
+      const workers = [
+        ...Array.from({ length: 6 }, (_, w) => reader(onA, 'a', w)),
+        ...Array.from({ length: 6 }, (_, w) => reader(onB, 'b', w)),
+        changer(onA, changed[0]!),
+        changer(onB, changed[1]!),
+      ];
+      while (answered.length < 1500 && problems.length === 0) await sleep(100);
+      stop = true;
+      await Promise.all(workers);
+      onA.close();
+      onB.close();
+      expect(problems.slice(0, 10)).toEqual([]);
+      expect(changes).toBeGreaterThan(0);
+      const records = await retrievalRecords(instance, prefix);
+      const missing = answered.filter((reason) => records.get(reason)?.length !== 1);
+      expect(missing.slice(0, 10), `${missing.length} answers without exactly one record`).toEqual([]);
+      expect([...records.keys()].filter((reason) => !answered.includes(reason))).toEqual([]);
+      expect(new Set(answered.map((r) => r.split('-')[2])).size).toBe(2);
+      await expectChainIntact(instance);
+    },
+  );
 });
