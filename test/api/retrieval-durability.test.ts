@@ -23,6 +23,9 @@ import { sqlOn } from '../helpers/sql.js';
  *    retrievals on node B while node A revokes; no request sent after A's answer arrived is
  *    answered with a password. Two servers on one PostgreSQL database; SQLite is a single node
  *    (one process per data directory, ADR 013), so there both roles are the same server.
+ * 4. PostgreSQL: two nodes append their access records at once (the one-statement append of
+ *    ADR 045, which retries when another appender moved the chain head) while password changes
+ *    append inside their own transactions: every answer has exactly one record, the chain verifies.
  *
  * Assertions are about outcomes, never about timing; each phase needs a minimum of answered
  * requests, so a run that proves nothing fails.
