@@ -184,6 +184,9 @@ export const accessRepository = {
   },
 };
 
+/** The lvl of the row that says a resource-group share reaches the user (never a real level). */
+const GROUP_SHARES_MARKER = -1;
+
 /**
  * The direct grants on an account (shares of its resource and of itself, to the user or the
  * user's groups), and a marker row (lvl -1) when any resource-group share reaches the user.
@@ -192,7 +195,6 @@ export const accessRepository = {
  * plan is large (about 1 ms per execution, planned or not), so a user without group shares
  * must not pay for it on every retrieval (ADR 045).
  */
-const GROUP_SHARES_MARKER = -1;
 
 const directReleaseGrantsQuery = precompiled<
   [userId: number, resourceId: number, accountId: number],
