@@ -65,6 +65,14 @@ function show(name: string, r: RetrievalRun): void {
 async function benchStore(store: StoreResult['store'], work: string): Promise<StoreResult> {
   const env = benchEnv();
   const cluster = store === 'PostgreSQL' ? await startPostgres() : undefined;
+  // pg_ctl daemonises the cluster out of the terminal's process group: an interrupted bench
+  // stops it here, or it would outlive the bench.
+  const interrupted = () => {
+    cluster?.stop();
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     if (cluster) env.BULWARK_DATABASE_URL = await createDatabase(cluster.baseUrl, 'bulwark_bench');
     const dataDir = path.join(work, 'data');
@@ -171,6 +179,8 @@ async function benchStore(store: StoreResult['store'], work: string): Promise<St
       fixed,
     };
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     cluster?.stop();
   }
 }
