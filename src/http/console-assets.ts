@@ -132,7 +132,7 @@ function send(request: FastifyRequest, reply: FastifyReply, asset: Asset): void 
  * bundle and the server must start in well under two (issue 16). A folder built without them
  * (or with stale ones) is compressed here at quick settings instead.
  */
-export function compressedForms(file: string, body: Buffer): { gzip: Buffer; brotli: Buffer } {
+function compressedForms(file: string, body: Buffer): { gzip: Buffer; brotli: Buffer } {
   const prebuilt = (suffix: string): Buffer | undefined => {
     const candidate = `${file}${suffix}`;
     return existsSync(candidate) && statSync(candidate).mtimeMs >= statSync(file).mtimeMs

@@ -1,6 +1,11 @@
-import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import {
+  keepAliveClient,
+  succeeded,
+  type StreamAnswer,
+  type StreamClient,
+} from '../helpers/keep-alive-client.js';
 import { createInstance, dialects, serve, type Instance, type RunningServer } from '../helpers/server.js';
 
 /**
@@ -26,74 +31,13 @@ const CYCLES = 3;
 const MIN_ACKED_PER_CYCLE = 100;
 const MIN_ACKED_PER_KIND = 5;
 
-interface Answer {
-  readonly http: number;
-  readonly text: string;
-  readonly json: any;
-  readonly status: string | undefined;
-  readonly message: string | undefined;
-  readonly details: any;
-  readonly totalRows: number | undefined;
-}
+type Answer = StreamAnswer;
+type Client = StreamClient;
 
-interface Client {
-  request(method: string, path: string, input?: unknown): Promise<Answer>;
-  close(): void;
-}
+/** PMP calls over one keep-alive agent with a socket per worker. */
+const client = (server: RunningServer): Client => keepAliveClient(server, WORKERS);
 
-/** PMP calls over one keep-alive agent (8 sockets); INPUT_DATA url-encoded in a text/json body. */
-function client(server: RunningServer): Client {
-  const agent = new https.Agent({ keepAlive: true, maxSockets: WORKERS, rejectUnauthorized: false });
-  return {
-    request(method, path, input) {
-      const body =
-        input === undefined ? undefined : `INPUT_DATA=${encodeURIComponent(JSON.stringify(input))}`;
-      const headers: Record<string, string> = { AUTHTOKEN: server.token };
-      if (body !== undefined) {
-        headers['Content-Type'] = 'text/json';
-        headers['Content-Length'] = String(Buffer.byteLength(body));
-      }
-      return new Promise<Answer>((resolve, reject) => {
-        const req = https.request(
-          { host: '127.0.0.1', port: server.port, method, path, headers, agent },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('error', reject);
-            res.on('aborted', () => reject(new Error('response aborted')));
-            res.on('end', () => {
-              if (!res.complete) return reject(new Error('response incomplete'));
-              const text = Buffer.concat(chunks).toString('utf8');
-              let json: any;
-              try {
-                json = JSON.parse(text);
-              } catch {
-                return reject(new Error(`not JSON (HTTP ${res.statusCode}): ${text.slice(0, 200)}`));
-              }
-              const op = json?.operation;
-              resolve({
-                http: res.statusCode ?? 0,
-                text,
-                json,
-                status: op?.result?.status,
-                message: op?.result?.message,
-                details: op?.Details,
-                totalRows: op?.totalRows,
-              });
-            });
-          },
-        );
-        req.setTimeout(30_000, () => req.destroy(new Error('request timed out')));
-        req.on('error', reject);
-        req.end(body);
-      });
-    },
-    close: () => agent.destroy(),
-  };
-}
-
-const acknowledged = (a: Answer) =>
-  a.http === 200 && a.status === 'Success' && a.text.includes('"status":"Success"');
+const acknowledged = succeeded;
 
 const details = (fields: Record<string, unknown>) => ({ operation: { Details: fields } });
 const unique = () => randomBytes(4).toString('hex');
@@ -202,16 +146,14 @@ describe.each(dialects())('acknowledged writes survive kill -9 on %s', (dialect)
             for (let r = 0; r < 2; r++) {
               const name = `seed-w${worker.index}-r${r}-${unique()}`;
               const password = newPassword('seed');
-              const created = await api.request(
-                'POST',
-                `${V1}/resources`,
-                details({
+              const created = await api.request('POST', `${V1}/resources`, {
+                input: details({
                   RESOURCENAME: name,
                   RESOURCETYPE: 'Linux',
                   ACCOUNTNAME: 'root',
                   PASSWORD: password,
                 }),
-              );
+              });
               expect(acknowledged(created), created.text).toBe(true);
               const resource: ResourceModel = {
                 name,
@@ -221,11 +163,9 @@ describe.each(dialects())('acknowledged writes survive kill -9 on %s', (dialect)
               addResource(worker, resource);
               addAccount(worker, newAccountModel(resource, 'root', created.details.ACCOUNTID, password));
               const second = newPassword('seed');
-              const added = await api.request(
-                'POST',
-                `${V1}/resources/${resource.id}/accounts`,
-                details({ ACCOUNTLIST: [{ ACCOUNTNAME: 'svc', PASSWORD: second }] }),
-              );
+              const added = await api.request('POST', `${V1}/resources/${resource.id}/accounts`, {
+                input: details({ ACCOUNTLIST: [{ ACCOUNTNAME: 'svc', PASSWORD: second }] }),
+              });
               expect(acknowledged(added), added.text).toBe(true);
               const outcome = added.details[0].svc;
               expect(outcome.STATUS).toBe('Account added successfully');
@@ -258,7 +198,7 @@ describe.each(dialects())('acknowledged writes survive kill -9 on %s', (dialect)
         const send = async (method: string, path: string, input: unknown): Promise<Answer | undefined> => {
           inFlight++;
           try {
-            const answer = await api.request(method, path, input);
+            const answer = await api.request(method, path, { input });
             if (!acknowledged(answer)) {
               stats.failures.push(`${method} ${path}: HTTP ${answer.http} ${answer.text.slice(0, 300)}`);
             }

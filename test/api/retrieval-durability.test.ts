@@ -1,8 +1,13 @@
-import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiUser } from '../helpers/actors.js';
 import { PMP_CONTENT_TYPE } from '../helpers/expect-pmp.js';
+import {
+  keepAliveClient,
+  succeeded,
+  type StreamAnswer,
+  type StreamClient,
+} from '../helpers/keep-alive-client.js';
 import { createInstance, dialects, serve, type Instance, type RunningServer } from '../helpers/server.js';
 import { sqlOn } from '../helpers/sql.js';
 
@@ -39,80 +44,16 @@ const MIN_ANSWERED_PER_CYCLE = 500;
 /** Requests that must be answered in each phase of the fail-closed and revocation tests. */
 const MIN_PER_PHASE = 100;
 
-interface Answer {
-  readonly http: number;
-  readonly contentType: string | undefined;
-  readonly text: string;
-  readonly name: string | undefined;
-  readonly status: string | undefined;
-  readonly statusCode: number | undefined;
-  readonly message: string | undefined;
-  readonly details: any;
-}
-
-interface Client {
-  request(method: string, path: string, options?: { input?: unknown; token?: string }): Promise<Answer>;
-  close(): void;
-}
+type Answer = StreamAnswer;
+type Client = StreamClient;
 
 /** PMP calls over one keep-alive agent with a socket per worker. */
-function client(server: RunningServer, token = server.token): Client {
-  const agent = new https.Agent({ keepAlive: true, maxSockets: WORKERS, rejectUnauthorized: false });
-  return {
-    request(method, path, options = {}) {
-      const input = options.input;
-      const body =
-        input === undefined ? undefined : `INPUT_DATA=${encodeURIComponent(JSON.stringify(input))}`;
-      const headers: Record<string, string> = { AUTHTOKEN: options.token ?? token };
-      if (body !== undefined) {
-        headers['Content-Type'] = 'text/json';
-        headers['Content-Length'] = String(Buffer.byteLength(body));
-      }
-      return new Promise<Answer>((resolve, reject) => {
-        const req = https.request(
-          { host: '127.0.0.1', port: server.port, method, path, headers, agent },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('error', reject);
-            res.on('aborted', () => reject(new Error('response aborted')));
-            res.on('end', () => {
-              if (!res.complete) return reject(new Error('response incomplete'));
-              const text = Buffer.concat(chunks).toString('utf8');
-              let json: any;
-              try {
-                json = JSON.parse(text);
-              } catch {
-                return reject(new Error(`not JSON (HTTP ${res.statusCode}): ${text.slice(0, 200)}`));
-              }
-              const op = json?.operation;
-              resolve({
-                http: res.statusCode ?? 0,
-                contentType: res.headers['content-type'],
-                text,
-                name: op?.name,
-                status: op?.result?.status,
-                statusCode: op?.result?.statusCode,
-                message: op?.result?.message,
-                details: op?.Details,
-              });
-            });
-          },
-        );
-        req.setTimeout(30_000, () => req.destroy(new Error('request timed out')));
-        req.on('error', reject);
-        req.end(body);
-      });
-    },
-    close: () => agent.destroy(),
-  };
-}
+const client = (server: RunningServer, token = server.token): Client =>
+  keepAliveClient(server, WORKERS, token);
 
 const details = (fields: Record<string, unknown>) => ({ operation: { Details: fields } });
 const unique = () => randomBytes(4).toString('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const succeeded = (a: Answer) =>
-  a.http === 200 && a.status === 'Success' && a.text.includes('"status":"Success"');
 
 interface Account {
   readonly resourceId: string;

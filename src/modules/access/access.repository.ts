@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type RawBuilder } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
 import { precompiled } from '../../platform/db/precompiled.js';
 import type { Schema, SharePermission } from '../../platform/db/schema.js';
@@ -187,6 +187,21 @@ export const accessRepository = {
 /** The lvl of the row that says a resource-group share reaches the user (never a real level). */
 const GROUP_SHARES_MARKER = -1;
 
+type GrantRow = { lvl: number | string; retrieve: number | string };
+
+/** A precompiled statement over (user, resource, account) answering the rows `rows` selects. */
+function releaseGrantsStatement(
+  rows: (userId: never, resourceId: never, accountId: never) => RawBuilder<unknown>,
+) {
+  return precompiled<[userId: number, resourceId: number, accountId: number], GrantRow>(
+    (db, userId, resourceId, accountId) =>
+      db
+        .selectFrom(sql<GrantRow>`(${rows(userId, resourceId, accountId)})`.as('grants'))
+        .select(['grants.lvl', 'grants.retrieve']),
+    3,
+  );
+}
+
 /**
  * The direct grants on an account (shares of its resource and of itself, to the user or the
  * user's groups), and a marker row (lvl -1) when any resource-group share reaches the user.
@@ -195,15 +210,8 @@ const GROUP_SHARES_MARKER = -1;
  * plan is large (about 1 ms per execution, planned or not), so a user without group shares
  * must not pay for it on every retrieval (ADR 045).
  */
-
-const directReleaseGrantsQuery = precompiled<
-  [userId: number, resourceId: number, accountId: number],
-  { lvl: number | string; retrieve: number | string }
->(
-  (db, userId, resourceId, accountId) =>
-    db
-      .selectFrom(
-        sql<{ lvl: number; retrieve: number }>`(
+const directReleaseGrantsQuery = releaseGrantsStatement(
+  (userId, resourceId, accountId) => sql`
           select ${LEVEL_OF_PERMISSION} as lvl, 1 as retrieve from resource_shares s
             where s.resource_id = ${resourceId}
               and (s.user_id = ${userId}
@@ -216,28 +224,12 @@ const directReleaseGrantsQuery = precompiled<
           union all
           select ${sql.lit(GROUP_SHARES_MARKER)}, 0 where exists (select 1 from resource_group_shares s
             where s.user_id = ${userId}
-               or s.group_id in (select m.group_id from user_group_members m where m.user_id = ${userId})))`.as(
-          'grants',
-        ),
-      )
-      .select(['grants.lvl', 'grants.retrieve']),
-  3,
+               or s.group_id in (select m.group_id from user_group_members m where m.user_id = ${userId}))`,
 );
 
-const groupReleaseGrantsQuery = precompiled<
-  [userId: number, resourceId: number, accountId: number],
-  { lvl: number | string; retrieve: number | string }
->(
-  (db, userId, resourceId, accountId) =>
-    db
-      .selectFrom(
-        sql<{ lvl: number; retrieve: number }>`(
-          select gg.lvl, gg.retrieve from ${groupAccountGrants(userId, { resourceId, accountId })} gg)`.as(
-          'grants',
-        ),
-      )
-      .select(['grants.lvl', 'grants.retrieve']),
-  3,
+const groupReleaseGrantsQuery = releaseGrantsStatement(
+  (userId, resourceId, accountId) =>
+    sql`select gg.lvl, gg.retrieve from ${groupAccountGrants(userId, { resourceId, accountId })} gg`,
 );
 
 const LEVEL_OF_PERMISSION = sql`(case s.permission when 'full' then 3 when 'modify' then 2 else 1 end)`;
