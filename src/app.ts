@@ -1,3 +1,4 @@
+import { registerMonitoringRoutes } from './modules/monitoring/index.js';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { createHttpServer, type PmpRouter } from './http/server.js';
@@ -79,6 +80,14 @@ export function buildApp({ config, services, tls, consoleAssets }: AppDeps): Fas
     trustedProxies: trustedProxies(config.trustedProxies),
     sessions: services.consoleSessions,
     notFound: (request, reply) => assets.serve(request, reply),
+    metrics: services.metrics,
+  });
+  registerMonitoringRoutes(app, {
+    metrics: services.metrics,
+    readiness: services.readiness,
+    authenticator: services.identity,
+    metricsPublic: config.metricsPublic,
+    trustedProxies: trustedProxies(config.trustedProxies),
   });
   registerRoutes(router, services, tls?.cert);
   registerConsoleRoutes(native!, services, tls?.cert);

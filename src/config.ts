@@ -21,6 +21,8 @@ export interface Config {
   /** Largest single uploaded file (File Store / License Store / Key Store). */
   readonly maxFileBytes: number;
   readonly logLevel: string;
+  /** BULWARK_METRICS_PUBLIC: GET /metrics without a token. */
+  readonly metricsPublic: boolean;
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
   readonly connectionTimeoutMs: number;
@@ -138,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     maxBodyBytes,
     maxFileBytes,
     logLevel: env.BULWARK_LOG_LEVEL ?? 'info',
+    metricsPublic: booleanFrom('BULWARK_METRICS_PUBLIC', env.BULWARK_METRICS_PUBLIC, false),
     requestTimeoutMs: intFrom(
       'BULWARK_REQUEST_TIMEOUT_MS',
       env.BULWARK_REQUEST_TIMEOUT_MS,
@@ -426,6 +429,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'BULWARK_LOG_LEVEL',
     default: '`info`',
     meaning: 'pino level; `debug` adds an access log line per request (path only, never the query)',
+  },
+  {
+    name: 'BULWARK_METRICS_PUBLIC',
+    default: '`false`',
+    meaning:
+      "`true`: `GET /metrics` answers without a token (keep it off a public interface); otherwise it needs an administrator's `AUTHTOKEN`",
   },
   {
     name: 'BULWARK_TIMEZONE',

@@ -20,6 +20,8 @@ import { createDashboardService, type DashboardService } from './modules/dashboa
 import { createApplicationsService, type ApplicationsService } from './modules/applications/index.js';
 import { createPolicyService, type PolicyService } from './modules/policies/index.js';
 import { createJobsService, type JobsService } from './modules/jobs/index.js';
+import { createMetrics, type Metrics } from './platform/metrics.js';
+import { createReadiness, registerStoreGauges, type Readiness } from './modules/monitoring/index.js';
 import { createJobRunner, type JobRunner, type JobRunnerOptions } from './platform/jobs/index.js';
 import { createRemoteResetService, type RemoteResetService } from './modules/remote-reset/index.js';
 import {
@@ -116,6 +118,10 @@ const DEFAULT_CLUSTER: ClusterSettings = { heartbeatMs: 5000, leaseMs: 15_000 };
 export interface Services {
   /** The clock the services read (the console shows days left by it). */
   readonly clock: Clock;
+  /** The process's Prometheus instruments, which the services record into (GET /metrics). */
+  readonly metrics: Metrics;
+  /** What GET /readyz checks: database, migrations, keys, not shutting down. */
+  readonly readiness: Readiness;
   readonly time: TimeFormatter;
   readonly audit: AuditService;
   readonly identity: IdentityService;
@@ -221,14 +227,26 @@ export function createServices(deps: {
   certificateDiscovery?: { maxTargets: number };
   /** Certificate expiry: thresholds (BULWARK_CERT_EXPIRY_DAYS) and the check's interval. */
   certificateExpiry?: { thresholdsDays: readonly number[]; intervalMs: number };
+  /** The instruments to record into; a fresh registry by default. */
+  metrics?: Metrics;
 }): Services {
   const { database, keyring, clock } = deps;
+  const metrics = deps.metrics ?? createMetrics();
+  registerStoreGauges(metrics, database, clock);
   const time = createTimeFormatter(deps.timeZone);
-  const audit = createAuditService({ database, keyring, clock, time });
+  const audit = createAuditService({ database, keyring, clock, time, metrics });
   const policies = createPolicyService({ database, audit });
   const hosts = createHostResolver({ clock, ttlMs: HOST_CACHE_MS, lookup: deps.hostLookup });
   // One per process for tokens and client certificates alike: an address's failures add up.
-  const throttle = createAuthThrottle(deps.authThrottle ?? DEFAULT_AUTH_THROTTLE, clock);
+  const throttle = createAuthThrottle(
+    deps.authThrottle ?? DEFAULT_AUTH_THROTTLE,
+    clock,
+    undefined,
+    (lockedOut) => {
+      metrics.authFailures.inc();
+      if (lockedOut) metrics.lockouts.inc();
+    },
+  );
   const identity = createIdentityService({
     database,
     keyring,
@@ -260,6 +278,7 @@ export function createServices(deps: {
     checkouts: createCheckoutGate({ clock }),
     tickets: createTicketSystem(deps.ticketing ?? { kind: 'none', http: undefined }),
     groups: createGroupMembership({ clock }),
+    metrics,
   });
   const userGroups = createUserGroupsService({ database, audit, users, clock });
   const sharing = createSharingService({ database, audit, clock, users, userGroups, vault });
@@ -295,7 +314,12 @@ export function createServices(deps: {
     vault,
   });
   const applications = createApplicationsService({ database, audit, clock, hosts, throttle, users });
-  const jobs = createJobRunner({ database, clock, ...deps.jobs });
+  const jobs = createJobRunner({
+    database,
+    clock,
+    ...deps.jobs,
+    onSettled: (kind, outcome) => metrics.jobRuns.inc({ kind, outcome }),
+  });
   workflow.registerJobs(jobs);
   const jobQueries = createJobsService({ runner: jobs, database, audit });
   const remoteReset = createRemoteResetService({
@@ -448,6 +472,8 @@ export function createServices(deps: {
   certificateExpiry.registerJobs();
   const dashboard = createDashboardService({ vault, certificates, audit, clock });
   return {
+    metrics,
+    readiness: createReadiness({ database, keyring }),
     dashboard,
     certificates,
     certificateGroups,

@@ -43,6 +43,8 @@ async function serve(config: Config): Promise<void> {
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
+    // A load balancer polling /readyz stops sending here while in-flight requests finish.
+    instance.services.readiness.stopServing();
     app.log.info({ signal }, 'shutting down');
     void app
       .close()

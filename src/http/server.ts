@@ -36,6 +36,7 @@ import { isUniqueViolation, isUnstorableText, storageFaultOf } from '../platform
 import { extractToken } from './token.js';
 import { clientAddress, NO_TRUSTED_PROXIES, type TrustedProxies } from './client-address.js';
 import { SERVER_TLS_OPTIONS } from '../platform/tls.js';
+import type { Metrics } from '../platform/metrics.js';
 import {
   createNativeRouter,
   isNativePath,
@@ -78,6 +79,8 @@ export interface HttpServerOptions {
    * "no API endpoint" answer.
    */
   readonly notFound?: (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
+  /** Where every answer is counted and timed (GET /metrics); none: nothing is recorded. */
+  readonly metrics?: Metrics;
 }
 
 export interface PmpRequestContext<T = unknown> {
@@ -145,10 +148,18 @@ declare module 'fastify' {
     rawContentType: string | undefined;
     /** The body the client declared and nobody read yet (it is read after authentication). */
     unreadBody: DeclaredBody | undefined;
+    /**
+     * Whether the answer was a refusal, for the request metrics: a PMP failure is HTTP 200, so
+     * the status code alone does not tell.
+     */
+    outcome: 'success' | 'failed' | undefined;
   }
 }
 
 const REST_CLIENT = 'REST API';
+
+/** A request id taken from X-Request-Id: letters, digits and `._:-`, at most 128 characters. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * The HTTPS server and the PMP envelope around every endpoint. Each route is registered
@@ -194,11 +205,16 @@ export function createHttpServer(options: HttpServerOptions): {
     // Per-request logs are off: the audit trail records every access, and a log line per
     // retrieval would cost more than the retrieval. Access logging is the onResponse debug hook.
     logController: new LogController({ disableRequestLogging: true }),
-    // A per-process random prefix and a counter: unique enough to quote in error messages,
-    // and no random-number generation per request.
+    // The id a load balancer gave the request (X-Request-Id, when it is a plain token), so one
+    // request can be followed from HAProxy's log to ours; else a per-process random prefix and
+    // a counter: unique enough to quote in error messages, no random numbers per request.
     genReqId: ((prefix: string) => {
       let counter = 0;
-      return () => `${prefix}-${(++counter).toString(36)}`;
+      return (req: { headers: Record<string, string | string[] | undefined> }) => {
+        const given = req.headers['x-request-id'];
+        if (typeof given === 'string' && REQUEST_ID.test(given)) return given;
+        return `${prefix}-${(++counter).toString(36)}`;
+      };
     })(randomUUID().slice(0, 8)),
     // Odd spellings of one path (case, doubled or trailing slashes) reach the same route,
     // and therefore the same authentication, rather than falling through unauthenticated.
@@ -247,12 +263,16 @@ export function createHttpServer(options: HttpServerOptions): {
 
   app.decorateRequest('rawContentType', undefined);
   app.decorateRequest('unreadBody', undefined);
+  app.decorateRequest('outcome', undefined);
+  if (options.metrics) recordAnswers(app, options.metrics);
 
   // Bodies are read by the route, for every method, and only once the caller is authenticated
   // (ADR 002, ADR 016): PMP clients label urlencoded bodies text/json, send raw JSON with no
   // Content-Type, and put INPUT_DATA in GET bodies. Here the headers that would make Fastify
   // read and parse the body are put aside; the route reads it with readBody.
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
+    // Every answer names its request, as the log lines about it do.
+    reply.header('x-request-id', request.id);
     const headers = request.raw.headers;
     request.rawContentType = headers['content-type'];
     request.unreadBody = declaredBody(headers);
@@ -276,6 +296,7 @@ export function createHttpServer(options: HttpServerOptions): {
   const peerCertificates = new WeakMap<object, Buffer | null>();
 
   app.setNotFoundHandler(async (request, reply) => {
+    request.outcome = 'failed';
     await settleUnreadBody(request, reply, options.maxBodyBytes);
     const path = pathOf(request.url).replace(/\/{2,}/g, '/');
     const allowed = patterns.filter((p) => p.regex.test(path)).map((p) => p.method);
@@ -293,6 +314,7 @@ export function createHttpServer(options: HttpServerOptions): {
 
   // The one place where failures become answers: every handler just throws.
   app.setErrorHandler(async (error: Error, request, reply) => {
+    request.outcome = 'failed';
     await settleUnreadBody(request, reply, options.maxBodyBytes);
     const dialect = dialectOf(request);
     const native = isNativePath(pathOf(request.url));
@@ -394,6 +416,7 @@ export function createHttpServer(options: HttpServerOptions): {
               return rawParamsOf(spec.url, request.url);
             },
           });
+          request.outcome = 'status' in response && response.status === 'Failed' ? 'failed' : 'success';
           if ('file' in response) {
             return reply
               .header('content-type', response.file.contentType)
@@ -420,6 +443,24 @@ export function createHttpServer(options: HttpServerOptions): {
   };
 
   return { app, router, native };
+}
+
+/**
+ * Counts and times every answer by route pattern (never the path: ids and names would make the
+ * label set unbounded) and result. A fault of the server (5xx) is an error whatever the route
+ * said; a PMP refusal travels as HTTP 200 and is told by `request.outcome`.
+ */
+function recordAnswers(app: FastifyInstance, metrics: Metrics): void {
+  const { httpRequests, httpDuration } = metrics;
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? '(unmatched)';
+    const method = request.method;
+    const status = reply.statusCode;
+    const result = status >= 500 ? 'error' : (request.outcome ?? (status < 400 ? 'success' : 'failed'));
+    httpRequests.inc({ method, route, result });
+    httpDuration.observe({ method, route }, reply.elapsedTime / 1000);
+    done();
+  });
 }
 
 /**

@@ -153,6 +153,23 @@ describe.each(dialects())('secrets at rest and in transit on %s', (dialect) => {
     expect(JSON.stringify(rows)).not.toContain(server.token);
   });
 
+  it('keeps every secret out of /metrics, /readyz and /healthz (issue 17)', async () => {
+    const answers = await Promise.all(
+      ['/metrics', '/readyz', '/healthz'].map((p) =>
+        rawRequest(server.baseUrl, { path: p, headers: { AUTHTOKEN: server.token } }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(answers[0]!.text).toContain('bulwark_secret_releases_total');
+    for (const { text } of answers) {
+      for (const secret of [SECRET_PASSWORD, SECRET_FIELD, SECRET_FILE, server.token, ...consoleSecrets]) {
+        expect(text).not.toContain(secret);
+      }
+      // Counts only: no resource or account name travels as a label.
+      expect(text).not.toContain('db-primary');
+    }
+  });
+
   it('never writes a secret, the token or the console sign-in to its logs', () => {
     const output = server.output();
     for (const secret of [SECRET_PASSWORD, SECRET_FIELD, SECRET_FILE, server.token, ...consoleSecrets]) {

@@ -20,6 +20,11 @@ interface Waiter {
 
 const MAX_BATCH = 512;
 
+/** Told of every batch: how many records, how long until durable (or refused), whether it failed. */
+export type BatchObserver = (records: number, seconds: number, failed: boolean) => void;
+
+const ignoreBatch: BatchObserver = () => {};
+
 /**
  * SQLite: a worker thread with its own connection does the commits (audit-writer.worker.ts),
  * so fsync never stalls the event loop. PostgreSQL: batches are appended by one statement
@@ -29,14 +34,16 @@ export function createAccessRecordWriter(
   database: Database,
   macKey: Buffer,
   appendInTransaction: (trx: Executor, records: PendingRecord[]) => Promise<void>,
+  observe: BatchObserver = ignoreBatch,
 ): AccessRecordWriter {
-  if (database.sqlite !== undefined) return workerWriter(database.sqlite, macKey);
+  if (database.sqlite !== undefined) return workerWriter(database.sqlite, macKey, observe);
   const inTransaction = (records: PendingRecord[]) =>
     database.db.transaction().execute((trx) => appendInTransaction(trx, records));
   return batchingWriter(
     database.postgres === undefined
       ? inTransaction
       : createConditionalAppender(database.postgres.pool, macKey, inTransaction),
+    observe,
   );
 }
 
@@ -44,7 +51,10 @@ export function createAccessRecordWriter(
  * PostgreSQL: one batch in flight at a time; records arriving while it commits form the next.
  * `appendBatch` resolves once its records are committed.
  */
-function batchingWriter(appendBatch: (records: PendingRecord[]) => Promise<void>): AccessRecordWriter {
+function batchingWriter(
+  appendBatch: (records: PendingRecord[]) => Promise<void>,
+  observe: BatchObserver,
+): AccessRecordWriter {
   let pending: Waiter[] = [];
   let draining: Promise<void> | undefined;
 
@@ -54,10 +64,13 @@ function batchingWriter(appendBatch: (records: PendingRecord[]) => Promise<void>
     while (pending.length > 0) {
       const batch = pending.slice(0, MAX_BATCH);
       pending = pending.slice(batch.length);
+      const startedAt = performance.now();
       try {
         await appendBatch(batch.map((w) => w.record));
+        observe(batch.length, (performance.now() - startedAt) / 1000, false);
         for (const w of batch) w.resolve();
       } catch (err) {
+        observe(batch.length, (performance.now() - startedAt) / 1000, true);
         for (const w of batch) w.reject(err as Error);
       }
     }
@@ -84,7 +97,11 @@ function batchingWriter(appendBatch: (records: PendingRecord[]) => Promise<void>
   };
 }
 
-function workerWriter(sqlite: NonNullable<Database['sqlite']>, macKey: Buffer): AccessRecordWriter {
+function workerWriter(
+  sqlite: NonNullable<Database['sqlite']>,
+  macKey: Buffer,
+  observe: BatchObserver,
+): AccessRecordWriter {
   const gate = sqlite.writeGate;
   let worker: Worker | undefined;
   let nextId = 1;
@@ -92,6 +109,8 @@ function workerWriter(sqlite: NonNullable<Database['sqlite']>, macKey: Buffer): 
   const queue: Waiter[] = [];
   /** Records handed to the worker, by id, awaiting its reply. */
   const outstanding = new Map<number, Waiter>();
+  /** When each message still unanswered was posted, by its first id (the worker answers in order). */
+  const postedAt = new Map<number, number>();
   /** Held while the worker has outstanding records: other writers of this process wait. */
   let releaseGate: (() => void) | undefined;
   let acquiring = false;
@@ -108,6 +127,11 @@ function workerWriter(sqlite: NonNullable<Database['sqlite']>, macKey: Buffer): 
           : Object.assign(new Error(`audit records could not be written: ${reply.error}`), {
               code: reply.code,
             });
+      // One reply may answer several messages (their records committed together): one batch.
+      const firstPosted = reply.ids.length > 0 ? postedAt.get(reply.ids[0]!) : undefined;
+      for (const id of reply.ids) postedAt.delete(id);
+      if (firstPosted !== undefined)
+        observe(reply.ids.length, (performance.now() - firstPosted) / 1000, error !== undefined);
       for (const id of reply.ids) {
         const waiter = outstanding.get(id);
         outstanding.delete(id);
@@ -120,6 +144,7 @@ function workerWriter(sqlite: NonNullable<Database['sqlite']>, macKey: Buffer): 
       worker = undefined;
       for (const waiter of outstanding.values()) waiter.reject(err);
       outstanding.clear();
+      postedAt.clear();
       settle();
     };
     w.on('error', fail);
@@ -151,6 +176,7 @@ function workerWriter(sqlite: NonNullable<Database['sqlite']>, macKey: Buffer): 
       outstanding.set(id, waiter);
       return id;
     });
+    postedAt.set(ids[0]!, performance.now());
     const request: AuditWriterRequest = { ids, records: batch.map((w) => w.record) };
     worker.postMessage(request);
   };

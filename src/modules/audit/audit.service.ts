@@ -1,3 +1,4 @@
+import type { Metrics } from '../../platform/metrics.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
@@ -70,6 +71,8 @@ export interface AuditServiceDeps {
   readonly keyring: Keyring;
   readonly clock: Clock;
   readonly time: TimeFormatter;
+  /** Batch sizes, commit latency and failures of the access-record writer (GET /metrics). */
+  readonly metrics?: Metrics;
 }
 
 export function actorOf(caller: Caller): AuditActor {
@@ -81,7 +84,13 @@ export function actorOf(caller: Caller): AuditActor {
   };
 }
 
-export function createAuditService({ database, keyring, clock, time }: AuditServiceDeps): AuditService {
+export function createAuditService({
+  database,
+  keyring,
+  clock,
+  time,
+  metrics,
+}: AuditServiceDeps): AuditService {
   const repo = createAuditRepository(database.dialect);
   const macKey = keyring.auditMacKey();
   const toRecord = (actor: AuditActor, event: AuditEvent, at: number): PendingRecord => ({
@@ -106,7 +115,17 @@ export function createAuditService({ database, keyring, clock, time }: AuditServ
     await repo.append(trx, stored, head);
   }
 
-  const writer = createAccessRecordWriter(database, macKey, appendRecords);
+  const writer = createAccessRecordWriter(
+    database,
+    macKey,
+    appendRecords,
+    metrics &&
+      ((records, seconds, failed) => {
+        metrics.auditBatchRecords.observe(records);
+        metrics.auditCommitSeconds.observe(seconds);
+        if (failed) metrics.auditCommitFailures.inc();
+      }),
+  );
 
   return {
     async append(trx, actor, ...events) {

@@ -84,6 +84,8 @@ export function createAuthThrottle(
   settings: AuthThrottleSettings,
   clock: Clock,
   sleep: (ms: number) => Promise<unknown> = sleepFor,
+  /** Told of every failure counted, and whether it started a lockout (the auth metrics). */
+  onFailure: (lockedOut: boolean) => void = () => {},
 ): AuthThrottle {
   const addresses = new Map<string, AddressEntry>();
   const credentials = new Map<string, CredentialEntry>();
@@ -162,6 +164,7 @@ export function createAuthThrottle(
 
     async refuse(clientIp, credential, failure, record) {
       const outcome = recordFailure(clientIp, credential);
+      onFailure(outcome.lockedOut);
       await record(
         outcome.lockedOut
           ? `${failure.reason}; locked out from this address for ${settings.lockoutMs / 1000} seconds`

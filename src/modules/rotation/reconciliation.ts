@@ -75,7 +75,10 @@ export function logWithoutMessage(err: unknown, message: string): void {
           .join('\n')
       : '';
   const name = err instanceof Error ? err.name : typeof err;
-  process.stderr.write(`bulwark: ${message} (${name})\n${frames}${frames ? '\n' : ''}`);
+  // One JSON line in the server log's shape (pino's level 50 is "error"), like every other line.
+  process.stderr.write(
+    `${JSON.stringify({ level: 50, time: Date.now(), pid: process.pid, msg: message, err: { type: name, stack: frames } })}\n`,
+  );
 }
 
 /**

@@ -188,6 +188,8 @@ export interface ReleaseGateDeps {
   readonly tickets: TicketSystem;
   readonly authorization: VaultAuthorization;
   readonly executor: Executor;
+  /** Told of every release, once its audit record is durable (the release metrics). */
+  readonly onRelease?: (kind: string) => void;
 }
 
 export type ReleaseGate = ReturnType<typeof createReleaseGate>;
@@ -202,6 +204,7 @@ export type ReleaseGate = ReturnType<typeof createReleaseGate>;
  */
 export function createReleaseGate(deps: ReleaseGateDeps) {
   const { keyring, audit, access, clock, checkouts, tickets, authorization, executor: db } = deps;
+  const onRelease = deps.onRelease ?? (() => {});
 
   /**
    * Reads the sealed material of a kind (refusing when there is none) and answers how to open
@@ -441,6 +444,7 @@ export function createReleaseGate(deps: ReleaseGateDeps) {
         actorOf(caller),
         eventOn(rule.auditOperation, resourceOf(at), accountOf(at), recorded),
       );
+      onRelease(kind);
       return open();
     },
 
@@ -469,6 +473,7 @@ export function createReleaseGate(deps: ReleaseGateDeps) {
         throw new OperationNotAvailableError(`SSH key ${key.name} has no private key stored`);
       }
       await audit.recordAccess(actorOf(caller), eventOnSshKey(rule.auditOperation, key.name));
+      onRelease(kind);
       return unsealWith(
         keyring,
         sealed,
@@ -496,6 +501,7 @@ export function createReleaseGate(deps: ReleaseGateDeps) {
         operator,
         eventOnSshKey(rule.auditOperation, key.name, 'local operator (CLI)'),
       );
+      onRelease(kind);
       return unsealWith(
         keyring,
         sealed,
@@ -529,6 +535,7 @@ export function createReleaseGate(deps: ReleaseGateDeps) {
         kind === 'certificatePrivateKey'
           ? certificateMaterial.privateKey(certificate.id)
           : certificateMaterial.passphrase(certificate.id);
+      onRelease(kind);
       return unsealWith(keyring, sealed, context, `${rule.what} of certificate ${name}`);
     },
 
@@ -569,6 +576,7 @@ export function createReleaseGate(deps: ReleaseGateDeps) {
         kind === 'certificatePrivateKey'
           ? certificateMaterial.privateKey(certificate.id)
           : certificateMaterial.passphrase(certificate.id);
+      onRelease(kind);
       return unsealWith(keyring, sealed, context, `${rule.what} of certificate ${name}`);
     },
 
@@ -609,6 +617,7 @@ export function createReleaseGate(deps: ReleaseGateDeps) {
           },
         ),
       );
+      onRelease('resourceFields');
       return open();
     },
   };

@@ -1,3 +1,4 @@
+import type { Metrics } from '../../platform/metrics.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
@@ -31,6 +32,8 @@ export interface VaultServiceDeps {
   readonly tickets: TicketSystem;
   /** Resource groups: RESOURCEGROUPNAME, ACCOUNT_RESOURCE_GROUP_IDS, the group policy (ADR 012). */
   readonly groups: GroupMembership;
+  /** Releases counted by kind (GET /metrics). */
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -60,6 +63,7 @@ export function createVaultContext(deps: VaultServiceDeps) {
     tickets,
     authorization,
     executor: db,
+    ...(deps.metrics ? { onRelease: (kind: string) => deps.metrics!.releases.inc({ kind }) } : {}),
   });
 
   /**

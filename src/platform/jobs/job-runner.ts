@@ -219,6 +219,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         clearInterval(renewal);
       }
       const settled = outcome;
+      options.onSettled?.(row.kind, settled.status === 'queued' ? 'retried' : settled.status);
       const period = periodic.get(row.kind);
       const next =
         row.dedupe_key === periodicKey(row.kind) && settled.status !== 'queued' ? period : undefined;

@@ -133,6 +133,8 @@ export interface JobRunnerOptions {
   readonly retentionMs?: number;
   /** Where errors of the runner itself go (not handler failures: those are stored on the job). */
   readonly onError?: (err: unknown) => void;
+  /** Told of every run's outcome on this node (the job metrics): queued again means a retry. */
+  readonly onSettled?: (kind: string, outcome: 'succeeded' | 'retried' | 'failed') => void;
 }
 
 export interface JobRunner {
