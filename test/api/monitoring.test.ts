@@ -85,6 +85,12 @@ describe.each(dialects())('health, readiness and metrics on %s', (dialect) => {
     const wrong = await metricsOf('not-a-token');
     expect(wrong.status).toBe(401);
     expect(JSON.parse(wrong.text).status).toBe('Failed');
+    const bearer = await rawRequest(server.baseUrl, {
+      path: '/metrics',
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+    expect(bearer.status).toBe(200);
+    expect(bearer.text).toContain('bulwark_http_requests_total');
     const user = await createApiUser(server, `metrics-user-${dialect}`, 'Password User');
     const refused = await metricsOf(user.token);
     expect(refused.status).toBe(403);

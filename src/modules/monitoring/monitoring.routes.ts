@@ -28,8 +28,9 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * - `GET /healthz`: the process answers. No token, nothing but `{"status":"ok"}`.
  * - `GET /readyz`: this node should get traffic (database, migrations, keys, not shutting
  *   down); 503 otherwise, with which check failed. No token; no secret, host or URL in it.
- * - `GET /metrics`: Prometheus text. An administrator's API token (AUTHTOKEN, as for the PMP
- *   API, so the throttle and the audit of wrong tokens apply), or none when the operator made
+ * - `GET /metrics`: Prometheus text. An administrator's API token (AUTHTOKEN as for the PMP
+ *   API, or `Authorization: Bearer`, which Prometheus sends; the throttle and the audit of wrong
+ *   tokens apply), or none when the operator made
  *   the metrics public. They hold counts and timings only, never a name, an id or a secret.
  */
 export function registerMonitoringRoutes(app: FastifyInstance, deps: MonitoringRouteDeps): void {
@@ -53,7 +54,9 @@ export function registerMonitoringRoutes(app: FastifyInstance, deps: MonitoringR
       const origin: CallOrigin = { clientIp: clientIpOf(request, deps.trustedProxies), client: 'REST API' };
       let principal: Principal;
       try {
-        principal = await deps.authenticator.authenticate(extractToken(request.headers, request.url), origin);
+        const token =
+          extractToken(request.headers, request.url) ?? bearerToken(request.headers.authorization);
+        principal = await deps.authenticator.authenticate(token, origin);
       } catch (err) {
         if (err instanceof AuthenticationError) return refuse(reply, 401, err.message);
         throw err;
@@ -65,6 +68,12 @@ export function registerMonitoringRoutes(app: FastifyInstance, deps: MonitoringR
     const text = await metrics.registry.metrics();
     return reply.header('cache-control', 'no-store').type(metrics.registry.contentType).send(text);
   });
+}
+
+/** `Authorization: Bearer <token>`, what Prometheus sends from `authorization.credentials_file`. */
+function bearerToken(header: string | undefined): string | undefined {
+  const match = header === undefined ? null : /^Bearer +(\S+)\s*$/i.exec(header);
+  return match?.[1];
 }
 
 function refuse(reply: FastifyReply, status: number, message: string): FastifyReply {
