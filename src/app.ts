@@ -81,6 +81,8 @@ export function buildApp({ config, services, tls, consoleAssets }: AppDeps): Fas
     sessions: services.consoleSessions,
     notFound: (request, reply) => assets.serve(request, reply),
     metrics: services.metrics,
+    // SQLite is a file beside the process: an error there is not an outage to wait out.
+    databaseOutageWaitMs: config.databaseUrl === undefined ? 0 : config.databaseOutageWaitSeconds * 1000,
   });
   registerMonitoringRoutes(app, {
     metrics: services.metrics,

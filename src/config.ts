@@ -23,6 +23,8 @@ export interface Config {
   readonly logLevel: string;
   /** BULWARK_METRICS_PUBLIC: GET /metrics without a token. */
   readonly metricsPublic: boolean;
+  /** BULWARK_DB_OUTAGE_WAIT_SECONDS: how long a request waits for PostgreSQL to come back. */
+  readonly databaseOutageWaitSeconds: number;
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
   readonly connectionTimeoutMs: number;
@@ -141,6 +143,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     maxFileBytes,
     logLevel: env.BULWARK_LOG_LEVEL ?? 'info',
     metricsPublic: booleanFrom('BULWARK_METRICS_PUBLIC', env.BULWARK_METRICS_PUBLIC, false),
+    databaseOutageWaitSeconds: intFrom(
+      'BULWARK_DB_OUTAGE_WAIT_SECONDS',
+      env.BULWARK_DB_OUTAGE_WAIT_SECONDS,
+      10,
+      0,
+      300,
+    ),
     requestTimeoutMs: intFrom(
       'BULWARK_REQUEST_TIMEOUT_MS',
       env.BULWARK_REQUEST_TIMEOUT_MS,
@@ -429,6 +438,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'BULWARK_LOG_LEVEL',
     default: '`info`',
     meaning: 'pino level; `debug` adds an access log line per request (path only, never the query)',
+  },
+  {
+    name: 'BULWARK_DB_OUTAGE_WAIT_SECONDS',
+    default: '`10`',
+    meaning:
+      'PostgreSQL: how long a request waits for an unreachable database (a restart, a failover) before it is answered 503; reads are run again, changes only when the connection could not be made (ADR 048); `0`: answer at once',
   },
   {
     name: 'BULWARK_METRICS_PUBLIC',

@@ -32,7 +32,12 @@ import {
 import { readRequestInput, type PmpInput } from './input.js';
 import type { InputSchema } from './input-schema.js';
 import { rejectNul } from './field-reader.js';
-import { isUniqueViolation, isUnstorableText, storageFaultOf } from '../platform/db/errors.js';
+import {
+  isConnectFailure,
+  isUniqueViolation,
+  isUnstorableText,
+  storageFaultOf,
+} from '../platform/db/errors.js';
 import { extractToken } from './token.js';
 import { clientAddress, NO_TRUSTED_PROXIES, type TrustedProxies } from './client-address.js';
 import { SERVER_TLS_OPTIONS } from '../platform/tls.js';
@@ -81,6 +86,11 @@ export interface HttpServerOptions {
   readonly notFound?: (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
   /** Where every answer is counted and timed (GET /metrics); none: nothing is recorded. */
   readonly metrics?: Metrics;
+  /**
+   * How long a request waits for an unreachable database to come back before it is answered
+   * 503 (PostgreSQL restarting or failing over); 0: not at all (SQLite, ADR 048).
+   */
+  readonly databaseOutageWaitMs?: number;
 }
 
 export interface PmpRequestContext<T = unknown> {
@@ -361,6 +371,8 @@ export function createHttpServer(options: HttpServerOptions): {
       })
     : undefined;
 
+  const outlast = outageRider(options.databaseOutageWaitMs ?? 0);
+
   const router: PmpRouter = {
     add(spec) {
       patterns.push({ method: spec.method, regex: patternOf(spec.url) });
@@ -378,10 +390,12 @@ export function createHttpServer(options: HttpServerOptions): {
           // body of a caller without a valid one is never parsed, nor kept (ADR 016).
           const token = extractToken(request.headers, request.url);
           const certificate = token === undefined ? peerCertificateOf(request, peerCertificates) : undefined;
-          const principal =
+          // Authentication reads (and audits a refusal): it may wait out an outage like a GET.
+          const principal = await outlast(true, () =>
             certificate && options.certificates
-              ? await options.certificates.authenticateCertificate(certificate, origin)
-              : await options.authenticator.authenticate(token, origin);
+              ? options.certificates.authenticateCertificate(certificate, origin)
+              : options.authenticator.authenticate(token, origin),
+          );
           const input = await readRequestInput(
             {
               url: request.url,
@@ -406,16 +420,18 @@ export function createHttpServer(options: HttpServerOptions): {
           for (const [name, value] of Object.entries(params)) rejectNul(value, `the ${name} in the path`);
           // The whole input, by the route's schema, before the handler (ADR 023).
           const fields = spec.schema.parse(input);
-          const response = await spec.handle({
-            caller,
-            input,
-            fields,
-            params,
-            // Only name lookups need the undecoded segments; most requests never ask.
-            get rawParams() {
-              return rawParamsOf(spec.url, request.url);
-            },
-          });
+          const response = await outlast(spec.method === 'GET', () =>
+            spec.handle({
+              caller,
+              input,
+              fields,
+              params,
+              // Only name lookups need the undecoded segments; most requests never ask.
+              get rawParams() {
+                return rawParamsOf(spec.url, request.url);
+              },
+            }),
+          );
           request.outcome = 'status' in response && response.status === 'Failed' ? 'failed' : 'success';
           if ('file' in response) {
             return reply
@@ -443,6 +459,32 @@ export function createHttpServer(options: HttpServerOptions): {
   };
 
   return { app, router, native };
+}
+
+/**
+ * Runs `work` again while the database is unreachable, pausing 100 ms, then twice as long each
+ * time up to 1 s, until `waitMs` has passed (ADR 048): a PostgreSQL restart or failover then
+ * delays requests instead of failing them. A read (`idempotent`) is run again after any
+ * database-unavailable fault; a change only when the connection could not even be made, since a
+ * connection lost under a COMMIT may have committed. A read run again may write a second access
+ * record for one release: more audit, never less.
+ */
+function outageRider(waitMs: number) {
+  return async <T>(idempotent: boolean, work: () => Promise<T>): Promise<T> => {
+    if (waitMs <= 0) return work();
+    const deadline = performance.now() + waitMs;
+    let pause = 100;
+    for (;;) {
+      try {
+        return await work();
+      } catch (err) {
+        const again = storageFaultOf(err) === 'database-unavailable' && (idempotent || isConnectFailure(err));
+        if (!again || performance.now() + pause > deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        pause = Math.min(pause * 2, 1000);
+      }
+    }
+  };
 }
 
 /**

@@ -25,7 +25,11 @@ export interface StreamClient {
   close(): void;
 }
 
-export function keepAliveClient(server: RunningServer, sockets: number, token = server.token): StreamClient {
+export function keepAliveClient(
+  server: Pick<RunningServer, 'port' | 'token'>,
+  sockets: number,
+  token = server.token,
+): StreamClient {
   const agent = new https.Agent({ keepAlive: true, maxSockets: sockets, rejectUnauthorized: false });
   return {
     request(method, path, options = {}) {

@@ -124,11 +124,15 @@ export async function createInstance(
   };
 }
 
-/** `bulwark serve` on 127.0.0.1 and a free port, as a child process. */
-export function serve(instance: Instance, extraEnv: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
+/** `bulwark serve` on 127.0.0.1 and `port` (a free one by default), as a child process. */
+export function serve(
+  instance: Instance,
+  extraEnv: NodeJS.ProcessEnv = {},
+  port = 0,
+): Promise<RunningServer> {
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--data-dir', instance.dataDir, '--host', '127.0.0.1', '--port', '0'],
+    [CLI, 'serve', '--data-dir', instance.dataDir, '--host', '127.0.0.1', '--port', String(port)],
     {
       env: { ...instance.env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],

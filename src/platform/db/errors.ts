@@ -80,6 +80,36 @@ export function storageFaultOf(err: unknown): StorageFault | undefined {
   return undefined;
 }
 
+/**
+ * True when the error came from *making* a connection (refused, no such host, PostgreSQL still
+ * starting or shutting down: 57P03, the pool's connect timeout): nothing of the request reached
+ * the database, so even a change may be sent again. A connection lost under a statement is not
+ * one of these: a COMMIT may have arrived before the connection broke.
+ */
+export function isConnectFailure(err: unknown): boolean {
+  const { codes, messages } = codesOf(err);
+  return (
+    codes.some((c) => CONNECT_CODES.has(c)) ||
+    // node-postgres throws these before it sends anything: the client already knew it was broken.
+    messages.some((m) => CONNECT_MESSAGES.some((pattern) => pattern.test(m)))
+  );
+}
+
+const CONNECT_MESSAGES = [
+  /timeout exceeded when trying to connect/,
+  /connection error and is not queryable/,
+  /^Client was closed and is not queryable/,
+];
+
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  '57P03',
+]);
+
 /** True when a database error is a foreign-key violation (either dialect): the row referred to is gone. */
 export function isForeignKeyViolation(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
