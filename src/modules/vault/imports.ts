@@ -87,7 +87,9 @@ export function importOperations(
         // A plain account (no fields, groups, TOTP or file) is refused, if at all, before its insert.
         await insertAccount(trx, caller, resource, account, now, batch);
         taken.add(key);
-        outcomes.push({ ...base, imported: true, resourceCreated: created });
+        // The first account imported into a new resource is the row that created it.
+        const first = created && !outcomes.some((o) => o.imported);
+        outcomes.push({ ...base, imported: true, resourceCreated: first });
       } catch (err) {
         if (!(err instanceof InvalidInputError)) throw err;
         outcomes.push({ ...base, imported: false, reason: err.message });
