@@ -109,7 +109,7 @@ describe.each(dialects())('imports on %s', (dialect) => {
   let call: ReturnType<typeof pmpClient>;
   const work = () => path.dirname(instance.dataDir);
 
-  const importCli = (format: Format | string, file: string, ...more: string[]) =>
+  const importCli = (format: string, file: string, ...more: string[]) =>
     instance.cli('import', '--data-dir', instance.dataDir, '--format', format, file, ...more);
 
   async function resourceNames(): Promise<string[]> {
