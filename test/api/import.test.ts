@@ -431,6 +431,19 @@ describe.each(dialects())('imports on %s', (dialect) => {
     ]);
   });
 
+  it('no imported password reached the server log or the CLI output', async () => {
+    const all = [
+      ...EXPECTED.csv.imported,
+      ...EXPECTED.pmp.imported,
+      ...EXPECTED.keepass.imported,
+      ...EXPECTED.bitwarden.imported,
+    ];
+    for (const [, , password] of all) expect(server.output()).not.toContain(password);
+    const human = await importCli('pmp', fixture('pmp-resources.csv'), '--dry-run');
+    for (const [, , password] of EXPECTED.pmp.imported)
+      expect(human.stdout + human.stderr).not.toContain(password);
+  });
+
   it('the audit chain verifies after the imports', async () => {
     const verify = await instance.cli('audit', 'verify', '--data-dir', instance.dataDir);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
