@@ -28,6 +28,7 @@ import {
 } from './modules/resource-groups/index.js';
 import { registerApplicationConsoleRoutes, registerApplicationRoutes } from './modules/applications/index.js';
 import { registerJobConsoleRoutes, registerJobRoutes } from './modules/jobs/index.js';
+import { registerImportConsoleRoutes, registerImportRoutes } from './modules/import/index.js';
 import { registerDashboardConsoleRoutes } from './modules/dashboard/index.js';
 import { registerRemoteResetRoutes } from './modules/remote-reset/index.js';
 import { registerRotationConsoleRoutes, registerRotationRoutes } from './modules/rotation/index.js';
@@ -141,6 +142,7 @@ export function registerConsoleRoutes(
   registerCertificateShareConsoleRoutes(router, { shares: services.certificateShares });
   registerCertificateDeploymentConsoleRoutes(router, { deployment: services.certificateDeployment });
   registerJobConsoleRoutes(router, { jobs: services.jobQueries });
+  registerImportConsoleRoutes(router, { imports: services.imports });
   registerPolicyConsoleRoutes(router, { policies: services.policies });
   router.add({
     method: 'GET',
@@ -190,6 +192,8 @@ export function registerRoutes(
   registerApplicationRoutes(router, { applications: services.applications, serverCertificatePem });
   onModule('jobs');
   registerJobRoutes(router, { jobs: services.jobQueries, time: services.time });
+  onModule('import');
+  registerImportRoutes(router, { imports: services.imports });
   onModule('remote-reset');
   registerRemoteResetRoutes(router, { remoteReset: services.remoteReset, time: services.time });
   onModule('rotation-schedules');

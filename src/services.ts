@@ -22,6 +22,7 @@ import { createPolicyService, type PolicyService } from './modules/policies/inde
 import { createJobsService, type JobsService } from './modules/jobs/index.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { createReadiness, registerStoreGauges, type Readiness } from './modules/monitoring/index.js';
+import { createImportService, type ImportService } from './modules/import/index.js';
 import { createJobRunner, type JobRunner, type JobRunnerOptions } from './platform/jobs/index.js';
 import { createRemoteResetService, type RemoteResetService } from './modules/remote-reset/index.js';
 import {
@@ -142,6 +143,8 @@ export interface Services {
   readonly jobs: JobRunner;
   /** Jobs and their progress as callers may read them (API and CLI). */
   readonly jobQueries: JobsService;
+  /** Imports of other vaults' files through the vault service (docs/import.md). */
+  readonly imports: ImportService;
   /** Remote password reset configuration of resources and pinned SSH host keys (ADR 027). */
   readonly remoteReset: RemoteResetService;
   /** The one rotation service behind every change of a password on its target (ADR 028). */
@@ -495,6 +498,7 @@ export function createServices(deps: {
     applications,
     jobs,
     jobQueries,
+    imports: createImportService({ vault }),
     remoteReset,
     clock,
     time,

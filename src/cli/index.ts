@@ -14,6 +14,7 @@ import { registerJobCommands } from './jobs.js';
 import { registerRemoteResetCommands } from './remote-reset.js';
 import { registerSshKeyCommands } from './ssh-keys.js';
 import { registerCertificateCommands } from './certificates.js';
+import { registerImportCommands } from './import.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerRotationCommands(program);
   registerSshKeyCommands(program);
   registerCertificateCommands(program);
+  registerImportCommands(program);
   return program;
 }
 

@@ -26,6 +26,8 @@ describe('capabilities', () => {
     holdAllPasswords: ['Administrator', 'Password Administrator', 'Privileged Administrator'],
     // Reading every job was manageInstance's before; cancelling came with it (ADR 044).
     manageJobs: ['Administrator', 'Privileged Administrator'],
+    // As the original product: administrators and password administrators import (docs/import.md).
+    importResources: ['Administrator', 'Password Administrator', 'Privileged Administrator'],
   };
 
   it('names every role of the product, and nothing else', () => {

@@ -22,7 +22,9 @@ export type Capability =
   /** The role may be given access scope "All passwords" (ISSUPERADMIN). */
   | 'holdAllPasswords'
   /** Read and cancel every user's background jobs (others read and cancel only their own). */
-  | 'manageJobs';
+  | 'manageJobs'
+  /** Import resources and accounts from other vaults' files (`bulwark import`, docs/import.md). */
+  | 'importResources';
 
 const ADMINISTRATOR: ReadonlySet<Capability> = new Set<Capability>([
   'manageUsers',
@@ -33,6 +35,7 @@ const ADMINISTRATOR: ReadonlySet<Capability> = new Set<Capability>([
   'decidePasswordRequests',
   'holdAllPasswords',
   'manageJobs',
+  'importResources',
 ]);
 
 /**
@@ -43,7 +46,12 @@ const ADMINISTRATOR: ReadonlySet<Capability> = new Set<Capability>([
 export const ROLE_CAPABILITIES: { readonly [R in Role]: ReadonlySet<Capability> } = {
   Administrator: ADMINISTRATOR,
   'Privileged Administrator': ADMINISTRATOR,
-  'Password Administrator': new Set<Capability>(['assignOwners', 'createResourceGroups', 'holdAllPasswords']),
+  'Password Administrator': new Set<Capability>([
+    'assignOwners',
+    'createResourceGroups',
+    'holdAllPasswords',
+    'importResources',
+  ]),
   'Password Auditor': new Set<Capability>(['readAudit']),
   'Password User': new Set<Capability>(),
 };

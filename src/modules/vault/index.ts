@@ -3,7 +3,9 @@ import { vaultRepository } from './vault.repository.js';
 import type { AccountControls } from './vault.types.js';
 export { createVaultService, type VaultService, type AccountDraft } from './vault.service.js';
 export type { ShareableObject, AccountControls, AccessJustification } from './vault.types.js';
-export { nameKey } from './vault.types.js';
+export { nameKey, LIMITS as VAULT_LIMITS } from './vault.types.js';
+export type { NewAccount, ResourceFields } from './vault.types.js';
+export type { ImportedResource, ImportRowOutcome } from './imports.js';
 export {
   asResourceTarget,
   resourceLookup,

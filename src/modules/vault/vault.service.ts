@@ -2,6 +2,7 @@ import { createAccountRecords } from './account-records.js';
 import { accountOperations } from './accounts.service.js';
 import { createCustomFields } from './custom-fields.js';
 import { hostSecretOperations } from './host-secrets.js';
+import { importOperations } from './imports.js';
 import { lookupOperations } from './lookups.js';
 import { passwordOperations } from './passwords.service.js';
 import { remoteChangeRecords } from './remote-change-records.js';
@@ -36,6 +37,8 @@ export function createVaultService(deps: VaultServiceDeps) {
     ...passwordOperations(ctx, accounts),
     ...lookupOperations(ctx),
     ...summaryOperations(ctx),
+    /** Imports (docs/import.md): batches of resources and accounts, created as the API creates them. */
+    ...importOperations(ctx, customFields, records),
     /**
      * Password changes on real targets (ADR 028), for the rotation service only: pending
      * passwords, their settlement, and the passwords the server uses on the target.
