@@ -14,6 +14,8 @@ import { registerJobCommands } from './jobs.js';
 import { registerRemoteResetCommands } from './remote-reset.js';
 import { registerSshKeyCommands } from './ssh-keys.js';
 import { registerCertificateCommands } from './certificates.js';
+import { registerBackupCommands } from './backup.js';
+import { BackupError } from '../modules/backup/index.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -31,6 +33,7 @@ export function buildProgram(): Command {
   registerRotationCommands(program);
   registerSshKeyCommands(program);
   registerCertificateCommands(program);
+  registerBackupCommands(program);
   return program;
 }
 
@@ -39,7 +42,12 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    if (err instanceof InstanceError || err instanceof ConfigError || err instanceof DomainError) {
+    if (
+      err instanceof InstanceError ||
+      err instanceof ConfigError ||
+      err instanceof DomainError ||
+      err instanceof BackupError
+    ) {
       process.stderr.write(`bulwark: ${err.message}\n`);
     } else {
       process.stderr.write(`bulwark: ${(err as Error)?.stack ?? String(err)}\n`);
