@@ -111,7 +111,7 @@ describe('backup chunk format', () => {
     const file = await sealed(plain);
     const bounds = chunkBounds(file);
     const flipped = Buffer.from(file);
-    flipped[bounds[1]![0] + 10] ^= 0xff;
+    flipped[bounds[1]![0] + 10]! ^= 0xff;
     expect(await refusal(flipped)).toBe(ALTERED);
 
     const [a, b] = [bounds[0]!, bounds[1]!];
