@@ -134,6 +134,7 @@ export function registerBackupCommands(program: Command): void {
           store: config,
           dataDir: config.dataDir,
           masterKeyFile: config.masterKeyFile,
+          givenKeyFile: path.resolve(options.masterKeyFile),
           tlsCertFile: config.tlsCertFile,
           tlsKeyFile: config.tlsKeyFile,
         },

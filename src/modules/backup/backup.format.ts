@@ -303,23 +303,37 @@ export function encodeRecord(type: RecordType, payload: Buffer): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-/** Records out of the plaintext chunks, however they straddle chunk boundaries. */
+/**
+ * Records out of the plaintext chunks, however they straddle chunk boundaries. A record larger
+ * than a chunk (a big file) is gathered piece by piece and joined once.
+ */
 export async function* readRecords(chunks: AsyncIterable<Buffer>): AsyncGenerator<PlainRecord> {
-  let buffer: Buffer = Buffer.alloc(0);
+  let pieces: Buffer[] = [];
+  let available = 0;
+  /** The first `n` bytes of what is buffered, joined (the pieces stay as they are). */
+  const peek = (n: number): Buffer => {
+    if (pieces[0]!.length >= n) return pieces[0]!;
+    const joined = Buffer.concat(pieces);
+    pieces = [joined];
+    return joined;
+  };
   for await (const chunk of chunks) {
-    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
-    let offset = 0;
-    while (buffer.length - offset >= 5) {
-      const length = buffer.readUInt32BE(offset + 1);
-      if (buffer.length - offset - 5 < length) break;
-      const type = buffer.readUInt8(offset) as RecordType;
+    pieces.push(chunk);
+    available += chunk.length;
+    while (available >= 5) {
+      const head = peek(5);
+      const length = head.readUInt32BE(1);
+      if (available < 5 + length) break;
+      const type = head.readUInt8(0) as RecordType;
       if (type < RecordType.manifest || type > RecordType.end) {
         throw new BackupError(`the backup holds an unknown record type ${type}`);
       }
-      yield { type, payload: buffer.subarray(offset + 5, offset + 5 + length) };
-      offset += 5 + length;
+      const all = peek(5 + length);
+      yield { type, payload: all.subarray(5, 5 + length) };
+      pieces[0] = all.subarray(5 + length);
+      if (pieces[0].length === 0) pieces.shift();
+      available -= 5 + length;
     }
-    buffer = buffer.subarray(offset);
   }
-  if (buffer.length > 0) throw new BackupError('the backup ends inside a record');
+  if (available > 0) throw new BackupError('the backup ends inside a record');
 }

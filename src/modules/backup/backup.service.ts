@@ -49,6 +49,8 @@ export interface RestoreTarget {
   readonly store: DatabaseTarget;
   readonly dataDir: string;
   readonly masterKeyFile: string;
+  /** The key file the operator named, which may already sit in the new data directory. */
+  readonly givenKeyFile?: string;
   readonly tlsCertFile: string;
   readonly tlsKeyFile: string;
 }
@@ -72,6 +74,19 @@ export interface BackupService {
       total: number | undefined,
     ) => void,
   ): Promise<VerifySummary>;
+}
+
+/**
+ * A failure of the file system or of a database (it carries a `code`: ENOSPC, a PostgreSQL
+ * SQLSTATE, SQLITE_…) as one line for the operator; anything else is a bug and keeps its stack.
+ */
+function operational(what: string) {
+  return (err: unknown): never => {
+    if (err instanceof BackupError) throw err;
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code !== 'string') throw err;
+    throw new BackupError(`${what} failed (${code}): ${(err as Error).message}`);
+  };
 }
 
 export function createBackupService(deps: { readonly clock: Clock }): BackupService {
@@ -145,7 +160,7 @@ export function createBackupService(deps: { readonly clock: Clock }): BackupServ
     }
   }
 
-  return {
+  const service: BackupService = {
     async backup(store, masterKeys, out, onProgress) {
       if (await fileExists(out)) throw new BackupError(`${out} already exists; name a new file`);
       const snapshot = await openSnapshot(store);
@@ -193,7 +208,7 @@ export function createBackupService(deps: { readonly clock: Clock }): BackupServ
 
     async restore(file, masterKeys, target, onProgress) {
       const { store, dataDir } = target;
-      const before = await emptyDataDir(dataDir, [target.masterKeyFile]);
+      const before = await emptyDataDir(dataDir, [target.masterKeyFile, target.givenKeyFile ?? '']);
       await assertEmptyStore(store);
       // 1. The whole file authenticated and checked before anything is written.
       const verified = await verifyInto(file, masterKeys, createSnapshotChecker(masterKeys), (t, d, n) =>
@@ -257,6 +272,12 @@ export function createBackupService(deps: { readonly clock: Clock }): BackupServ
         throw err;
       }
     },
+  };
+  return {
+    backup: (...args) => service.backup(...args).catch(operational('the backup')),
+    verify: (...args) => service.verify(...args).catch(operational('the verification')),
+    restore: (...args) =>
+      service.restore(...args).catch(operational('the restore (the target was left as it was found)')),
   };
 }
 
