@@ -220,7 +220,8 @@ export function createBackupService(deps: { readonly clock: Clock }): BackupServ
         await mkdir(dataDir, { recursive: true, mode: 0o700 });
         // 2. The schema of the backup, its rows in one transaction, then the later migrations.
         await createSchema(store, manifest.migrations);
-        const targetTables = await tablesOf(store);
+        const targetInfos = await tableInfosOf(store);
+        const targetTables = targetInfos.map((t) => t.name);
         const missing = manifest.tables.filter((t) => !targetTables.includes(t));
         const extra = targetTables.filter((t) => !manifest.tables.includes(t));
         if (missing.length + extra.length > 0) {
@@ -231,15 +232,11 @@ export function createBackupService(deps: { readonly clock: Clock }): BackupServ
         const tables: TableInfo[] = [];
         loader = await openLoader(store);
         const active = loader;
-        let begun = false;
+        await active.begin(targetInfos);
         let rowsDone = 0;
         await readBackup(file, masterKeys, {
           manifest: () => undefined,
-          table: async (t) => {
-            if (!begun) {
-              await active.begin(await tableInfosOf(store, manifest.tables));
-              begun = true;
-            }
+          table: (t) => {
             tables.push(t);
             rowsDone = 0;
             active.startTable(t);
@@ -281,19 +278,11 @@ export function createBackupService(deps: { readonly clock: Clock }): BackupServ
   };
 }
 
-async function tablesOf(store: DatabaseTarget): Promise<string[]> {
+/** The tables of a store, as a snapshot reads them (parents first). */
+async function tableInfosOf(store: DatabaseTarget): Promise<TableInfo[]> {
   const snapshot = await openSnapshot(store);
   try {
-    return (await snapshot.tables()).map((t) => t.name);
-  } finally {
-    await snapshot.close();
-  }
-}
-
-async function tableInfosOf(store: DatabaseTarget, names: readonly string[]): Promise<TableInfo[]> {
-  const snapshot = await openSnapshot(store);
-  try {
-    return (await snapshot.tables()).filter((t) => names.includes(t.name));
+    return await snapshot.tables();
   } finally {
     await snapshot.close();
   }
