@@ -15,6 +15,8 @@ import { registerRemoteResetCommands } from './remote-reset.js';
 import { registerSshKeyCommands } from './ssh-keys.js';
 import { registerCertificateCommands } from './certificates.js';
 import { registerImportCommands } from './import.js';
+import { registerBackupCommands } from './backup.js';
+import { BackupError } from '../modules/backup/index.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -33,6 +35,7 @@ export function buildProgram(): Command {
   registerSshKeyCommands(program);
   registerCertificateCommands(program);
   registerImportCommands(program);
+  registerBackupCommands(program);
   return program;
 }
 
@@ -41,7 +44,12 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    if (err instanceof InstanceError || err instanceof ConfigError || err instanceof DomainError) {
+    if (
+      err instanceof InstanceError ||
+      err instanceof ConfigError ||
+      err instanceof DomainError ||
+      err instanceof BackupError
+    ) {
       process.stderr.write(`bulwark: ${err.message}\n`);
     } else {
       process.stderr.write(`bulwark: ${(err as Error)?.stack ?? String(err)}\n`);

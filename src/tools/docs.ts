@@ -121,7 +121,9 @@ export function endpointsSection(): string {
 function leafCommands(command: Command, prefix: string): { name: string; command: Command }[] {
   const name = `${prefix} ${command.name()}`.trim();
   if (command.commands.length === 0) return [{ name, command }];
-  return command.commands.flatMap((c) => leafCommands(c, name));
+  // A command with options of its own runs by itself too (`bulwark backup` beside `backup verify`).
+  const itself = command.options.some((o) => o.long !== '--help') ? [{ name, command }] : [];
+  return [...itself, ...command.commands.flatMap((c) => leafCommands(c, name))];
 }
 
 export function cliSection(): string {

@@ -189,7 +189,8 @@ function filtered(db: Executor, filter: AuditFilter) {
   return query;
 }
 
-function fromRow(r: AuditRecordsTable): StoredAuditRecord {
+/** A stored row as the chain sees it (also read from a backup's rows). */
+export function fromRow(r: AuditRecordsTable): StoredAuditRecord {
   return {
     seq: r.seq,
     at: r.at,

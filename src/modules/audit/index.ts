@@ -9,3 +9,6 @@ export {
   type ChainProblem,
 } from './audit.types.js';
 export { registerAuditConsoleRoutes } from './audit.console.js';
+export { createChainVerifier } from './chain-verifier.js';
+export { fromRow as storedAuditRecordFromRow } from './audit.repository.js';
+export type { ChainHead } from './audit.types.js';

@@ -103,6 +103,23 @@ export async function loadKeyring(
   reloadMasterKeys: () => Promise<MasterKeySet>,
 ): Promise<Keyring> {
   const rows = await db.selectFrom('data_keys').selectAll().orderBy('id').execute();
+  return keyringFromRows(rows, masterKeys, reloadMasterKeys);
+}
+
+/** The data key rows as stored (a backup carries them too). */
+export interface DataKeyRow {
+  readonly id: number;
+  readonly purpose: string;
+  readonly wrapped_key: Buffer;
+  readonly master_key_id: string;
+}
+
+/** Unwraps data key rows into a keyring; `reloadMasterKeys` as for loadKeyring. */
+export async function keyringFromRows(
+  rows: readonly DataKeyRow[],
+  masterKeys: MasterKeySet,
+  reloadMasterKeys: () => Promise<MasterKeySet> = () => Promise.resolve(masterKeys),
+): Promise<Keyring> {
   let masters = masterKeys;
   const keys = new Map<number, LoadedDataKey>();
   for (const row of rows) {
