@@ -337,20 +337,37 @@ describe.sequential('the unit, run for real as its own user under its sandbox', 
     const umask = one(unit, 'Service.UMask');
     // ProtectSystem=strict: / read-only but for the state directory; PrivateTmp=: fresh /tmp and
     // /var/tmp. Then the unit's user, no new privileges, exec'd (this child's pid is node's).
+    // A checkout under /tmp (CI clones may be there) would vanish under the private /tmp: it is
+    // bound to a staging directory first and put back, read-only, where it was (the unit's
+    // /opt/bulwark is read-only under ProtectSystem=strict too).
+    const codeUnderTmp = ['/tmp/', '/var/tmp/'].some((dir) => `${REPO_ROOT}/`.startsWith(dir));
+    const stage = path.join(base, 'code');
+    if (codeUnderTmp) mkdirSync(stage, { recursive: true });
     const sandbox = [
       'set -e',
       'mount --bind "$BW_DATA" "$BW_DATA"',
+      ...(codeUnderTmp ? ['mount --bind "$BW_CODE" "$BW_STAGE"'] : []),
       'mount -o remount,bind,ro /',
       'mount -t tmpfs -o mode=1777 tmpfs /tmp',
       'mount -t tmpfs -o mode=1777 tmpfs /var/tmp',
+      ...(codeUnderTmp
+        ? [
+            'mkdir -p "$BW_CODE"',
+            'mount --bind "$BW_STAGE" "$BW_CODE"',
+            'mount -o remount,bind,ro "$BW_CODE"',
+          ]
+        : []),
       `umask ${umask}`,
-      'unset BW_DATA',
+      'unset BW_DATA BW_CODE BW_STAGE',
       `exec setpriv --reuid=${name} --regid=${name} --init-groups --no-new-privs -- "$@"`,
     ].join('\n');
     const child = spawn(
       'unshare',
       ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', sandbox, 'sh', ...argv],
-      { env: { ...env, BW_DATA: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        env: { ...env, BW_DATA: dataDir, BW_CODE: REPO_ROOT, BW_STAGE: stage },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     let output = '';
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -523,6 +540,8 @@ describe.sequential('the unit, run for real as its own user under its sandbox', 
       'find',
       [
         ...roots,
+        // Other tests create and delete files under /tmp meanwhile: one vanishing is not an error.
+        '-ignore_readdir_race',
         '-xdev',
         '(',
         '-path',
