@@ -1,6 +1,5 @@
-import { Secret } from '../../../platform/crypto/secret.js';
 import { ImportFileError, type ParsedRow } from '../import.types.js';
-import { hostOf } from './keepass.js';
+import { loginEntryRow } from './login-entry.js';
 
 /** Bitwarden's item types (`type` of an item). */
 const ITEM_TYPES: Readonly<Record<number, string>> = {
@@ -65,23 +64,13 @@ export function parseBitwarden(content: string): ParsedRow[] {
     const uris = Array.isArray(login.uris) ? login.uris : [];
     const url = text(isObject(uris[0]) ? uris[0].uri : undefined).trim();
     const folder = typeof item.folderId === 'string' ? (folders.get(item.folderId) ?? '') : '';
-    return {
-      row,
-      ok: true,
-      record: {
-        resourceName: resource,
-        resourceType: '',
-        dnsName: hostOf(url),
-        url,
-        resourceDescription: '',
-        department: '',
-        location: '',
-        resourceGroup: folder,
-        accountName: account,
-        password: new Secret(password),
-        accountDescription: '',
-        notes: text(item.notes).trim(),
-      },
-    };
+    return loginEntryRow(row, {
+      resource,
+      account,
+      password,
+      url,
+      group: folder,
+      notes: text(item.notes).trim(),
+    });
   });
 }

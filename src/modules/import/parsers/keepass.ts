@@ -1,5 +1,5 @@
-import { Secret } from '../../../platform/crypto/secret.js';
 import { ImportFileError, type ParsedRow } from '../import.types.js';
+import { loginEntryRow } from './login-entry.js';
 import { child, childrenNamed, parseXml, type XmlElement } from './xml.js';
 
 /**
@@ -55,31 +55,12 @@ function entryRow(entry: XmlElement, path: readonly string[]): ParsedRow {
   const password = strings.get('Password')?.text ?? '';
   if (password === '') return skip('missing field: Password');
   const url = plain('URL');
-  return {
-    row: entry.line,
-    ok: true,
-    record: {
-      resourceName: resource,
-      resourceType: '',
-      dnsName: hostOf(url),
-      url,
-      resourceDescription: '',
-      department: '',
-      location: '',
-      resourceGroup: path.join('/'),
-      accountName: account,
-      password: new Secret(password),
-      accountDescription: '',
-      notes: plain('Notes'),
-    },
-  };
-}
-
-/** The host name of a URL, or '' when it is not one. */
-export function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return '';
-  }
+  return loginEntryRow(entry.line, {
+    resource,
+    account,
+    password,
+    url,
+    group: path.join('/'),
+    notes: plain('Notes'),
+  });
 }
