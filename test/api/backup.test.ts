@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   copyFileSync,
@@ -11,13 +10,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { keepAliveClient, succeeded, type StreamClient } from '../helpers/keep-alive-client.js';
+import { details } from '../helpers/client.js';
 import { createDatabase } from '../helpers/postgres.js';
 import {
-  CLI,
+  cliRunner,
   createInstance,
   dialects,
   serve,
@@ -43,8 +42,6 @@ import {
  */
 
 const V1 = '/restapi/json/v1';
-const execFileAsync = promisify(execFile);
-const details = (fields: Record<string, unknown>) => ({ operation: { Details: fields } });
 const unique = () => randomBytes(4).toString('hex');
 const newPassword = (tag: string) => `Bk+${tag}&%=é-${unique()}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -84,19 +81,7 @@ async function newTarget(dialect: Dialect): Promise<Target> {
     dataDir,
     databaseUrl,
     env,
-    async cli(...args) {
-      try {
-        const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...args], { env });
-        return { code: 0, stdout, stderr };
-      } catch (err) {
-        const e = err as { code?: number; stdout?: string; stderr?: string };
-        return {
-          code: typeof e.code === 'number' ? e.code : 1,
-          stdout: e.stdout ?? '',
-          stderr: e.stderr ?? '',
-        };
-      }
-    },
+    cli: cliRunner(env),
     remove: () => rmSync(parent, { recursive: true, force: true }),
   };
 }

@@ -66,6 +66,26 @@ export interface InstanceOptions {
   readonly postgresBaseUrl?: string;
 }
 
+/** Runs `bulwark <args>` with `env`; resolves with its output and exit code, never rejects. */
+export function cliRunner(env: NodeJS.ProcessEnv) {
+  return async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+    try {
+      const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...args], {
+        env,
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string; stderr?: string };
+      return {
+        code: typeof e.code === 'number' ? e.code : 1,
+        stdout: e.stdout ?? '',
+        stderr: e.stderr ?? '',
+      };
+    }
+  };
+}
+
 /** `bulwark init --json` into a new temporary data directory (and a new database on PostgreSQL). */
 export async function createInstance(
   dialect: Dialect,
@@ -82,22 +102,7 @@ export async function createInstance(
   const env: NodeJS.ProcessEnv = { ...process.env, BULWARK_LOG_LEVEL: 'warn', ...extraEnv };
   delete env.BULWARK_DATABASE_URL;
   if (databaseUrl) env.BULWARK_DATABASE_URL = databaseUrl;
-  const cli = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...args], {
-        env,
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code?: number; stdout?: string; stderr?: string };
-      return {
-        code: typeof e.code === 'number' ? e.code : 1,
-        stdout: e.stdout ?? '',
-        stderr: e.stderr ?? '',
-      };
-    }
-  };
+  const cli = cliRunner(env);
   const init = await cli('init', '--data-dir', dataDir, '--json');
   if (init.code !== 0) throw new Error(`bulwark init failed: ${init.stderr}`);
   const credentials = JSON.parse(init.stdout) as Credentials;
