@@ -1,11 +1,11 @@
 # syntax=docker/dockerfile:1
 # Bulwark in a container. Build: docker build -t bulwark .   Run: docs/deployment.md.
 #
-# Node.js 20 on Debian 12 (bookworm) in both stages: 20 is the oldest Node.js the project
-# supports and the one its CI runs; better-sqlite3 12 (a native addon) is built in the first
-# stage against exactly the Node.js ABI and glibc of the second, so both share one major tag.
+# Node.js 24 on Debian 12 (bookworm) in both stages: 24 is the Node.js line the project supports
+# and the one CI runs the whole suite on (ADR 052); better-sqlite3 12 (a native addon) is built in
+# the first stage against exactly the Node.js ABI and glibc of the second, so both share one tag.
 
-FROM node:20-bookworm AS build
+FROM node:24-bookworm AS build
 WORKDIR /src
 # The full image has python3, make and g++ for node-gyp (better-sqlite3 when no prebuilt fits).
 COPY package.json package-lock.json ./
@@ -14,7 +14,7 @@ COPY . .
 # tsc → dist/, vite → dist/console/; then only the production dependencies stay.
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 # A fixed uid/gid, so that a host directory or secret file can be given to it (chown 10001).
 RUN groupadd --system --gid 10001 bulwark \
  && useradd --system --uid 10001 --gid bulwark --home-dir /var/lib/bulwark --no-create-home \

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { initInstance, isInitialised, openInstance } from '../instance.js';
 import { systemClock } from '../platform/clock.js';
 import { masterKeyFileWarning } from '../platform/crypto/master-key.js';
+import { nodeRuntimeWarning } from '../platform/node-runtime.js';
 import type { BootstrapCredentials } from '../modules/identity/index.js';
 import {
   CLI_ORIGIN,
@@ -37,6 +38,8 @@ async function serve(config: Config): Promise<void> {
   // A master key file others may read is a warning, not a refusal (ADR 022).
   const keyWarning = await masterKeyFileWarning(config.masterKeyFile);
   if (keyWarning !== undefined) process.stderr.write(`bulwark: warning: ${keyWarning}\n`);
+  const runtimeWarning = nodeRuntimeWarning();
+  if (runtimeWarning !== undefined) process.stderr.write(`bulwark: warning: ${runtimeWarning}\n`);
   const app = buildApp({ config, services: instance.services, tls: instance.tls });
   const cluster = instance.services.cluster;
   let closing = false;
