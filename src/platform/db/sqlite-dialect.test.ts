@@ -63,7 +63,8 @@ describe('SQLite dialect: waiting for another process’s write lock', () => {
     // Reads go on (they see the committed state, not the other connection's open insert).
     expect(await names(db)).toEqual([]);
     clearInterval(timer);
-    expect(ticks).toBeGreaterThan(10);
+    // A blocked event loop fires none while the lock is held; a loaded machine may fire only a few.
+    expect(ticks).toBeGreaterThan(2);
     other.exec('commit');
     await Promise.all([inTransaction, plain]);
     expect(await names(db)).toEqual(['mine', 'plain', 'theirs']);
