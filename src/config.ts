@@ -54,6 +54,11 @@ export interface Config {
   readonly heartbeatSeconds: number;
   /** How long the scheduler lease lasts unless its holder renews it, in seconds (> heartbeat). */
   readonly leaseSeconds: number;
+  /**
+   * How long a node's claim on a background job lasts unless renewed (ADR 024): how soon another
+   * node takes over the jobs of a node that died (BULWARK_JOB_LEASE_SECONDS).
+   */
+  readonly jobLeaseSeconds: number;
   /** Remote password reset (ADR 028): each call to a target ends within this many seconds. */
   readonly remoteTimeoutSeconds: number;
   /** How often pending rotations are reconciled, in seconds (also once at start). */
@@ -207,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     resetOnCheckin: booleanFrom('BULWARK_RESET_ON_CHECKIN', env.BULWARK_RESET_ON_CHECKIN, false),
     ticketing: ticketingFrom(env),
     ...clusterFrom(env),
+    jobLeaseSeconds: numberFrom('BULWARK_JOB_LEASE_SECONDS', env.BULWARK_JOB_LEASE_SECONDS, 30, 3, 3600),
     ...rotationFrom(env),
     certDiscoveryMaxHosts: intFrom(
       'BULWARK_CERT_DISCOVERY_MAX_HOSTS',
@@ -557,6 +563,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: 'three heartbeats',
     meaning:
       'how long the scheduler lease (the primary) lasts unless its holder renews it; at least two heartbeats (ADR 013)',
+  },
+  {
+    name: 'BULWARK_JOB_LEASE_SECONDS',
+    default: '`30`',
+    meaning:
+      "how long a node's claim on a background job (a discovery, a rotation, a periodic check) lasts unless the node renews it, which it does every third of it while the job runs; a job whose node died is taken over by another node this long after its last renewal at most. Shorter takes over sooner; keep it well above a database restart (a node that cannot renew in time stops its job) and the nodes' clock skew. 3 to 3600; decimals allowed (ADR 024)",
   },
   {
     name: 'BULWARK_REMOTE_TIMEOUT_SECONDS',

@@ -161,6 +161,7 @@ function serviceSettings(config: Config): Omit<ServiceDeps, 'database' | 'keyrin
       clipboardClearSeconds: config.clipboardClearSeconds,
     },
     cluster: { heartbeatMs: config.heartbeatSeconds * 1000, leaseMs: config.leaseSeconds * 1000 },
+    jobs: { leaseMs: config.jobLeaseSeconds * 1000 },
     rotation: {
       timeoutMs: config.remoteTimeoutSeconds * 1000,
       graceMs: config.reconcileGraceSeconds * 1000,

@@ -207,7 +207,12 @@ export function createCertificateDiscovery(deps: CertificateDiscoveryDeps) {
       });
     },
 
-    /** The range job: never retried by itself (a caller starts another). */
+    /**
+     * The range job. A scan stores each certificate once (by SHA-256) and its places once, so
+     * running it again finds what an earlier attempt stored as known: an attempt cut short (its
+     * node died and its lease expired, or the database went away under it) is run again, up to
+     * three attempts in all, rather than leaving the caller a failed job to start again.
+     */
     registerJobs(): void {
       jobs.register<RangeJob>(
         RANGE_DISCOVERY_JOB,
@@ -235,7 +240,7 @@ export function createCertificateDiscovery(deps: CertificateDiscoveryDeps) {
             details: detailsOf(reports),
           };
         },
-        { maxAttempts: 1, concurrency: 2 },
+        { maxAttempts: 3, concurrency: 2 },
       );
     },
   };

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrator.js';
@@ -217,6 +218,63 @@ describe.each(dialects())('job runner (%s)', (dialect) => {
     expect(await aRun).toBe(1);
     expect(bRan).toBe(false);
     expect(await a.get(id)).toMatchObject({ status: 'succeeded', attempts: 1, result: 'slow' });
+  });
+
+  it('a handler stopped because its lease could not be renewed is retried, not settled as succeeded', async () => {
+    const kind = 'test.renewal-refused';
+    // The database refuses this kind's lease renewals (a real trigger, as a database that cannot
+    // be written would), while claims and settling go through.
+    if (dialect === 'postgres') {
+      await sql`create function refuse_renewal() returns trigger language plpgsql as $$
+        begin
+          if old.kind = 'test.renewal-refused' and old.status = 'running' and new.status = 'running'
+            and new.lease_expires_at > old.lease_expires_at then
+            raise exception 'renewal refused';
+          end if;
+          return new;
+        end $$`.execute(db1.db);
+      await sql`create trigger refuse_renewal before update on jobs
+        for each row execute function refuse_renewal()`.execute(db1.db);
+    } else {
+      await sql`create trigger refuse_renewal before update of lease_expires_at on jobs
+        when old.kind = 'test.renewal-refused' and old.status = 'running' and new.status = 'running'
+          and new.lease_expires_at > old.lease_expires_at
+        begin select raise(abort, 'renewal refused'); end`.execute(db1.db);
+    }
+    try {
+      const r = runner(db1, { leaseMs: 60 });
+      let returned = false;
+      r.register(
+        kind,
+        // Stops at its safe point when told, and answers what it did so far, as a scan does.
+        async (_payload, ctx) => {
+          await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+          returned = true;
+          return { partial: true };
+        },
+        { maxAttempts: 2, backoffMs: 60_000 },
+      );
+      const id = (await r.enqueue(db1.db, kind, {}))!;
+      const run = r.runDue();
+      await until(async () => (await r.get(id))?.status === 'running');
+      // Renewals fail; once the lease it last held has passed, the runner stops the handler.
+      now += 1000;
+      await run;
+      expect(returned).toBe(true);
+      expect(await r.get(id)).toMatchObject({
+        status: 'queued',
+        attempts: 1,
+        runAfter: now + 60_000,
+        lastError: 'the lease could not be renewed',
+      });
+      expect((await r.get(id))?.result).toBeUndefined();
+      expect(await r.cancel(id)).toBe('cancelled');
+    } finally {
+      await sql`drop trigger refuse_renewal${sql.raw(dialect === 'postgres' ? ' on jobs' : '')}`.execute(
+        db1.db,
+      );
+      if (dialect === 'postgres') await sql`drop function refuse_renewal()`.execute(db1.db);
+    }
   });
 
   it('retries a failing job with exponential backoff, then fails it with the last error', async () => {

@@ -160,6 +160,16 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     const abort = new AbortController();
     const attempt = row.attempts;
     let leaseUntil = row.lease_expires_at ?? clock.now() + leaseMs;
+    /**
+     * Why the runner stopped the handler for want of a lease (lost, or not renewed in time). What
+     * the handler answers after that is not the job done: it may have stopped half-way (a scan
+     * answers what it probed before the signal), so the attempt is settled as interrupted.
+     */
+    let interrupted: Error | undefined;
+    const interrupt = (why: string) => {
+      interrupted ??= new Error(why);
+      abort.abort(interrupted);
+    };
     const context: JobContext = {
       jobId: row.id,
       attempt,
@@ -185,12 +195,12 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
           (state) => {
             if (state !== 'lost') leaseUntil = until;
             if (state === 'cancel') abort.abort(new Error('the job was cancelled'));
-            else if (state === 'lost') abort.abort(new Error('the job lost its lease'));
+            else if (state === 'lost') interrupt('the job lost its lease');
           },
           (err: unknown) => {
             onError(err);
             // Without a renewal the lease runs out: stop before another node may take the job.
-            if (clock.now() >= leaseUntil) abort.abort(new Error('the lease could not be renewed'));
+            if (clock.now() >= leaseUntil) interrupt('the lease could not be renewed');
           },
         );
       },
@@ -203,6 +213,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       try {
         const payload = JSON.parse(row.payload) as unknown;
         const result = await registration.handler(payload, context);
+        // Stopped for want of a lease and returned anyway: retried (or failed) as if it had thrown.
+        if (interrupted) throw interrupted;
         outcome = {
           status: 'succeeded',
           result: result === undefined ? null : JSON.stringify(result),
