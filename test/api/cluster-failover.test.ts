@@ -63,6 +63,9 @@ defaults
   timeout connect 1s
   timeout client 30s
   timeout server 30s
+  # A health check on a busy node may take longer than the 250 ms between checks, which is its
+  # timeout unless this is set: two slow answers in a row would take every node out at once.
+  timeout check 2s
   # A request that could not reach a node (refused connection, empty answer, a 503 from a node
   # that cannot reach the database) is sent again, to another node (redispatch), up to 3 times.
   retries 3
