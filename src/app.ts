@@ -28,6 +28,7 @@ import {
 } from './modules/resource-groups/index.js';
 import { registerApplicationConsoleRoutes, registerApplicationRoutes } from './modules/applications/index.js';
 import { registerJobConsoleRoutes, registerJobRoutes } from './modules/jobs/index.js';
+import { registerExportConsoleRoutes, registerExportRoutes } from './modules/export/index.js';
 import { registerImportConsoleRoutes, registerImportRoutes } from './modules/import/index.js';
 import { registerDashboardConsoleRoutes } from './modules/dashboard/index.js';
 import { registerRemoteResetRoutes } from './modules/remote-reset/index.js';
@@ -143,6 +144,7 @@ export function registerConsoleRoutes(
   registerCertificateDeploymentConsoleRoutes(router, { deployment: services.certificateDeployment });
   registerJobConsoleRoutes(router, { jobs: services.jobQueries });
   registerImportConsoleRoutes(router, { imports: services.imports });
+  registerExportConsoleRoutes(router, { exports: services.exports });
   registerPolicyConsoleRoutes(router, { policies: services.policies });
   router.add({
     method: 'GET',
@@ -194,6 +196,8 @@ export function registerRoutes(
   registerJobRoutes(router, { jobs: services.jobQueries, time: services.time });
   onModule('import');
   registerImportRoutes(router, { imports: services.imports });
+  onModule('export');
+  registerExportRoutes(router, { exports: services.exports });
   onModule('remote-reset');
   registerRemoteResetRoutes(router, { remoteReset: services.remoteReset, time: services.time });
   onModule('rotation-schedules');

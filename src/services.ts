@@ -22,6 +22,7 @@ import { createPolicyService, type PolicyService } from './modules/policies/inde
 import { createJobsService, type JobsService } from './modules/jobs/index.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { createReadiness, registerStoreGauges, type Readiness } from './modules/monitoring/index.js';
+import { createExportService, type ExportService } from './modules/export/index.js';
 import { createImportService, type ImportService } from './modules/import/index.js';
 import { createJobRunner, type JobRunner, type JobRunnerOptions } from './platform/jobs/index.js';
 import { createRemoteResetService, type RemoteResetService } from './modules/remote-reset/index.js';
@@ -145,6 +146,8 @@ export interface Services {
   readonly jobQueries: JobsService;
   /** Imports of other vaults' files through the vault service (docs/import.md). */
   readonly imports: ImportService;
+  /** A user's export of what they may retrieve, encrypted (ADR 051). */
+  readonly exports: ExportService;
   /** Remote password reset configuration of resources and pinned SSH host keys (ADR 027). */
   readonly remoteReset: RemoteResetService;
   /** The one rotation service behind every change of a password on its target (ADR 028). */
@@ -499,6 +502,7 @@ export function createServices(deps: {
     jobs,
     jobQueries,
     imports: createImportService({ vault }),
+    exports: createExportService({ vault, audit, clock }),
     remoteReset,
     clock,
     time,

@@ -15,6 +15,7 @@ import { registerRemoteResetCommands } from './remote-reset.js';
 import { registerSshKeyCommands } from './ssh-keys.js';
 import { registerCertificateCommands } from './certificates.js';
 import { registerImportCommands } from './import.js';
+import { registerExportCommands } from './export.js';
 import { registerBackupCommands } from './backup.js';
 import { BackupError } from '../modules/backup/index.js';
 
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerSshKeyCommands(program);
   registerCertificateCommands(program);
   registerImportCommands(program);
+  registerExportCommands(program);
   registerBackupCommands(program);
   return program;
 }

@@ -3,6 +3,7 @@
  * produce, the instance they open, and how the operator is named in the audit trail.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { loadConfig, type Config, type ConfigOverrides } from '../config.js';
 import { InstanceError, openInstance, type OpenInstance } from '../instance.js';
@@ -109,4 +110,62 @@ export async function secretFromStdin(
   const text = await readStdin();
   if (text === '') throw new InstanceError(`${flag}: standard input was empty`);
   return text;
+}
+
+/** A line typed on the terminal without echo (a passphrase); Ctrl-C or Ctrl-D cancels. */
+function promptHidden(question: string): Promise<string> {
+  const stdin = process.stdin;
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const done = (err?: Error) => {
+      stdin.removeListener('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(value);
+    };
+    const onData = (chunk: string) => {
+      for (const c of Array.from(chunk)) {
+        if (c === '\r' || c === '\n') return done();
+        if (c === '\u0003' || c === '\u0004') return done(new InstanceError('cancelled'));
+        if (c === '\u007f' || c === '\b') value = Array.from(value).slice(0, -1).join('');
+        else value += c;
+      }
+    };
+    process.stderr.write(question);
+    stdin.setEncoding('utf8');
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on('data', onData);
+  });
+}
+
+/**
+ * A passphrase from `--passphrase-file` (its content less one trailing line break,
+ * nothing trimmed), else typed at a prompt on the terminal (twice with `confirm`). Never from the
+ * command line, where other users' `ps` and the shell's history would see it.
+ */
+export async function readPassphrase(file: string | undefined, { confirm = false } = {}): Promise<string> {
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new InstanceError(`cannot read the passphrase file ${file}: ${(err as Error).message}`);
+    }
+    const passphrase = text.replace(/\r?\n$/, '');
+    if (passphrase === '') throw new InstanceError(`the passphrase file ${file} is empty`);
+    return passphrase;
+  }
+  if (!process.stdin.isTTY) {
+    throw new InstanceError(
+      'give the passphrase with --passphrase-file FILE (or run on a terminal to type it)',
+    );
+  }
+  const passphrase = await promptHidden('Passphrase: ');
+  if (confirm && (await promptHidden('Passphrase again: ')) !== passphrase) {
+    throw new InstanceError('the two passphrases differ');
+  }
+  return passphrase;
 }

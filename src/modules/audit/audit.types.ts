@@ -128,6 +128,8 @@ export const AuditOperation = {
   loginPasswordChanged: 'Change Login Password',
   /** The console's CSV export of the trail, with its filters. */
   auditExported: 'Audit Trail Exported',
+  /** A user's export of the passwords they may retrieve (ADR 051): counts, never a secret. */
+  passwordsExported: 'Passwords Exported',
   authenticationFailed: 'Authentication Failed',
   masterKeyRotated: 'Master Key Rotated',
   agentKeyGenerated: 'Agent Key Generated',

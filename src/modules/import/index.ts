@@ -11,3 +11,6 @@ export {
   type ImportRowReport,
 } from './import.types.js';
 export { findActingUser } from './acting-user.js';
+/** Bulwark's CSV written (a user's export, ADR 051): what `--format csv` reads back. */
+export { writeBulwarkCsv } from './parsers/bulwark-csv.js';
+export type { ImportRecord } from './import.types.js';

@@ -6,6 +6,7 @@ export type { ShareableObject, AccountControls, AccessJustification } from './va
 export { nameKey, LIMITS as VAULT_LIMITS } from './vault.types.js';
 export type { NewAccount, ResourceFields } from './vault.types.js';
 export type { ImportedResource, ImportRowOutcome } from './imports.js';
+export type { ExportableResource } from './exports.js';
 export {
   asResourceTarget,
   resourceLookup,

@@ -299,6 +299,16 @@ export const vaultRepository = {
       .execute();
   },
 
+  /** The accounts of a resource with the texts an export carries (description, notes; never a secret). */
+  async listAccountTexts(db: Executor, resourceId: number) {
+    return db
+      .selectFrom('accounts')
+      .select(['accounts.id', 'accounts.name', 'accounts.description', 'accounts.notes'])
+      .where('resource_id', '=', resourceId)
+      .orderBy('name')
+      .execute();
+  },
+
   /** The retrieval controls of an account (ACCESS_CONTROL among them); undefined if it does not exist. */
   async findAccountControls(db: Executor, accountId: number): Promise<AccountControls | undefined> {
     const row = await db

@@ -1,6 +1,7 @@
 import { createAccountRecords } from './account-records.js';
 import { accountOperations } from './accounts.service.js';
 import { createCustomFields } from './custom-fields.js';
+import { exportOperations } from './exports.js';
 import { hostSecretOperations } from './host-secrets.js';
 import { importOperations } from './imports.js';
 import { lookupOperations } from './lookups.js';
@@ -39,6 +40,8 @@ export function createVaultService(deps: VaultServiceDeps) {
     ...summaryOperations(ctx),
     /** Imports (docs/import.md): batches of resources and accounts, created as the API creates them. */
     ...importOperations(ctx, customFields, records),
+    /** A user's export (ADR 051): what the caller sees; its passwords come through the gate. */
+    ...exportOperations(ctx),
     /**
      * Password changes on real targets (ADR 028), for the rotation service only: pending
      * passwords, their settlement, and the passwords the server uses on the target.

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ImportFileError } from '../import.types.js';
-import { parseBulwarkCsv } from './bulwark-csv.js';
+import { Secret } from '../../../platform/crypto/secret.js';
+import type { ImportRecord } from '../import.types.js';
+import { parseBulwarkCsv, writeBulwarkCsv } from './bulwark-csv.js';
 import { headerKey, parseCsv } from './csv.js';
 
 const fields = (text: string) => parseCsv(text).map((r) => r.fields);
@@ -94,5 +96,43 @@ describe("Bulwark's CSV format", () => {
     );
     expect(() => parseBulwarkCsv('resource_name,account_name\r\nx,y\r\n')).toThrow('has no password column');
     expect(() => parseBulwarkCsv('')).toThrow('the file is empty');
+  });
+
+  it('reads back what writeBulwarkCsv wrote (a user export, ADR 051): quotes, commas, line breaks, spaces', () => {
+    const record = (over: Partial<ImportRecord>): ImportRecord => ({
+      resourceName: 'web-01',
+      resourceType: 'Linux',
+      dnsName: 'web-01.example.net',
+      url: '',
+      resourceDescription: 'Front web server, rack 4',
+      department: 'Ops "blue"',
+      location: 'Paris',
+      resourceGroup: '',
+      accountName: 'root',
+      password: new Secret(' Zq8,"Lm4#xV\r\n '),
+      accountDescription: '',
+      notes: 'Console via iLO\r\nask ops first',
+      ...over,
+    });
+    const records = [
+      record({}),
+      record({ accountName: 'deploy', password: new Secret('Hw5!tKp9Rz'), notes: 'line\nbreak' }),
+      record({ accountName: 'viewer', password: new Secret('') }),
+    ];
+    const text = writeBulwarkCsv(records);
+    expect(text.split('\r\n')[0]).toBe(
+      'resource_name,resource_type,dns_name,resource_url,resource_description,department,location,resource_group,account_name,password,account_description,notes',
+    );
+    const rows = parseBulwarkCsv(text);
+    expect(
+      rows.slice(0, 2).map((r) => (r.ok ? { ...r.record, password: r.record.password.reveal() } : r)),
+    ).toEqual(records.slice(0, 2).map((r) => ({ ...r, password: r.password.reveal() })));
+    // An account exported without its password is read back as a row without one.
+    expect(rows[2]).toMatchObject({
+      ok: false,
+      resource: 'web-01',
+      account: 'viewer',
+      reason: 'missing field: password',
+    });
   });
 });

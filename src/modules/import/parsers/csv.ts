@@ -94,3 +94,11 @@ export const CSV_COLUMNS = [
   ['account_description', 'accountDescription'],
   ['notes', 'notes'],
 ] as const;
+
+/**
+ * One CSV record as `parseCsv` reads it back: a field holding a comma, a quote or a line break
+ * is quoted (quotes doubled); the others are written as they are. Records end with CRLF.
+ */
+export function formatCsvRecord(fields: readonly string[]): string {
+  return `${fields.map((f) => (/[",\r\n]/.test(f) ? `"${f.replaceAll('"', '""')}"` : f)).join(',')}\r\n`;
+}
