@@ -233,9 +233,18 @@ export interface LocalUser {
 export interface CreateUserOptions {
   /** Default: a fresh random password that passes Debian's pam_unix `obscure` checks. */
   readonly password?: string;
-  /** A sudoers drop-in `<name> ALL=(ALL:ALL) ALL` (sudo asks for the user's own password). */
+  /**
+   * A sudoers drop-in `<name> ALL=(ALL:ALL) ALL` (sudo asks for the user's own password), with
+   * `runas_default` a uid-0 alias: the connector's `sudo -i` then gives a root shell whose login
+   * start-up files are that alias's (empty) ones, not the machine's /root files (see `uid0`).
+   */
   readonly sudo?: boolean;
-  /** A uid-0 alias account (`useradd -o -u 0 -g 0 -M -d /root`): the su target, so tests never touch root's password. */
+  /**
+   * A uid-0 alias account (`useradd -o -u 0 -g 0` with a private, empty home directory): the su
+   * target, so tests never touch root's password. Not /root as home: `su -` and a login read the
+   * home's shell start-up files, and the machine's /root/.bashrc is not ours (one that runs
+   * `pyenv init` waits 60 s on a stale rehash lock, longer than the connector's prompt deadline).
+   */
   readonly uid0?: boolean;
   /** Login shell; default /bin/bash. See silentShell(). */
   readonly shell?: string;
@@ -245,7 +254,11 @@ export interface CreateUserOptions {
 
 const createdUsers = new Set<string>();
 const sudoersFiles = new Set<string>();
+/** Private home directories of uid-0 aliases (removed by removeUsers; userdel -r is never used on uid 0). */
+const aliasHomes = new Set<string>();
 let shellDir: string | undefined;
+/** The uid-0 alias that sudoers created here run `sudo -i` as (created on first use). */
+let sudoTarget: LocalUser | undefined;
 
 /** A strong random password (letters, digits and punctuation), different each call. */
 export function randomPassword(): string {
@@ -288,16 +301,23 @@ export function createUsers(count: number, options: CreateUserOptions = {}): Loc
   for (let i = 0; i < count; i++) {
     const name = `bw${randomBytes(5).toString('hex')}`;
     const shell = options.shell ?? '/bin/bash';
-    const args = options.uid0
-      ? ['-o', '-u', '0', '-g', '0', '-M', '-d', '/root', '-s', shell, name]
-      : ['-m', '-s', shell, name];
+    let args = ['-m', '-s', shell, name];
+    if (options.uid0) {
+      const home = mkdtempSync(path.join(tmpdir(), 'bulwark-uid0-home-'));
+      chmodSync(home, 0o700);
+      aliasHomes.add(home);
+      args = ['-o', '-u', '0', '-g', '0', '-M', '-d', home, '-s', shell, name];
+    }
     accountTool('useradd', args);
     createdUsers.add(name);
     const user = { name, password: options.password ?? randomPassword() };
     users.push(user);
     if (options.sudo) {
+      sudoTarget ??= createUser({ uid0: true });
       const file = `/etc/sudoers.d/${name}`;
-      writeFileSync(file, `${name} ALL=(ALL:ALL) ALL\n`, { mode: 0o440 });
+      writeFileSync(file, `Defaults:${name} runas_default=${sudoTarget.name}\n${name} ALL=(ALL:ALL) ALL\n`, {
+        mode: 0o440,
+      });
       chmodSync(file, 0o440);
       sudoersFiles.add(file);
       execFileSync('visudo', ['-cf', file], { stdio: 'ignore' });
@@ -356,7 +376,7 @@ export function removeUsers(): void {
     } catch {
       continue; // already gone
     }
-    // A uid-0 alias: never -r (its home is /root) and NEVER kill its processes (they are root's:
+    // A uid-0 alias: never -r (its home is removed below) and NEVER kill its processes (they are root's:
     // `pkill -u <alias>` kills every root process on the machine). -f: root's processes "use" uid 0.
     const args = uid === 0 ? ['-f', name] : ['-f', '-r', name];
     if (Number.isInteger(uid) && uid >= 1000) {
@@ -374,6 +394,9 @@ export function removeUsers(): void {
     if (exists(name)) leftovers.push(name);
   }
   createdUsers.clear();
+  sudoTarget = undefined;
+  for (const home of aliasHomes) rmSync(home, { recursive: true, force: true });
+  aliasHomes.clear();
   if (leftovers.length > 0) console.warn(`removeUsers: could not delete ${leftovers.join(', ')}`);
   if (shellDir) rmSync(shellDir, { recursive: true, force: true });
   shellDir = undefined;
