@@ -76,6 +76,14 @@ export interface Config {
   readonly certExpiryDays: readonly number[];
   /** Seconds between two runs of the certificate expiry check (BULWARK_CERT_EXPIRY_CHECK_SECONDS). */
   readonly certExpiryCheckSeconds: number;
+  /**
+   * Scheduled backups (ADR 050): the directory they are written to (BULWARK_BACKUP_DIR), or
+   * undefined when none are scheduled; the pause between two (BULWARK_BACKUP_INTERVAL_MINUTES);
+   * how many of the newest are kept (BULWARK_BACKUP_KEEP).
+   */
+  readonly backupDir: string | undefined;
+  readonly backupIntervalMinutes: number;
+  readonly backupKeep: number;
 }
 
 export interface ConfigOverrides {
@@ -229,7 +237,35 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
       1,
       604_800,
     ),
+    ...backupsFrom(env),
   });
+}
+
+/**
+ * BULWARK_BACKUP_DIR (absolute: a relative path would depend on the directory the server was
+ * started from), BULWARK_BACKUP_INTERVAL_MINUTES (at least 5: a backup reads every table) and
+ * BULWARK_BACKUP_KEEP (at least 1: retention never removes the backup just written).
+ */
+export function backupsFrom(env: NodeJS.ProcessEnv): {
+  backupDir: string | undefined;
+  backupIntervalMinutes: number;
+  backupKeep: number;
+} {
+  const raw = env.BULWARK_BACKUP_DIR?.trim() ?? '';
+  if (raw !== '' && !path.isAbsolute(raw)) {
+    throw new ConfigError(`BULWARK_BACKUP_DIR must be an absolute path, got "${raw}"`);
+  }
+  return {
+    backupDir: raw === '' ? undefined : path.resolve(raw),
+    backupIntervalMinutes: intFrom(
+      'BULWARK_BACKUP_INTERVAL_MINUTES',
+      env.BULWARK_BACKUP_INTERVAL_MINUTES,
+      1440,
+      5,
+      31 * 1440, // 31 days
+    ),
+    backupKeep: intFrom('BULWARK_BACKUP_KEEP', env.BULWARK_BACKUP_KEEP, 14, 1, 10_000),
+  };
 }
 
 /** `30,15,7` (or one number): distinct whole days from 1 to 3650, widest first; at most 10. */
@@ -604,6 +640,24 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'BULWARK_CERT_EXPIRY_CHECK_SECONDS',
     default: '`3600`',
     meaning: 'seconds between two runs of the certificate expiry check (a periodic job, one per cluster)',
+  },
+  {
+    name: 'BULWARK_BACKUP_DIR',
+    default: 'unset: no scheduled backups',
+    meaning:
+      'an absolute path: an existing directory (mode 0700, owned by the service user) that scheduled backups are written to, one file `bulwark-YYYYMMDDTHHMMSSZ.bwbackup` (UTC) per run, each verified after writing; a periodic job run by one node of a cluster at a time (ADR 050, [operations.md](operations.md#scheduled-backups))',
+  },
+  {
+    name: 'BULWARK_BACKUP_INTERVAL_MINUTES',
+    default: '`1440` (a day)',
+    meaning:
+      'minutes from the end of one scheduled backup to the start of the next (from 5 minutes to 31 days)',
+  },
+  {
+    name: 'BULWARK_BACKUP_KEEP',
+    default: '`14`',
+    meaning:
+      'how many scheduled backups are kept: after a new one is written and verified, the oldest beyond this many are deleted (never the new one; files of other names are left alone)',
   },
   {
     name: 'BULWARK_TEST_HOOKS',

@@ -139,6 +139,7 @@ export type ServiceOverrides = Partial<
     | 'rotation'
     | 'connectors'
     | 'consoleSessions'
+    | 'backups'
   >
 >;
 
@@ -173,6 +174,17 @@ function serviceSettings(config: Config): Omit<ServiceDeps, 'database' | 'keyrin
       thresholdsDays: config.certExpiryDays,
       intervalMs: config.certExpiryCheckSeconds * 1000,
     },
+    ...(config.backupDir === undefined
+      ? {}
+      : {
+          backups: {
+            dir: config.backupDir,
+            intervalMs: config.backupIntervalMinutes * 60_000,
+            keep: config.backupKeep,
+            store: config,
+            masterKeys: () => readMasterKeyFile(config.masterKeyFile),
+          },
+        }),
   };
 }
 

@@ -88,6 +88,14 @@ import {
   type ClusterSettings,
 } from './modules/system/index.js';
 import {
+  createBackupService,
+  createScheduledBackups,
+  type ScheduledBackups,
+  type ScheduledBackupSettings,
+} from './modules/backup/index.js';
+import type { DatabaseTarget } from './platform/db/database.js';
+import type { MasterKeySet } from './platform/crypto/master-key.js';
+import {
   createGroupMembership,
   createResourceGroupsService,
   type ResourceGroupsService,
@@ -186,6 +194,14 @@ export interface Services {
   readonly certificateDeployment: CertificateDeployment;
   /** The certificate expiry job and what it recorded (ADR 041). */
   readonly certificateExpiry: CertificateExpiry;
+  /** Scheduled backups with retention (ADR 050); undefined when BULWARK_BACKUP_DIR is unset. */
+  readonly scheduledBackups: ScheduledBackups | undefined;
+}
+
+/** Scheduled backups: the settings (config.ts) and what a backup reads (the store, the master key file). */
+export interface ScheduledBackupOptions extends ScheduledBackupSettings {
+  readonly store: DatabaseTarget;
+  readonly masterKeys: () => Promise<MasterKeySet>;
 }
 
 /** Remote password reset: timeouts, reconciliation, test hooks (config.ts; ADR 028). */
@@ -235,6 +251,8 @@ export function createServices(deps: {
   certificateExpiry?: { thresholdsDays: readonly number[]; intervalMs: number };
   /** The instruments to record into; a fresh registry by default. */
   metrics?: Metrics;
+  /** Scheduled backups (BULWARK_BACKUP_*); none when absent. */
+  backups?: ScheduledBackupOptions;
 }): Services {
   const { database, keyring, clock } = deps;
   const metrics = deps.metrics ?? createMetrics();
@@ -476,6 +494,21 @@ export function createServices(deps: {
     intervalMs: deps.certificateExpiry?.intervalMs ?? 3_600_000,
   });
   certificateExpiry.registerJobs();
+  let scheduledBackups: ScheduledBackups | undefined;
+  if (deps.backups) {
+    const { store, masterKeys, ...settings } = deps.backups;
+    scheduledBackups = createScheduledBackups({
+      database,
+      store,
+      masterKeys,
+      backups: createBackupService({ clock }),
+      audit,
+      clock,
+      jobs,
+      settings,
+    });
+    scheduledBackups.registerJobs();
+  }
   const dashboard = createDashboardService({ vault, certificates, audit, clock });
   return {
     metrics,
@@ -487,6 +520,7 @@ export function createServices(deps: {
     sslAgentInstallKeys,
     certificateDeployment,
     certificateExpiry,
+    scheduledBackups,
     certificateDiscovery,
     internalCa,
     certificateRequests,

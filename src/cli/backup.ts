@@ -3,9 +3,17 @@ import { Option, type Command } from 'commander';
 import path from 'node:path';
 import { MasterKeyError, readMasterKeyFile, type MasterKeySet } from '../platform/crypto/master-key.js';
 import { systemClock } from '../platform/clock.js';
-import { BackupError, createBackupService, type VerifySummary } from '../modules/backup/index.js';
+import {
+  BackupError,
+  backupTakenEvent,
+  createBackupService,
+  restoredEvent,
+  type VerifySummary,
+} from '../modules/backup/index.js';
+import { verificationReport } from '../modules/audit/index.js';
+import { openInstance } from '../instance.js';
 import { formatSeconds } from './progress.js';
-import { configFrom, out, withDataDir, type InstanceOptions } from './shared.js';
+import { configFrom, operatorActor, out, withDataDir, withInstance, type InstanceOptions } from './shared.js';
 
 interface BackupOptions extends InstanceOptions {
   out?: string;
@@ -65,24 +73,34 @@ export function registerBackupCommands(program: Command): void {
   const backup = program
     .command('backup')
     .description(
-      'write an encrypted, consistent snapshot of the instance to a new file while servers keep serving; ' +
-        'it opens only with the master key current now, which it does not contain',
+      'write an encrypted, consistent snapshot of the instance to a new file while servers keep serving, ' +
+        'and record it in the audit trail; it opens only with the master key current now, which it does not contain',
     )
     .addOption(new Option('--out <file>', 'the backup file to create (refused if it exists)'));
   withDataDir(backup).action(async (options: BackupOptions) => {
     if (!options.out) throw new BackupError('backup: --out <file> names the backup file to create');
-    const config = configFrom({ dataDir: options.dataDir });
-    const keys = await masterKeys(config.masterKeyFile);
-    const progress = rowProgress('backing up');
-    const started = performance.now();
-    const summary = await service
-      .backup(config, keys, path.resolve(options.out), progress.update)
-      .finally(progress.finish);
-    out(
-      `Backup written to ${summary.file}: ${Object.keys(summary.rows).length} tables, ${totalRows(summary.rows)} rows ` +
-        `in ${formatSeconds(performance.now() - started)}. It opens only with master key ${summary.masterKeyId}: ` +
-        `keep a copy of that key file, apart from the backup.`,
-    );
+    // The instance is opened for its audit trail: the backup is recorded there once written.
+    await withInstance({ dataDir: options.dataDir }, async (instance) => {
+      const { config } = instance;
+      const keys = await masterKeys(config.masterKeyFile);
+      const progress = rowProgress('backing up');
+      const started = performance.now();
+      const summary = await service
+        .backup(config, keys, path.resolve(options.out!), progress.update)
+        .finally(progress.finish);
+      // After the snapshot, so the file does not hold this record (docs/operations.md).
+      const actor = operatorActor();
+      await instance.database.db
+        .transaction()
+        .execute((trx) =>
+          instance.services.audit.append(trx, actor, backupTakenEvent(summary, 'bulwark backup')),
+        );
+      out(
+        `Backup written to ${summary.file}: ${Object.keys(summary.rows).length} tables, ${totalRows(summary.rows)} rows, ` +
+          `audit records up to ${summary.chainHead.lastSeq}, in ${formatSeconds(performance.now() - started)}. ` +
+          `It opens only with master key ${summary.masterKeyId}: keep a copy of that key file, apart from the backup.`,
+      );
+    });
   });
 
   const verify = backup
@@ -112,7 +130,8 @@ export function registerBackupCommands(program: Command): void {
     .command('restore')
     .description(
       'restore a backup into a new data directory and an empty database (SQLite, or BULWARK_DATABASE_URL), ' +
-        'whichever database it was taken from, then verify it; a failed restore leaves the target empty',
+        'whichever database it was taken from, verify it and record the restore in its audit trail; ' +
+        'a failed restore leaves the target empty',
     )
     .addOption(new Option('--from <file>', 'the backup file').makeOptionMandatory())
     .addOption(
@@ -126,6 +145,7 @@ export function registerBackupCommands(program: Command): void {
     const keys = await masterKeys(path.resolve(options.masterKeyFile));
     const progress = rowProgress('restoring');
     const started = performance.now();
+    let recorded = 0;
     const summary = await service
       .restore(
         path.resolve(options.from),
@@ -137,6 +157,28 @@ export function registerBackupCommands(program: Command): void {
           givenKeyFile: path.resolve(options.masterKeyFile),
           tlsCertFile: config.tlsCertFile,
           tlsKeyFile: config.tlsKeyFile,
+          // Through the restored instance's own audit service, as every CLI record is written;
+          // then the whole chain once more, with the new record at its end.
+          record: async (backup) => {
+            const restored = await openInstance(config, systemClock);
+            try {
+              const actor = operatorActor();
+              await restored.database.db
+                .transaction()
+                .execute((trx) =>
+                  restored.services.audit.append(
+                    trx,
+                    actor,
+                    restoredEvent(path.resolve(options.from), backup),
+                  ),
+                );
+              const chain = await restored.services.audit.verify();
+              if (!chain.ok) throw new BackupError(verificationReport(chain).trim());
+              recorded = chain.lastSeq;
+            } finally {
+              await restored.close();
+            }
+          },
         },
         (phase, table, done, total) =>
           progress.update?.(
@@ -149,7 +191,8 @@ export function registerBackupCommands(program: Command): void {
       .finally(progress.finish);
     out(
       `Restored ${path.resolve(options.from)} into ${config.dataDir} (${config.databaseUrl ? 'PostgreSQL' : 'SQLite'}) ` +
-        `in ${formatSeconds(performance.now() - started)}: ${verifiedLine(summary)}.`,
+        `in ${formatSeconds(performance.now() - started)}: ${verifiedLine(summary)}. ` +
+        `The restore is audit record ${recorded} of the restored trail.`,
     );
   });
 }

@@ -68,7 +68,16 @@ async function serve(config: Config): Promise<void> {
   );
   // Background jobs (ADR 024), among them the periodic check-in of expired checkouts: each job
   // runs on exactly one node; instance.close() stops the runner and releases what it holds.
-  instance.services.jobs.start((err) => app.log.error({ err }, 'job runner failed'));
+  // A run that fails is logged by kind, id and attempt; not its error message, which may name a
+  // target host (logs never quote one): it is on the job, for `bulwark jobs show --id N`.
+  instance.services.jobs.start(
+    (err) => app.log.error({ err }, 'job runner failed'),
+    ({ jobId, kind, attempt, retryAt }) =>
+      app.log.warn(
+        { job: jobId, kind, attempt, retryAt: retryAt && new Date(retryAt).toISOString() },
+        retryAt === undefined ? 'job failed' : 'job run failed; it will be retried',
+      ),
+  );
   // Rotations a crash left pending are settled once now (those past their grace period) and then
   // periodically by the `rotation.reconcile` job (ADR 028).
   void instance.services.rotation

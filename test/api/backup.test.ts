@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import {
   copyFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
+import { userInfo } from 'node:os';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -15,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { keepAliveClient, succeeded, type StreamClient } from '../helpers/keep-alive-client.js';
 import { details } from '../helpers/client.js';
 import { createDatabase } from '../helpers/postgres.js';
+import { sqlOn } from '../helpers/sql.js';
 import {
   cliRunner,
   createInstance,
@@ -39,6 +43,12 @@ import {
  * the audit chain verifies (`bulwark audit verify`), and new rows get ids past the restored ones.
  * A truncated file, a flipped byte and a wrong master key are refused with a clear message and
  * leave the target empty; after a master key rotation the backup opens only with the earlier key.
+ *
+ * Audit (ADR 050): the backup is recorded in the source's trail after its snapshot ("Backup
+ * Taken", naming the file and the chain head it holds); the restored trail is exactly the
+ * backup's records, byte for byte up to that head, then one "Restored From Backup" record, and
+ * it verifies. The source server runs scheduled backups (BULWARK_BACKUP_DIR): the first one is
+ * taken at start, verified, recorded by the System.
  */
 
 const V1 = '/restapi/json/v1';
@@ -124,6 +134,7 @@ describe.each(dialects())('backup of a %s store', (source) => {
   let server: RunningServer | undefined;
   let work: string;
   let backupFile: string;
+  let scheduledDir: string;
   let keyFile: string;
   let masterKeyId: string;
   const accounts: Account[] = [];
@@ -133,8 +144,11 @@ describe.each(dialects())('backup of a %s store', (source) => {
   beforeAll(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'bulwark-backup-'));
     backupFile = path.join(work, 'vault.bwbackup');
+    scheduledDir = path.join(work, 'scheduled');
+    mkdirSync(scheduledDir, { mode: 0o700 });
     instance = await createInstance(source);
-    server = await serve(instance);
+    // Scheduled backups: the first is due at once, then a day later (beyond this test).
+    server = await serve(instance, { BULWARK_BACKUP_DIR: scheduledDir, BULWARK_BACKUP_KEEP: '2' });
     keyFile = path.join(instance.dataDir, 'master.key');
     masterKeyId = (JSON.parse(readFileSync(keyFile, 'utf8')) as { active: string }).active;
     const api = keepAliveClient(server, 4);
@@ -210,6 +224,7 @@ describe.each(dialects())('backup of a %s store', (source) => {
       let changes = 0;
       let retrievals = 0;
       let stop = false;
+      let backupOutput: string | undefined;
       const churn = accounts.filter((a) => a.churn);
       const changer = async (mine: Account[]) => {
         for (let i = 0; !stop; i++) {
@@ -251,6 +266,7 @@ describe.each(dialects())('backup of a %s store', (source) => {
         const backedUp = await instance!.cli('backup', '--data-dir', instance!.dataDir, '--out', backupFile);
         backupEnded = Date.now();
         expect(backedUp.code, backedUp.stderr).toBe(0);
+        backupOutput = backedUp.stdout;
         expect(backedUp.stdout).toContain(`It opens only with master key ${masterKeyId}`);
         // The stream went on while the backup ran.
         expect(changes).toBeGreaterThan(changesBefore);
@@ -278,6 +294,58 @@ describe.each(dialects())('backup of a %s store', (source) => {
       expect(verified.stdout).toMatch(
         /verified: taken .* from (sqlite|postgres); \d+ tables, \d+ rows; audit chain intact/,
       );
+
+      // Recorded in the source's trail by the operator, after the snapshot it names.
+      const head = Number(/audit records up to (\d+)/.exec(backupOutput ?? '')?.[1]);
+      const [taken, ...others] = await sqlOn(
+        instance!,
+        "select seq, operator_name, client, reason from audit_records where operation = 'Backup Taken' and reason like $1",
+        [`${backupFile} %`],
+      );
+      expect(others).toEqual([]);
+      expect(taken).toMatchObject({ operator_name: userInfo().username, client: 'CLI' });
+      expect(Number(taken!.seq)).toBeGreaterThan(head);
+      const [atHead] = await sqlOn(instance!, 'select hash from audit_records where seq = $1', [head]);
+      expect(taken!.reason).toContain(`(bulwark backup), snapshot of `);
+      expect(taken!.reason).toContain(`under master key ${masterKeyId}: `);
+      expect(taken!.reason).toMatch(
+        /: \d+ tables, \d+ rows \(resources \d+, accounts \d+, users \d+, audit records \d+\)/,
+      );
+      expect(taken!.reason).toContain(`; audit chain head ${head} (${String(atHead!.hash)})`);
+    },
+  );
+
+  it(
+    'took a scheduled backup at start: verified, mode 0600, recorded by the System',
+    { timeout: 60_000 },
+    async () => {
+      const job = async () =>
+        (
+          await sqlOn(
+            instance!,
+            "select status, attempts, last_error, result from jobs where kind = 'backup.scheduled' and attempts > 0",
+            [],
+          )
+        )[0];
+      const deadline = Date.now() + 30_000;
+      while ((await job())?.status !== 'succeeded' && Date.now() < deadline) await sleep(100);
+      const ran = await job();
+      expect(ran, JSON.stringify(ran)).toMatchObject({ status: 'succeeded' });
+      const files = readdirSync(scheduledDir);
+      expect(files).toHaveLength(1);
+      const [name] = files;
+      expect(name).toMatch(/^bulwark-\d{8}T\d{6}Z\.bwbackup$/);
+      expect(JSON.parse(String(ran!.result))).toMatchObject({ file: name, removed: [], kept: 1 });
+      expect(statSync(path.join(scheduledDir, name!)).mode & 0o777).toBe(0o600);
+      // (The job succeeds only once the file verified; the unit test verifies it independently.)
+      const records = await sqlOn(
+        instance!,
+        "select operator_name, client, reason from audit_records where operation = 'Backup Taken' and reason like $1",
+        [`${path.join(scheduledDir, name!)} %`],
+      );
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({ operator_name: 'System', client: 'System' });
+      expect(records[0]!.reason).toContain('(scheduled, verified)');
     },
   );
 
@@ -316,6 +384,38 @@ describe.each(dialects())('backup of a %s store', (source) => {
         const audit = await target.cli('audit', 'verify', '--data-dir', target.dataDir);
         expect(audit.code, audit.stdout + audit.stderr).toBe(0);
         expect(audit.stdout).toMatch(/^Audit trail intact/);
+
+        // The restored trail: the backup's records exactly (the chain up to its head, as on the
+        // source), then the restore's own record, and nothing else.
+        const restoredStore = { ...instance!, dataDir: target.dataDir, databaseUrl: target.databaseUrl };
+        const trail = await sqlOn(
+          restoredStore,
+          'select seq, hash, operation, operator_name, client, reason from audit_records order by seq',
+          [],
+        );
+        const last = trail.at(-1)!;
+        const head = Number(counts![1]);
+        expect(trail).toHaveLength(head + 1);
+        expect(restore.stdout).toContain(`The restore is audit record ${head + 1} of the restored trail.`);
+        expect(Number(last.seq)).toBe(head + 1);
+        expect(last).toMatchObject({
+          operation: 'Restored From Backup',
+          operator_name: userInfo().username,
+          client: 'CLI',
+        });
+        const sourceTrail = await sqlOn(
+          instance!,
+          'select seq, hash from audit_records where seq <= $1 order by seq',
+          [head],
+        );
+        expect(trail.slice(0, -1).map((r) => [Number(r.seq), r.hash])).toEqual(
+          sourceTrail.map((r) => [Number(r.seq), r.hash]),
+        );
+        expect(String(last.reason).startsWith(`${backupFile}, taken `)).toBe(true);
+        expect(last.reason).toMatch(new RegExp(`, taken \\S+Z on ${source}: \\d+ tables, \\d+ rows \\(`));
+        expect(last.reason).toContain(
+          `; source audit chain head ${head} (${String(sourceTrail.at(-1)!.hash)})`,
+        );
 
         restored = await serve({
           dialect: targetDialect,

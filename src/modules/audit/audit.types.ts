@@ -203,4 +203,8 @@ export const AuditOperation = {
   /** A background job cancelled by a user (queued: at once; running: at its next safe point). */
   jobCancelled: 'Job Cancelled',
   certificateExpiryAlert: 'Certificate Expiry Alert',
+  /** A backup file written (CLI or the scheduled job), after its snapshot (ADR 050). */
+  backupTaken: 'Backup Taken',
+  /** The first record of a store restored from a backup, after the backup's own records. */
+  restoredFromBackup: 'Restored From Backup',
 } as const;

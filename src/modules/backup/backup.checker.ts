@@ -24,6 +24,8 @@ import { asNumber, rowObject, type BackupValue } from './backup.values.js';
 export interface CheckReport {
   readonly rows: Record<string, number>;
   readonly chain: ChainVerification;
+  /** The chain head the store recorded (audit_chain), which the chain was verified against. */
+  readonly head: ChainHead;
   readonly sealedOpened: number;
   /** Sealed values that did not open (the first 100), and how many in all. */
   readonly sealedProblems: readonly string[];
@@ -160,7 +162,7 @@ export function createSnapshotChecker(masterKeys: MasterKeySet): SnapshotChecker
       if (keyring === undefined) throw new BackupError('the backup holds no data keys');
       if (head === undefined) throw new BackupError('the backup holds no audit chain head');
       const chain = (verifier ?? createChainVerifier(keyring.auditMacKey())).finish(head);
-      return { rows, chain, sealedOpened, sealedProblems, sealedProblemCount };
+      return { rows, chain, head, sealedOpened, sealedProblems, sealedProblemCount };
     },
   };
 }

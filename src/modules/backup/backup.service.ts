@@ -21,6 +21,8 @@ import {
 } from './backup.checker.js';
 import { BackupError, createChunkWriter, fileSink } from './backup.format.js';
 import { openSnapshot, type Snapshot, type TableInfo } from './backup.snapshot.js';
+import type { ChainHead } from '../audit/index.js';
+import { asNumber, rowObject, type BackupValue } from './backup.values.js';
 import { readBackup, writeSnapshot, type EndRecord, type Manifest, type Progress } from './backup.stream.js';
 import {
   assertEmptyStore,
@@ -34,13 +36,19 @@ import {
 export interface BackupSummary {
   readonly file: string;
   readonly masterKeyId: string;
+  /** When the snapshot was taken (ISO 8601), as the file's manifest says. */
+  readonly createdAt: string;
   readonly rows: Record<string, number>;
+  /** The audit chain head in the snapshot: the backup holds records 1 to `lastSeq`. */
+  readonly chainHead: ChainHead;
 }
 
 export interface VerifySummary {
   readonly manifest: Manifest;
   readonly rows: Record<string, number>;
   readonly auditRecords: number;
+  /** The audit chain head the backup recorded (verified against its records). */
+  readonly chainHead: ChainHead;
   readonly sealedValues: number;
 }
 
@@ -53,6 +61,12 @@ export interface RestoreTarget {
   readonly givenKeyFile?: string;
   readonly tlsCertFile: string;
   readonly tlsKeyFile: string;
+  /**
+   * Appends the restore's audit record to the restored store (and checks the chain with it);
+   * called once the restored store verified and its files are written. A restore is not done
+   * until it is recorded: if this fails, the restore is undone like any other failure.
+   */
+  readonly record: (restored: VerifySummary) => Promise<void>;
 }
 
 export interface BackupService {
@@ -109,6 +123,23 @@ export function createBackupService(deps: { readonly clock: Clock }): BackupServ
     return master;
   }
 
+  /** The audit chain head of the snapshot (its `audit_chain` row), read in the same transaction. */
+  async function chainHeadOf(snapshot: Snapshot, tables: readonly TableInfo[]): Promise<ChainHead> {
+    const table = tables.find((t) => t.name === 'audit_chain');
+    if (table !== undefined) {
+      for await (const values of snapshot.rows(table)) {
+        const row = rowObject(table.columns, values);
+        if (row.id === 1) {
+          return {
+            lastSeq: asNumber(row.last_seq as BackupValue, 'audit_chain.last_seq'),
+            lastHash: String(row.last_hash),
+          };
+        }
+      }
+    }
+    throw new BackupError('the database holds no audit chain head; is it a Bulwark database?');
+  }
+
   async function verifyInto(
     file: string,
     masterKeys: MasterKeySet,
@@ -137,6 +168,7 @@ export function createBackupService(deps: { readonly clock: Clock }): BackupServ
     manifest,
     rows: report.rows,
     auditRecords: report.chain.checked,
+    chainHead: report.head,
     sealedValues: report.sealedOpened,
   });
 
@@ -172,13 +204,15 @@ export function createBackupService(deps: { readonly clock: Clock }): BackupServ
       try {
         const tables = await snapshot.tables();
         const master = await dataKeysMaster(snapshot, tables, masterKeys);
+        // Read before anything is written: a store without one yields no file at all.
+        const chainHead = await chainHeadOf(snapshot, tables);
         const handle = await open(partial, 'wx', 0o600).catch((err: Error) => {
           throw new BackupError(`cannot write ${out}: ${err.message}`);
         });
         written = true;
         let end: EndRecord;
+        const now = new Date(clock.now());
         try {
-          const now = new Date(clock.now());
           const writer = await createChunkWriter(fileSink(handle), master, now);
           end = await writeSnapshot(snapshot, writer, tables, now, onProgress);
           await handle.sync();
@@ -189,7 +223,13 @@ export function createBackupService(deps: { readonly clock: Clock }): BackupServ
         written = false;
         const dir = await open(path.dirname(out), 'r');
         await dir.sync().finally(() => dir.close());
-        return { file: out, masterKeyId: master.id, rows: end.rows };
+        return {
+          file: out,
+          masterKeyId: master.id,
+          createdAt: now.toISOString(),
+          rows: end.rows,
+          chainHead,
+        };
       } finally {
         await snapshot.close();
         if (written) await unlink(partial).catch(() => undefined);
@@ -262,6 +302,9 @@ export function createBackupService(deps: { readonly clock: Clock }): BackupServ
         if (problems.length > 0)
           throw new BackupError(`the restored store does not verify:\n${problems.join('\n')}`);
         await writeInstanceFiles(target, masterKeys, manifest, new Date(clock.now()));
+        // The summary of the backup as verified (its chain head is the source's, not the restored
+        // store's, which now has the restore's own record after it).
+        await target.record(summaryOf(manifest, verified.report));
         return summaryOf(manifest, report);
       } catch (err) {
         await loader?.rollback().catch(() => undefined);

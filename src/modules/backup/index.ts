@@ -6,3 +6,14 @@ export {
   type VerifySummary,
 } from './backup.service.js';
 export { BackupError } from './backup.format.js';
+export { backupTakenEvent, restoredEvent } from './backup.audit.js';
+export {
+  BACKUP_JOB,
+  backupFileName,
+  createScheduledBackups,
+  retentionVictims,
+  scheduledBackupsIn,
+  type ScheduledBackupResult,
+  type ScheduledBackups,
+  type ScheduledBackupSettings,
+} from './backup.schedule.js';

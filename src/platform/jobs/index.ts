@@ -12,6 +12,7 @@ export {
   type JobKindOptions,
   type JobPage,
   type JobProgress,
+  type JobRunFailure,
   type JobRunner,
   type JobRunnerOptions,
   type JobStatus,

@@ -280,6 +280,11 @@ describe.each(dialects())('job runner (%s)', (dialect) => {
   it('retries a failing job with exponential backoff, then fails it with the last error', async () => {
     const kind = 'test.retry';
     const r = runner(db1);
+    // The failure sink is given on start (serve logs with it); stopped again at once, so that
+    // runDue alone runs the job with the clock in hand.
+    const failures: unknown[] = [];
+    r.start(undefined, (failure) => failures.push(failure));
+    await r.stop();
     let calls = 0;
     r.register(
       kind,
@@ -315,6 +320,11 @@ describe.each(dialects())('job runner (%s)', (dialect) => {
     now += 3_600_000;
     expect(await r.runDue()).toBe(0);
     expect(calls).toBe(3);
+    expect(failures).toEqual([
+      { jobId: id, kind, attempt: 1, error: 'target unreachable (1)', retryAt: expect.any(Number) },
+      { jobId: id, kind, attempt: 2, error: 'target unreachable (2)', retryAt: expect.any(Number) },
+      { jobId: id, kind, attempt: 3, error: 'target unreachable (3)', retryAt: undefined },
+    ]);
   });
 
   it('fails at once on a PermanentJobError', async () => {

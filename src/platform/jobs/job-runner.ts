@@ -12,6 +12,7 @@ import {
   type JobHandler,
   type JobKindOptions,
   type JobPage,
+  type JobRunFailure,
   type JobRunner,
   type JobRunnerOptions,
 } from './jobs.types.js';
@@ -83,6 +84,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const stopTimeoutMs = options.stopTimeoutMs ?? DEFAULTS.stopTimeoutMs;
   const retentionMs = options.retentionMs ?? DEFAULTS.retentionMs;
   let onError = options.onError ?? (() => undefined);
+  let onRunFailed: ((failure: JobRunFailure) => void) | undefined;
   const repo = createJobsRepository(database);
 
   const kinds = new Map<string, Registration>();
@@ -232,6 +234,15 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       }
       const settled = outcome;
       options.onSettled?.(row.kind, settled.status === 'queued' ? 'retried' : settled.status);
+      if (settled.status !== 'succeeded') {
+        onRunFailed?.({
+          jobId: row.id,
+          kind: row.kind,
+          attempt,
+          error: settled.error,
+          retryAt: settled.status === 'queued' ? settled.runAfter : undefined,
+        });
+      }
       const period = periodic.get(row.kind);
       const next =
         row.dedupe_key === periodicKey(row.kind) && settled.status !== 'queued' ? period : undefined;
@@ -343,8 +354,9 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       periodic.set(kind, { intervalMs: positive(intervalMs, 0, 'intervalMs'), payload });
     },
 
-    start(errorSink?: (err: unknown) => void): void {
+    start(errorSink?: (err: unknown) => void, failureSink?: (failure: JobRunFailure) => void): void {
       if (errorSink) onError = errorSink;
+      if (failureSink) onRunFailed = failureSink;
       if (started) return;
       started = true;
       stopping = false;

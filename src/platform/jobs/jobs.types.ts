@@ -137,6 +137,17 @@ export interface JobRunnerOptions {
   readonly onSettled?: (kind: string, outcome: 'succeeded' | 'retried' | 'failed') => void;
 }
 
+/** A run that did not succeed, as `start`'s failure sink is told of it (the server logs it). */
+export interface JobRunFailure {
+  readonly jobId: number;
+  readonly kind: string;
+  readonly attempt: number;
+  /** The handler's error message, as stored in `last_error` (never a secret, as everywhere). */
+  readonly error: string;
+  /** When it is tried again (epoch ms); undefined when the job failed for good. */
+  readonly retryAt: number | undefined;
+}
+
 export interface JobRunner {
   /** This node's lease owner name. */
   readonly nodeId: string;
@@ -163,8 +174,11 @@ export interface JobRunner {
    * registered. Takes effect on start() and runDue().
    */
   every(kind: string, intervalMs: number, payload?: unknown): void;
-  /** Starts polling for due jobs (serve); `onError` replaces the runner's error sink when given. */
-  start(onError?: (err: unknown) => void): void;
+  /**
+   * Starts polling for due jobs (serve); `onError` replaces the runner's error sink when given;
+   * `onRunFailed` is told of every run on this node that failed (retried or for good).
+   */
+  start(onError?: (err: unknown) => void, onRunFailed?: (failure: JobRunFailure) => void): void;
   /**
    * Stops claiming; waits for running handlers up to the stop bound, then aborts the rest and
    * releases their jobs (queued again, the interrupted attempt not counted).
