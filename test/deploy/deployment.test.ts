@@ -340,35 +340,45 @@ describe.sequential('the unit, run for real as its own user under its sandbox', 
     const umask = one(unit, 'Service.UMask');
     // ProtectSystem=strict: / read-only but for the state directory; PrivateTmp=: fresh /tmp and
     // /var/tmp. Then the unit's user, no new privileges, exec'd (this child's pid is node's).
-    // A checkout under /tmp (CI clones may be there) would vanish under the private /tmp: it is
-    // bound to a staging directory first and put back, read-only, where it was (the unit's
-    // /opt/bulwark is read-only under ProtectSystem=strict too).
-    const codeUnderTmp = ['/tmp/', '/var/tmp/'].some((dir) => `${REPO_ROOT}/`.startsWith(dir));
-    const stage = path.join(base, 'code');
-    if (codeUnderTmp) mkdirSync(stage, { recursive: true });
+    // A checkout under /tmp (CI clones may be there), or a Node.js unpacked there (CI's Node.js 24,
+    // ADR 052), would vanish under the private /tmp: each is bound to a staging directory first
+    // and put back, read-only, where it was (the unit's /opt/bulwark is read-only under
+    // ProtectSystem=strict too).
+    const carried = [REPO_ROOT, path.dirname(path.dirname(node))].filter((dir) =>
+      ['/tmp/', '/var/tmp/'].some((tmp) => `${dir}/`.startsWith(tmp)),
+    );
+    const carriedEnv: Record<string, string> = {};
+    const stageMounts: string[] = [];
+    const restoreMounts: string[] = [];
+    carried.forEach((dir, i) => {
+      const stage = path.join(base, `carried-${i}`);
+      mkdirSync(stage, { recursive: true });
+      carriedEnv[`BW_CARRY_${i}`] = dir;
+      carriedEnv[`BW_STAGE_${i}`] = stage;
+      stageMounts.push(`mount --bind "$BW_CARRY_${i}" "$BW_STAGE_${i}"`);
+      restoreMounts.push(
+        `mkdir -p "$BW_CARRY_${i}"`,
+        `mount --bind "$BW_STAGE_${i}" "$BW_CARRY_${i}"`,
+        `mount -o remount,bind,ro "$BW_CARRY_${i}"`,
+      );
+    });
     const sandbox = [
       'set -e',
       'mount --bind "$BW_DATA" "$BW_DATA"',
-      ...(codeUnderTmp ? ['mount --bind "$BW_CODE" "$BW_STAGE"'] : []),
+      ...stageMounts,
       'mount -o remount,bind,ro /',
       'mount -t tmpfs -o mode=1777 tmpfs /tmp',
       'mount -t tmpfs -o mode=1777 tmpfs /var/tmp',
-      ...(codeUnderTmp
-        ? [
-            'mkdir -p "$BW_CODE"',
-            'mount --bind "$BW_STAGE" "$BW_CODE"',
-            'mount -o remount,bind,ro "$BW_CODE"',
-          ]
-        : []),
+      ...restoreMounts,
       `umask ${umask}`,
-      'unset BW_DATA BW_CODE BW_STAGE',
+      `unset BW_DATA ${Object.keys(carriedEnv).join(' ')}`,
       `exec setpriv --reuid=${name} --regid=${name} --init-groups --no-new-privs -- "$@"`,
     ].join('\n');
     const child = spawn(
       'unshare',
       ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', sandbox, 'sh', ...argv],
       {
-        env: { ...env, BW_DATA: dataDir, BW_CODE: REPO_ROOT, BW_STAGE: stage },
+        env: { ...env, BW_DATA: dataDir, ...carriedEnv },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
