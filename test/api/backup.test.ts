@@ -28,6 +28,7 @@ import {
   type Instance,
   type RunningServer,
 } from '../helpers/server.js';
+import { sleep } from '../helpers/wait.js';
 
 /**
  * `bulwark backup` / `restore` / `backup verify` (issue 17, ADR 049), on real servers and stores.
@@ -54,7 +55,6 @@ import {
 const V1 = '/restapi/json/v1';
 const unique = () => randomBytes(4).toString('hex');
 const newPassword = (tag: string) => `Bk+${tag}&%=é-${unique()}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Account {
   readonly label: string;

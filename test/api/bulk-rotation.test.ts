@@ -24,6 +24,7 @@ import {
   type LocalUser,
   type SshServer,
 } from '../helpers/sshd.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 /**
  * Bulk rotation of a resource group (ADR 029) over the real HTTPS API and the CLI, on both
@@ -37,15 +38,8 @@ const noSshd = sshdProblem();
 /** Generous for the reachable targets on a loaded 2-core machine; the blackholed one uses all of it. */
 const TIMEOUT_SECONDS = 10;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 90_000) =>
+  waitUntil(what, probe, ms);
 
 describe.skipIf(noSshd !== undefined)('bulk rotation of a resource group', () => {
   let sshd: SshServer;

@@ -27,6 +27,7 @@ import {
   type Listener,
 } from '../helpers/tls-listeners.js';
 import { registerA2aApplication } from '../helpers/a2a-app.js';
+import { until } from '../helpers/wait.js';
 
 const PKI = '/api/pki/restapi';
 
@@ -36,16 +37,6 @@ interface PkiAnswer {
   readonly status: string;
   readonly message: string;
   readonly details: any;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** `openssl x509 -fingerprint -sha256` of a certificate file, as the repository shows it. */

@@ -23,6 +23,7 @@ import {
   type IssuedCert,
   type Listener,
 } from '../helpers/tls-listeners.js';
+import { sleep, until as waitUntil } from '../helpers/wait.js';
 
 /**
  * Three nodes on one PostgreSQL behind a real HAProxy (issue 17; docs/operations.md): a stream of
@@ -485,16 +486,5 @@ async function query<R extends object>(url: string, text: string, values: unknow
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000) =>
+  waitUntil(what, probe, ms);

@@ -23,6 +23,7 @@ import {
   type IssuedCert,
   type Listener,
 } from '../helpers/tls-listeners.js';
+import { until } from '../helpers/wait.js';
 
 const DAY = 86_400_000;
 const stamp = (ms: number) => `${new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
@@ -43,16 +44,6 @@ async function download(server: RunningServer, client: ConsoleClient, url: strin
     headers: { cookie: `${SESSION_COOKIE}=${client.cookie}` },
   });
   return { status: http.status, headers: http.headers, text: http.text };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe('console certificates', () => {

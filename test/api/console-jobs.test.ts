@@ -11,22 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, type ConsoleClient } from '../helpers/console-client.js';
 import { dialects, startServer, type RunningServer } from '../helpers/server.js';
 import { silentRange, type Listener } from '../helpers/tls-listeners.js';
+import { until } from '../helpers/wait.js';
 
 /** 40 hosts × 2 ports = 80 targets; 32 probed at once, each waiting its timeout. */
 const HOSTS = 40;
 const FIRST = '127.0.3.1';
 const LAST = `127.0.3.${HOSTS}`;
 const TIMEOUT_SECONDS = 3;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('console job cancel', () => {
   const listeners: Listener[] = [];

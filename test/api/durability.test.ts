@@ -7,6 +7,7 @@ import {
   type StreamClient,
 } from '../helpers/keep-alive-client.js';
 import { createInstance, dialects, serve, type Instance, type RunningServer } from '../helpers/server.js';
+import { sleep } from '../helpers/wait.js';
 
 /**
  * "Acknowledged writes survive kill -9 of the server."
@@ -42,7 +43,6 @@ const acknowledged = succeeded;
 const details = (fields: Record<string, unknown>) => ({ operation: { Details: fields } });
 const unique = () => randomBytes(4).toString('hex');
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Unique per request, with characters that must survive url-encoding and sealing. */
 const newPassword = (tag: string) => `Pw+${tag}&%=é-${unique()}`;
 

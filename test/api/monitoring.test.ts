@@ -3,6 +3,7 @@ import { createApiUser } from '../helpers/actors.js';
 import { details, pmpClient, rawRequest } from '../helpers/client.js';
 import { relayTo, type TcpRelay } from '../helpers/tcp-relay.js';
 import { createInstance, dialects, postgresAvailable, serve, type RunningServer } from '../helpers/server.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 /**
  * The operator's endpoints (issue 17, ADR 047): /healthz and /readyz without a token and with
@@ -28,15 +29,8 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return undefined;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000) =>
+  waitUntil(what, probe, ms);
 
 describe.each(dialects())('health, readiness and metrics on %s', (dialect) => {
   let server: RunningServer;

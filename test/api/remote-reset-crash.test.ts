@@ -20,6 +20,7 @@ import {
   type LocalUser,
   type SshServer,
 } from '../helpers/sshd.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 /**
  * Crash injection (ADR 028): a real `bulwark serve` child process with the test hook
@@ -84,15 +85,8 @@ async function relayTo(port: number): Promise<{ port: number; down: boolean; clo
   };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000) =>
+  waitUntil(what, probe, ms, { tolerateErrors: true });
 
 describe.skipIf(noSshd !== undefined)('a crash between the target change and the vault commit', () => {
   let sshd: SshServer;

@@ -10,6 +10,7 @@ import {
 } from '../helpers/keep-alive-client.js';
 import { createInstance, dialects, serve, type Instance, type RunningServer } from '../helpers/server.js';
 import { sqlOn } from '../helpers/sql.js';
+import { sleep } from '../helpers/wait.js';
 
 /**
  * Issue 16, "what must not change", proved under load on the real server:
@@ -53,7 +54,6 @@ const client = (server: RunningServer, token = server.token): Client =>
 
 const details = (fields: Record<string, unknown>) => ({ operation: { Details: fields } });
 const unique = () => randomBytes(4).toString('hex');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Account {
   readonly resourceId: string;

@@ -26,6 +26,7 @@ import {
   type LocalUser,
   type SshServer,
 } from '../helpers/sshd.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * Rotation and verification schedules over the real HTTPS API on both dialects (ADR 029),
@@ -39,16 +40,6 @@ import {
 const noSshd = sshdProblem();
 const SCHEDULES = `${V1}/rotationschedules`;
 const DAY = 86_400_000;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 describe.skipIf(noSshd !== undefined)('rotation schedules', () => {
   let sshd: SshServer;

@@ -35,6 +35,7 @@ import {
   type LocalUser,
   type SshServer,
 } from '../helpers/sshd.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 const noSshd = sshdProblem();
 const PKI = '/api/pki/restapi';
@@ -56,15 +57,8 @@ const failed = (a: PkiAnswer, message: RegExp): PkiAnswer => {
   return a;
 };
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 90_000) =>
+  waitUntil(what, probe, ms);
 
 /** `ssh-keygen -l -f file`, one entry per key line: bits, fingerprint, comment, type. */
 function keygenList(file: string) {

@@ -34,6 +34,7 @@ import {
   type LocalUser,
   type SshServer,
 } from '../helpers/sshd.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 const PKI = '/api/pki/restapi';
 const noSshd = sshdProblem();
@@ -95,15 +96,8 @@ const publicOf = (file: string) =>
     .slice(0, 2)
     .join(' ');
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000) =>
+  waitUntil(what, probe, ms, { tolerateErrors: true });
 
 describe.skipIf(noSshd !== undefined)('SSH key rotation', () => {
   let sshd: SshServer;

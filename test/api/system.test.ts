@@ -11,6 +11,7 @@ import {
   type Instance,
   type RunningServer,
 } from '../helpers/server.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 /**
  * Endpoints 88 (agent key) and 89 (HA status) over a real port (ADR 013); for 89 also two
@@ -22,20 +23,8 @@ const HA = `${V1}/server/getHighAvailabilityStatus`;
 /** Small intervals so takeovers happen within a test; generous polling, no timing assertions. */
 const FAST_CLUSTER = { BULWARK_HEARTBEAT_SECONDS: '0.3', BULWARK_LEASE_SECONDS: '1.5' };
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000) =>
+  waitUntil(what, probe, ms, { tolerateErrors: true });
 
 describe.each(dialects())('agent key and HA status on %s', (dialect) => {
   let server: RunningServer;
