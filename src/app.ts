@@ -85,6 +85,7 @@ export function buildApp({ config, services, tls, consoleAssets }: AppDeps): Fas
     metrics: services.metrics,
     // SQLite is a file beside the process: an error there is not an outage to wait out.
     databaseOutageWaitMs: config.databaseUrl === undefined ? 0 : config.databaseOutageWaitSeconds * 1000,
+    ...(services.writeWatch ? { writes: services.writeWatch } : {}),
   });
   registerMonitoringRoutes(app, {
     metrics: services.metrics,

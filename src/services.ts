@@ -94,6 +94,7 @@ import {
   type ScheduledBackupSettings,
 } from './modules/backup/index.js';
 import type { DatabaseTarget } from './platform/db/database.js';
+import type { WriteWatch } from './platform/db/write-watch.js';
 import type { MasterKeySet } from './platform/crypto/master-key.js';
 import {
   createGroupMembership,
@@ -196,6 +197,8 @@ export interface Services {
   readonly certificateExpiry: CertificateExpiry;
   /** Scheduled backups with retention (ADR 050); undefined when BULWARK_BACKUP_DIR is unset. */
   readonly scheduledBackups: ScheduledBackups | undefined;
+  /** PostgreSQL: which statements of a request may have committed (ADR 048); undefined on SQLite. */
+  readonly writeWatch: WriteWatch | undefined;
 }
 
 /** Scheduled backups: the settings (config.ts) and what a backup reads (the store, the master key file). */
@@ -521,6 +524,7 @@ export function createServices(deps: {
     certificateDeployment,
     certificateExpiry,
     scheduledBackups,
+    writeWatch: database.postgres?.writes,
     certificateDiscovery,
     internalCa,
     certificateRequests,

@@ -38,6 +38,7 @@ import {
   isUnstorableText,
   storageFaultOf,
 } from '../platform/db/errors.js';
+import type { WriteWatch } from '../platform/db/write-watch.js';
 import { extractToken } from './token.js';
 import { clientAddress, NO_TRUSTED_PROXIES, type TrustedProxies } from './client-address.js';
 import { SERVER_TLS_OPTIONS } from '../platform/tls.js';
@@ -91,6 +92,11 @@ export interface HttpServerOptions {
    * 503 (PostgreSQL restarting or failing over); 0: not at all (SQLite, ADR 048).
    */
   readonly databaseOutageWaitMs?: number;
+  /**
+   * PostgreSQL: tells whether a request's statements may have committed, so that a change marked
+   * `replayableBeforeCommit` whose connection broke before any COMMIT is run again (ADR 048).
+   */
+  readonly writes?: WriteWatch;
 }
 
 export interface PmpRequestContext<T = unknown> {
@@ -140,6 +146,12 @@ export interface PmpRouteSpec<T = unknown> {
    * endpoints without one are refused to applications (ADR 014).
    */
   readonly a2aOperation?: string | readonly string[] | ((input: PmpInput) => string | undefined);
+  /**
+   * A change whose every effect is a database write, or comes after one that committed (a remote
+   * reset records its pending rotation first, ADR 028): when the database connection broke under
+   * it before any statement of it could have committed, it is run again like a read (ADR 048).
+   */
+  readonly replayableBeforeCommit?: boolean;
   /**
    * Every field the endpoint reads, by name and type (ADR 023): validated as a whole after
    * authentication, before the handler, which gets the result as `fields`. `NO_INPUT` when it
@@ -371,7 +383,7 @@ export function createHttpServer(options: HttpServerOptions): {
       })
     : undefined;
 
-  const outlast = outageRider(options.databaseOutageWaitMs ?? 0);
+  const outlast = outageRider(options.databaseOutageWaitMs ?? 0, options.writes);
 
   const router: PmpRouter = {
     add(spec) {
@@ -391,7 +403,7 @@ export function createHttpServer(options: HttpServerOptions): {
           const token = extractToken(request.headers, request.url);
           const certificate = token === undefined ? peerCertificateOf(request, peerCertificates) : undefined;
           // Authentication reads (and audits a refusal): it may wait out an outage like a GET.
-          const principal = await outlast(true, () =>
+          const principal = await outlast('read', () =>
             certificate && options.certificates
               ? options.certificates.authenticateCertificate(certificate, origin)
               : options.authenticator.authenticate(token, origin),
@@ -420,7 +432,7 @@ export function createHttpServer(options: HttpServerOptions): {
           for (const [name, value] of Object.entries(params)) rejectNul(value, `the ${name} in the path`);
           // The whole input, by the route's schema, before the handler (ADR 023).
           const fields = spec.schema.parse(input);
-          const response = await outlast(spec.method === 'GET', () =>
+          const response = await outlast(requestKind(spec), () =>
             spec.handle({
               caller,
               input,
@@ -464,27 +476,46 @@ export function createHttpServer(options: HttpServerOptions): {
 /**
  * Runs `work` again while the database is unreachable, pausing 100 ms, then twice as long each
  * time up to 1 s, until `waitMs` has passed (ADR 048): a PostgreSQL restart or failover then
- * delays requests instead of failing them. A read (`idempotent`) is run again after any
- * database-unavailable fault; a change only when the connection could not even be made, since a
- * connection lost under a COMMIT may have committed. A read run again may write a second access
- * record for one release: more audit, never less.
+ * delays requests instead of failing them. A read is run again after any database-unavailable
+ * fault; a change when the connection could not even be made; a replayable change also when
+ * none of its statements could have committed (`writes`): a connection lost under a COMMIT may
+ * have committed. A read run again may write a second access record for one release: more
+ * audit, never less.
  */
-function outageRider(waitMs: number) {
-  return async <T>(idempotent: boolean, work: () => Promise<T>): Promise<T> => {
+function outageRider(waitMs: number, writes: WriteWatch | undefined) {
+  return async <T>(kind: RequestKind, work: () => Promise<T>): Promise<T> => {
     if (waitMs <= 0) return work();
     const deadline = performance.now() + waitMs;
     let pause = 100;
     for (;;) {
-      try {
-        return await work();
-      } catch (err) {
-        const again = storageFaultOf(err) === 'database-unavailable' && (idempotent || isConnectFailure(err));
-        if (!again || performance.now() + pause > deadline) throw err;
-        await new Promise((resolve) => setTimeout(resolve, pause));
-        pause = Math.min(pause * 2, 1000);
+      let error: unknown;
+      let mayHaveCommitted = true;
+      if (kind === 'replayable-change' && writes) {
+        const observed = await writes.observe(work);
+        if (observed.ok) return observed.value;
+        ({ error, mayHaveCommitted } = observed);
+      } else {
+        try {
+          return await work();
+        } catch (err) {
+          error = err;
+        }
       }
+      const again =
+        storageFaultOf(error) === 'database-unavailable' &&
+        (kind === 'read' || isConnectFailure(error) || !mayHaveCommitted);
+      if (!again || performance.now() + pause > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      pause = Math.min(pause * 2, 1000);
     }
   };
+}
+
+type RequestKind = 'read' | 'change' | 'replayable-change';
+
+function requestKind(spec: PmpRouteSpec): RequestKind {
+  if (spec.method === 'GET') return 'read';
+  return spec.replayableBeforeCommit ? 'replayable-change' : 'change';
 }
 
 /**

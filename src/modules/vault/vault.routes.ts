@@ -203,6 +203,9 @@ export function registerVaultRoutes(router: PmpRouter, { vault, time, remoteRese
     url: `${V1}/resources/:resourceId/accounts/:accountId/password`,
     operation: 'CHANGE PASSWORD',
     a2aOperation: a2aResetOperation,
+    // Its effects are the vault's transaction, or a remote reset that records its pending
+    // rotation (a commit) before it reaches the target (ADR 028).
+    replayableBeforeCommit: true,
     schema: inputSchema({
       newPassword: f.secret('NEWPASSWORD', { required: true, maxLength: LIMITS.password }),
       resetType: RESET_TYPE,

@@ -5,6 +5,7 @@ import type { Schema } from './schema.js';
 import { BulwarkSqliteDialect, SHORT_BUSY_TIMEOUT_MS } from './sqlite-dialect.js';
 import { createAsyncMutex, type AsyncMutex } from '../async-mutex.js';
 import { bindImmediateReader, bindPreparedRunner } from './precompiled.js';
+import { createWriteWatch, type WriteWatch } from './write-watch.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -28,7 +29,11 @@ export interface Database {
    * (named prepared statements on the retrieval path, the access-record writer's one-statement
    * append; ADR 045). Everything else goes through `db`.
    */
-  readonly postgres?: { readonly pool: pg.Pool };
+  readonly postgres?: {
+    readonly pool: pg.Pool;
+    /** Whether a piece of work sent a statement that may have committed (ADR 048). */
+    readonly writes: WriteWatch;
+  };
   close(): Promise<void>;
 }
 
@@ -79,8 +84,10 @@ function openPostgres(url: string): Database {
   // released) emits 'error' on itself, with no listener of the pool's, and Node would throw it.
   // The query or commit that runs on it fails on its own and is answered 50301.
   pool.on('error', () => undefined);
+  const writes = createWriteWatch();
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
+    writes.watch(client);
   });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   // Precompiled queries run as named prepared statements: each pooled connection parses and
@@ -89,5 +96,5 @@ function openPostgres(url: string): Database {
     const result = await pool.query<Record<string, unknown>>({ name, text, values });
     return result.rows;
   });
-  return { db, dialect: 'postgres', postgres: { pool }, close: () => db.destroy() };
+  return { db, dialect: 'postgres', postgres: { pool, writes }, close: () => db.destroy() };
 }
