@@ -10,7 +10,7 @@ import { keepAliveClient } from '../helpers/keep-alive-client.js';
 import { freePort, startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 import {
   createInstance,
-  postgresAvailable,
+  postgresOrSkip,
   serve,
   type Instance,
   type RunningServer,
@@ -145,11 +145,7 @@ describe('three nodes behind HAProxy, under failure', () => {
       if (failure) throw failure;
       return;
     }
-    if (!postgresAvailable()) {
-      const failure = missingService('PostgreSQL', 'the shared cluster did not start');
-      if (failure) throw failure;
-      return;
-    }
+    if (!postgresOrSkip()) return;
     cluster = await startPostgres();
     // Periodic jobs every second, so the run sees many and any double run would show; a short
     // job lease, so node 2's discoveries are claimed again a few seconds after it dies.

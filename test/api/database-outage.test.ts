@@ -4,12 +4,11 @@ import { details, pmpClient } from '../helpers/client.js';
 import { expectSuccess } from '../helpers/expect-pmp.js';
 import {
   createInstance,
-  postgresAvailable,
+  postgresOrSkip,
   serve,
   type Instance,
   type RunningServer,
 } from '../helpers/server.js';
-import { missingService } from '../helpers/services.js';
 import { until } from '../helpers/wait.js';
 
 /**
@@ -41,11 +40,7 @@ describe('a connection cut under a password change (PostgreSQL)', () => {
   let server: RunningServer | undefined;
 
   beforeAll(async () => {
-    if (!postgresAvailable()) {
-      const failure = missingService('PostgreSQL', 'the shared cluster did not start');
-      if (failure) throw failure;
-      return;
-    }
+    if (!postgresOrSkip()) return;
     instance = await createInstance('postgres');
     server = await serve(instance, { BULWARK_DB_OUTAGE_WAIT_SECONDS: '20' });
   }, 120_000);

@@ -12,7 +12,7 @@ import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 import {
   createInstance,
   dialects,
-  postgresAvailable,
+  postgresOrSkip,
   serve,
   type Instance,
   type RunningServer,
@@ -279,11 +279,7 @@ describe('an unreachable PostgreSQL (a dedicated cluster the test stops and star
   let server: RunningServer | undefined;
 
   beforeAll(async () => {
-    if (!postgresAvailable()) {
-      const failure = missingService('PostgreSQL', 'the shared cluster did not start');
-      if (failure) throw failure;
-      return;
-    }
+    if (!postgresOrSkip()) return;
     cluster = await startPostgres();
     instance = await createInstance('postgres', {}, { postgresBaseUrl: cluster.baseUrl });
     server = await serve(instance);

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
 import { createDatabase } from './postgres.js';
+import { missingService } from './services.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -46,6 +47,17 @@ export interface RunningServer {
 
 export function postgresAvailable(): boolean {
   return inject('postgresBaseUrl') !== '';
+}
+
+/**
+ * For a test that needs the shared PostgreSQL cluster: true when it runs; false when it does not
+ * (the test skips), or a throw under BULWARK_REQUIRE_SERVICES=1 (it must not skip in CI).
+ */
+export function postgresOrSkip(): boolean {
+  if (postgresAvailable()) return true;
+  const failure = missingService('PostgreSQL', 'the shared cluster did not start');
+  if (failure) throw failure;
+  return false;
 }
 
 /** The dialects this run tests: SQLite always, PostgreSQL when the cluster started. */

@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase } from '../../../test/helpers/postgres.js';
-import { postgresAvailable } from '../../../test/helpers/server.js';
-import { missingService } from '../../../test/helpers/services.js';
+import { postgresOrSkip } from '../../../test/helpers/server.js';
 import { openDatabase, type Database } from './database.js';
 
 /**
@@ -14,11 +13,7 @@ describe('write watch (PostgreSQL)', () => {
   let database: Database | undefined;
 
   beforeAll(async () => {
-    if (!postgresAvailable()) {
-      const failure = missingService('PostgreSQL', 'the shared cluster did not start');
-      if (failure) throw failure;
-      return;
-    }
+    if (!postgresOrSkip()) return;
     database = openDatabase({ databaseUrl: await createDatabase(inject('postgresBaseUrl')), sqliteFile: '' });
     await sql`create table notes (id serial primary key, text text not null)`.execute(database.db);
   });
