@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { details, pmpClient } from '../helpers/client.js';
 import { expectSuccess } from '../helpers/expect-pmp.js';
@@ -9,6 +8,7 @@ import {
   type Instance,
   type RunningServer,
 } from '../helpers/server.js';
+import { sqlOn } from '../helpers/sql.js';
 import { until } from '../helpers/wait.js';
 
 /**
@@ -24,16 +24,6 @@ import { until } from '../helpers/wait.js';
  */
 
 const V1 = '/restapi/json/v1';
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 describe('a connection cut under a password change (PostgreSQL)', () => {
   let instance: Instance | undefined;
@@ -69,48 +59,46 @@ describe('a connection cut under a password change (PostgreSQL)', () => {
     );
     const accountId = Number(created.details.ACCOUNTID);
     const sequence = `bw_test_${name.replace(/-/g, '_')}`;
-    await withClient(instance!.databaseUrl!, async (db) => {
-      await db.query(`create sequence ${sequence}`);
-      await db.query(`create function ${sequence}() returns trigger language plpgsql as $$
+    await sqlOn(instance!, `create sequence ${sequence}`, []);
+    await sqlOn(
+      instance!,
+      `create function ${sequence}() returns trigger language plpgsql as $$
         begin
           if new.id = ${accountId} and nextval('${sequence}') = 1 then perform pg_sleep(60); end if;
           return new;
-        end $$`);
-      await db.query(trigger(sequence, `${sequence}()`));
-    });
+        end $$`,
+      [],
+    );
+    await sqlOn(instance!, trigger(sequence, `${sequence}()`), []);
     const path = `${V1}/resources/${created.details.RESOURCEID}/accounts/${accountId}/password`;
     return { call, path, sequence, accountId };
   }
 
-  /** Terminates the backend sleeping in the trigger once it is there; the sequence's value after. */
-  async function cutWhenHeld(): Promise<number> {
-    const pid = await until('the change to be held in its transaction', () =>
-      withClient(instance!.databaseUrl!, async (db) => {
-        const rows = await db.query<{ pid: number }>(
-          `select pid from pg_stat_activity where wait_event = 'PgSleep' and datname = current_database()`,
-        );
-        return rows.rows[0]?.pid;
-      }),
-    );
-    await withClient(instance!.databaseUrl!, (db) => db.query('select pg_terminate_backend($1)', [pid]));
-    return pid;
+  /** Terminates the backend sleeping in the trigger, once the change is held there. */
+  async function cutWhenHeld(): Promise<void> {
+    const pid = await until('the change to be held in its transaction', async () => {
+      const [held] = await sqlOn(
+        instance!,
+        `select pid from pg_stat_activity where wait_event = 'PgSleep' and datname = current_database()`,
+        [],
+      );
+      return held?.pid;
+    });
+    await sqlOn(instance!, 'select pg_terminate_backend($1)', [pid]);
   }
 
   async function changesAudited(accountId: number): Promise<number> {
-    return withClient(instance!.databaseUrl!, async (db) => {
-      const rows = await db.query<{ n: string }>(
-        `select count(*) as n from audit_records where operation = 'Password Changed' and account_id = $1`,
-        [accountId],
-      );
-      return Number(rows.rows[0]!.n);
-    });
+    const [row] = await sqlOn(
+      instance!,
+      `select count(*) as n from audit_records where operation = 'Password Changed' and account_id = $1`,
+      [accountId],
+    );
+    return Number(row!.n);
   }
 
   async function sequenceValue(sequence: string): Promise<number> {
-    return withClient(instance!.databaseUrl!, async (db) => {
-      const rows = await db.query<{ last_value: string }>(`select last_value from ${sequence}`);
-      return Number(rows.rows[0]!.last_value);
-    });
+    const [row] = await sqlOn(instance!, `select last_value from ${sequence}`, []);
+    return Number(row!.last_value);
   }
 
   it('cut before the COMMIT: run again, Success, the new password stored and audited once', async (ctx) => {
